@@ -44,6 +44,276 @@ typedef struct pope_corpus {
     int (*sample_train)(void *ctx, pope_rng *rng, int64_t n, int32_t *out);
 } pope_corpus;
 
+// "all" for pope_eval: every split in turn (accepted by pope_split_parse). Not an index.
+#define POPE_SPLIT_ALL POPE_SPLIT_COUNT
+
+// Model/corpus compatibility: the model's tokenizer name and vocab size must equal the
+// corpus's. -1 with "model was trained with tokenizer X (vocab V), the data is Y (vocab W)".
+int pope_check_compat(const pope_model *m, const pope_corpus *c);
+
+// Opens a model for eval/extrapolate/generate: `path` is a .safetensors file or a training
+// directory (DIR/model.safetensors, else DIR/checkpoint.safetensors). When c != NULL the
+// model must pass pope_check_compat. NULL + pope_last_error() on any problem.
+pope_model *pope_model_open(const char *path, const pope_corpus *c);
+
+// ---------------------------------------------------------------- presets
+// train.steps meaning "until the time budget ends" (set by --time without --steps).
+#define POPE_STEPS_UNBOUNDED (INT64_C(1) << 40)
+
+// The training hyper-parameters ("train" object of a preset). Every field has a default
+// (pope_train_config_default); docs/PIPELINE.md lists them.
+typedef struct {
+    int batch;               // B windows per micro-batch
+    int accum;               // micro-batches per optimizer step (gradient accumulation)
+    float lr, lr_min;        // peak LR after warm-up, floor of the cosine decay
+    pope_adamw_config adamw; // beta1, beta2, eps, weight_decay, grad_clip
+    int64_t warmup;          // linear warm-up steps
+    int64_t steps;           // optimizer steps (the cosine schedule ends here)
+    double time_s;           // wall-clock budget in seconds (0: none); stops early
+    int64_t eval_every;      // validation every N steps (0: only at the end)
+    int64_t eval_tokens;     // bound on validation targets per validation (0: whole split)
+    int64_t checkpoint_every;// training checkpoint every N steps (0: only at the end)
+    int64_t log_every;       // a progress line every N steps when stderr is not a TTY
+    uint64_t seed;           // model init, data sampling and dropout all derive from it
+    int threads;             // 0: OMP_NUM_THREADS or all cores
+} pope_train_config;
+void pope_train_config_default(pope_train_config *t);
+
+typedef struct {
+    char name[64];
+    char description[256];
+    char tokenizer[POPE_TOKENIZER_MAX];   // "" when the preset does not fix one
+    pope_config model;                    // vocab_size is overwritten by the corpus's
+    pope_train_config train;
+    char path[1024];                      // the file it was loaded from ("" for built-in)
+} pope_preset;
+
+// Loads a preset by name ("genome-small": searched as <dir>/genome-small.json in
+// $POPE_MODELS_DIR, then <source tree>/models) or by path (anything containing '/' or
+// ending in .json). Unknown keys are errors (typos must not pass silently). -1 with a
+// message naming the file and the key/value at fault, or listing the available names.
+int pope_preset_load(pope_preset *p, const char *name_or_path);
+// Parses a preset from a JSON string (what pope_preset_load does after reading the file).
+int pope_preset_from_json(pope_preset *p, const char *json, const char *what);
+// The preset as JSON (malloc'd; the caller frees), in the file format.
+char *pope_preset_to_json(const pope_preset *p);
+// Prints "  name  description" for each preset found, one per line (for --help).
+void pope_preset_list(FILE *f);
+
+// ---------------------------------------------------------------- common command line
+// The options both programs share, parsed in one place so that they behave identically.
+// Fields are "unset" (NULL / -1 / NAN) until given on the command line.
+typedef struct {
+    const char *preset;     // --preset NAME|FILE
+    const char *out_dir;    // --out DIR (-o is left to the programs)
+    int resume;             // --resume
+    const char *pe;         // --pe polar|rope|legendre|sinusoidal|none
+    int context;            // --context N (train: training context; eval: T)
+    int64_t steps;          // --steps N
+    double time_s;          // --time 30m | 2h | 90s | 1h30m
+    int batch;              // --batch N
+    double lr;              // --lr X (lr_min keeps its ratio to lr)
+    int threads;            // --threads N
+    int64_t seed;           // --seed N (also the sampling seed of generate)
+    const char *model;      // --model M (file or training dir)
+    const char *split;      // --split test|valid|train|all
+    int json;               // --json
+    const char *contexts;   // --contexts 1,2,4,8 (multiples of the training context)
+    int64_t eval_tokens;    // --eval-tokens N (bound on targets in validation/extrapolate)
+    double time_per_run_s;  // --time-per-run 10m (bench)
+    float temperature;      // --temperature X
+    int top_k;              // --top-k N
+    float top_p;            // --top-p X
+    int quiet;              // --quiet (no progress line)
+} pope_cli;
+void pope_cli_init(pope_cli *o);
+// Tries to consume argv[*i] (and its value: "--steps 100" or "--steps=100"). Returns 1
+// when consumed (*i advanced past the value), 0 when argv[*i] is not a common option
+// (the program handles it), -1 on a missing/bad value (pope_last_error says which).
+int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
+// Loads o->preset (or default_preset when none was given) into *p and applies the
+// overrides (--pe, --context, --steps, --time, --batch, --lr, --threads, --seed).
+// --time without --steps sets steps to POPE_STEPS_UNBOUNDED: the budget decides.
+int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
+// o->contexts (default "1,2,4,8"), multiples of the model's training context, as
+// absolute contexts in tokens for pope_extrap_opts.
+int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
+// Help fragments (each line "  --opt ARG   text\n") to print in the programs' --help.
+extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --lr --seed --threads --out --resume --quiet
+extern const char pope_help_eval[];      // --model --split --context --json --threads
+extern const char pope_help_extrap[];    // --model --contexts --eval-tokens --out --threads
+extern const char pope_help_generate[];  // --model --temperature --top-k --top-p --seed
+extern const char pope_help_bench[];     // --preset --time-per-run --steps --contexts --out --threads
+
+// ---------------------------------------------------------------- parsers
+// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else.
+int pope_parse_duration(const char *s, double *seconds);
+// "1,2,4,8" -> out[0..*n). Positive integers only; -1 when malformed or more than max.
+int pope_parse_int_list(const char *s, int *out, int max, int *n);
+// "1h02m03s" / "4m05s" / "37s" for progress lines, "2.5s" under 10 s (buf >= 16 bytes).
+const char *pope_format_duration(double seconds, char *buf, size_t size);
+
+// ---------------------------------------------------------------- training
+typedef struct {
+    const char *out_dir;        // created if missing
+    int resume;                 // continue DIR/checkpoint.safetensors exactly
+    int quiet;                  // no progress on stderr
+    const char *program;        // "pope-genome": prefix of messages
+    // JSON object of string values stored in every checkpoint's __metadata__ (the split,
+    // data source...). NULL: none. "pope.preset" (the preset JSON) is always added.
+    const char *extra_metadata;
+    int64_t stop_at_step;       // > 0: behave as if interrupted (SIGINT) after this step
+} pope_train_opts;
+
+typedef struct {
+    int64_t steps;              // optimizer steps done in total (incl. before a resume)
+    int64_t tokens;             // training input tokens seen in total
+    double seconds;             // training wall time in total
+    float last_loss;            // training loss of the last step
+    double valid_nll;           // last validation NLL (NAN when no validation ran)
+    int interrupted;            // 1: stopped by SIGINT / stop_at_step (checkpoint written)
+} pope_train_result;
+
+// Trains a fresh model (or resumes one) on the corpus's train split with the preset.
+// model config = p->model with vocab_size and tokenizer taken from the corpus.
+// Each micro-batch is B windows of context_length+1 tokens: corpus->sample_train when
+// set, else a sequence drawn with probability ∝ (len − n + 1) and a uniform offset,
+// re-drawn (≤ 1000 tries) while window_ok says no. Targets pass through ignore_target.
+// Writes DIR/checkpoint.safetensors (every checkpoint_every steps and at the end),
+// DIR/model.safetensors, DIR/log.jsonl, DIR/curve.svg. SIGINT: finishes the step,
+// checkpoints, returns 0 with res->interrupted = 1. res may be NULL.
+int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts *o,
+               pope_train_result *res);
+
+// ---------------------------------------------------------------- evaluation
+// Windowing rule of eval: a sequence of len tokens gives floor(len / (T+1)) full windows
+// of T+1 tokens at offsets 0, T+1, 2(T+1), ... and, when the rest r = len mod (T+1) is
+// >= 2, one last window of r tokens. Returns the number of windows; *targets (may be
+// NULL) = the number of target positions (T per full window, r-1 for the last).
+int64_t pope_eval_windows(int64_t len, int T, int64_t *targets);
+
+typedef struct {
+    pope_split split;           // or POPE_SPLIT_ALL
+    int context;                // T; 0: the model's context_length
+    int batch;                  // windows of equal length per forward; 0: ~8192 tokens
+    int64_t max_targets;        // > 0: evaluate evenly spaced windows covering about this many targets
+    int bucket_size;            // > 0: also sum NLL per position bucket [k·size, (k+1)·size)
+    int progress;               // 1: progress on stderr
+} pope_eval_opts;
+void pope_eval_opts_default(pope_eval_opts *o);
+
+typedef struct {
+    double nll;                 // mean NLL in nats per counted target (NAN when none)
+    double nll_sum;
+    int64_t targets;            // counted targets (ignored ones excluded)
+    int64_t windows;
+    int context;
+    int n_buckets;              // position buckets (0 when bucket_size was 0)
+    int bucket_size;
+    double *bucket_nll;         // (n_buckets) summed NLL per bucket; malloc'd
+    int64_t *bucket_count;      // (n_buckets) counted targets per bucket; malloc'd
+} pope_eval_result;
+void pope_eval_result_free(pope_eval_result *r);
+
+// Mean NLL of the model over the split, windowed as pope_eval_windows says: inputs
+// tokens 0..n−2 of a window, targets 1..n−1 mapped through ignore_target, scored with
+// pope_model_nll. Checks pope_check_compat first.
+int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope_eval_result *r);
+
+// ---------------------------------------------------------------- extrapolation
+typedef struct {
+    pope_split split;           // default test
+    const int *contexts;        // evaluation contexts in tokens (absolute, not multiples)
+    int n_contexts;
+    int64_t max_tokens;         // bound on scored targets (whole regions; at least one region)
+    int n_buckets;              // position buckets over the largest context (default 32)
+    const char *out_dir;        // writes extrapolate.md/.json/.svg, extrapolate_positions.svg; NULL: none
+    int progress;
+} pope_extrap_opts;
+void pope_extrap_opts_default(pope_extrap_opts *o);
+
+typedef struct {
+    int n_contexts;
+    int contexts[32];
+    pope_eval_result res[32];   // per context; buckets over positions 0..Tmax−1
+    int64_t regions;            // number of regions of Tmax+1 tokens scored
+} pope_extrap_result;
+void pope_extrap_result_free(pope_extrap_result *r);
+
+// The zero-shot length-extrapolation test. The scored tokens are the same at every
+// context: regions of Tmax+1 tokens (Tmax = the largest context) cut from the split's
+// sequences (non-overlapping, never crossing a sequence, evenly spaced when bounded by
+// max_tokens); inside a region, context T uses windows of T+1 tokens at stride T, so
+// each context scores exactly targets 1..Tmax of every region. table (may be NULL)
+// receives the Markdown table.
+int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts *o,
+                     pope_extrap_result *r, FILE *table);
+
+// ---------------------------------------------------------------- generation
+typedef struct {
+    int64_t n_new;              // tokens to generate
+    float temperature;          // <= 0: greedy
+    int top_k;                  // <= 0: off
+    float top_p;                // >= 1: off
+    uint64_t seed;
+    int32_t stop_token;         // < 0: none; generation stops after emitting it
+    int progress;
+} pope_gen_opts;
+void pope_gen_opts_default(pope_gen_opts *o);  // 256 tokens, T 1.0, top-k off, top-p off, seed 1
+
+// Feeds the prompt (n_prompt >= 1 tokens) through the KV cache and samples up to n_new
+// tokens. *out (malloc'd, the caller frees) = the new tokens only, *n_out their count.
+int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt,
+                  const pope_gen_opts *o, int32_t **out, int64_t *n_out);
+
+// ---------------------------------------------------------------- bench (NLL reports)
+typedef struct {
+    const char *out_dir;        // DIR/<pe>/ training runs, DIR/report.md/.json/*.svg
+    double time_per_run_s;      // > 0: each run stops at this wall time (no step limit
+                                //      unless steps_per_run is also given)
+    int64_t steps_per_run;      // > 0: overrides the preset's steps
+    const int *contexts;        // extrapolation contexts as multiples of the training context
+    int n_contexts;             // 0: 1,2,4,8
+    int64_t eval_tokens;        // bound on extrapolation targets (0: default)
+    int64_t test_tokens;        // bound on test-NLL targets (0: the whole test split)
+    int resume;                 // resume runs already started (finished ones are reused)
+    const char *program;
+    const char *extra_metadata;
+    int quiet;
+} pope_bench_opts;
+
+// Trains each of the five encodings with the same preset and budget, evaluates test NLL
+// and extrapolation of each, writes DIR/report.md, DIR/report.json,
+// DIR/curves.svg (training loss of all encodings, moving average) and
+// DIR/extrapolation.svg (NLL vs context); each run keeps its own files and result.json in
+// DIR/<pe>/. Prints the Markdown report to `report` (may be NULL).
+int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts *o, FILE *report);
+
+// ---------------------------------------------------------------- report writers
+typedef struct {
+    const char *name;           // legend label
+    const double *x, *y;        // n points; NAN y values are skipped
+    int n;
+    int dashed;                 // 1: dashed line with markers (e.g. validation)
+} pope_series;
+typedef struct {
+    const char *title, *xlabel, *ylabel;
+    int log_x;                  // 1: log2 x axis (contexts)
+} pope_chart;
+// A self-contained SVG line chart (axes, ticks, labels, legend), one <path> per series.
+int pope_svg_line_chart(const char *path, const pope_chart *chart, const pope_series *s, int n_series);
+
+// int32 .npy (format 1.0, '<i4', 1-D, C order). path "-": stdout / stdin.
+int pope_npy_write_i32(const char *path, const int32_t *data, int64_t n);
+// The reader also takes numpy's other integer dtypes (<i8 as np.save writes by default,
+// <i2, |i1, <u4, <u2, |u1, <u8) when the values fit in int32.
+int pope_npy_read_i32(const char *path, int32_t **data, int64_t *n);   // *data malloc'd
+
+// Writes a whole string to path atomically (path.tmp + rename).
+int pope_write_file_atomic(const char *path, const char *text);
+// mkdir -p
+int pope_mkdir_p(const char *dir);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,960 @@
+// pope_bench.c — the speed benchmark of libpope (issue 5). One command measures:
+//   (a) sgemm GFLOP/s with BLIS on the model's own GEMM shapes (forward NT, backward NN
+//       and TN), and the FMA peak of the cores (AVX-512 where present, else AVX2);
+//   (b) training tokens/s, model FLOP/s and MFU per encoding, for the music-jsb-paper
+//       shape and a genome preset;
+//   (c) evaluation tokens/s and peak memory (VmHWM of a fresh child process) at long
+//       contexts with pope_model_nll;
+//   (d) generation tokens/s with the KV cache (pope_model_step);
+//   (e) the same training step in PyTorch (bench/torch_bench.py via popen), and the ratio.
+// Times are medians of several repetitions after warm-up. A table is printed and
+// everything goes to a JSON file (bench/results/<date>.json) so runs can be compared.
+// The FLOP formulas are in bench/README.md.
+//
+// Usage: pope_bench [--quick] [--threads N] [--out FILE] [--pe LIST] [--skip LIST]
+//                   [--contexts LIST] [--eval-pe LIST] [--genome-preset FILE] [--source DIR]
+#include <ctype.h>
+#include <errno.h>
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <blis.h>
+#include <cjson/cJSON.h>
+#include <omp.h>
+
+#include "pope.h"
+
+// ---------------------------------------------------------------- small helpers
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *x, int n) {
+    if (n <= 0) return NAN;
+    double tmp[64];
+    if (n > 64) n = 64;
+    memcpy(tmp, x, n * sizeof *x);
+    qsort(tmp, n, sizeof *tmp, cmp_double);
+    return n % 2 ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
+}
+
+static void die(const char *what, const char *why) {
+    fprintf(stderr, "pope_bench: %s: %s\n", what, why);
+    exit(1);
+}
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) die("out of memory", "malloc failed");
+    return p;
+}
+
+static int file_exists(const char *path) { return access(path, R_OK) == 0; }
+
+// VmHWM (peak resident set) of this process, in KiB; -1 when unknown.
+static long vm_hwm_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0) kb = atol(line + 6);
+    fclose(f);
+    return kb;
+}
+
+// ---------------------------------------------------------------- options
+typedef struct {
+    const char *name;   // "music-jsb-paper", "genome-small", ...
+    int V, d, L, H, T, B;
+} bench_shape;
+
+typedef struct {
+    int quick;
+    int threads;
+    const char *out;
+    const char *source;         // repository root (for bench/, models/, tools/)
+    int pe_on[POPE_PE_COUNT];
+    int eval_pe_on[POPE_PE_COUNT];
+    int contexts[8], n_contexts;
+    const char *genome_preset;
+    int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome;
+    int train_warmup, train_reps, torch_warmup, torch_reps, gen_tokens;
+} bench_opts;
+
+static void parse_pe_list(const char *s, int *on) {
+    memset(on, 0, POPE_PE_COUNT * sizeof *on);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        pope_pe_kind pe;
+        if (pope_pe_parse(tok, &pe) != 0) die("--pe", pope_last_error());
+        on[pe] = 1;
+    }
+}
+
+static void usage(void) {
+    printf(
+        "usage: pope_bench [options]     (run from the repository root, or give --source)\n"
+        "  --quick            short run: T 512 for training, contexts 2048,8192, fewer reps\n"
+        "  --threads N        threads for BLIS, OpenMP and PyTorch (default: OMP_NUM_THREADS\n"
+        "                     or all cores)\n"
+        "  --out FILE         JSON output (default bench/results/<UTC date-time>.json)\n"
+        "  --pe LIST          encodings to train (default polar,rope,legendre,sinusoidal,none)\n"
+        "  --eval-pe LIST     encodings to evaluate at long contexts (default polar,rope)\n"
+        "  --contexts LIST    evaluation contexts (default 2048,16384,65536)\n"
+        "  --skip LIST        sections to skip: gemm,train,eval,gen,torch,genome\n"
+        "  --genome-preset F  genome shape (default models/genome-small.json, else fallback)\n"
+        "  --source DIR       repository root (default: . or the parent of the build dir)\n");
+}
+
+static void parse_args(bench_opts *o, int argc, char **argv) {
+    memset(o, 0, sizeof *o);
+    parse_pe_list("polar,rope,legendre,sinusoidal,none", o->pe_on);
+    parse_pe_list("polar,rope", o->eval_pe_on);
+    int have_contexts = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VALUE() do { if (!v) die(a, "needs a value"); i++; } while (0)
+        if (!strcmp(a, "--quick")) o->quick = 1;
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(); exit(0); }
+        else if (!strcmp(a, "--threads")) { NEED_VALUE(); o->threads = atoi(v); if (o->threads < 1) die(a, "must be >= 1"); }
+        else if (!strcmp(a, "--out")) { NEED_VALUE(); o->out = v; }
+        else if (!strcmp(a, "--source")) { NEED_VALUE(); o->source = v; }
+        else if (!strcmp(a, "--pe")) { NEED_VALUE(); parse_pe_list(v, o->pe_on); }
+        else if (!strcmp(a, "--eval-pe")) { NEED_VALUE(); parse_pe_list(v, o->eval_pe_on); }
+        else if (!strcmp(a, "--genome-preset")) { NEED_VALUE(); o->genome_preset = v; }
+        else if (!strcmp(a, "--contexts")) {
+            NEED_VALUE();
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", v);
+            o->n_contexts = 0;
+            for (char *t = strtok(buf, ","); t && o->n_contexts < 8; t = strtok(NULL, ",")) {
+                int c = atoi(t);
+                if (c < 2) die("--contexts", "each context must be >= 2");
+                o->contexts[o->n_contexts++] = c;
+            }
+            have_contexts = 1;
+        } else if (!strcmp(a, "--skip")) {
+            NEED_VALUE();
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", v);
+            for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+                if (!strcmp(t, "gemm")) o->skip_gemm = 1;
+                else if (!strcmp(t, "train")) o->skip_train = 1;
+                else if (!strcmp(t, "eval")) o->skip_eval = 1;
+                else if (!strcmp(t, "gen")) o->skip_gen = 1;
+                else if (!strcmp(t, "torch")) o->skip_torch = 1;
+                else if (!strcmp(t, "genome")) o->skip_genome = 1;
+                else die("--skip", "sections are gemm, train, eval, gen, torch, genome");
+            }
+        } else {
+            fprintf(stderr, "pope_bench: unknown option '%s' (try --help)\n", a);
+            exit(2);
+        }
+#undef NEED_VALUE
+    }
+    if (!have_contexts) {
+        if (o->quick) { o->contexts[0] = 2048; o->contexts[1] = 8192; o->n_contexts = 2; }
+        else { o->contexts[0] = 2048; o->contexts[1] = 16384; o->contexts[2] = 65536; o->n_contexts = 3; }
+    }
+    o->train_warmup = 1;
+    o->train_reps = o->quick ? 2 : 3;
+    o->torch_warmup = 1;
+    o->torch_reps = o->quick ? 1 : 2;
+    o->gen_tokens = o->quick ? 128 : 1024;
+}
+
+// The repository root: --source, else "." when it holds bench/torch_bench.py, else the
+// parent of the directory holding this executable (build dirs live in the repo).
+static const char *find_source(const char *given) {
+    static char buf[4096];
+    if (given) return given;
+    if (file_exists("bench/torch_bench.py")) return ".";
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 64);
+    if (n > 0) {
+        buf[n] = 0;
+        for (int up = 0; up < 2; up++) {
+            char *slash = strrchr(buf, '/');
+            if (!slash) break;
+            *slash = 0;
+        }
+        char probe[4160];
+        snprintf(probe, sizeof probe, "%s/bench/torch_bench.py", buf);
+        if (file_exists(probe)) return buf;
+    }
+    return ".";
+}
+
+// ---------------------------------------------------------------- FLOP formulas
+// See bench/README.md. Dk = 2D for polar (the attention kernel works on q~, k~), else D.
+static double attn_dk(const bench_shape *s, pope_pe_kind pe) {
+    int D = s->d / s->H;
+    return pe == POPE_PE_POLAR ? 2.0 * D : (double)D;
+}
+
+// Matmul parameters: 12 d^2 per layer (q, k, v, o, w1, w2) plus the output projection V d.
+static double matmul_params(const bench_shape *s) {
+    return (double)s->L * 12.0 * s->d * s->d + (double)s->V * s->d;
+}
+
+// Forward FLOPs of one (B, T) batch: 2 per matmul parameter per token, plus causal
+// attention: per layer, head and pair s <= t, 2 Dk (q.k) + 2 Dv (p.v).
+static double forward_flops(const bench_shape *s, pope_pe_kind pe, int B, int T) {
+    double D = (double)(s->d / s->H);
+    double dense = 2.0 * (double)B * T * matmul_params(s);
+    double pairs = (double)T * (T + 1) / 2.0;
+    double attn = 2.0 * s->L * (double)B * s->H * pairs * (attn_dk(s, pe) + D);
+    return dense + attn;
+}
+
+// Training = forward + backward, backward = 2x forward (no recomputation counted).
+static double train_flops(const bench_shape *s, pope_pe_kind pe) {
+    return 3.0 * forward_flops(s, pe, s->B, s->T);
+}
+
+// ---------------------------------------------------------------- (a) sgemm
+typedef struct {
+    char kind[3];    // "NT", "NN", "TN"
+    int M, N, K;
+    int count;       // how many per training step
+    const char *what;
+    double gflops;   // measured
+    double seconds;  // median per call
+} gemm_shape;
+
+// Median seconds of one sgemm C(M,N) (+)= op(A) op(B), row-major like pope's matmul:
+// NT: out = inp · Wᵀ   NN: dinp += dout · W   TN: dW += doutᵀ · inp
+static double time_sgemm(const char *kind, int M, int N, int K, double budget_s) {
+    size_t na = (size_t)M * K, nb = (size_t)K * N, nc = (size_t)M * N;
+    float *A = xmalloc(na * sizeof(float)), *Bm = xmalloc(nb * sizeof(float)),
+          *C = xmalloc(nc * sizeof(float));
+    for (size_t i = 0; i < na; i++) A[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
+    for (size_t i = 0; i < nb; i++) Bm[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
+    memset(C, 0, nc * sizeof(float));
+    enum CBLAS_TRANSPOSE ta = kind[0] == 'T' ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE tb = kind[1] == 'T' ? CblasTrans : CblasNoTrans;
+    int lda = ta == CblasTrans ? M : K;
+    int ldb = tb == CblasTrans ? K : N;
+    float beta = strcmp(kind, "NT") == 0 ? 0.0f : 1.0f;
+    double times[64];
+    int n = 0;
+    double t_start = now_s();
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);  // warm-up
+    while (n < 64 && (n < 3 || now_s() - t_start < budget_s)) {
+        double t0 = now_s();
+        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);
+        times[n++] = now_s() - t0;
+    }
+    free(A);
+    free(Bm);
+    free(C);
+    return median(times, n);
+}
+
+// The GEMMs of one training step of shape s (pope's matmul_forward/backward contract,
+// N = B·T rows), counted per layer and for the output projection.
+static int model_gemms(const bench_shape *s, gemm_shape *g) {
+    int N = s->B * s->T, d = s->d, F = 4 * s->d, V = s->V, L = s->L, n = 0;
+    struct { const char *kind; int M, N, K, count; const char *what; } list[] = {
+        {"NT", N, d, d, 4 * L, "fwd q,k,v,o"},   {"NT", N, F, d, L, "fwd w1"},
+        {"NT", N, d, F, L, "fwd w2"},            {"NT", N, V, d, 1, "fwd output"},
+        {"NN", N, d, d, 4 * L, "dinp q,k,v,o"},  {"NN", N, d, F, L, "dinp w1"},
+        {"NN", N, F, d, L, "dinp w2"},           {"NN", N, d, V, 1, "dinp output"},
+        {"TN", d, d, N, 4 * L, "dW q,k,v,o"},    {"TN", F, d, N, L, "dW w1"},
+        {"TN", d, F, N, L, "dW w2"},             {"TN", V, d, N, 1, "dW output"},
+    };
+    for (size_t i = 0; i < sizeof list / sizeof *list; i++) {
+        snprintf(g[n].kind, sizeof g[n].kind, "%s", list[i].kind);
+        g[n].M = list[i].M; g[n].N = list[i].N; g[n].K = list[i].K;
+        g[n].count = list[i].count; g[n].what = list[i].what;
+        n++;
+    }
+    return n;
+}
+
+// Measures the GEMMs of shape s; returns the FLOP-weighted rate (GFLOP/s) of one
+// step's GEMM set = total GEMM FLOPs / total GEMM time.
+static double measure_model_gemms(const bench_shape *s, gemm_shape *g, int ng, double budget,
+                                  cJSON *jarr) {
+    double flops = 0, secs = 0;
+    for (int i = 0; i < ng; i++) {
+        // the same (kind, M, N, K) measured once
+        int dup = -1;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(g[j].kind, g[i].kind) && g[j].M == g[i].M && g[j].N == g[i].N && g[j].K == g[i].K)
+                dup = j;
+        g[i].seconds = dup >= 0 ? g[dup].seconds : time_sgemm(g[i].kind, g[i].M, g[i].N, g[i].K, budget);
+        double f = 2.0 * g[i].M * g[i].N * (double)g[i].K;
+        g[i].gflops = f / g[i].seconds * 1e-9;
+        flops += f * g[i].count;
+        secs += g[i].seconds * g[i].count;
+        printf("  %-16s %-12s %s M %6d N %6d K %6d  x%-3d %7.1f GFLOP/s\n", s->name, g[i].what,
+               g[i].kind, g[i].M, g[i].N, g[i].K, g[i].count, g[i].gflops);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "shape", s->name);
+        cJSON_AddStringToObject(o, "what", g[i].what);
+        cJSON_AddStringToObject(o, "kind", g[i].kind);
+        cJSON_AddNumberToObject(o, "M", g[i].M);
+        cJSON_AddNumberToObject(o, "N", g[i].N);
+        cJSON_AddNumberToObject(o, "K", g[i].K);
+        cJSON_AddNumberToObject(o, "count_per_step", g[i].count);
+        cJSON_AddNumberToObject(o, "gflops", g[i].gflops);
+        cJSON_AddItemToArray(jarr, o);
+    }
+    return flops / secs * 1e-9;
+}
+
+// FMA peak: independent FMA chains (enough to cover latency x ports) on every thread.
+#define FMA_CHAINS 12
+__attribute__((target("avx512f"))) static float fma_loop_avx512(long iters) {
+    __m512 acc[FMA_CHAINS];
+    __m512 a = _mm512_set1_ps(0.9999999f), b = _mm512_set1_ps(1e-7f);
+    for (int j = 0; j < FMA_CHAINS; j++) acc[j] = _mm512_set1_ps((float)j);
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < FMA_CHAINS; j++) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+    __m512 s = acc[0];
+    for (int j = 1; j < FMA_CHAINS; j++) s = _mm512_add_ps(s, acc[j]);
+    return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) static float fma_loop_avx2(long iters) {
+    __m256 acc[FMA_CHAINS];
+    __m256 a = _mm256_set1_ps(0.9999999f), b = _mm256_set1_ps(1e-7f);
+    for (int j = 0; j < FMA_CHAINS; j++) acc[j] = _mm256_set1_ps((float)j);
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < FMA_CHAINS; j++) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+    __m256 s = acc[0];
+    for (int j = 1; j < FMA_CHAINS; j++) s = _mm256_add_ps(s, acc[j]);
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
+}
+
+// GFLOP/s of fp32 FMAs on n_threads threads (median of 5); *isa gets the ISA used.
+static double fma_peak(int n_threads, const char **isa) {
+    __builtin_cpu_init();
+    int avx512 = __builtin_cpu_supports("avx512f");
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    *isa = avx512 ? "avx512f" : avx2 ? "avx2+fma" : "none";
+    if (!avx512 && !avx2) return NAN;
+    int lanes = avx512 ? 16 : 8;
+    long iters = 20L * 1000 * 1000;
+    double times[5];
+    volatile float sink = 0;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now_s();
+#pragma omp parallel num_threads(n_threads)
+        {
+            float v = avx512 ? fma_loop_avx512(iters) : fma_loop_avx2(iters);
+#pragma omp atomic
+            sink += v;
+        }
+        times[r] = now_s() - t0;
+    }
+    (void)sink;
+    double flops = 2.0 * lanes * FMA_CHAINS * (double)iters * n_threads;
+    return flops / median(times, 5) * 1e-9;
+}
+
+// ---------------------------------------------------------------- model helpers
+static void shape_config(const bench_shape *s, pope_pe_kind pe, pope_config *cfg) {
+    pope_config_default(cfg);
+    cfg->vocab_size = s->V;
+    cfg->d_model = s->d;
+    cfg->n_layers = s->L;
+    cfg->n_heads = s->H;
+    cfg->context_length = s->T;
+    cfg->pe = pe;
+    cfg->delta_init = POPE_DELTA_UNIFORM;   // a trained-looking δ; speed does not depend on it
+}
+
+static void random_tokens(int32_t *x, size_t n, int V, uint64_t seed) {
+    pope_rng rng;
+    pope_rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++) x[i] = (int32_t)pope_rng_below(&rng, (uint64_t)V);
+}
+
+// ---------------------------------------------------------------- (b) training
+typedef struct {
+    int ok;
+    double step_s, fwd_s, bwd_s, opt_s;
+    double tokens_per_s, model_tflops, mfu, loss;
+} train_result;
+
+static train_result bench_train(const bench_shape *s, pope_pe_kind pe, const bench_opts *o) {
+    train_result r = {0};
+    pope_config cfg;
+    shape_config(s, pe, &cfg);
+    pope_model *m = pope_model_new(&cfg, 1234);
+    pope_adamw *opt = m ? pope_adamw_new(m) : NULL;
+    if (!m || !opt) {
+        fprintf(stderr, "pope_bench: train %s %s: %s\n", s->name, pope_pe_name(pe), pope_last_error());
+        pope_adamw_free(opt);
+        pope_model_free(m);
+        return r;
+    }
+    pope_adamw_config ac;
+    pope_adamw_config_default(&ac);
+    size_t n = (size_t)s->B * s->T;
+    int32_t *x = xmalloc(n * sizeof *x), *y = xmalloc(n * sizeof *y);
+    random_tokens(x, n, s->V, 1);
+    random_tokens(y, n, s->V, 2);
+    double step[64], fwd[64], bwd[64], upd[64];
+    int nr = 0;
+    for (int i = 0; i < o->train_warmup + o->train_reps && nr < 64; i++) {
+        float loss = 0;
+        double t0 = now_s();
+        pope_model_zero_grad(m);
+        int rc = pope_model_forward(m, x, y, s->B, s->T, 1, (uint64_t)i, &loss);
+        double t1 = now_s();
+        if (rc == 0) rc = pope_model_backward(m, 1.0f);
+        double t2 = now_s();
+        if (rc == 0) rc = pope_adamw_step(opt, m, &ac, 3e-4f, NULL);
+        double t3 = now_s();
+        if (rc != 0) {
+            fprintf(stderr, "pope_bench: train %s %s: %s\n", s->name, pope_pe_name(pe), pope_last_error());
+            goto out;
+        }
+        r.loss = loss;
+        if (i >= o->train_warmup) {
+            step[nr] = t3 - t0; fwd[nr] = t1 - t0; bwd[nr] = t2 - t1; upd[nr] = t3 - t2;
+            nr++;
+        }
+        fprintf(stderr, "  train %-14s %-10s step %d: %.3f s (fwd %.3f bwd %.3f adamw %.3f) loss %.4f\n",
+                s->name, pope_pe_name(pe), i, t3 - t0, t1 - t0, t2 - t1, t3 - t2, loss);
+    }
+    r.ok = nr > 0;
+    r.step_s = median(step, nr);
+    r.fwd_s = median(fwd, nr);
+    r.bwd_s = median(bwd, nr);
+    r.opt_s = median(upd, nr);
+    r.tokens_per_s = (double)n / r.step_s;
+    r.model_tflops = train_flops(s, pe) / r.step_s * 1e-12;
+out:
+    free(x);
+    free(y);
+    pope_adamw_free(opt);
+    pope_model_free(m);
+    return r;
+}
+
+// ---------------------------------------------------------------- (c) evaluation (child)
+// Runs in a fresh process (pope_bench --child-eval ...), so that VmHWM is this context's
+// own peak. Prints "RESULT <median s> <VmHWM KiB> <mean nll>".
+static int child_eval(int argc, char **argv) {
+    if (argc != 11) die("--child-eval", "expects pe V d L H T reps warmup threads");
+    pope_pe_kind pe;
+    if (pope_pe_parse(argv[2], &pe) != 0) die("--child-eval", pope_last_error());
+    bench_shape s = {"eval", atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]), 1};
+    int reps = atoi(argv[8]), warmup = atoi(argv[9]);
+    pope_runtime_init(atoi(argv[10]));
+    pope_config cfg;
+    shape_config(&s, pe, &cfg);
+    pope_model *m = pope_model_new(&cfg, 1234);
+    if (!m) die("eval: model", pope_last_error());
+    size_t n = (size_t)s.T;
+    int32_t *x = xmalloc(n * sizeof *x), *y = xmalloc(n * sizeof *y);
+    float *nll = xmalloc(n * sizeof *nll);
+    random_tokens(x, n, s.V, 1);
+    random_tokens(y, n, s.V, 2);
+    double times[64];
+    int nr = 0;
+    for (int i = 0; i < warmup + reps && nr < 64; i++) {
+        double t0 = now_s();
+        if (pope_model_nll(m, x, y, 1, s.T, nll) != 0) die("eval: pope_model_nll", pope_last_error());
+        double dt = now_s() - t0;
+        if (i >= warmup) times[nr++] = dt;
+    }
+    double mean = 0;
+    for (size_t i = 0; i < n; i++) mean += nll[i];
+    mean /= (double)n;
+    printf("RESULT %.6f %ld %.6f\n", median(times, nr), vm_hwm_kb(), mean);
+    free(x);
+    free(y);
+    free(nll);
+    pope_model_free(m);
+    return 0;
+}
+
+typedef struct {
+    int ok;
+    double seconds, tokens_per_s, gflops, nll;
+    long peak_kb;
+} eval_result;
+
+static eval_result bench_eval(const bench_shape *s, pope_pe_kind pe, int T, const bench_opts *o) {
+    eval_result r = {0};
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return r;
+    exe[n] = 0;
+    int reps = T <= 4096 ? 3 : 1, warmup = T <= 4096 ? 1 : 0;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' --child-eval %s %d %d %d %d %d %d %d %d", exe, pope_pe_name(pe),
+             s->V, s->d, s->L, s->H, T, reps, warmup, o->threads);
+    FILE *p = popen(cmd, "r");
+    if (!p) return r;
+    char line[512];
+    while (fgets(line, sizeof line, p))
+        if (sscanf(line, "RESULT %lf %ld %lf", &r.seconds, &r.peak_kb, &r.nll) == 3) r.ok = 1;
+    int status = pclose(p);
+    if (status != 0) r.ok = 0;
+    if (r.ok) {
+        r.tokens_per_s = T / r.seconds;
+        r.gflops = forward_flops(s, pe, 1, T) / r.seconds * 1e-9;
+    }
+    return r;
+}
+
+// ---------------------------------------------------------------- (d) generation
+typedef struct {
+    int ok;
+    double tokens_per_s;
+} gen_result;
+
+static gen_result bench_gen(const bench_shape *s, pope_pe_kind pe, const bench_opts *o) {
+    gen_result r = {0};
+    pope_config cfg;
+    shape_config(s, pe, &cfg);
+    pope_model *m = pope_model_new(&cfg, 1234);
+    pope_kv *kv = m ? pope_kv_new(m, o->gen_tokens) : NULL;
+    float *logits = xmalloc((size_t)s->V * sizeof *logits);
+    double times[16];
+    int nr = 0;
+    if (!m || !kv) goto fail;
+    for (int rep = 0; rep < 4; rep++) {    // rep 0 is the warm-up
+        pope_kv_reset(kv);
+        int32_t tok = 0;
+        double t0 = now_s();
+        for (int i = 0; i < o->gen_tokens; i++) {
+            if (pope_model_step(m, kv, tok, logits) != 0) goto fail;
+            int best = 0;   // greedy: the step is what we time, not the sampler
+            for (int v = 1; v < s->V; v++) if (logits[v] > logits[best]) best = v;
+            tok = best;
+        }
+        if (rep > 0) times[nr++] = now_s() - t0;
+    }
+    r.ok = 1;
+    r.tokens_per_s = o->gen_tokens / median(times, nr);
+    goto done;
+fail:
+    fprintf(stderr, "pope_bench: gen %s: %s\n", pope_pe_name(pe), pope_last_error());
+done:
+    free(logits);
+    pope_kv_free(kv);
+    pope_model_free(m);
+    return r;
+}
+
+// ---------------------------------------------------------------- (e) PyTorch
+// Runs bench/torch_bench.py on shape s; returns its JSON (cJSON, caller deletes) or NULL.
+static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, size_t why_len) {
+    if (system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
+        snprintf(why, why_len, "PyTorch is not importable by /usr/bin/python3 (apt-get install python3-torch)");
+        return NULL;
+    }
+    char script[4200];
+    snprintf(script, sizeof script, "%s/bench/torch_bench.py", o->source);
+    if (!file_exists(script)) {
+        snprintf(why, why_len, "%s not found (give --source)", script);
+        return NULL;
+    }
+    char pes[128] = "";
+    for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)   // polar, rope, legendre, ... order
+        if (o->pe_on[pe]) {
+            if (pes[0]) strcat(pes, ",");
+            strcat(pes, pope_pe_name((pope_pe_kind)pe));
+        }
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s' --V %d --d %d --layers %d --heads %d --T %d --B %d "
+             "--threads %d --warmup %d --reps %d --pe %s",
+             script, s->V, s->d, s->L, s->H, s->T, s->B, o->threads, o->torch_warmup, o->torch_reps, pes);
+    fprintf(stderr, "  %s\n", cmd);
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        snprintf(why, why_len, "popen failed: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += got;
+        if (len + 1 >= cap) { cap *= 2; buf = realloc(buf, cap); if (!buf) die("torch", "out of memory"); }
+    }
+    buf[len] = 0;
+    int status = pclose(p);
+    char *last = strchr(buf, '{');   // stdout holds only the JSON object
+    cJSON *j = last ? cJSON_Parse(last) : NULL;
+    free(buf);
+    if (status != 0 || !j) {
+        snprintf(why, why_len, "torch_bench.py failed (exit status %d)", status);
+        cJSON_Delete(j);
+        return NULL;
+    }
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(j, "error");
+    if (cJSON_IsString(err)) {
+        snprintf(why, why_len, "%s", err->valuestring);
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+static double torch_tokens_per_s(const cJSON *j, pope_pe_kind pe) {
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "results"), *it;
+    cJSON_ArrayForEach(it, res) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "pe");
+        const cJSON *tps = cJSON_GetObjectItemCaseSensitive(it, "tokens_per_s");
+        if (cJSON_IsString(name) && !strcmp(name->valuestring, pope_pe_name(pe)) && cJSON_IsNumber(tps))
+            return tps->valuedouble;
+    }
+    return NAN;
+}
+
+// ---------------------------------------------------------------- genome preset
+// Reads d_model, n_layers, n_heads, vocab_size, context_length and batch_size from the
+// preset JSON (top level, or inside "model" / "config" / "train"); keys it lacks keep the
+// fallback (documented in bench/README.md).
+static int json_int_any(const cJSON *root, const char *key, int *out) {
+    const char *sub[] = {NULL, "model", "config", "train", "training"};
+    for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
+        const cJSON *o = sub[i] ? cJSON_GetObjectItemCaseSensitive(root, sub[i]) : root;
+        const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+        if (cJSON_IsNumber(v) && v->valuedouble >= 1) { *out = (int)v->valuedouble; return 1; }
+    }
+    return 0;
+}
+
+static void genome_shape(const bench_opts *o, bench_shape *s, char *source, size_t source_len) {
+    // fallback: nt tokens (small vocab), d 256, 6 layers, 8 heads, 4096 bp windows, batch 2
+    *s = (bench_shape){"genome-fallback", 16, 256, 6, 8, 4096, 2};
+    snprintf(source, source_len, "fallback (no preset file)");
+    char path[4200];
+    if (o->genome_preset) snprintf(path, sizeof path, "%s", o->genome_preset);
+    else snprintf(path, sizeof path, "%s/models/genome-small.json", o->source);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (o->genome_preset) die(path, strerror(errno));
+        return;
+    }
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    if (!j) {
+        fprintf(stderr, "pope_bench: %s: not valid JSON, using the fallback genome shape\n", path);
+        return;
+    }
+    s->name = "genome-small";
+    // the preset names a tokenizer rather than a vocabulary: sizes of docs/GENOME.md
+    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "tokenizer");
+    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "nt")) s->V = 7;
+    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "kmer6")) s->V = 4104;
+    json_int_any(j, "vocab_size", &s->V);
+    json_int_any(j, "d_model", &s->d);
+    json_int_any(j, "n_layers", &s->L);
+    json_int_any(j, "n_heads", &s->H);
+    json_int_any(j, "context_length", &s->T);
+    if (!json_int_any(j, "batch_size", &s->B)) json_int_any(j, "batch", &s->B);
+    cJSON_Delete(j);
+    snprintf(source, source_len, "%s", path);
+}
+
+// ---------------------------------------------------------------- machine
+static void cpu_model(char *out, size_t len) {
+    snprintf(out, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c++;
+                while (*c == ' ') c++;
+                c[strcspn(c, "\n")] = 0;
+                snprintf(out, len, "%s", c);
+            }
+            break;
+        }
+    fclose(f);
+}
+
+// ---------------------------------------------------------------- main
+int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--child-eval")) return child_eval(argc, argv);
+    setvbuf(stdout, NULL, _IOLBF, 0);   // progress lines in order with stderr's
+    bench_opts o;
+    parse_args(&o, argc, argv);
+    pope_runtime_init(o.threads);   // selects the BLIS kernels (skx on AVX-512)
+    o.threads = pope_num_threads();
+    o.source = find_source(o.source);
+
+    bench_shape jsb = {"music-jsb-paper", 90, 256, 6, 8, o.quick ? 512 : 2048, 4};
+    bench_shape genome;
+    char genome_src[4300];
+    genome_shape(&o, &genome, genome_src, sizeof genome_src);
+    if (o.quick && genome.T > 512) {
+        genome.B = genome.B * genome.T / 512 > 0 ? genome.B * genome.T / 512 : 1;
+        if (genome.B > 8) genome.B = 8;
+        genome.T = 512;
+    }
+    const bench_shape *shapes[2] = {&jsb, &genome};
+    int n_shapes = o.skip_genome ? 1 : 2;
+
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char date[64], cpu[256];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cpu_model(cpu, sizeof cpu);
+    const char *blis_arch = bli_arch_string(bli_arch_query_id());
+    printf("pope_bench %s — %s, %d threads, BLIS arch %s%s\n", date, cpu, o.threads, blis_arch,
+           o.quick ? " (--quick)" : "");
+
+    cJSON *J = cJSON_CreateObject();
+    cJSON *jm = cJSON_AddObjectToObject(J, "machine");
+    cJSON_AddStringToObject(J, "date", date);
+    cJSON_AddBoolToObject(J, "quick", o.quick);
+    cJSON_AddStringToObject(jm, "cpu", cpu);
+    cJSON_AddNumberToObject(jm, "cores", (double)omp_get_num_procs());
+    cJSON_AddNumberToObject(jm, "threads", o.threads);
+    cJSON_AddStringToObject(jm, "blis_arch", blis_arch);
+    cJSON *jshapes = cJSON_AddArrayToObject(J, "shapes");
+    for (int i = 0; i < n_shapes; i++) {
+        cJSON *js = cJSON_CreateObject();
+        cJSON_AddStringToObject(js, "name", shapes[i]->name);
+        cJSON_AddNumberToObject(js, "V", shapes[i]->V);
+        cJSON_AddNumberToObject(js, "d", shapes[i]->d);
+        cJSON_AddNumberToObject(js, "layers", shapes[i]->L);
+        cJSON_AddNumberToObject(js, "heads", shapes[i]->H);
+        cJSON_AddNumberToObject(js, "T", shapes[i]->T);
+        cJSON_AddNumberToObject(js, "B", shapes[i]->B);
+        if (i == 1) cJSON_AddStringToObject(js, "source", genome_src);
+        cJSON_AddItemToArray(jshapes, js);
+    }
+
+    // ---- (a) sgemm and peak
+    double gemm_rate[2] = {NAN, NAN}, peak = NAN;
+    const char *isa = "?";
+    if (!o.skip_gemm) {
+        printf("\n[sgemm] BLIS on the model's GEMM shapes (median, %d threads)\n", o.threads);
+        peak = fma_peak(o.threads, &isa);
+        printf("  FMA peak (%s, %d threads): %.1f GFLOP/s\n", isa, o.threads, peak);
+        cJSON *jg = cJSON_AddObjectToObject(J, "sgemm");
+        cJSON_AddNumberToObject(jg, "fma_peak_gflops", peak);
+        cJSON_AddStringToObject(jg, "fma_isa", isa);
+        cJSON *jarr = cJSON_AddArrayToObject(jg, "shapes");
+        double big = 2.0 * 2048.0 * 2048.0 * 2048.0 / time_sgemm("NN", 2048, 2048, 2048, o.quick ? 0.3 : 1.0) * 1e-9;
+        printf("  reference NN 2048^3: %.1f GFLOP/s\n", big);
+        cJSON_AddNumberToObject(jg, "square_2048_gflops", big);
+        cJSON *jrate = cJSON_AddObjectToObject(jg, "model_rate_gflops");
+        for (int i = 0; i < n_shapes; i++) {
+            gemm_shape g[16];
+            int ng = model_gemms(shapes[i], g);
+            gemm_rate[i] = measure_model_gemms(shapes[i], g, ng, o.quick ? 0.05 : 0.3, jarr);
+            printf("  %s: one step's GEMM set runs at %.1f GFLOP/s\n", shapes[i]->name, gemm_rate[i]);
+            cJSON_AddNumberToObject(jrate, shapes[i]->name, gemm_rate[i]);
+        }
+    }
+
+    // ---- (b) training and (e) PyTorch
+    train_result tr[2][POPE_PE_COUNT];
+    memset(tr, 0, sizeof tr);
+    cJSON *jtrain = cJSON_AddArrayToObject(J, "train");
+    if (!o.skip_train) {
+        printf("\n[train] forward + backward + AdamW, median of %d after %d warm-up\n", o.train_reps,
+               o.train_warmup);
+        for (int i = 0; i < n_shapes; i++)
+            for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+                if (!o.pe_on[pe]) continue;
+                tr[i][pe] = bench_train(shapes[i], (pope_pe_kind)pe, &o);
+                if (tr[i][pe].ok && gemm_rate[i] == gemm_rate[i])
+                    tr[i][pe].mfu = tr[i][pe].model_tflops * 1e3 / gemm_rate[i];
+            }
+    }
+    cJSON *jtorch = NULL;
+    char torch_why[4400] = "";
+    if (!o.skip_torch && !o.skip_train) {
+        printf("\n[torch] the same model in PyTorch, %s shape\n", jsb.name);
+        jtorch = run_torch(&jsb, &o, torch_why, sizeof torch_why);
+        if (!jtorch) printf("  PyTorch skipped: %s\n", torch_why);
+    }
+    for (int i = 0; i < n_shapes; i++)
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+            const train_result *r = &tr[i][pe];
+            if (!r->ok) continue;
+            cJSON *o2 = cJSON_CreateObject();
+            cJSON_AddStringToObject(o2, "shape", shapes[i]->name);
+            cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
+            cJSON_AddNumberToObject(o2, "step_s", r->step_s);
+            cJSON_AddNumberToObject(o2, "forward_s", r->fwd_s);
+            cJSON_AddNumberToObject(o2, "backward_s", r->bwd_s);
+            cJSON_AddNumberToObject(o2, "adamw_s", r->opt_s);
+            cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
+            cJSON_AddNumberToObject(o2, "model_flops_per_step", train_flops(shapes[i], (pope_pe_kind)pe));
+            cJSON_AddNumberToObject(o2, "model_gflops", r->model_tflops * 1e3);
+            if (r->mfu > 0) cJSON_AddNumberToObject(o2, "mfu_vs_sgemm", r->mfu);
+            if (peak == peak) cJSON_AddNumberToObject(o2, "fraction_of_fma_peak", r->model_tflops * 1e3 / peak);
+            cJSON_AddNumberToObject(o2, "loss", r->loss);
+            if (jtorch && i == 0) {
+                double tt = torch_tokens_per_s(jtorch, (pope_pe_kind)pe);
+                if (tt == tt) {
+                    cJSON_AddNumberToObject(o2, "torch_tokens_per_s", tt);
+                    cJSON_AddNumberToObject(o2, "ratio_pope_over_torch", r->tokens_per_s / tt);
+                }
+            }
+            cJSON_AddItemToArray(jtrain, o2);
+        }
+    cJSON *jratio = cJSON_AddObjectToObject(J, "polar_over_rope_step");
+    for (int i = 0; i < n_shapes; i++)
+        if (tr[i][POPE_PE_POLAR].ok && tr[i][POPE_PE_ROPE].ok)
+            cJSON_AddNumberToObject(jratio, shapes[i]->name,
+                                    tr[i][POPE_PE_POLAR].step_s / tr[i][POPE_PE_ROPE].step_s);
+    if (jtorch) cJSON_AddItemToObject(J, "torch", jtorch);
+    else if (torch_why[0]) cJSON_AddStringToObject(J, "torch_skipped", torch_why);
+
+    // ---- (c) evaluation
+    eval_result ev[POPE_PE_COUNT][8];
+    memset(ev, 0, sizeof ev);
+    cJSON *jeval = cJSON_AddArrayToObject(J, "eval");
+    bench_shape eval_shape = jsb;
+    eval_shape.T = 2048;
+    if (!o.skip_eval) {
+        printf("\n[eval] pope_model_nll, batch 1, %s model, fresh process per context\n", jsb.name);
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+            if (!o.eval_pe_on[pe]) continue;
+            for (int c = 0; c < o.n_contexts; c++) {
+                eval_result *r = &ev[pe][c];
+                *r = bench_eval(&eval_shape, (pope_pe_kind)pe, o.contexts[c], &o);
+                fprintf(stderr, "  eval %-10s T %6d: %s %.2f s, %.0f tokens/s, peak %.0f MiB\n",
+                        pope_pe_name((pope_pe_kind)pe), o.contexts[c], r->ok ? "" : "FAILED", r->seconds,
+                        r->tokens_per_s, r->peak_kb / 1024.0);
+                if (!r->ok) continue;
+                cJSON *o2 = cJSON_CreateObject();
+                cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
+                cJSON_AddNumberToObject(o2, "T", o.contexts[c]);
+                cJSON_AddNumberToObject(o2, "seconds", r->seconds);
+                cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
+                cJSON_AddNumberToObject(o2, "model_gflops", r->gflops);
+                cJSON_AddNumberToObject(o2, "peak_rss_mib", r->peak_kb / 1024.0);
+                cJSON_AddNumberToObject(o2, "mean_nll", r->nll);
+                cJSON_AddItemToArray(jeval, o2);
+            }
+        }
+    }
+
+    // ---- (d) generation
+    gen_result gr[POPE_PE_COUNT];
+    memset(gr, 0, sizeof gr);
+    cJSON *jgen = cJSON_AddArrayToObject(J, "generate");
+    if (!o.skip_gen) {
+        printf("\n[generate] pope_model_step with the KV cache, %d tokens from an empty cache\n",
+               o.gen_tokens);
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+            if (!o.pe_on[pe]) continue;
+            gr[pe] = bench_gen(&jsb, (pope_pe_kind)pe, &o);
+            if (!gr[pe].ok) continue;
+            cJSON *o2 = cJSON_CreateObject();
+            cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
+            cJSON_AddNumberToObject(o2, "tokens", o.gen_tokens);
+            cJSON_AddNumberToObject(o2, "tokens_per_s", gr[pe].tokens_per_s);
+            cJSON_AddItemToArray(jgen, o2);
+        }
+    }
+
+    // ---- the table
+    printf("\n== pope_bench %s, %s, %d threads ==\n", date, cpu, o.threads);
+    if (!o.skip_gemm)
+        printf("sgemm: FMA peak %.0f GFLOP/s (%s); model GEMM sets: %s %.0f, %s %.0f GFLOP/s\n", peak, isa,
+               jsb.name, gemm_rate[0], n_shapes > 1 ? genome.name : "-", n_shapes > 1 ? gemm_rate[1] : NAN);
+    if (!o.skip_train) {
+        printf("\n%-16s %-10s %9s %8s %8s %8s %8s %7s %9s %7s\n", "train shape", "pe", "tokens/s", "step s",
+               "fwd s", "bwd s", "GFLOP/s", "MFU", "torch t/s", "ratio");
+        for (int i = 0; i < n_shapes; i++)
+            for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+                const train_result *r = &tr[i][pe];
+                if (!o.pe_on[pe]) continue;
+                if (!r->ok) { printf("%-16s %-10s FAILED\n", shapes[i]->name, pope_pe_name((pope_pe_kind)pe)); continue; }
+                double tt = jtorch && i == 0 ? torch_tokens_per_s(jtorch, (pope_pe_kind)pe) : NAN;
+                char mfu[16] = "-", torch_tps[16] = "-", ratio[16] = "-";
+                if (r->mfu > 0) snprintf(mfu, sizeof mfu, "%.1f%%", 100.0 * r->mfu);
+                if (tt == tt) {
+                    snprintf(torch_tps, sizeof torch_tps, "%.0f", tt);
+                    snprintf(ratio, sizeof ratio, "%.2f", r->tokens_per_s / tt);
+                }
+                printf("%-16s %-10s %9.0f %8.3f %8.3f %8.3f %8.1f %7s %9s %7s\n", shapes[i]->name,
+                       pope_pe_name((pope_pe_kind)pe), r->tokens_per_s, r->step_s, r->fwd_s, r->bwd_s,
+                       r->model_tflops * 1e3, mfu, torch_tps, ratio);
+            }
+        printf("(%s: B %d T %d; %s: B %d T %d)\n", jsb.name, jsb.B, jsb.T, genome.name, genome.B, genome.T);
+        for (int i = 0; i < n_shapes; i++) {
+            const train_result *p = &tr[i][POPE_PE_POLAR], *r = &tr[i][POPE_PE_ROPE];
+            if (p->ok && r->ok)
+                printf("%s: polar step = %.2f x rope step (issue 5 target: <= 1.15)\n", shapes[i]->name,
+                       p->step_s / r->step_s);
+        }
+        if (!jtorch && torch_why[0]) printf("PyTorch: skipped: %s\n", torch_why);
+    }
+    if (!o.skip_eval) {
+        printf("\n%-10s %8s %10s %10s %12s\n", "eval pe", "context", "tokens/s", "GFLOP/s", "peak MiB");
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)
+            for (int c = 0; c < o.n_contexts && o.eval_pe_on[pe]; c++) {
+                const eval_result *r = &ev[pe][c];
+                if (!r->ok) { printf("%-10s %8d FAILED\n", pope_pe_name((pope_pe_kind)pe), o.contexts[c]); continue; }
+                printf("%-10s %8d %10.0f %10.1f %12.0f\n", pope_pe_name((pope_pe_kind)pe), o.contexts[c],
+                       r->tokens_per_s, r->gflops, r->peak_kb / 1024.0);
+            }
+    }
+    if (!o.skip_gen) {
+        printf("\n%-10s %12s\n", "generate", "tokens/s");
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)
+            if (o.pe_on[pe]) {
+                if (gr[pe].ok) printf("%-10s %12.0f\n", pope_pe_name((pope_pe_kind)pe), gr[pe].tokens_per_s);
+                else printf("%-10s %12s\n", pope_pe_name((pope_pe_kind)pe), "FAILED");
+            }
+    }
+
+    // ---- JSON
+    char out[4400];
+    if (o.out) snprintf(out, sizeof out, "%s", o.out);
+    else {
+        char stamp[64];
+        strftime(stamp, sizeof stamp, "%Y-%m-%d-%H%M", &tm);
+        char dir[4300];
+        snprintf(dir, sizeof dir, "%s/bench/results", o.source);
+        mkdir(dir, 0755);
+        snprintf(out, sizeof out, "%s/%s%s.json", dir, stamp, o.quick ? "-quick" : "");
+    }
+    char *text = cJSON_Print(J);
+    FILE *f = fopen(out, "w");
+    if (!f || !text || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "pope_bench: %s: cannot write: %s\n", out, strerror(errno));
+        free(text);
+        cJSON_Delete(J);
+        return 1;
+    }
+    printf("\nresults: %s\n", out);
+    free(text);
+    cJSON_Delete(J);
+    return 0;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""torch_bench.py — the pope model in PyTorch (tools/pope_torch.py), timed on training steps.
+
+One step = forward + cross-entropy + backward + torch.optim.AdamW (lr 3e-4, betas 0.9/0.999,
+eps 1e-8, weight decay 0.1), float32, same shape, batch and thread count as pope_bench.
+Attention is the plain materialised softmax(q k^T / sqrt(D)) (PyTorch 1.13 has no fused
+attention); that is what a PyTorch research script for these encodings runs on CPU.
+
+Prints one JSON object on stdout:
+  {"torch_version", "threads", "shape": {...}, "results": [{"pe", "step_s": [..],
+   "step_s_median", "tokens_per_s"}]}
+pope_bench runs it via popen when /usr/bin/python3 can import torch.
+
+Usage: /usr/bin/python3 bench/torch_bench.py [--V 90 --d 256 --layers 6 --heads 8 --T 2048
+       --B 4 --threads 2 --warmup 1 --reps 3 --pe polar,rope,legendre,sinusoidal,none]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "tools"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--V", type=int, default=90)
+    ap.add_argument("--d", type=int, default=256)
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--heads", type=int, default=8)
+    ap.add_argument("--T", type=int, default=2048)
+    ap.add_argument("--B", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--pe", default="polar,rope,legendre,sinusoidal,none")
+    a = ap.parse_args()
+
+    try:
+        import torch
+        import pope_torch as pt
+    except ImportError as e:
+        print(json.dumps({"error": "PyTorch not importable: %s" % e}))
+        return 0
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    out = {"torch_version": torch.__version__, "threads": torch.get_num_threads(),
+           "shape": {"V": a.V, "d": a.d, "layers": a.layers, "heads": a.heads, "T": a.T, "B": a.B},
+           "results": []}
+    for pe in a.pe.split(","):
+        cfg = pt.default_config(vocab_size=a.V, d_model=a.d, n_layers=a.layers, n_heads=a.heads,
+                                context_length=a.T, pe=pe)
+        params = pt.init_params(cfg)
+        for p in params.values():
+            p.requires_grad_(True)
+        decay = [p for n, p in params.items() if p.dim() == 2]
+        no_decay = [p for n, p in params.items() if p.dim() != 2]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                                 {"params": no_decay, "weight_decay": 0.0}],
+                                lr=3e-4, betas=(0.9, 0.999), eps=1e-8)
+        x = torch.randint(0, a.V, (a.B, a.T))
+        y = torch.randint(0, a.V, (a.B, a.T))
+        times = []
+        for i in range(a.warmup + a.reps):
+            t0 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            _, loss = pt.forward(cfg, params, x, y)
+            loss.backward()
+            opt.step()
+            dt = time.perf_counter() - t0
+            if i >= a.warmup:
+                times.append(dt)
+            print("torch %s step %d: %.2f s (loss %.4f)" % (pe, i, dt, loss.item()), file=sys.stderr)
+        med = statistics.median(times)
+        out["results"].append({"pe": pe, "step_s": times, "step_s_median": med,
+                               "tokens_per_s": a.B * a.T / med})
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+// genome_internal.h — the packed genome and the packer that builds it (libpope_genome only).
+//
+// Bases are packed 2 bits each (A=0 C=1 G=2 T=3, base i in byte i/4 at bits 2*(i%4)), over
+// all sequences concatenated; N bases store 0 and are listed in `nruns`, soft-masked bases
+// in `lruns` (both sorted, non-overlapping (start, len) pairs in global base coordinates).
+// The cache file (docs/GENOME.md) holds exactly these arrays, so a cached genome is the
+// mmap of that file with the pointers below set into it.
+#ifndef POPE_GENOME_INTERNAL_H
+#define POPE_GENOME_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <htslib/hfile.h>
+
+#include "pope_genome.h"
+
+enum { GFMT_FASTA = 0, GFMT_FASTQ, GFMT_SAM, GFMT_BAM, GFMT_CRAM, GFMT_COUNT };
+extern const char *const genome_format_names[GFMT_COUNT];
+
+typedef struct { uint64_t start, len, name_off; } genome_contig;   // start: global base index
+typedef struct { uint64_t start, len; } genome_run;
+
+struct pope_genome {
+    int format;
+    char *source;
+    uint64_t n_contigs, total, count_n, count_lower, n_nruns, n_lruns, names_bytes;
+    const genome_contig *contigs;
+    const genome_run *nruns, *lruns;
+    const char *names;
+    const uint8_t *packed;
+    // ownership: either one mapping of the cache file, or the packer's heap arrays
+    void *map;
+    size_t map_len;
+    void *heap[5];
+};
+
+// ---- growable arrays
+typedef struct { void *data; size_t n, cap, elem; } gvec;
+int gvec_push(gvec *v, const void *elem);   // 0 or -1 (out of memory)
+int gvec_append(gvec *v, const void *elems, size_t n);
+
+// ---- the packer: ASCII bases in, packed genome out (to memory or straight to a cache file)
+typedef struct {
+    gvec contigs, nruns, lruns, names;   // genome_contig, genome_run, genome_run, char
+    uint64_t pos;                        // bases packed so far (global)
+    uint64_t count_n, count_lower;
+    uint8_t *buf;                        // packed bytes not yet flushed
+    size_t buf_len, buf_cap;
+    gvec packed_mem;                     // sink when out == NULL
+    FILE *out;                           // sink: the cache file being written, at offset 4096
+    int in_contig;
+} genome_packer;
+
+// Per-byte class of a sequence character (pack.c): 0..3 = A C G T (U = T), +4 when
+// lowercase; 8 = N (IUPAC codes, '-', '.', '*'), 9 = lowercase n; GCLASS_SKIP for
+// whitespace and CR; GCLASS_BAD for anything else.
+enum { GCLASS_N = 8, GCLASS_LOWER_N = 9, GCLASS_SKIP = 16, GCLASS_BAD = 255 };
+
+int packer_init(genome_packer *p, FILE *out);
+void packer_free(genome_packer *p);
+int packer_begin(genome_packer *p, const char *name, size_t name_len);
+// Packs n bytes of sequence characters. Returns 0, or -1 with *bad_at = index of the
+// first byte whose class is GCLASS_BAD (nothing after it packed).
+int packer_push(genome_packer *p, const char *s, size_t n, size_t *bad_at);
+int packer_end(genome_packer *p);
+// Finishes: with a file sink, writes the tables and header (key fields given) and fills
+// nothing; with memory, moves the arrays into g (which takes ownership).
+typedef struct { uint64_t size; int64_t mtime_sec, mtime_nsec; uint64_t options, format; } genome_key;
+int packer_finish_file(genome_packer *p, const genome_key *key);
+int packer_finish_mem(genome_packer *p, pope_genome *g);
+
+// Maps a cache file; 0 ok, 1 absent or stale (not an error), -1 corrupt.
+int genome_cache_map(const char *path, const genome_key *key, pope_genome *g);
+
+// ---- readers (feed a packer)
+int genome_read_fasta(genome_packer *p, struct hFILE *hf, const char *path, int n_threads);
+int genome_read_records(genome_packer *p, struct hFILE *hf, const char *path,
+                        const pope_genome_opts *o, int format);
+
+#endif

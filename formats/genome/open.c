@@ -1,0 +1,228 @@
+// open.c — pope_genome_open: detect the format from the content (htslib's magic-byte
+#define _GNU_SOURCE   // asprintf
+// detection), then map a valid cache file or parse the input (building the cache atomically:
+// written to PATH.tmp.PID, then renamed).
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <htslib/hfile.h>
+#include <htslib/hts.h>
+
+#include "genome_internal.h"
+
+void pope_genome_opts_default(pope_genome_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->cache = 1;
+    o->cache_min_bytes = 16 << 20;
+    o->n_threads = 1;
+}
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int mkdir_p(const char *dir) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *c = tmp + 1; *c; c++)
+        if (*c == '/') {
+            *c = 0;
+            mkdir(tmp, 0755);
+            *c = '/';
+        }
+    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+char *pope_genome_cache_path(const char *path, const pope_genome_opts *o) {
+    if (!path || strcmp(path, "-") == 0) return NULL;
+    char *abs = realpath(path, NULL);
+    if (!abs) return NULL;
+    char *dup = strdup(abs), *dup2 = strdup(abs);
+    const char *base = basename(dup), *dir = dirname(dup2);
+    char name[4096];
+    char *out = NULL;
+    snprintf(name, sizeof name, "%s.%016llx.pope", base, (unsigned long long)fnv1a(abs));
+    if (o && o->cache_dir && o->cache_dir[0]) {
+        if (asprintf(&out, "%s/%s", o->cache_dir, name) < 0) out = NULL;
+    } else if (access(dir, W_OK) == 0) {
+        if (asprintf(&out, "%s.pope", abs) < 0) out = NULL;
+    } else {
+        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        int r = xdg && xdg[0] ? asprintf(&out, "%s/pope/%s", xdg, name)
+              : home && home[0] ? asprintf(&out, "%s/.cache/pope/%s", home, name) : -1;
+        if (r < 0) out = NULL;
+    }
+    free(abs);
+    free(dup);
+    free(dup2);
+    return out;
+}
+
+static int detect(hFILE *hf, const char *path, int *format) {
+    htsFormat fmt;
+    if (hts_detect_format2(hf, path, &fmt) < 0) return pope_error("%s: cannot read: %s", path, strerror(errno));
+    switch (fmt.format) {
+    case fasta_format: *format = GFMT_FASTA; return 0;
+    case fastq_format: *format = GFMT_FASTQ; return 0;
+    case sam: *format = GFMT_SAM; return 0;
+    case bam: *format = GFMT_BAM; return 0;
+    case cram: *format = GFMT_CRAM; return 0;
+    default: break;
+    }
+    if (fmt.format == text_format && fmt.compression == no_compression) {
+        // htslib wants '>' as the very first byte; a FASTA may start with blank lines
+        char peek[4096];
+        ssize_t n = hpeek(hf, peek, sizeof peek);
+        ssize_t i = 0;
+        while (i < n && (peek[i] == '\n' || peek[i] == '\r' || peek[i] == ' ' || peek[i] == '\t')) i++;
+        if (i < n && (peek[i] == '>' || peek[i] == ';')) {
+            *format = GFMT_FASTA;
+            return 0;
+        }
+    }
+    if (fmt.format == empty_format || (fmt.format == unknown_format && fmt.category == unknown_category &&
+                                       fmt.compression == no_compression && hpeek(hf, (char[1]){0}, 1) == 0))
+        return pope_error("%s: empty file", path);
+    char *desc = hts_format_description(&fmt);
+    pope_error("%s: not a FASTA, FASTQ, SAM, BAM or CRAM file (htslib sees: %s)", path, desc ? desc : "unknown");
+    free(desc);
+    return -1;
+}
+
+static int parse(genome_packer *p, hFILE *hf, const char *path, const pope_genome_opts *o, int format) {
+    if (format == GFMT_FASTA) return genome_read_fasta(p, hf, path, o->n_threads);
+    return genome_read_records(p, hf, path, o, format);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
+    pope_genome_opts def;
+    if (!opts) {
+        pope_genome_opts_default(&def);
+        opts = &def;
+    }
+    if (opts->mapped_only && opts->unmapped_only) {
+        pope_error("--mapped-only and --unmapped-only exclude each other");
+        return NULL;
+    }
+    int is_stdin = strcmp(path, "-") == 0;
+    struct stat st = {0};
+    if (!is_stdin) {
+        if (stat(path, &st) != 0) {
+            pope_error("%s: %s", path, strerror(errno));
+            return NULL;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            pope_error("%s: is a directory", path);
+            return NULL;
+        }
+        if (S_ISREG(st.st_mode) && st.st_size == 0) {
+            pope_error("%s: empty file", path);
+            return NULL;
+        }
+    }
+    hFILE *hf = hopen(path, "r");
+    if (!hf) {
+        pope_error("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    int format = GFMT_FASTA;
+    if (detect(hf, path, &format)) {
+        hclose_abruptly(hf);
+        return NULL;
+    }
+    pope_genome *g = calloc(1, sizeof *g);
+    if (!g) {
+        hclose_abruptly(hf);
+        pope_error("out of memory");
+        return NULL;
+    }
+    g->format = format;
+    genome_key key = {(uint64_t)st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                      (uint64_t)(opts->mapped_only ? 1 : 0) | (opts->unmapped_only ? 2 : 0), (uint64_t)format};
+    int want_cache = !is_stdin && S_ISREG(st.st_mode) &&
+                     (opts->cache == 2 || (opts->cache == 1 && st.st_size >= opts->cache_min_bytes));
+    char *cpath = want_cache ? pope_genome_cache_path(path, opts) : NULL;
+    if (cpath) {
+        int r = genome_cache_map(cpath, &key, g);
+        if (r == 0) {
+            hclose_abruptly(hf);
+            if (asprintf(&g->source, "cache: %s", cpath) < 0) g->source = NULL;
+            free(cpath);
+            return g;
+        }
+        // r < 0: a damaged cache with the right key (disk trouble): rebuild it
+    }
+    // parse, into a temporary cache file when caching
+    char *tmp = NULL;
+    FILE *out = NULL;
+    if (cpath) {
+        char *dir = strdup(cpath);
+        if (dir) {
+            mkdir_p(dirname(dir));
+            free(dir);
+        }
+        if (asprintf(&tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) tmp = NULL;
+        out = tmp ? fopen(tmp, "w+b") : NULL;
+        static const char zeros[4096];
+        if (out && fwrite(zeros, 1, sizeof zeros, out) != sizeof zeros) {
+            fclose(out);
+            out = NULL;
+            unlink(tmp);
+        }
+    }
+    genome_packer p;
+    if (packer_init(&p, out)) {
+        if (out) fclose(out);
+        hclose_abruptly(hf);
+        goto fail_tmp;
+    }
+    double t0 = now_s();
+    int rc = parse(&p, hf, path, opts, format);   // takes ownership of hf
+    double dt = now_s() - t0;
+    if (rc == 0 && p.pos == 0) rc = pope_error("%s: no bases in the file", path);
+    char speed[128] = "";
+    if (!is_stdin && dt > 0)
+        snprintf(speed, sizeof speed, " in %.2f s (%.0f MB/s of input, %.0f Mbases/s)", dt,
+                 (double)st.st_size / dt / 1e6, (double)p.pos / dt / 1e6);
+    if (rc == 0 && out) {
+        rc = packer_finish_file(&p, &key);
+        if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : pope_error("writing %s: %s", tmp, strerror(errno));
+        fclose(out);
+        out = NULL;
+        if (rc == 0 && rename(tmp, cpath) != 0) rc = pope_error("renaming %s: %s", tmp, strerror(errno));
+        if (rc == 0 && genome_cache_map(cpath, &key, g) != 0)
+            rc = pope_error("%s: the cache just written does not map back (input changed while reading?)", cpath);
+        if (rc == 0 && asprintf(&g->source, "parsed%s, cache written: %s", speed, cpath) < 0) g->source = NULL;
+    } else if (rc == 0) {
+        rc = packer_finish_mem(&p, g);
+        if (rc == 0 && asprintf(&g->source, "parsed%s%s", speed,
+                                cpath ? " (cache not writable, kept in memory)" : "") < 0)
+            g->source = NULL;
+    }
+    if (out) fclose(out);
+    packer_free(&p);
+    if (rc != 0) goto fail_tmp;
+    free(tmp);
+    free(cpath);
+    return g;
+fail_tmp:
+    if (tmp) unlink(tmp);
+    free(tmp);
+    free(cpath);
+    pope_genome_free(g);
+    return NULL;
+}

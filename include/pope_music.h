@@ -1,0 +1,165 @@
+// pope_music.h — libpope_music: MIDI in and out (libsmf), the perf / remi / jsb tokenizers,
+// and the MAESTRO CSV, JSB JSON and MIDI-directory data-set readers.
+//
+// Knows music, nothing of transformers. The exact rules (MIDI reading, vocabularies, splits)
+// are in docs/MUSIC.md. Functions return 0 on success and -1 with pope_last_error() set.
+#ifndef POPE_MUSIC_H
+#define POPE_MUSIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---------------------------------------------------------------- notes
+typedef struct {
+    double start, end;            // seconds (tempo map applied)
+    double start_beat, end_beat;  // quarter notes since the start (the file's own beat grid)
+    uint8_t pitch;                // MIDI 0..127
+    uint8_t velocity;             // 1..127
+    uint8_t channel;              // 0..15
+    uint8_t program;              // last program change on the channel before the onset
+} pope_note;
+
+typedef struct {
+    double time;   // seconds
+    double beat;   // quarter notes
+    double qpm;    // quarter notes per minute from here on
+} pope_tempo;
+
+typedef struct {
+    pope_note *notes;      // sorted by (start, pitch)
+    size_t n_notes;
+    pope_tempo *tempos;    // >= 1 entry; tempos[0].time == 0 (120 qpm when the file has none)
+    size_t n_tempos;
+    double duration;       // seconds: the end of the last note (or the last event)
+    int format, n_tracks, ppqn;   // as read (0 for made-up pieces)
+} pope_midi;
+
+void pope_midi_init(pope_midi *m);   // empty piece, one tempo of 120 qpm
+void pope_midi_free(pope_midi *m);
+// Appends a note (grows the array). Beats are filled from the seconds via the tempo map
+// when start_beat/end_beat are negative.
+int pope_midi_add_note(pope_midi *m, pope_note note);
+void pope_midi_sort(pope_midi *m);    // by (start, pitch, channel)
+// seconds <-> beats through m's tempo map
+double pope_midi_seconds_to_beats(const pope_midi *m, double seconds);
+double pope_midi_beats_to_seconds(const pope_midi *m, double beats);
+
+// Reading rules (docs/MUSIC.md): format 0 and 1 (format 2 rejected), all tracks merged,
+// running status, note-on velocity 0 = note-off, a note-on of a sounding (channel, pitch)
+// ends the sounding note, a note-off with no sounding note is ignored, sustain pedal CC64
+// (value >= 64 = down) applied as Magenta's sequences_lib.apply_sustain_control_changes,
+// the drum channel (10, i.e. channel 9) left out, notes of zero length dropped.
+int pope_midi_read(pope_midi *out, const char *path);
+int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const char *name);
+// Writes a format-0 file (ppqn 960) with the tempo map, one program change per used
+// channel, and note-offs before note-ons at the same instant. path "-" = stdout.
+int pope_midi_write(const char *path, const pope_midi *m);
+
+// ---------------------------------------------------------------- tokenizers
+// Every vocabulary begins with the same three specials.
+#define POPE_MUSIC_PAD 0
+#define POPE_MUSIC_BOS 1
+#define POPE_MUSIC_EOS 2
+
+typedef enum { POPE_TOK_PERF = 0, POPE_TOK_REMI, POPE_TOK_JSB, POPE_TOK_COUNT } pope_music_tok;
+const char *pope_music_tok_name(pope_music_tok t);                 // "perf", "remi", "jsb"
+int pope_music_tok_parse(const char *name, pope_music_tok *out);
+int pope_music_vocab_size(pope_music_tok t);                       // 391, 276, 92
+// A readable name of a token ("NOTE_ON_60", "TIME_SHIFT_10", "Bar", "Pitch_60", "S:60"...).
+const char *pope_music_token_str(pope_music_tok t, int32_t tok, char *buf, size_t n);
+
+// A growable token buffer.
+typedef struct { int32_t *data; size_t n, cap; } pope_tokens;
+int pope_tokens_push(pope_tokens *t, int32_t tok);
+void pope_tokens_free(pope_tokens *t);
+
+// A piece -> BOS tokens... EOS (appended to *out).
+int pope_music_tokenize(pope_music_tok t, const pope_midi *m, pope_tokens *out);
+// Tokens -> a piece (BOS, PAD ignored; stops at EOS; malformed sequences decode as far as
+// they make sense, never fail on a bad token order). out is initialised here.
+int pope_music_detokenize(pope_music_tok t, const int32_t *tok, size_t n, pope_midi *out);
+// Shifts every pitch token by `semitones` in place. Returns 0, or -1 (tokens unchanged,
+// no error message) when some pitch would leave the vocabulary's range.
+int pope_music_transpose(pope_music_tok t, int32_t *tok, size_t n, int semitones);
+// Is this token a pitch-bearing token (for tests and sampling diagnostics)?
+int pope_music_is_pitch(pope_music_tok t, int32_t tok);
+
+// perf (Music Transformer, Oore et al. 2018): 3 specials, 128 NOTE_ON, 128 NOTE_OFF,
+// 100 TIME_SHIFT (10 ms .. 1 s), 32 VELOCITY bins of 4.
+#define POPE_PERF_NOTE_ON 3
+#define POPE_PERF_NOTE_OFF 131
+#define POPE_PERF_TIME_SHIFT 259
+#define POPE_PERF_VELOCITY 359
+#define POPE_PERF_VOCAB 391
+int pope_perf_velocity_bin(int velocity);        // 1..127 -> 0..31
+int pope_perf_bin_velocity(int bin);             // 0..31 -> 1 + 4 bin
+// time_scale stretches every time before quantisation (augmentation; 1 = none).
+int pope_perf_tokenize(const pope_midi *m, double time_scale, pope_tokens *out);
+
+// remi (Huang & Yang 2020): 3 specials, Bar, 16 Position, 32 Tempo, 128 Pitch,
+// 32 Velocity, 64 Duration (in 16ths).
+#define POPE_REMI_BAR 3
+#define POPE_REMI_POSITION 4
+#define POPE_REMI_TEMPO 20
+#define POPE_REMI_PITCH 52
+#define POPE_REMI_VELOCITY 180
+#define POPE_REMI_DURATION 212
+#define POPE_REMI_VOCAB 276
+int pope_remi_tempo_class(double qpm);           // 0..31
+double pope_remi_class_tempo(int cls);           // its qpm
+
+// jsb: 3 specials, silence, pitches 21..108 (the piano's 88 keys).
+#define POPE_JSB_SILENCE 3
+#define POPE_JSB_PITCH0 4
+#define POPE_JSB_MIN_PITCH 21
+#define POPE_JSB_MAX_PITCH 108
+#define POPE_JSB_VOCAB 92
+#define POPE_JSB_VOICES 4
+#define POPE_JSB_STEP_SECONDS 0.125   // a 16th note at 120 qpm
+// A SATB grid (n_steps x 4 pitches, -1 = silence) -> BOS tokens EOS.
+int pope_jsb_tokenize_grid(const int16_t *grid, size_t n_steps, pope_tokens *out);
+
+// ---------------------------------------------------------------- data sets
+typedef enum { POPE_MSPLIT_TRAIN = 0, POPE_MSPLIT_VALID, POPE_MSPLIT_TEST } pope_music_split;
+
+// czhuang's JSB JSON: {"train": [piece...], "valid": [...], "test": [...]}, a piece is a
+// list of steps, a step a list of 4 pitches (-1 = silence).
+typedef struct {
+    int16_t *grid;      // (n_steps, 4)
+    size_t n_steps;
+} pope_jsb_piece;
+typedef struct {
+    pope_jsb_piece *pieces[3];
+    size_t n[3];        // by pope_music_split
+} pope_jsb_data;
+int pope_jsb_load(pope_jsb_data *out, const char *path);
+void pope_jsb_free(pope_jsb_data *d);
+
+// A list of MIDI files with their split.
+typedef struct {
+    char *path;          // full path
+    pope_music_split split;
+} pope_music_file;
+typedef struct {
+    pope_music_file *files;
+    size_t n;
+} pope_music_filelist;
+void pope_music_filelist_free(pope_music_filelist *l);
+// MAESTRO: DIR/maestro-v3.0.0.csv, maestro-v2.0.0.csv, or the only *.csv in DIR, with at least
+// the columns split and midi_filename (relative to DIR).
+int pope_maestro_list(pope_music_filelist *out, const char *dir);
+// Parses a MAESTRO-style CSV file; midi_filename is joined to base_dir.
+int pope_maestro_parse_csv(pope_music_filelist *out, const char *csv_path, const char *base_dir);
+// Every *.mid / *.midi under dir (recursive, sorted by path), split by a seeded hash of the
+// path relative to dir: 80% train, 10% valid, 10% test (docs/MUSIC.md).
+int pope_mididir_list(pope_music_filelist *out, const char *dir, uint64_t seed);
+pope_music_split pope_mididir_split(const char *relpath, uint64_t seed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif  // POPE_MUSIC_H

@@ -1,0 +1,240 @@
+// eval.c — windowed evaluation: mean NLL in nats per target over a split.
+// A sequence of len tokens is cut into consecutive non-overlapping windows of T+1 tokens
+// (offsets 0, T+1, 2(T+1), ...); a last window of r = len mod (T+1) tokens is evaluated
+// when r >= 2 and dropped otherwise. Inputs are tokens 0..n−2 of a window, targets
+// 1..n−1. Windows never cross sequences. See docs/PIPELINE.md.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline_internal.h"
+
+double pipeline_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int pipeline_isatty_stderr(void) { return isatty(fileno(stderr)); }
+
+int64_t pope_eval_windows(int64_t len, int T, int64_t *targets) {
+    if (T < 1 || len < 2) {
+        if (targets) *targets = 0;
+        return 0;
+    }
+    int64_t full = len / (T + 1), rest = len % (T + 1);
+    int64_t w = full + (rest >= 2), t = full * T + (rest >= 2 ? rest - 1 : 0);
+    if (targets) *targets = t;
+    return w;
+}
+
+void pope_eval_opts_default(pope_eval_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->split = POPE_SPLIT_TEST;
+}
+
+void pope_eval_result_free(pope_eval_result *r) {
+    free(r->bucket_nll);
+    free(r->bucket_count);
+    r->bucket_nll = NULL;
+    r->bucket_count = NULL;
+    r->n_buckets = 0;
+}
+
+int eval_result_init(pope_eval_result *r, int context, int bucket_size, int max_pos) {
+    memset(r, 0, sizeof *r);
+    r->nll = NAN;
+    r->context = context;
+    if (bucket_size > 0) {
+        r->bucket_size = bucket_size;
+        r->n_buckets = (max_pos + bucket_size - 1) / bucket_size;
+        r->bucket_nll = calloc(r->n_buckets, sizeof(double));
+        r->bucket_count = calloc(r->n_buckets, sizeof(int64_t));
+        if (!r->bucket_nll || !r->bucket_count) {
+            pope_eval_result_free(r);
+            return pope_error("eval: out of memory");
+        }
+    }
+    return 0;
+}
+
+int score_windows(pope_model *m, const pope_corpus *c, const int32_t *tok, int B, int n,
+                  pope_eval_result *r) {
+    int T = n - 1, V = pope_model_config(m)->vocab_size;
+    size_t N = (size_t)B * T;
+    int32_t *in = malloc(N * sizeof *in), *tg = malloc(N * sizeof *tg);
+    float *nll = malloc(N * sizeof *nll);
+    int rc = -1;
+    if (!in || !tg || !nll) {
+        pope_error("eval: out of memory for %d windows of %d tokens", B, n);
+        goto done;
+    }
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            int32_t x = tok[(size_t)b * n + t], y = tok[(size_t)b * n + t + 1];
+            if (x < 0 || x >= V || y < 0 || y >= V) {
+                int32_t bad = (x < 0 || x >= V) ? x : y;
+                pope_error("eval: token id %d out of range for vocab %d", bad, V);
+                goto done;
+            }
+            in[(size_t)b * T + t] = x;
+            tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
+        }
+    if (pope_model_nll(m, in, tg, B, T, nll) != 0) goto done;
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            size_t i = (size_t)b * T + t;
+            if (tg[i] < 0) continue;
+            r->nll_sum += nll[i];
+            r->targets++;
+            if (r->n_buckets > 0) {
+                int k = t / r->bucket_size;
+                if (k < r->n_buckets) {
+                    r->bucket_nll[k] += nll[i];
+                    r->bucket_count[k]++;
+                }
+            }
+        }
+    r->windows += B;
+    rc = 0;
+done:
+    free(in);
+    free(tg);
+    free(nll);
+    return rc;
+}
+
+// Windows of one split, enumerated in order; `pick` decides which are scored.
+typedef struct {
+    int64_t total, next_pick_i, k_pick;   // evenly spaced selection: index floor(i·total/k)
+    int64_t seen;
+} picker;
+
+static int picked(picker *p) {
+    int64_t idx = p->seen++;
+    if (p->k_pick <= 0) return 1;
+    if (p->next_pick_i >= p->k_pick) return 0;
+    int64_t want = (int64_t)((double)p->next_pick_i * (double)p->total / (double)p->k_pick);
+    if (idx == want) {
+        p->next_pick_i++;
+        return 1;
+    }
+    return 0;
+}
+
+// Progress of an evaluation: rewritten in place on a terminal (twice a second at most);
+// otherwise one line per 10% of the windows, once the evaluation has taken 10 s.
+typedef struct {
+    int on, tty;
+    double t0, last;
+    int64_t decile, total;
+    pope_split split;
+} progress;
+
+static void progress_show(progress *p, int64_t done) {
+    if (!p->on) return;
+    double now = pipeline_now();
+    if (p->tty && now - p->last > 0.5) {
+        p->last = now;
+        fprintf(stderr, "\r\033[Keval %s: %lld/%lld windows", pope_split_name(p->split), (long long)done,
+                (long long)p->total);
+    } else if (!p->tty && done * 10 / p->total > p->decile && now - p->t0 > 10) {
+        char b[32];
+        p->decile = done * 10 / p->total;
+        fprintf(stderr, "eval %s: %lld/%lld windows (%s)\n", pope_split_name(p->split), (long long)done,
+                (long long)p->total, pope_format_duration(now - p->t0, b, sizeof b));
+    }
+}
+
+int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope_eval_result *r) {
+    memset(r, 0, sizeof *r);
+    r->nll = NAN;
+    if (pope_check_compat(m, c) != 0) return -1;
+    int T = o->context > 0 ? o->context : pope_model_config(m)->context_length;
+    if (T < 1) return pope_error("eval: context must be at least 1 token");
+    if (eval_result_init(r, T, o->bucket_size, T) != 0) return -1;
+    int B = o->batch > 0 ? o->batch : (8192 / T > 0 ? 8192 / T : 1);
+    int n = T + 1;
+    int32_t *buf = malloc((size_t)B * n * sizeof *buf);
+    if (!buf) {
+        pope_eval_result_free(r);
+        return pope_error("eval: out of memory for %d windows of %d tokens", B, n);
+    }
+    pope_split first = o->split == POPE_SPLIT_ALL ? POPE_SPLIT_TRAIN : o->split;
+    pope_split last = o->split == POPE_SPLIT_ALL ? POPE_SPLIT_TEST : o->split;
+    if ((int)first < 0 || last > POPE_SPLIT_TEST) {
+        free(buf);
+        pope_eval_result_free(r);
+        return pope_error("eval: invalid split %d", (int)o->split);
+    }
+
+    // count the windows (and targets) first: the selection and the progress need them
+    picker pk = {0};
+    int64_t all_targets = 0;
+    for (int s = first; s <= (int)last; s++) {
+        int64_t ns = c->n_seqs(c->ctx, s);
+        for (int64_t q = 0; q < ns; q++) {
+            int64_t tg;
+            pk.total += pope_eval_windows(c->seq_len(c->ctx, s, q), T, &tg);
+            all_targets += tg;
+        }
+    }
+    if (pk.total == 0) {
+        free(buf);
+        pope_eval_result_free(r);
+        return pope_error("eval: the %s split has no window of at least 2 tokens", pope_split_name(o->split));
+    }
+    if (o->max_targets > 0 && o->max_targets < all_targets) {
+        pk.k_pick = (o->max_targets + T - 1) / T;
+        if (pk.k_pick > pk.total) pk.k_pick = 0;
+    }
+    int64_t to_score = pk.k_pick > 0 ? pk.k_pick : pk.total;
+    progress pg = {o->progress, pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
+
+    int nb = 0, rc = 0;
+    for (int s = first; s <= (int)last && rc == 0; s++) {
+        int64_t ns = c->n_seqs(c->ctx, s);
+        for (int64_t q = 0; q < ns && rc == 0; q++) {
+            int64_t len = c->seq_len(c->ctx, s, q);
+            int64_t full = len >= 2 ? len / n : 0, rest = len >= 2 ? len % n : 0;
+            for (int64_t w = 0; w < full && rc == 0; w++) {
+                if (!picked(&pk)) continue;
+                if ((rc = c->read(c->ctx, s, q, w * n, n, buf + (size_t)nb * n)) != 0) break;
+                if (++nb == B) {
+                    rc = score_windows(m, c, buf, nb, n, r);
+                    nb = 0;
+                    progress_show(&pg, r->windows);   // a long contig holds many batches
+                }
+            }
+            if (rc == 0 && rest >= 2 && picked(&pk)) {
+                // the shorter last window of the sequence, scored on its own
+                int32_t *last_win = malloc(rest * sizeof *last_win);
+                if (!last_win) rc = pope_error("eval: out of memory");
+                else if ((rc = c->read(c->ctx, s, q, full * n, rest, last_win)) == 0)
+                    rc = score_windows(m, c, last_win, 1, (int)rest, r);
+                free(last_win);
+            }
+            progress_show(&pg, r->windows);
+        }
+    }
+    if (rc == 0 && nb > 0) rc = score_windows(m, c, buf, nb, n, r);
+    if (pg.on && pg.tty) fputs("\r\033[K", stderr);
+    free(buf);
+    if (rc != 0) {
+        pope_eval_result_free(r);
+        return -1;
+    }
+    r->nll = r->targets > 0 ? r->nll_sum / (double)r->targets : NAN;
+    return 0;
+}
+
+void pipeline_json_add_result(cJSON *o, const pope_eval_result *r) {
+    cJSON_AddNumberToObject(o, "context", r->context);
+    if (isfinite(r->nll)) cJSON_AddNumberToObject(o, "nll", r->nll);
+    else cJSON_AddNullToObject(o, "nll");
+    cJSON_AddNumberToObject(o, "targets", (double)r->targets);
+    cJSON_AddNumberToObject(o, "windows", (double)r->windows);
+}

@@ -1,0 +1,160 @@
+// npy.c — 1-D int32 arrays in numpy's .npy format (version 1.0), for tokenize/detokenize.
+// Format: "\x93NUMPY", version (1, 0), a little-endian uint16 header length, then a
+// Python dict literal {'descr': '<i4', 'fortran_order': False, 'shape': (N,), } padded
+// with spaces and a final '\n' so that the data starts at a multiple of 64 bytes.
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pope_pipeline.h"
+
+int pope_npy_write_i32(const char *path, const int32_t *data, int64_t n) {
+    if (n < 0) return pope_error("npy: negative length");
+    char dict[128];
+    int dl = snprintf(dict, sizeof dict, "{'descr': '<i4', 'fortran_order': False, 'shape': (%lld,), }",
+                      (long long)n);
+    int total = 10 + dl + 1;                 // magic+version+len, dict, '\n'
+    int pad = (64 - total % 64) % 64;
+    int hlen = dl + pad + 1;
+    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
+                              (unsigned char)(hlen >> 8)};
+    int to_stdout = !strcmp(path, "-");
+    FILE *f = to_stdout ? stdout : fopen(path, "wb");
+    if (!f) return pope_error("%s: cannot write: %s", path, strerror(errno));
+    int bad = fwrite(head, 1, 10, f) != 10;
+    bad |= fwrite(dict, 1, dl, f) != (size_t)dl;
+    for (int i = 0; i < pad; i++) bad |= fputc(' ', f) == EOF;
+    bad |= fputc('\n', f) == EOF;
+    // the data is little-endian int32 (x86 and every other target pope builds on)
+    const int64_t chunk = 1 << 20;
+    for (int64_t i = 0; i < n && !bad; i += chunk) {
+        size_t k = (size_t)(n - i < chunk ? n - i : chunk);
+        bad |= fwrite(data + i, sizeof(int32_t), k, f) != k;
+    }
+    bad |= fflush(f) != 0;
+    if (!to_stdout) bad |= fclose(f) != 0;
+    if (bad) return pope_error("%s: write failed: %s", path, strerror(errno));
+    return 0;
+}
+
+// Finds 'key': in the header dict and returns a pointer just after the colon.
+static const char *dict_value(const char *h, const char *key) {
+    const char *p = strstr(h, key);
+    if (!p) return NULL;
+    p += strlen(key);
+    while (*p == ' ' || *p == '\'' || *p == '"') p++;
+    if (*p != ':') return NULL;
+    p++;
+    while (*p == ' ') p++;
+    return p;
+}
+
+int pope_npy_read_i32(const char *path, int32_t **data, int64_t *n) {
+    *data = NULL;
+    *n = 0;
+    int from_stdin = !strcmp(path, "-");
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
+    if (!f) return pope_error("%s: cannot open: %s", path, strerror(errno));
+    char *h = NULL;
+    int32_t *out = NULL;
+    unsigned char head[12];
+    if (fread(head, 1, 10, f) != 10 || memcmp(head, "\x93NUMPY", 6) != 0) {
+        pope_error("%s: not a .npy file (bad magic)", path);
+        goto fail;
+    }
+    size_t hlen;
+    if (head[6] == 1) hlen = head[8] | (size_t)head[9] << 8;
+    else if (head[6] == 2 || head[6] == 3) {
+        if (fread(head + 10, 1, 2, f) != 2) {
+            pope_error("%s: truncated .npy header", path);
+            goto fail;
+        }
+        hlen = head[8] | (size_t)head[9] << 8 | (size_t)head[10] << 16 | (size_t)head[11] << 24;
+        if (hlen > (1u << 20)) {
+            pope_error("%s: .npy header too large", path);
+            goto fail;
+        }
+    } else {
+        pope_error("%s: unsupported .npy version %d.%d", path, head[6], head[7]);
+        goto fail;
+    }
+    h = malloc(hlen + 1);
+    if (!h || fread(h, 1, hlen, f) != hlen) {
+        pope_error("%s: truncated .npy header", path);
+        goto fail;
+    }
+    h[hlen] = '\0';
+    const char *descr = dict_value(h, "descr");
+    const char *fo = dict_value(h, "fortran_order");
+    const char *shape = dict_value(h, "shape");
+    if (!descr || !fo || !shape) {
+        pope_error("%s: malformed .npy header", path);
+        goto fail;
+    }
+    // integer dtypes numpy commonly produces; each converted to int32 with a range check
+    static const struct { const char *d; int size, is_signed; } types[] = {
+        {"'<i4'", 4, 1}, {"'<i8'", 8, 1}, {"'<i2'", 2, 1}, {"'|i1'", 1, 1},
+        {"'<u4'", 4, 0}, {"'<u2'", 2, 0}, {"'|u1'", 1, 0}, {"'<u8'", 8, 0}};
+    int t = -1;
+    for (int k = 0; k < 8 && t < 0; k++)
+        if (!strncmp(descr, types[k].d, strlen(types[k].d))) t = k;
+    if (t < 0) {
+        pope_error("%s: dtype %.8s is not a little-endian integer type (expected '<i4')", path, descr);
+        goto fail;
+    }
+    if (shape[0] != '(') {
+        pope_error("%s: malformed shape", path);
+        goto fail;
+    }
+    char *end;
+    long long len = strtoll(shape + 1, &end, 10);
+    while (*end == ' ') end++;
+    if (end == shape + 1 || len < 0 || *end != ',' || end[1 + strspn(end + 1, " ")] != ')') {
+        pope_error("%s: expected a 1-D array, shape is %.40s", path, shape);
+        goto fail;
+    }
+    int size = types[t].size;
+    out = malloc(len > 0 ? (size_t)len * sizeof(int32_t) : 1);
+    unsigned char *buf = malloc(1 << 16);
+    if (!out || !buf) {
+        free(buf);
+        pope_error("%s: out of memory for %lld tokens", path, len);
+        goto fail;
+    }
+    long long done = 0;
+    while (done < len) {
+        long long k = (len - done) < (1 << 16) / size ? (len - done) : (1 << 16) / size;
+        if (fread(buf, size, (size_t)k, f) != (size_t)k) {
+            free(buf);
+            pope_error("%s: truncated data (%lld of %lld values)", path, done, len);
+            goto fail;
+        }
+        for (long long i = 0; i < k; i++) {
+            const unsigned char *b = buf + i * size;
+            uint64_t u = 0;
+            for (int j = size - 1; j >= 0; j--) u = u << 8 | b[j];
+            int64_t v;
+            if (types[t].is_signed && size < 8 && (u >> (size * 8 - 1)) & 1) v = (int64_t)(u | (~UINT64_C(0) << (size * 8)));
+            else v = (int64_t)u;
+            if ((!types[t].is_signed && size == 8 && u > INT32_MAX) || v < INT32_MIN || v > INT32_MAX) {
+                free(buf);
+                pope_error("%s: value at index %lld does not fit in int32", path, done + i);
+                goto fail;
+            }
+            out[done + i] = (int32_t)v;
+        }
+        done += k;
+    }
+    free(buf);
+    free(h);
+    if (!from_stdin) fclose(f);
+    *data = out;
+    *n = len;
+    return 0;
+fail:
+    free(h);
+    free(out);
+    if (!from_stdin) fclose(f);
+    return -1;
+}

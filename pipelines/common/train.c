@@ -1,0 +1,380 @@
+// train.c — the training loop shared by pope-genome and pope-music.
+//
+// One optimizer step = `accum` micro-batches of B windows of context+1 tokens each
+// (inputs 0..T−1, targets 1..T through ignore_target), gradients averaged, AdamW at the
+// LR of pope_lr_schedule. The data RNG, the model, the optimizer and the step are all
+// in the training checkpoint, and dropout seeds are a pure function of (seed, step,
+// micro-batch), so --resume continues bit-identically (same thread count).
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline_internal.h"
+
+static volatile sig_atomic_t g_interrupted;
+static void on_sigint(int sig) {
+    (void)sig;
+    g_interrupted = 1;
+}
+
+static uint64_t splitmix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+// ---------------------------------------------------------------- curve data
+typedef struct {
+    double *x, *y;
+    int n, cap;
+} series_buf;
+
+static void series_push(series_buf *s, double x, double y) {
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 256;
+        double *nx = realloc(s->x, cap * sizeof *nx), *ny = realloc(s->y, cap * sizeof *ny);
+        if (nx) s->x = nx;
+        if (ny) s->y = ny;
+        if (!nx || !ny) return;   // the curve just stops growing
+        s->cap = cap;
+    }
+    s->x[s->n] = x, s->y[s->n] = y, s->n++;
+}
+
+static int write_curve(const char *dir, const series_buf *tr, const series_buf *va, const char *title) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/curve.svg", dir);
+    pope_series s[2] = {{"train loss", tr->x, tr->y, tr->n, 0}, {"valid NLL", va->x, va->y, va->n, 1}};
+    pope_chart ch = {title, "step", "loss (nats/token)", 0};
+    return pope_svg_line_chart(path, &ch, s, va->n > 0 ? 2 : 1);
+}
+
+// Keeps the log lines of steps <= max_step (a resumed run rewrites what came after) and
+// refills the curves from them.
+static int reload_log(const char *path, int64_t max_step, series_buf *tr, series_buf *va) {
+    char *text = pipeline_read_text(path);
+    if (!text) return 0;   // no log: start a new one
+    size_t len = strlen(text), out = 0;
+    char *keep = malloc(len + 1);
+    if (!keep) {
+        free(text);
+        return pope_error("out of memory");
+    }
+    for (char *line = text; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+        char save = line[ll];
+        line[ll] = '\0';
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *st = o ? cJSON_GetObjectItemCaseSensitive(o, "step") : NULL;
+        if (st && cJSON_IsNumber(st) && st->valuedouble <= (double)max_step) {
+            memcpy(keep + out, line, ll);
+            out += ll;
+            keep[out++] = '\n';
+            const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "loss");
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "valid_nll");
+            if (l && cJSON_IsNumber(l)) series_push(tr, st->valuedouble, l->valuedouble);
+            if (v && cJSON_IsNumber(v)) series_push(va, st->valuedouble, v->valuedouble);
+        }
+        cJSON_Delete(o);
+        line[ll] = save;
+        line += ll + (nl ? 1 : 0);
+    }
+    keep[out] = '\0';
+    int rc = pope_write_file_atomic(path, keep);
+    free(keep);
+    free(text);
+    return rc;
+}
+
+// Validation NLL on a bounded, evenly spaced slice of the valid split at the training
+// context: logged to log.jsonl and the curve, and announced on stderr unless prog is NULL.
+static int validate(pope_model *m, const pope_corpus *c, const pope_train_config *tc, int64_t step, FILE *logf,
+                    series_buf *va, const char *prog, int tty, double *nll) {
+    pope_eval_opts eo;
+    pope_eval_opts_default(&eo);
+    eo.split = POPE_SPLIT_VALID;
+    eo.max_targets = tc->eval_tokens;
+    pope_eval_result er;
+    if (pope_eval(m, c, &eo, &er) != 0) return -1;
+    *nll = er.nll;
+    fprintf(logf, "{\"step\":%lld,\"valid_nll\":%.6f,\"valid_targets\":%lld}\n", (long long)step, er.nll,
+            (long long)er.targets);
+    fflush(logf);
+    series_push(va, (double)step, er.nll);
+    if (prog)
+        fprintf(stderr, "%s%s: step %lld: valid NLL %.4f (%lld targets)\n", tty ? "\r\033[K" : "", prog,
+                (long long)step, er.nll, (long long)er.targets);
+    pope_eval_result_free(&er);
+    return 0;
+}
+
+// A training checkpoint: model, AdamW moments, step, tokens, the data RNG, and as user
+// JSON the wall time so far (for --time across resumes) and the seed (as a string: JSON
+// numbers are doubles).
+static int save_checkpoint(const char *path, const pope_model *m, const pope_adamw *opt, int64_t step,
+                           int64_t tokens, const pope_rng *rng, double elapsed, uint64_t seed, const char *meta) {
+    char uj[128];
+    snprintf(uj, sizeof uj, "{\"elapsed_s\":%.3f,\"seed\":\"%llu\"}", elapsed, (unsigned long long)seed);
+    pope_train_state cs = {step, tokens, *rng, uj};
+    return pope_save(path, m, opt, &cs, meta);
+}
+
+// The checkpoint's __metadata__ additions: the program's own keys plus the preset.
+static char *build_metadata(const pope_preset *p, const char *extra) {
+    cJSON *o = extra ? cJSON_Parse(extra) : cJSON_CreateObject();
+    if (!o || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        pope_error("train: extra_metadata is not a JSON object");
+        return NULL;
+    }
+    char *pj = pope_preset_to_json(p);
+    if (pj) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "pope.preset");
+        cJSON_AddStringToObject(o, "pope.preset", pj);
+    }
+    free(pj);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static int64_t split_windows(const pope_corpus *c, pope_split s, int T) {
+    int64_t ns = c->n_seqs(c->ctx, s), w = 0;
+    for (int64_t q = 0; q < ns; q++) w += pope_eval_windows(c->seq_len(c->ctx, s, q), T, NULL);
+    return w;
+}
+
+// ---------------------------------------------------------------- the loop
+int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts *o, pope_train_result *res) {
+    pope_train_result dummy;
+    if (!res) res = &dummy;
+    memset(res, 0, sizeof *res);
+    res->valid_nll = NAN;
+    res->last_loss = NAN;
+    if (!o || !o->out_dir) return pope_error("train: no output directory");
+    const char *prog = o->program ? o->program : "pope";
+    const pope_train_config *tc = &p->train;
+    pope_config cfg = p->model;
+    cfg.vocab_size = c->vocab_size;
+    snprintf(cfg.tokenizer, sizeof cfg.tokenizer, "%s", c->tokenizer ? c->tokenizer : "");
+    if (pope_config_validate(&cfg) != 0) return -1;
+    if (tc->batch < 1 || tc->accum < 1 || tc->steps < 1) return pope_error("train: batch, accum and steps must be >= 1");
+    if (tc->threads > 0) pope_runtime_init(tc->threads);
+    const int T = cfg.context_length, B = tc->batch, V = cfg.vocab_size;
+    const int64_t n = (int64_t)T + 1;
+
+    if (pope_mkdir_p(o->out_dir) != 0) return -1;
+    char ckpt[4200], final[4200], logp[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", o->out_dir);
+    snprintf(final, sizeof final, "%s/model.safetensors", o->out_dir);
+    snprintf(logp, sizeof logp, "%s/log.jsonl", o->out_dir);
+
+    sampler smp;
+    if (sampler_init(&smp, c, n) != 0) return -1;
+
+    pope_model *m = NULL;
+    pope_adamw *opt = NULL;
+    pope_train_state st = {0};
+    pope_rng rng;
+    double elapsed0 = 0;   // wall time of the runs before a resume
+    uint64_t seed = tc->seed;   // a resumed run keeps the seed it started with
+    series_buf tr = {0}, va = {0};
+    int32_t *win = NULL, *in = NULL, *tg = NULL;
+    FILE *logf = NULL;
+    char *meta = NULL;
+    struct sigaction sa_old, sa_new;
+    int handler_set = 0, rc = -1;
+
+    if (o->resume) {
+        if (access(ckpt, R_OK) != 0) {
+            pope_error("--resume: %s not found (nothing to resume)", ckpt);
+            goto done;
+        }
+        m = pope_load(ckpt, &opt, &st);
+        if (!m) goto done;
+        char *a = pope_config_to_json(pope_model_config(m)), *b = pope_config_to_json(&cfg);
+        int same = a && b && !strcmp(a, b);
+        if (!same) pope_error("--resume: the checkpoint's model config %s differs from the requested %s", a, b);
+        free(a);
+        free(b);
+        if (!same) goto done;
+        rng = st.rng;
+        if (st.user_json) {
+            cJSON *u = cJSON_Parse(st.user_json);
+            const cJSON *e = u ? cJSON_GetObjectItemCaseSensitive(u, "elapsed_s") : NULL;
+            if (e && cJSON_IsNumber(e)) elapsed0 = e->valuedouble;
+            const cJSON *sd = u ? cJSON_GetObjectItemCaseSensitive(u, "seed") : NULL;
+            if (sd && cJSON_IsString(sd)) seed = strtoull(sd->valuestring, NULL, 10);
+            cJSON_Delete(u);
+        }
+        if (reload_log(logp, st.step, &tr, &va) != 0) goto done;
+        if (!o->quiet)
+            fprintf(stderr, "%s: resuming %s at step %lld\n", prog, ckpt, (long long)st.step);
+    } else {
+        if (access(ckpt, F_OK) == 0) {
+            pope_error("%s already holds a training run: add --resume to continue it, or choose another --out",
+                       o->out_dir);
+            goto done;
+        }
+        m = pope_model_new(&cfg, tc->seed);
+        if (!m) goto done;
+        opt = pope_adamw_new(m);
+        if (!opt) goto done;
+        pope_rng_seed(&rng, splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
+        FILE *f = fopen(logp, "w");   // a new run starts a new log
+        if (!f) {
+            pope_error("%s: cannot write: %s", logp, strerror(errno));
+            goto done;
+        }
+        fclose(f);
+    }
+    logf = fopen(logp, "a");
+    if (!logf) {
+        pope_error("%s: cannot write: %s", logp, strerror(errno));
+        goto done;
+    }
+    meta = build_metadata(p, o->extra_metadata);
+    if (!meta) goto done;
+    win = malloc((size_t)B * n * sizeof *win);
+    in = malloc((size_t)B * T * sizeof *in);
+    tg = malloc((size_t)B * T * sizeof *tg);
+    if (!win || !in || !tg) {
+        pope_error("out of memory for a batch of %d x %d tokens", B, T);
+        goto done;
+    }
+    const int do_valid = split_windows(c, POPE_SPLIT_VALID, T) > 0;
+    if (!do_valid && !o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", prog);
+
+    g_interrupted = 0;
+    memset(&sa_new, 0, sizeof sa_new);
+    sa_new.sa_handler = on_sigint;
+    sa_new.sa_flags = SA_RESETHAND;   // a second Ctrl-C kills as usual
+    sigemptyset(&sa_new.sa_mask);
+    handler_set = sigaction(SIGINT, &sa_new, &sa_old) == 0;
+
+    const int tty = pipeline_isatty_stderr() && !o->quiet;
+    const int64_t steps = tc->steps;
+    int64_t step = st.step, tokens = st.tokens_seen;
+    double t_start = pipeline_now(), train_time = 0;
+    int64_t steps_here = 0, sched_total = steps;
+    float loss = NAN;
+    char b1[32], b2[32];
+
+    while (step < steps) {
+        double elapsed = elapsed0 + pipeline_now() - t_start;
+        if (tc->time_s > 0 && elapsed >= tc->time_s) break;
+        // With a time budget the cosine ends where the budget is expected to end.
+        int64_t total = steps, warmup = tc->warmup;
+        if (tc->time_s > 0 && step >= 3) {
+            double per_step = elapsed / (double)step;   // over all sessions, so a resume needs no warm-up
+            double est = step + (tc->time_s - elapsed) / per_step;
+            if (est < total) total = est < step + 1 ? step + 1 : (int64_t)est;
+            if (warmup >= total) warmup = total / 10;
+        }
+        sched_total = total;
+        float lr = pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
+        double ts = pipeline_now();
+        pope_model_zero_grad(m);
+        double loss_sum = 0;
+        for (int a = 0; a < tc->accum; a++) {
+            for (int b = 0; b < B; b++)
+                if (draw_window(c, &smp, &rng, n, V, win + (size_t)b * n) != 0) goto done;
+            for (int b = 0; b < B; b++)
+                for (int t = 0; t < T; t++) {
+                    int32_t y = win[(size_t)b * n + t + 1];
+                    in[(size_t)b * T + t] = win[(size_t)b * n + t];
+                    tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
+                }
+            uint64_t dseed = splitmix64(seed ^ splitmix64((uint64_t)step * 1024 + (uint64_t)a));
+            float l;
+            if (pope_model_forward(m, in, tg, B, T, 1, dseed, &l) != 0) goto done;
+            if (pope_model_backward(m, 1.0f / tc->accum) != 0) goto done;
+            loss_sum += l;
+        }
+        float gnorm = 0;
+        if (pope_adamw_step(opt, m, &tc->adamw, lr, &gnorm) != 0) goto done;
+        loss = (float)(loss_sum / tc->accum);
+        step++, steps_here++;
+        tokens += (int64_t)B * T * tc->accum;
+        train_time += pipeline_now() - ts;
+        if (!isfinite(loss)) {
+            pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", loss, (long long)step);
+            goto done;
+        }
+        elapsed = elapsed0 + pipeline_now() - t_start;
+        double tps = steps_here * (double)B * T * tc->accum / train_time;
+        fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
+                      "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
+                (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed);
+        fflush(logf);
+        series_push(&tr, (double)step, loss);
+
+        if (do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
+            if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, tty, &res->valid_nll) != 0) goto done;
+        }
+        int stop = g_interrupted || (o->stop_at_step > 0 && step >= o->stop_at_step);
+        int last = step == steps || (tc->time_s > 0 && elapsed >= tc->time_s);
+        if (!o->quiet && (tty || step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || last || stop)) {
+            double left = (sched_total - step) * ((elapsed - elapsed0) / steps_here);
+            if (tc->time_s > 0 && tc->time_s - elapsed < left) left = tc->time_s - elapsed;
+            // with a time budget the total is the current estimate of the steps that fit
+            char of[40] = "";
+            if (sched_total < POPE_STEPS_UNBOUNDED)
+                snprintf(of, sizeof of, "/%s%lld", sched_total < steps ? "~" : "", (long long)sched_total);
+            fprintf(stderr, "%sstep %lld%s  loss %.4f  lr %.2e  %.0f tok/s  %s  ETA %s%s", tty ? "\r\033[K" : "",
+                    (long long)step, of, loss, lr, tps,
+                    pope_format_duration(elapsed, b1, sizeof b1),
+                    pope_format_duration(left > 0 ? left : 0, b2, sizeof b2), tty ? "" : "\n");
+        }
+        if (tc->checkpoint_every > 0 && step % tc->checkpoint_every == 0 && step < steps && !stop) {
+            if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, meta) != 0) goto done;
+        }
+        if (stop) {
+            res->interrupted = 1;
+            break;
+        }
+    }
+    if (tty) fputc('\n', stderr);
+
+    double elapsed = elapsed0 + pipeline_now() - t_start;
+    if (!res->interrupted && do_valid) {
+        if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, 0, &res->valid_nll) != 0) goto done;
+    }
+    {
+        if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, meta) != 0) goto done;
+        if (pope_save(final, m, NULL, NULL, meta) != 0) goto done;
+    }
+    {
+        char title[128];
+        snprintf(title, sizeof title, "%s (%s): training curve", p->name[0] ? p->name : "pope", pope_pe_name(cfg.pe));
+        if (write_curve(o->out_dir, &tr, &va, title) != 0) goto done;
+    }
+    if (res->interrupted && !o->quiet)
+        fprintf(stderr, "%s: interrupted at step %lld; checkpoint written, continue with --resume\n", prog,
+                (long long)step);
+    res->steps = step;
+    res->tokens = tokens;
+    res->seconds = elapsed;
+    res->last_loss = loss;
+    rc = 0;
+done:
+    if (handler_set) sigaction(SIGINT, &sa_old, NULL);
+    if (logf) fclose(logf);
+    free(meta);
+    free(win);
+    free(in);
+    free(tg);
+    free(smp.cum);
+    free(tr.x), free(tr.y), free(va.x), free(va.y);
+    free(st.user_json);
+    if (opt) pope_adamw_free(opt);
+    if (m) pope_model_free(m);
+    return rc;
+}

@@ -1,0 +1,221 @@
+// util.c — small shared helpers: split names, duration and list parsers, files,
+// and the model/corpus compatibility check.
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline_internal.h"
+
+const char *pope_split_name(pope_split s) {
+    switch (s) {
+    case POPE_SPLIT_TRAIN: return "train";
+    case POPE_SPLIT_VALID: return "valid";
+    case POPE_SPLIT_TEST: return "test";
+    default: return "all";
+    }
+}
+
+int pope_split_parse(const char *name, pope_split *out) {
+    if (!name) return pope_error("split: missing name");
+    if (!strcmp(name, "train")) *out = POPE_SPLIT_TRAIN;
+    else if (!strcmp(name, "valid") || !strcmp(name, "validation")) *out = POPE_SPLIT_VALID;
+    else if (!strcmp(name, "test")) *out = POPE_SPLIT_TEST;
+    else if (!strcmp(name, "all")) *out = POPE_SPLIT_ALL;
+    else return pope_error("unknown split '%s' (train, valid, test or all)", name);
+    return 0;
+}
+
+// ---------------------------------------------------------------- parsers
+int pope_parse_duration(const char *s, double *seconds) {
+    if (!s || !*s) return pope_error("duration: empty (expected e.g. 90s, 30m, 2h, 1h30m)");
+    const char *p = s;
+    double total = 0;
+    int n_parts = 0;
+    while (*p) {
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char)*p) && *p != '.') goto bad;
+        double v = strtod(p, &end);
+        if (end == p || errno || !isfinite(v) || v < 0) goto bad;
+        p = end;
+        double unit;
+        switch (*p) {
+        case 's': unit = 1; p++; break;
+        case 'm': unit = 60; p++; break;
+        case 'h': unit = 3600; p++; break;
+        case 'd': unit = 86400; p++; break;
+        case '\0':
+            if (n_parts > 0) goto bad;   // "1h30" is ambiguous: ask for "1h30m"
+            unit = 1;
+            break;
+        default: goto bad;
+        }
+        total += v * unit;
+        n_parts++;
+    }
+    if (total <= 0) goto bad;
+    *seconds = total;
+    return 0;
+bad:
+    return pope_error("bad duration '%s' (expected e.g. 90s, 30m, 2h, 1h30m)", s);
+}
+
+int pope_parse_int_list(const char *s, int *out, int max, int *n) {
+    if (!s || !*s) return pope_error("empty list (expected e.g. 1,2,4,8)");
+    int k = 0;
+    const char *p = s;
+    for (;;) {
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char)*p)) break;
+        long v = strtol(p, &end, 10);
+        if (errno || v <= 0 || v > 1000000000L) break;
+        if (k == max) return pope_error("list '%s': more than %d values", s, max);
+        out[k++] = (int)v;
+        p = end;
+        if (*p == '\0') {
+            *n = k;
+            return 0;
+        }
+        if (*p != ',') break;
+        p++;
+    }
+    return pope_error("bad list '%s' (expected positive integers, e.g. 1,2,4,8)", s);
+}
+
+const char *pope_format_duration(double seconds, char *buf, size_t size) {
+    if (!isfinite(seconds) || seconds < 0) {
+        snprintf(buf, size, "?");
+        return buf;
+    }
+    if (seconds < 10) {   // short runs (tests, tiny benches) keep a decimal
+        snprintf(buf, size, "%.1fs", seconds);
+        return buf;
+    }
+    long s = (long)(seconds + 0.5);
+    if (s >= 3600) snprintf(buf, size, "%ldh%02ldm%02lds", s / 3600, s / 60 % 60, s % 60);
+    else if (s >= 60) snprintf(buf, size, "%ldm%02lds", s / 60, s % 60);
+    else snprintf(buf, size, "%lds", s);
+    return buf;
+}
+
+// ---------------------------------------------------------------- files
+int pope_mkdir_p(const char *dir) {
+    if (!dir || !*dir) return pope_error("mkdir: empty path");
+    char buf[4096];
+    if (strlen(dir) >= sizeof buf) return pope_error("mkdir: path too long");
+    strcpy(buf, dir);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return pope_error("%s: cannot create directory: %s", buf, strerror(errno));
+            *p = c;
+            if (c == '\0') break;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return pope_error("%s: not a directory", dir);
+    return 0;
+}
+
+int pope_write_file_atomic(const char *path, const char *text) {
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return pope_error("%s: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return pope_error("%s: cannot write: %s", tmp, strerror(errno));
+    size_t n = strlen(text);
+    int bad = fwrite(text, 1, n, f) != n;
+    bad |= fflush(f) != 0;
+    bad |= fclose(f) != 0;
+    if (bad) {
+        unlink(tmp);
+        return pope_error("%s: write failed: %s", tmp, strerror(errno));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return pope_error("%s: cannot rename into place: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------- models
+int pope_check_compat(const pope_model *m, const pope_corpus *c) {
+    const pope_config *cfg = pope_model_config(m);
+    const char *ctok = c->tokenizer ? c->tokenizer : "";
+    if (strcmp(cfg->tokenizer, ctok) != 0 || cfg->vocab_size != c->vocab_size)
+        return pope_error("model was trained with tokenizer '%s' (vocab %d), the data is tokenized "
+                          "with '%s' (vocab %d)",
+                          cfg->tokenizer, cfg->vocab_size, ctok, c->vocab_size);
+    return 0;
+}
+
+pope_model *pope_model_open(const char *path, const pope_corpus *c) {
+    if (!path || !*path) {
+        pope_error("model: no path given");
+        return NULL;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        pope_error("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char buf[4200];
+    const char *file = path;
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(buf, sizeof buf, "%s/model.safetensors", path);
+        if (access(buf, R_OK) != 0) snprintf(buf, sizeof buf, "%s/checkpoint.safetensors", path);
+        if (access(buf, R_OK) != 0) {
+            pope_error("%s: directory holds neither model.safetensors nor checkpoint.safetensors", path);
+            return NULL;
+        }
+        file = buf;
+    }
+    pope_model *m = pope_load(file, NULL, NULL);
+    if (!m) {
+        // pope_load's message usually names the file; make sure it does
+        char why[1024];
+        snprintf(why, sizeof why, "%s", pope_last_error());
+        if (!strstr(why, file)) pope_error("%s: %s", file, why);
+        return NULL;
+    }
+    if (c && pope_check_compat(m, c) != 0) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", pope_last_error());
+        pope_model_free(m);
+        pope_error("%s: %s", file, why);
+        return NULL;
+    }
+    return m;
+}
+
+char *pipeline_read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb, cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0) break;
+    }
+    fclose(f);
+    if (buf) buf[n] = '\0';
+    return buf;
+}

@@ -1,0 +1,167 @@
+// cmd_generate.c — `pope-genome generate`: a prompt of bases in, a FASTA record out.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genome_cli.h"
+
+static void help(void) {
+    printf("usage: " PROG " generate --model M [--prompt ACGT...] [--length N] [-o out.fa]\n\n"
+           "Samples N bases (default 1000) after the prompt and writes one FASTA record (the prompt\n"
+           "followed by the new bases) to -o FILE, or stdout ('-', the default).\n"
+           "Without --prompt the first token is drawn uniformly (a base for nt, a 6-mer for kmer6).\n"
+           "With kmer6 the prompt's last floor(L/6)*6 bases are fed as 6-mers (L >= 6).\n\n"
+           "options:\n%s"
+           "  --prompt SEQ         bases to start from (A C G T N, any case; IUPAC codes read as N)\n"
+           "  --length N           bases to generate (default 1000)\n"
+           "  --name NAME          FASTA record name (default 'generated')\n"
+           "  -o FILE              output FASTA ('-': stdout)\n",
+           pope_help_generate);
+}
+
+static int write_fasta(FILE *f, const char *name, const char *desc, const char *seq, int64_t n) {
+    fprintf(f, ">%s %s\n", name, desc);
+    for (int64_t i = 0; i < n; i += 60) {
+        int64_t m = n - i < 60 ? n - i : 60;
+        fwrite(seq + i, 1, (size_t)m, f);
+        fputc('\n', f);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int cmd_generate(int argc, char **argv) {
+    pope_cli cli;
+    pope_cli_init(&cli);
+    const char *prompt = NULL, *out_path = "-", *name = "generated";
+    int64_t length = 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            help();
+            return 0;
+        }
+        int r = gcli_option(&cli, argc, argv, &i);
+        if (r < 0) return usage_error("generate", pope_last_error());
+        if (r > 0) continue;
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "--prompt") && has_val) prompt = argv[++i];
+        else if (!strcmp(a, "--name") && has_val) name = argv[++i];
+        else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) out_path = argv[++i];
+        else if (!strcmp(a, "--length") && has_val) {
+            char *end;
+            length = strtoll(argv[++i], &end, 10);
+            if (*end || length <= 0 || length > (int64_t)1 << 30)
+                return usage_error("generate", "--length needs a positive number of bases");
+        } else {
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s '%s'", a[0] == '-' ? "unknown option (or missing value)" : "unexpected argument", a);
+            return usage_error("generate", msg);
+        }
+    }
+    if (!cli.model) return usage_error("generate", "--model M is required");
+    if (cli.threads > 0) pope_runtime_init(cli.threads);
+    pope_model *m = pope_model_open(cli.model, NULL);
+    if (!m) return die("generate");
+    const pope_config *cfg = pope_model_config(m);
+    pope_gtok tok;
+    if (pope_gtok_parse(cfg->tokenizer, 0, &tok) != 0 || pope_gtok_vocab(tok) != cfg->vocab_size) {
+        pope_model_free(m);
+        pope_error("%s: the model's tokenizer '%s' (vocab %d) is not a genome tokenizer", cli.model, cfg->tokenizer,
+                   cfg->vocab_size);
+        return die("generate");
+    }
+    int rc = 0;
+    int64_t plen = prompt ? (int64_t)strlen(prompt) : 0;
+    char *pbases = malloc((size_t)plen + 7);
+    int32_t *ptok = malloc(((size_t)plen + 1) * sizeof *ptok);
+    int64_t n_ptok = 0, skip = 0;
+    pope_rng rng;
+    pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
+    for (int64_t i = 0; i < plen; i++) {
+        char c = prompt[i];
+        if (!strchr("ACGTNacgtnRYKMSWBDHVrykmswbdhv", c)) {
+            pope_error("--prompt: '%c' is not a base", c);
+            rc = die("generate");
+            goto done;
+        }
+        pbases[i] = strchr("ACGTacgt", c) ? c : (c >= 'a' ? 'n' : 'N');
+        if (tok != POPE_GTOK_NT_CASE && pbases[i] >= 'a') pbases[i] = (char)(pbases[i] - 32);
+    }
+    if (tok == POPE_GTOK_KMER6) {
+        if (prompt && plen < 6) {
+            pope_error("--prompt: kmer6 needs at least 6 bases, got %lld", (long long)plen);
+            rc = die("generate");
+            goto done;
+        }
+        skip = plen % 6;   // fed as whole 6-mers: the first len % 6 bases are only echoed
+        n_ptok = plen / 6;
+        pope_gtok_encode(tok, pbases + skip, 6 * n_ptok, ptok);
+    } else {
+        n_ptok = plen;
+        pope_gtok_encode(tok, pbases, plen, ptok);
+    }
+    if (n_ptok == 0) {   // no prompt: a uniform first token, echoed as the start of the output
+        ptok[0] = (int32_t)pope_rng_below(&rng, tok == POPE_GTOK_KMER6 ? 4096 : 4);
+        n_ptok = 1;
+        plen = pope_gtok_decode(tok, ptok, 1, pbases, 6);
+    }
+    int per = tok == POPE_GTOK_KMER6 ? 6 : 1;
+    pope_gen_opts go;
+    pope_gen_opts_default(&go);
+    go.n_new = (length + per - 1) / per;
+    if (!isnan(cli.temperature)) go.temperature = cli.temperature;
+    if (cli.top_k >= 0) go.top_k = cli.top_k;
+    if (!isnan(cli.top_p)) go.top_p = cli.top_p;
+    go.seed = pope_rng_u64(&rng);
+    go.stop_token = -1;
+    // PAD/BOS carry no bases: a model that samples them (barely trained) gets more rounds,
+    // each continuing from everything so far, until `length` bases exist
+    int64_t cap_tok = n_ptok + 2 * go.n_new + 64, n_all = n_ptok, nb = 0;
+    int32_t *all = malloc((size_t)cap_tok * sizeof *all);
+    char *seq = malloc((size_t)(plen + 6 * (cap_tok + 1) + 1));
+    memcpy(all, ptok, (size_t)n_ptok * sizeof *all);
+    memcpy(seq, pbases, (size_t)plen);
+    for (int round = 0; round < 8 && nb < length; round++) {
+        int32_t *gen = NULL;
+        int64_t n_gen = 0;
+        go.n_new = (length - nb + per - 1) / per;
+        if (n_all + go.n_new > cap_tok) go.n_new = cap_tok - n_all;
+        if (go.n_new <= 0) break;
+        if (pope_generate(m, all, n_all, &go, &gen, &n_gen) != 0) {
+            free(all);
+            free(seq);
+            rc = die("generate");
+            goto done;
+        }
+        memcpy(all + n_all, gen, (size_t)n_gen * sizeof *all);
+        int64_t w = pope_gtok_decode(tok, gen, n_gen, seq + plen + nb, 6 * n_gen);
+        n_all += n_gen;
+        nb += w > 0 ? w : 0;
+        go.seed = pope_rng_u64(&rng);
+        free(gen);
+    }
+    free(all);
+    if (nb > length) nb = length;
+    FILE *f = strcmp(out_path, "-") ? fopen(out_path, "w") : stdout;
+    if (!f) {
+        pope_error("%s: cannot write", out_path);
+        rc = die("generate");
+    } else {
+        char desc[1400];
+        snprintf(desc, sizeof desc, "model=%s pe=%s tokenizer=%s prompt_bases=%lld new_bases=%lld temperature=%g seed=%lld",
+                 cli.model, pope_pe_name(cfg->pe), cfg->tokenizer, (long long)plen, (long long)nb, (double)go.temperature,
+                 (long long)(cli.seed >= 0 ? cli.seed : 1));
+        if (write_fasta(f, name, desc, seq, plen + nb) != 0 || (f != stdout && fclose(f) != 0)) {
+            pope_error("%s: write error", out_path);
+            rc = die("generate");
+        } else if (f == stdout) {
+            fflush(stdout);
+        }
+    }
+    free(seq);
+done:
+    free(pbases);
+    free(ptok);
+    pope_model_free(m);
+    return rc;
+}

@@ -1,0 +1,144 @@
+// cmd_tokenize.c — `pope-genome tokenize FILE -o tokens.npy`: token ids as an int32 .npy,
+// streamed (chunks of the packed genome are tokenized and written, so a whole human genome
+// never has to fit in memory as int32).
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "genome_cli.h"
+
+#define CHUNK_BASES (6 << 20)   // a multiple of 6, so kmer6 chunks stay 6-mer aligned
+
+static void help(void) {
+    printf("usage: " PROG " tokenize FILE -o tokens.npy [options]\n\n"
+           "Writes the token ids of every sequence of FILE, in file order and concatenated, as a\n"
+           "1-D int32 .npy (numpy.load reads it). -o - writes to stdout. Each sequence is tokenized\n"
+           "on its own (kmer6: 6-mers from its first base, its last len %% 6 bases as single tokens).\n\n"
+           "options:\n"
+           "  -o FILE              output .npy ('-': stdout); required\n"
+           "  --split S            only the pieces of split S (train, valid, test) instead of everything\n"
+           "  --index FILE.tsv     also write name, start base, length, first token, tokens per piece\n"
+           "%s",
+           gdata_help);
+}
+
+static int npy_header(FILE *f, int64_t n) {
+    char dict[128];
+    int dl = snprintf(dict, sizeof dict, "{'descr': '<i4', 'fortran_order': False, 'shape': (%lld,), }", (long long)n);
+    int pad = (64 - (10 + dl + 1) % 64) % 64, hlen = dl + pad + 1;
+    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
+    int bad = fwrite(head, 1, 10, f) != 10 || fwrite(dict, 1, (size_t)dl, f) != (size_t)dl;
+    for (int i = 0; i < pad; i++) bad |= fputc(' ', f) == EOF;
+    bad |= fputc('\n', f) == EOF;
+    return bad ? -1 : 0;
+}
+
+int cmd_tokenize(int argc, char **argv) {
+    pope_cli cli;
+    pope_cli_init(&cli);
+    gdata_opts go = {0};
+    const char *file = NULL, *out_path = NULL, *index_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            help();
+            return 0;
+        }
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+            out_path = argv[++i];
+            continue;
+        }
+        if (!strcmp(a, "--index") && i + 1 < argc) {
+            index_path = argv[++i];
+            continue;
+        }
+        int r = gdata_option(&go, argc, argv, &i);
+        if (r == 0 && (!strncmp(a, "--split", 7) || !strncmp(a, "--threads", 9))) r = gcli_option(&cli, argc, argv, &i);
+        if (r < 0) return usage_error("tokenize", pope_last_error());
+        if (r > 0) continue;
+        if (a[0] == '-' && a[1]) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown option (or missing value) '%s'", a);
+            return usage_error("tokenize", msg);
+        }
+        if (file) return usage_error("tokenize", "one FILE only");
+        file = a;
+    }
+    if (!file) return usage_error("tokenize", "no input FILE");
+    if (!out_path) return usage_error("tokenize", "-o FILE is required ('-o -' for stdout)");
+    pope_split split = POPE_SPLIT_ALL;
+    if (cli.split && pope_split_parse(cli.split, &split) != 0) return usage_error("tokenize", pope_last_error());
+    gdata d;
+    if (gdata_load(&d, file, &go, go.tokenizer ? go.tokenizer : "nt", 1) != 0) return die("tokenize");
+    // the pieces: whole sequences, or one split's
+    int64_t n_pieces = split == POPE_SPLIT_ALL ? pope_genome_n_contigs(d.g) : d.split.n_pieces[split];
+    pope_genome_piece *pieces = malloc((size_t)(n_pieces ? n_pieces : 1) * sizeof *pieces);
+    int64_t total = 0;
+    for (int64_t k = 0; k < n_pieces; k++) {
+        pieces[k] = split == POPE_SPLIT_ALL ? (pope_genome_piece){k, 0, pope_genome_contig_len(d.g, k)} : d.split.pieces[split][k];
+        total += pope_gtok_count(d.tok, pieces[k].len);
+    }
+    int rc = 0, to_stdout = !strcmp(out_path, "-");
+    char *tmp = NULL;
+    FILE *f = stdout, *idx = NULL;
+    if (!to_stdout) {
+        size_t n = strlen(out_path) + 32;
+        tmp = malloc(n);
+        snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
+        f = fopen(tmp, "wb");
+    }
+    if (index_path) idx = fopen(index_path, "w");
+    char *bases = malloc(CHUNK_BASES);
+    int32_t *tok = malloc(CHUNK_BASES * sizeof *tok);
+    if (!f || (index_path && !idx) || !bases || !tok) {
+        pope_error("%s: cannot write: %s", !f ? out_path : index_path ? index_path : "memory", strerror(errno));
+        rc = die("tokenize");
+        goto done;
+    }
+    if (npy_header(f, total) != 0) goto write_error;
+    if (idx) fprintf(idx, "name\tstart\tlength\tfirst_token\ttokens\n");
+    int64_t first = 0;
+    for (int64_t k = 0; k < n_pieces; k++) {
+        const pope_genome_piece *p = &pieces[k];
+        for (int64_t off = 0; off < p->len; off += CHUNK_BASES) {
+            int64_t n = p->len - off < CHUNK_BASES ? p->len - off : CHUNK_BASES;
+            pope_genome_fetch(d.g, p->contig, p->start + off, n, d.tok == POPE_GTOK_NT_CASE, bases);
+            pope_gtok_encode(d.tok, bases, n, tok);
+            size_t nt = (size_t)pope_gtok_count(d.tok, n);
+            if (fwrite(tok, sizeof *tok, nt, f) != nt) goto write_error;
+        }
+        int64_t nt = pope_gtok_count(d.tok, p->len);
+        if (idx)
+            fprintf(idx, "%s\t%lld\t%lld\t%lld\t%lld\n", pope_genome_contig_name(d.g, p->contig), (long long)p->start,
+                    (long long)p->len, (long long)first, (long long)nt);
+        first += nt;
+    }
+    if (fflush(f) != 0) goto write_error;
+    if (!to_stdout) {
+        int bad = fclose(f) != 0;
+        f = NULL;
+        if (bad || rename(tmp, out_path) != 0) goto write_error;
+    }
+    if (idx && fclose(idx) != 0) {
+        idx = NULL;
+        goto write_error;
+    }
+    idx = NULL;
+    fprintf(stderr, PROG ": %s: %lld tokens (%s, vocab %d) in %lld piece%s -> %s\n", file, (long long)total,
+            pope_gtok_name(d.tok), pope_gtok_vocab(d.tok), (long long)n_pieces, n_pieces == 1 ? "" : "s", out_path);
+    goto done;
+write_error:
+    pope_error("%s: write failed: %s", out_path, strerror(errno));
+    rc = die("tokenize");
+done:
+    if (f && !to_stdout) fclose(f);
+    if (tmp && rc) unlink(tmp);
+    if (idx) fclose(idx);
+    free(tmp);
+    free(bases);
+    free(tok);
+    free(pieces);
+    gdata_free(&d);
+    return rc;
+}

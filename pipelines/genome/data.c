@@ -1,0 +1,231 @@
+// data.c — the data options of pope-genome and FILE -> genome -> split -> corpus.
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "genome_cli.h"
+
+const char gdata_help[] =
+    "  --tokenizer T        nt (one token per base) or kmer6 (non-overlapping 6-mers)\n"
+    "  --keep-case          keep soft-masked (lowercase) bases as their own tokens (nt only)\n"
+    "  --valid-contigs A,B  hold out these sequences for validation (default: chr21)\n"
+    "  --test-contigs A,B   hold out these sequences for test (default: chr14,chrX)\n"
+    "  --cache-dir DIR      where the packed cache goes (default: next to FILE)\n"
+    "  --no-cache           never write or read the packed cache\n"
+    "  --mapped-only        SAM/BAM/CRAM: only mapped reads\n"
+    "  --unmapped-only      SAM/BAM/CRAM: only unmapped reads\n"
+    "  --reference REF.fa   CRAM: the reference it was compressed against\n";
+
+int die(const char *what) {
+    fprintf(stderr, PROG ": %s: %s\n", what, pope_last_error());
+    return 1;
+}
+
+int usage_error(const char *cmd, const char *msg) {
+    fprintf(stderr, PROG ": %s: %s (see '" PROG " %s --help')\n", cmd, msg, cmd);
+    return 2;
+}
+
+int gdata_option(gdata_opts *o, int argc, char **argv, int *i) {
+    const char *arg = argv[*i];
+    if (strncmp(arg, "--", 2) != 0) return 0;
+    int *flag = !strcmp(arg, "--keep-case") ? &o->keep_case
+              : !strcmp(arg, "--no-cache") ? &o->no_cache
+              : !strcmp(arg, "--mapped-only") ? &o->mapped_only
+              : !strcmp(arg, "--unmapped-only") ? &o->unmapped_only : NULL;
+    if (flag) {
+        *flag = 1;
+        return 1;
+    }
+    static const char *const valued[] = {"--tokenizer", "--cache-dir", "--valid-contigs", "--test-contigs",
+                                         "--reference", NULL};
+    const char *eq = strchr(arg, '=');
+    size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+    const char *name = NULL;
+    for (int k = 0; valued[k]; k++)
+        if (strlen(valued[k]) == name_len && !strncmp(arg, valued[k], name_len)) name = valued[k];
+    if (!name) return 0;
+    const char *val = eq ? eq + 1 : NULL;
+    if (!val) {
+        if (*i + 1 >= argc) return pope_error("%s needs a value", name);
+        val = argv[++*i];
+    }
+    if (!strcmp(name, "--tokenizer")) o->tokenizer = val;
+    else if (!strcmp(name, "--cache-dir")) o->cache_dir = val;
+    else if (!strcmp(name, "--valid-contigs")) o->valid_contigs = val;
+    else if (!strcmp(name, "--test-contigs")) o->test_contigs = val;
+    else o->reference = val;
+    return 1;
+}
+
+static void add_str(cJSON *o, const char *k, const char *v) { cJSON_AddStringToObject(o, k, v ? v : ""); }
+
+int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int verbose) {
+    memset(d, 0, sizeof *d);
+    if (pope_gtok_parse(tok_name ? tok_name : "nt", o->keep_case, &d->tok) != 0) return -1;
+    pope_genome_opts go;
+    pope_genome_opts_default(&go);
+    go.mapped_only = o->mapped_only;
+    go.unmapped_only = o->unmapped_only;
+    go.reference = o->reference;
+    go.cache_dir = o->cache_dir;
+    go.cache = o->no_cache ? 0 : o->cache_dir ? 2 : 1;
+    go.n_threads = 2;
+    d->g = pope_genome_open(path, &go);
+    if (!d->g) return -1;
+    if (pope_genome_split_make(d->g, o->valid_contigs, o->test_contigs, &d->split) != 0) {
+        char why[1100];
+        snprintf(why, sizeof why, "%s: %s", path, pope_last_error());
+        gdata_free(d);
+        return pope_error("%s", why);
+    }
+    if (pope_genome_corpus_init(&d->corpus, d->g, &d->split, d->tok) != 0) {
+        gdata_free(d);
+        return -1;
+    }
+    char *split_json = pope_genome_split_json(d->g, &d->split);
+    cJSON *meta = cJSON_CreateObject();
+    char *abs = strcmp(path, "-") ? realpath(path, NULL) : NULL;
+    add_str(meta, "pope.genome.input", abs ? abs : path);
+    free(abs);
+    add_str(meta, "pope.genome.format", pope_genome_format(d->g));
+    add_str(meta, "pope.genome.split", split_json);
+    add_str(meta, "pope.genome.valid_contigs", o->valid_contigs);
+    add_str(meta, "pope.genome.test_contigs", o->test_contigs);
+    add_str(meta, "pope.genome.keep_case", o->keep_case ? "1" : "0");
+    d->metadata = cJSON_PrintUnformatted(meta);
+    cJSON_Delete(meta);
+    free(split_json);
+    if (verbose) {
+        const pope_genome *g = d->g;
+        double total = (double)pope_genome_total_bases(g);
+        fprintf(stderr, PROG ": %s: %s, %lld sequence%s, %lld bases (%.1f%% N, %.1f%% soft-masked); %s\n", path,
+                pope_genome_format(g), (long long)pope_genome_n_contigs(g), pope_genome_n_contigs(g) == 1 ? "" : "s",
+                (long long)pope_genome_total_bases(g), 100.0 * (double)pope_genome_n_bases_n(g) / total,
+                100.0 * (double)pope_genome_n_bases_lower(g) / total, pope_genome_source(g));
+        fprintf(stderr, PROG ": split (%s): train %lld bases in %lld piece%s, valid %lld, test %lld; tokenizer %s (vocab %d)\n",
+                d->split.rule, (long long)d->split.n_bases[POPE_SPLIT_TRAIN], (long long)d->split.n_pieces[POPE_SPLIT_TRAIN],
+                d->split.n_pieces[POPE_SPLIT_TRAIN] == 1 ? "" : "s", (long long)d->split.n_bases[POPE_SPLIT_VALID],
+                (long long)d->split.n_bases[POPE_SPLIT_TEST], pope_gtok_name(d->tok), pope_gtok_vocab(d->tok));
+    }
+    return 0;
+}
+
+void gdata_free(gdata *d) {
+    if (d->corpus.ctx) pope_genome_corpus_free(&d->corpus);
+    pope_genome_split_free(&d->split);
+    pope_genome_free(d->g);
+    free(d->metadata);
+    memset(d, 0, sizeof *d);
+}
+
+char *gmodel_file(const char *model) {
+    struct stat st;
+    if (!model || stat(model, &st) != 0) return NULL;
+    char *out = NULL;
+    if (!S_ISDIR(st.st_mode)) return strdup(model);
+    const char *names[] = {"model.safetensors", "checkpoint.safetensors"};
+    for (int k = 0; k < 2 && !out; k++) {
+        size_t n = strlen(model) + strlen(names[k]) + 2;
+        out = malloc(n);
+        snprintf(out, n, "%s/%s", model, names[k]);
+        if (access(out, R_OK) != 0) {
+            free(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]) {
+    char *file = gmodel_file(model);
+    if (!file) {
+        // let pope_model_open produce the precise message
+        pope_model *m = pope_model_open(model, NULL);
+        pope_model_free(m);
+        return -1;
+    }
+    char *cfg_json = pope_load_metadata(file, "pope.config");
+    if (!cfg_json) {
+        pope_error("%s: not a pope model (no pope.config metadata)", file);
+        free(file);
+        return -1;
+    }
+    pope_config cfg;
+    pope_config_default(&cfg);
+    int rc = pope_config_from_json(&cfg, cfg_json);
+    free(cfg_json);
+    if (rc != 0) {
+        free(file);
+        return -1;
+    }
+    pope_gtok t;
+    if (pope_gtok_parse(cfg.tokenizer, 0, &t) != 0) {
+        pope_error("%s: the model was trained with tokenizer '%s', not a genome tokenizer (nt, nt-case, kmer6)", file,
+                   cfg.tokenizer);
+        free(file);
+        return -1;
+    }
+    if (o->tokenizer) {
+        pope_gtok want;
+        if (pope_gtok_parse(o->tokenizer, o->keep_case, &want) != 0) {
+            free(file);
+            return -1;
+        }
+        if (want != t) {
+            pope_error("%s: the model was trained with tokenizer '%s', not '%s'", file, cfg.tokenizer,
+                       pope_gtok_name(want));
+            free(file);
+            return -1;
+        }
+    }
+    snprintf(tok_name, POPE_TOKENIZER_MAX, "%s", cfg.tokenizer);
+    // the training split's named contigs, so that "test" means the same sequences
+    static char *kept[2];   // live until exit: the options point into them
+    const char *keys[2] = {"pope.genome.valid_contigs", "pope.genome.test_contigs"};
+    const char **dst[2] = {&o->valid_contigs, &o->test_contigs};
+    for (int k = 0; k < 2; k++) {
+        if (*dst[k]) continue;
+        char *v = pope_load_metadata(file, keys[k]);
+        if (v && v[0]) {
+            free(kept[k]);
+            kept[k] = v;
+            *dst[k] = v;
+        } else {
+            free(v);
+        }
+    }
+    free(file);
+    return 0;
+}
+
+int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T) {
+    int64_t bases = 0;
+    int first = split == POPE_SPLIT_ALL ? 0 : (int)split, last = split == POPE_SPLIT_ALL ? POPE_SPLIT_COUNT - 1 : (int)split;
+    int32_t *win = malloc((size_t)(T + 1) * sizeof *win);
+    if (!win) return -1;
+    for (int s = first; s <= last; s++)
+        for (int64_t q = 0; q < c->n_seqs(c->ctx, (pope_split)s); q++) {
+            int64_t len = c->seq_len(c->ctx, (pope_split)s, q);
+            // pope_eval_windows: full windows of T+1 at stride T+1, then a rest of >= 2 tokens
+            for (int64_t off = 0; off + 2 <= len; off += T + 1) {
+                int64_t n = len - off < T + 1 ? len - off : T + 1;
+                if (c->read(c->ctx, (pope_split)s, q, off, n, win) != 0) {
+                    free(win);
+                    return -1;
+                }
+                bases += pope_genome_corpus_bases(c, win + 1, n - 1);
+            }
+        }
+    free(win);
+    return bases;
+}
+
+int gcli_option(pope_cli *o, int argc, char **argv, int *i) {
+    int r = pope_cli_option(o, argc, argv, i);
+    if (r > 0) (*i)--;   // pope_cli_option leaves *i past the option; our loops advance themselves
+    return r;
+}

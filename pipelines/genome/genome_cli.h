@@ -1,0 +1,65 @@
+// genome_cli.h — what the pope-genome subcommands share: the data options (tokenizer,
+// cache, splits, read filters), loading FILE into a pope_corpus, and error printing.
+#ifndef POPE_GENOME_CLI_H
+#define POPE_GENOME_CLI_H
+
+#include <stdio.h>
+
+#include "pope_genome.h"
+#include "pope_pipeline.h"
+
+#define PROG "pope-genome"
+
+typedef struct {
+    const char *tokenizer;       // --tokenizer nt|kmer6 (NULL: preset's / model's)
+    int keep_case;               // --keep-case
+    const char *cache_dir;       // --cache-dir DIR
+    int no_cache;                // --no-cache
+    const char *valid_contigs;   // --valid-contigs a,b
+    const char *test_contigs;    // --test-contigs a,b
+    int mapped_only, unmapped_only;
+    const char *reference;       // --reference REF.fa (CRAM)
+} gdata_opts;
+
+extern const char gdata_help[];   // help lines for the options above
+
+// Consumes argv[*i] if it is a data option: 1 consumed, 0 not one, -1 bad value.
+int gdata_option(gdata_opts *o, int argc, char **argv, int *i);
+// pope_cli_option with our convention: on 1, *i is the last argument consumed.
+int gcli_option(pope_cli *o, int argc, char **argv, int *i);
+
+typedef struct {
+    pope_genome *g;
+    pope_genome_split split;
+    pope_corpus corpus;
+    pope_gtok tok;
+    char *metadata;   // JSON object of strings for checkpoints: pope.genome.*
+} gdata;
+
+// Reads FILE, splits it and makes the corpus with tokenizer `tok_name` (NULL: "nt").
+// verbose: a summary of the data and split on stderr.
+int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int verbose);
+void gdata_free(gdata *d);
+
+// The model file behind --model (a file, or DIR/model.safetensors, else DIR/checkpoint...).
+// Returns a malloc'd path or NULL.
+char *gmodel_file(const char *model);
+// For eval/extrapolate/generate: the tokenizer a model was trained with and, unless the
+// user gave them, the contig lists its training split used (from the file's metadata).
+int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]);
+
+// "pope-genome: <what>: <why>" on stderr; returns the exit status 1 (2 for usage errors).
+int die(const char *what);
+int usage_error(const char *cmd, const char *msg);
+
+// Counts the bases covered by the counted targets of pope_eval's windows (for bits per base).
+int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T);
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_extrapolate(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif

@@ -1,0 +1,75 @@
+// music_cli.h — what the pope-music subcommands share: the data options (--data KIND PATH,
+// --tokenizer, augmentation), loading a data set into a pope_corpus, finding models, and
+// error printing.
+#ifndef POPE_MUSIC_CLI_H
+#define POPE_MUSIC_CLI_H
+
+#include <stdio.h>
+
+#include "pope_music.h"
+#include "pope_pipeline.h"
+
+#define PROG "pope-music"
+
+typedef enum { MDATA_NONE = 0, MDATA_MAESTRO, MDATA_JSB, MDATA_MIDI } mdata_kind;
+
+typedef struct {
+    mdata_kind kind;          // --data maestro|jsb|midi PATH (or the positional KIND PATH)
+    const char *path;
+    const char *tokenizer;    // --tokenizer perf|remi|jsb (NULL: the model's, else by data)
+    int no_augment;           // --no-augment: no transposition / time stretch in training
+    uint64_t split_seed;      // --split-seed N (midi folders; default 1)
+    int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
+} mdata_opts;
+
+extern const char mdata_help[];   // help lines for the options above
+
+// Consumes argv[*i] (and values) if it is a data option: 1 consumed (*i = last consumed),
+// 0 not one, -1 bad value.
+int mdata_option(mdata_opts *o, int argc, char **argv, int *i);
+// A positional "KIND PATH" pair (bench, and train/eval without --data). 1 consumed.
+int mdata_positional(mdata_opts *o, int argc, char **argv, int *i);
+int mdata_parse_kind(const char *s, mdata_kind *k);
+const char *mdata_kind_name(mdata_kind k);
+// pope_cli_option with our convention: on 1, *i is the last argument consumed.
+int mcli_option(pope_cli *o, int argc, char **argv, int *i);
+
+typedef struct mcorpus mcorpus;   // data.c
+typedef struct {
+    mcorpus *mc;
+    pope_corpus corpus;
+    pope_music_tok tok;
+    char *metadata;               // JSON object of strings for checkpoints: pope.music.*
+} mdata;
+
+// Loads the data set into a corpus tokenized with `tok`. augment: training windows are
+// transposed (and for perf time-stretched). joined: each split is one stream (pieces one
+// after another), for extrapolation past a piece's length. verbose: progress + summary.
+int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, int joined, int verbose);
+void mdata_free(mdata *d);
+// The tokenizer to use: --tokenizer, else jsb for JSB data, else perf.
+int mdata_pick_tokenizer(const mdata_opts *o, const char *preset_tok, pope_music_tok *out);
+
+// The model file behind --model M (a file, or DIR/model.safetensors, else
+// DIR/checkpoint.safetensors); NULL M: the shipped default model models/music-default.safetensors
+// ($POPE_MODELS_DIR first, then the source tree). Returns a malloc'd path or NULL.
+char *mmodel_file(const char *model);
+// The tokenizer name recorded in a model file's config.
+int mmodel_tokenizer(const char *file, pope_music_tok *out);
+
+// Piano-roll SVG of a piece (roll_svg.c).
+int music_roll_svg(const char *path, const pope_midi *m, const char *title);
+
+// "pope-music: <what>: <why>" on stderr; returns the exit status 1 (2 for usage errors).
+int die(const char *what);
+int usage_error(const char *cmd, const char *msg);
+
+int cmd_train(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_extrapolate(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_detokenize(int argc, char **argv);
+
+#endif

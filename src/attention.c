@@ -1,0 +1,256 @@
+// attention.c — causal flash attention (FlashAttention-2 style) on head-major tensors.
+// Never materialises (T,T): the forward walks key tiles with an online softmax and saves
+// lse; the backward recomputes p tile by tile from lse. The algorithm, the threading and
+// the tolerances against attention_ref.c are in docs/KERNELS.md.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_hash.h"
+#include "kernel_tile.h"
+#include "kernel_vec.h"
+#include "ops.h"
+
+// Query / key tile sizes. BQ == BK makes the diagonal tile square. A 64-key tile of K
+// (transposed) and V at D = 32 is 16 KiB, the 64×64 score tile 16 KiB: L1/L2 resident.
+enum { BQ = 64, BK = 64 };
+
+static inline int imin(int a, int b) { return a < b ? a : b; }
+
+static void *scratch_alloc(size_t nfloats) {  // 64-byte aligned, rounded up for aligned_alloc
+    const size_t bytes = (nfloats * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+// Row helpers on n contiguous floats (vector body, scalar tail).
+// x[j] = exp(scale·x[j] − sub) for j < n; returns Σ x[j].
+static float row_exp_sum(float *x, int n, float scale, float sub) {
+    kvec sv = kv_splat(0.0f);
+    int j = 0;
+    for (; j + KV_W <= n; j += KV_W) {
+        const kvec e = kv_exp(kv_load(x + j) * scale - sub);
+        kv_store(x + j, e);
+        sv += e;
+    }
+    float s = kv_hsum(sv);
+    for (; j < n; j++) s += (x[j] = k_exp(scale * x[j] - sub));
+    return s;
+}
+static void row_scale(float *x, int n, float a) {
+    int j = 0;
+    for (; j + KV_W <= n; j += KV_W) kv_store(x + j, kv_load(x + j) * a);
+    for (; j < n; j++) x[j] *= a;
+}
+
+// The dropout factors keep/(1−p) (or 0) of row t, keys s0..s0+n−1 of head bh.
+static void row_dropout(float *mask, int n, uint64_t bh, int T, int t, int s0, float p,
+                        uint64_t seed, float inv_keep) {
+    const uint64_t base = (bh * (uint64_t)T + (uint64_t)t) * (uint64_t)T + (uint64_t)s0;
+    for (int j = 0; j < n; j++) mask[j] = kernel_dropout_keep(seed, base + j, p) ? inv_keep : 0.0f;
+}
+
+typedef struct {
+    float *qt;     // (Dk, BQ)  query tile transposed, zero-padded past the last query
+    float *st;     // (BK, BQ)  scores transposed (key-major), then probabilities
+    float *o;      // (BQ, Dv)  unnormalised output accumulator
+    float *m, *l;  // (BQ)      running max (scaled) and sum
+    float *alpha;  // (BQ)      rescale factors of one key tile
+    float *mask;   // (BQ)      dropout factors of one key
+} fwd_scratch;
+
+// Query rows [q0, q1) of head bh: walks the key tiles 0..q1−1 with an online softmax.
+// Scores are kept transposed, Sᵀ = K·Qᵀ (BK × BQ): the softmax statistics of the BQ
+// queries are then plain vector ops along the rows of Sᵀ (no horizontal reductions),
+// and only the query tile is transposed, once per work item.
+static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, const float *q,
+                               const float *k, const float *v, int bh, int T, int Dk, int Dv,
+                               float scale, float dropout_p, uint64_t seed, int q0, int q1) {
+    const int nq = q1 - q0;
+    const float *kh = k + (size_t)bh * T * Dk, *vh = v + (size_t)bh * T * Dv;
+    const float inv_keep = dropout_p > 0.0f ? 1.0f / (1.0f - dropout_p) : 1.0f;
+    if (nq < BQ) memset(w->qt, 0, sizeof(float) * (size_t)Dk * BQ);
+    tile_transpose(w->qt, BQ, q + ((size_t)bh * T + q0) * Dk, Dk, nq, Dk);
+    for (int i = 0; i < BQ; i++) w->m[i] = -INFINITY, w->l[i] = 0.0f;
+
+    for (int k0 = 0; k0 < q1; k0 += BK) {
+        const int nk = imin(BK, q1 - k0);
+        const int diag = k0 + nk - 1 > q0;  // some key of this tile is after some query
+        tile_gemm(w->st, BQ, kh + (size_t)k0 * Dk, Dk, 1, w->qt, BQ, nk, BQ, Dk, 0);  // Sᵀ = K·Qᵀ
+        if (diag)  // causal mask: key s = k0+j is hidden from query t = q0+i when s > t
+            for (int j = 0; j < nk; j++)
+                for (int i = 0; i < BQ && q0 + i < k0 + j; i++) w->st[(size_t)j * BQ + i] = -INFINITY;
+        // new running max per query
+        for (int i = 0; i < BQ; i += KV_W) {
+            kvec mx = kv_load(w->m + i);
+            for (int j = 0; j < nk; j++) mx = kv_max(mx, kv_load(w->st + (size_t)j * BQ + i) * scale);
+            // alpha = exp(m_old − m_new) rescales the old sum and output (0 on the first tile)
+            kv_store(w->alpha + i, kv_exp(kv_load(w->m + i) - mx));
+            kv_store(w->m + i, mx);
+        }
+        if (k0 == 0)
+            for (int i = 0; i < BQ; i++) w->alpha[i] = 0.0f;
+        // p = exp(scale·s − m), l = l·alpha + Σ_s p
+        for (int i = 0; i < BQ; i += KV_W) {
+            const kvec mx = kv_load(w->m + i);
+            kvec sum = kv_splat(0.0f);
+            for (int j = 0; j < nk; j++) {
+                const kvec p = kv_exp(kv_load(w->st + (size_t)j * BQ + i) * scale - mx);
+                kv_store(w->st + (size_t)j * BQ + i, p);
+                sum += p;
+            }
+            kv_store(w->l + i, kv_load(w->l + i) * kv_load(w->alpha + i) + sum);
+        }
+        if (diag) {  // masked scores came out of exp as ~1e−38: make them exact zeros
+            for (int j = 0; j < nk; j++)
+                for (int i = 0; i < BQ && q0 + i < k0 + j; i++) w->st[(size_t)j * BQ + i] = 0.0f;
+            // and take them out of l (below 1e−36 anyway, but keeps l exact)
+        }
+        if (k0 > 0)
+            for (int i = 0; i < nq; i++) row_scale(w->o + (size_t)i * Dv, Dv, w->alpha[i]);
+        if (dropout_p > 0.0f)  // dropped after the sum: lse is of the full softmax
+            for (int j = 0; j < nk; j++) {
+                const uint64_t s = (uint64_t)k0 + j;
+                float *prow = w->st + (size_t)j * BQ;
+                for (int i = 0; i < nq; i++) {
+                    const uint64_t index = ((uint64_t)bh * T + (uint64_t)(q0 + i)) * (uint64_t)T + s;
+                    prow[i] *= kernel_dropout_keep(seed, index, dropout_p) ? inv_keep : 0.0f;
+                }
+            }
+        // O (=|+=) P·V with P = (Sᵀ)ᵀ read through strides
+        tile_gemm(w->o, Dv, w->st, 1, BQ, vh + (size_t)k0 * Dv, Dv, nq, Dv, nk, k0 > 0);
+    }
+    for (int i = 0; i < nq; i++) {
+        const size_t row = (size_t)bh * T + q0 + i;
+        const float inv = 1.0f / w->l[i];
+        for (int e = 0; e < Dv; e++) out[row * Dv + e] = w->o[(size_t)i * Dv + e] * inv;
+        if (lse) lse[row] = w->m[i] + logf(w->l[i]);
+    }
+}
+
+void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+                       int B, int H, int T, int Dk, int Dv, float scale,
+                       float dropout_p, uint64_t dropout_seed) {
+    const int BH = B * H, nqt = (T + BQ - 1) / BQ;
+    const int64_t items = (int64_t)BH * nqt;
+    #pragma omp parallel
+    {
+        fwd_scratch w;
+        float *buf = scratch_alloc((size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ);
+        w.qt = buf;
+        w.st = w.qt + (size_t)Dk * BQ;
+        w.o = w.st + BK * BQ;
+        w.m = w.o + (size_t)BQ * Dv;
+        w.l = w.m + BQ;
+        w.alpha = w.l + BQ;
+        w.mask = w.alpha + BQ;
+        // Latest (longest) query tiles first, so that the dynamic schedule ends balanced.
+        #pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < items; it++) {
+            const int qt = nqt - 1 - (int)(it / BH), bh = (int)(it % BH);
+            const int q0 = qt * BQ;
+            flash_forward_tile(&w, out, lse, q, k, v, bh, T, Dk, Dv, scale, dropout_p,
+                               dropout_seed, q0, imin(q0 + BQ, T));
+        }
+        free(buf);
+    }
+}
+
+typedef struct {
+    float *kt, *vt;  // (Dk, BK), (Dv, BK)  key / value tile transposed
+    float *p;        // (BQ, BK)            probabilities (dropped, for dV)
+    float *ds;       // (BQ, BK)            dPd, then dS (scale folded in)
+    float *dk, *dv;  // (BK, Dk), (BK, Dv)  key-tile gradient accumulators
+    float *drow;     // (T)                 D_t = dout_t·out_t
+    float *mask;     // (BK)                dropout factors of one row
+} bwd_scratch;
+
+// All key tiles of head bh (one thread owns the head: its dq rows are accumulated in
+// place, its dk/dv tiles once per key tile).
+static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, float *dv,
+                                const float *dout, const float *out, const float *lse,
+                                const float *q, const float *k, const float *v, int bh, int T,
+                                int Dk, int Dv, float scale, float dropout_p, uint64_t seed) {
+    const size_t ok = (size_t)bh * T * Dk, ov = (size_t)bh * T * Dv;
+    const float *qh = q + ok, *kh = k + ok, *vh = v + ov, *gh = dout + ov, *oh = out + ov;
+    const float *lh = lse + (size_t)bh * T;
+    const float inv_keep = dropout_p > 0.0f ? 1.0f / (1.0f - dropout_p) : 1.0f;
+    for (int t = 0; t < T; t++) {  // D_t = Σ_s p·dp = dout_t·out_t (dropout included)
+        float d = 0.0f;
+        for (int e = 0; e < Dv; e++) d += gh[(size_t)t * Dv + e] * oh[(size_t)t * Dv + e];
+        w->drow[t] = d;
+    }
+    for (int k0 = 0; k0 < T; k0 += BK) {
+        const int nk = imin(BK, T - k0);
+        tile_transpose(w->kt, BK, kh + (size_t)k0 * Dk, Dk, nk, Dk);
+        tile_transpose(w->vt, BK, vh + (size_t)k0 * Dv, Dv, nk, Dv);
+        for (int q0 = k0 / BQ * BQ; q0 < T; q0 += BQ) {
+            const int nq = imin(BQ, T - q0);
+            const float *qt = qh + (size_t)q0 * Dk, *gt = gh + (size_t)q0 * Dv;
+            const int first = q0 == k0 / BQ * BQ;  // first query tile of this key tile
+            tile_gemm(w->p, BK, qt, Dk, 1, w->kt, BK, nq, nk, Dk, 0);   // S = Q·Kᵀ
+            tile_gemm(w->ds, BK, gt, Dv, 1, w->vt, BK, nq, nk, Dv, 0);  // dPd = dO·Vᵀ
+            for (int i = 0; i < nq; i++) {
+                const int t = q0 + i;
+                const int ns = t - k0 + 1 < nk ? t - k0 + 1 : nk;  // keys s <= t (may be <= 0)
+                float *prow = w->p + (size_t)i * BK, *drow = w->ds + (size_t)i * BK;
+                if (ns <= 0) {
+                    memset(prow, 0, sizeof(float) * nk);
+                    memset(drow, 0, sizeof(float) * nk);
+                    continue;
+                }
+                row_exp_sum(prow, ns, scale, lh[t]);  // p = exp(scale·s − lse)
+                if (dropout_p > 0.0f) {
+                    row_dropout(w->mask, ns, (uint64_t)bh, T, t, k0, dropout_p, seed, inv_keep);
+                    for (int j = 0; j < ns; j++) drow[j] *= w->mask[j];
+                }
+                // dS = scale·p·(dP − D_t)
+                const float dt = w->drow[t];
+                int j = 0;
+                for (; j + KV_W <= ns; j += KV_W)
+                    kv_store(drow + j, kv_load(prow + j) * (kv_load(drow + j) - dt) * scale);
+                for (; j < ns; j++) drow[j] = prow[j] * (drow[j] - dt) * scale;
+                if (dropout_p > 0.0f)
+                    for (j = 0; j < ns; j++) prow[j] *= w->mask[j];
+                if (ns < nk) {  // causal mask
+                    memset(prow + ns, 0, sizeof(float) * (nk - ns));
+                    memset(drow + ns, 0, sizeof(float) * (nk - ns));
+                }
+            }
+            if (dv)  // dV (+)= Pdᵀ·dO: A = Pᵀ read through strides
+                tile_gemm(w->dv, Dv, w->p, 1, BK, gt, Dv, nk, Dv, nq, !first);
+            if (dq)  // dQ += dS·K, straight into dq
+                tile_gemm(dq + ok + (size_t)q0 * Dk, Dk, w->ds, BK, 1, kh + (size_t)k0 * Dk, Dk, nq, Dk, nk, 1);
+            if (dk)  // dK (+)= dSᵀ·Q
+                tile_gemm(w->dk, Dk, w->ds, 1, BK, qt, Dk, nk, Dk, nq, !first);
+        }
+        if (dk)
+            for (size_t i = 0; i < (size_t)nk * Dk; i++) dk[ok + (size_t)k0 * Dk + i] += w->dk[i];
+        if (dv)
+            for (size_t i = 0; i < (size_t)nk * Dv; i++) dv[ov + (size_t)k0 * Dv + i] += w->dv[i];
+    }
+}
+
+void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out,
+                        const float *lse, const float *q, const float *k, const float *v,
+                        int B, int H, int T, int Dk, int Dv, float scale,
+                        float dropout_p, uint64_t dropout_seed) {
+    const int BH = B * H;
+    #pragma omp parallel
+    {
+        bwd_scratch w;
+        float *buf = scratch_alloc((size_t)(Dk + Dv) * BK + 2 * BQ * BK + (size_t)BK * (Dk + Dv) + T + BK);
+        w.kt = buf;
+        w.vt = w.kt + (size_t)Dk * BK;
+        w.p = w.vt + (size_t)Dv * BK;
+        w.ds = w.p + BQ * BK;
+        w.dk = w.ds + BQ * BK;
+        w.dv = w.dk + (size_t)BK * Dk;
+        w.drow = w.dv + (size_t)BK * Dv;
+        w.mask = w.drow + T;
+        #pragma omp for schedule(dynamic, 1)
+        for (int bh = 0; bh < BH; bh++)
+            flash_backward_head(&w, dq, dk, dv, dout, out, lse, q, k, v, bh, T, Dk, Dv, scale,
+                                dropout_p, dropout_seed);
+        free(buf);
+    }
+}

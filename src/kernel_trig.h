@@ -1,0 +1,21 @@
+// kernel_trig.h — rotation angles for RoPE and Polar PoPE (private to libpope).
+// Angles pos·θ are formed and reduced in double: at pos ≥ 65536 a float angle has
+// lost most of its phase bits. Only the final cos/sin are rounded to float.
+#ifndef POPE_KERNEL_TRIG_H
+#define POPE_KERNEL_TRIG_H
+#include <math.h>
+
+// theta[c] = base^(−c·step/D) for c = 0..n−1 (RoPE: step 2, n = D/2; Polar: step 1, n = D)
+static inline void kernel_thetas(double *theta, int n, int step, int D, float base) {
+    for (int c = 0; c < n; c++) theta[c] = pow((double)base, -(double)(c * step) / D);
+}
+
+// cs[c] = cos(pos·θ_c), sn[c] = sin(pos·θ_c), in double
+static inline void kernel_sincos_row(double *cs, double *sn, const double *theta, int n, long pos) {
+    for (int c = 0; c < n; c++) {
+        double a = (double)pos * theta[c];
+        cs[c] = cos(a);
+        sn[c] = sin(a);
+    }
+}
+#endif

@@ -1,0 +1,100 @@
+// model_eval.c — pope_model_nll: the inference forward with bounded memory.
+//
+// One batch row at a time, no activations kept across layers, and the two wide parts
+// (the MLP hidden layer (T, 4C) and the logits (T, V)) computed in chunks of rows, so
+// that memory grows as 13·T·C floats (polar; 11 rope, 9 others) plus the position table:
+// d = 256, T = 65536 evaluates in under 1 GB.
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+#include "ops.h"
+
+#define NLL_CHUNK 512   // rows per MLP / logits chunk
+
+int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets, int B, int T,
+                   float *nll) {
+    if (B < 1 || T < 1 || (int64_t)B * T > INT_MAX / 4)
+        return pope_error("model nll: bad batch shape B=%d T=%d", B, T);
+    if (!targets || !nll) return pope_error("model nll: targets and nll are required");
+    if (pope_check_tokens(m, inputs, targets, (size_t)B * T) != 0) return -1;
+    int err;
+    const float *pe = pope_model_pe_table(m, T, &err);
+    if (err) return -1;
+    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, V = m->V;
+    const size_t Tz = (size_t)T, HDk = (size_t)H * Dk;
+    const pope_pe_kind kind = m->cfg.pe;
+    const int enc = kind == POPE_PE_ROPE || kind == POPE_PE_POLAR;
+    const float base = m->cfg.pe_base, eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const int chunk = T < NLL_CHUNK ? T : NLL_CHUNK;
+
+    float *x = malloc(Tz * C * sizeof(float));        // residual stream (T, C)
+    float *x2 = malloc(Tz * C * sizeof(float));       // the next residual stream
+    float *ln = malloc(Tz * C * sizeof(float));       // norm output, then merged heads
+    float *rstd = malloc(Tz * sizeof(float));
+    float *qkv = malloc(Tz * 3 * C * sizeof(float));  // (T, 3C), then the projection
+    float *qh = malloc(Tz * C * sizeof(float)), *kh = malloc(Tz * C * sizeof(float));
+    float *vh = malloc(Tz * C * sizeof(float));
+    float *qe = enc ? malloc(Tz * HDk * sizeof(float)) : NULL;
+    float *ke = enc ? malloc(Tz * HDk * sizeof(float)) : NULL;
+    float *lse = malloc(Tz * H * sizeof(float));
+    float *fc = malloc((size_t)chunk * (F > V ? F : V) * sizeof(float));  // hidden or logits
+    float *fcg = malloc((size_t)chunk * F * sizeof(float));
+    int rc = 0;
+    if (!x || !x2 || !ln || !rstd || !qkv || !qh || !kh || !vh || (enc && (!qe || !ke)) || !lse ||
+        !fc || !fcg) {
+        rc = pope_error("model nll: out of memory for T = %d", T);
+        goto done;
+    }
+    if (!enc) { qe = qh; ke = kh; }
+
+    for (int b = 0; b < B; b++) {
+        const int32_t *tok = inputs + (size_t)b * T, *tgt = targets + (size_t)b * T;
+        encoder_forward(x, tok, m->p.wte, pe, 1, T, C);
+        for (int l = 0; l < m->L; l++) {
+            const pope_layer_params *lp = &m->p.layers[l];
+            rmsnorm_forward(ln, rstd, x, lp->attn_norm, T, C, eps);
+            matmul_forward(qkv, ln, lp->wqkv, T, C, 3 * C);
+            heads_split(qh, qkv, 1, T, H, D, 3 * C);
+            heads_split(kh, qkv + C, 1, T, H, D, 3 * C);
+            heads_split(vh, qkv + 2 * C, 1, T, H, D, 3 * C);
+            if (kind == POPE_PE_ROPE) {
+                rope_forward(qe, qh, 1, H, T, D, base, 0);
+                rope_forward(ke, kh, 1, H, T, D, base, 0);
+            } else if (kind == POPE_PE_POLAR) {
+                polar_q_forward(qe, qh, 1, H, T, D, base, 0);
+                polar_k_forward(ke, kh, lp->delta, 1, H, T, D, base, 0);
+            }
+            // q, k, v are split out: qkv is free for the head outputs and the projection
+            float *atth = qkv, *proj = qkv + Tz * C;
+            attention_forward(atth, lse, qe, ke, vh, 1, H, T, Dk, D, scale, 0.0f, 0);
+            heads_merge(ln, atth, 1, T, H, D, C);
+            matmul_forward(proj, ln, lp->wo, T, C, C);
+            residual_forward(x2, x, proj, Tz * C);
+            // MLP, chunk by chunk: x = x2 + W2·gelu(W1·RMSNorm(x2))
+            for (int r0 = 0; r0 < T; r0 += chunk) {
+                int n = T - r0 < chunk ? T - r0 : chunk;
+                size_t o = (size_t)r0 * C;
+                rmsnorm_forward(ln + o, rstd + r0, x2 + o, lp->ffn_norm, n, C, eps);
+                matmul_forward(fc, ln + o, lp->w1, n, C, F);
+                gelu_forward(fcg, fc, (size_t)n * F);
+                matmul_forward(qkv + o, fcg, lp->w2, n, F, C);
+                residual_forward(x + o, x2 + o, qkv + o, (size_t)n * C);
+            }
+        }
+        for (int r0 = 0; r0 < T; r0 += chunk) {
+            int n = T - r0 < chunk ? T - r0 : chunk;
+            size_t o = (size_t)r0 * C;
+            rmsnorm_forward(ln + o, rstd + r0, x + o, m->p.norm, n, C, eps);
+            matmul_forward(fc, ln + o, m->p.wout, n, C, V);   // logits (n, V)
+            crossentropy_forward(nll + (size_t)b * T + r0, fc, tgt + r0, n, V);
+        }
+    }
+done:
+    free(x); free(x2); free(ln); free(rstd); free(qkv); free(qh); free(kh); free(vh);
+    if (enc) { free(qe); free(ke); }
+    free(lse); free(fc); free(fcg);
+    return rc;
+}

@@ -1,0 +1,120 @@
+// model_internal.h — the layout of pope_model inside libpope (not a public API).
+//
+// All parameters live in one flat float buffer (and the gradients in a second one of
+// the same layout), in the order of the checkpoint tensors:
+//   tok_embeddings.weight (V,C)
+//   per layer l: attention_norm.weight (C), attention.wq/wk/wv/wo.weight (C,C),
+//                attention.pope_delta (H,D) [polar only], ffn_norm.weight (C),
+//                feed_forward.w1.weight (F,C), feed_forward.w2.weight (C,F)
+//   norm.weight (C), output.weight (V,C) [absent when tied]
+// wq, wk, wv are adjacent, so together they form one (3C, C) matrix: one GEMM makes
+// q, k and v of a row side by side (N, 3C).
+#ifndef POPE_MODEL_INTERNAL_H
+#define POPE_MODEL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pope.h"
+
+// Pointers into the flat parameter (or gradient) buffer for one block.
+typedef struct {
+    float *attn_norm;  // (C)
+    float *wqkv;       // (3C, C): wq, wk, wv stacked
+    float *wo;         // (C, C)
+    float *delta;      // (H, D) polar only, else NULL
+    float *ffn_norm;   // (C)
+    float *w1;         // (F, C)
+    float *w2;         // (C, F)
+} pope_layer_params;
+
+typedef struct {
+    float *wte;        // (V, C)
+    pope_layer_params *layers;   // (L)
+    float *norm;       // (C)
+    float *wout;       // (V, C); == wte when tied
+} pope_params;
+
+// Activations of one training forward, kept for backward. N = B*T.
+typedef struct {
+    float *res;     // (L+1, N, C): res[0] embedding, res[l+1] output of block l
+    float *ln1;     // (L, N, C)
+    float *rstd1;   // (L, N)
+    float *qh;      // (L, B,H,T,D) heads after split, before the encoding (rope: scratch)
+    float *kh;      // (L, B,H,T,D)
+    float *vh;      // (L, B,H,T,D)
+    float *qe;      // (L, B,H,T,Dk) after rope/polar (rope, polar only)
+    float *ke;      // (L, B,H,T,Dk)
+    float *atth;    // (L, B,H,T,D) attention output per head
+    float *lse;     // (L, B,H,T)
+    float *att;     // (N, C) heads merged (scratch: backward re-merges from atth)
+    float *hmid;    // (L, N, C) residual stream after the attention branch
+    float *ln2;     // (L, N, C)
+    float *rstd2;   // (L, N)
+    float *fc;      // (L, N, F) before GELU
+    float *fcg;     // (L, N, F) after GELU
+    float *lnf;     // (N, C)
+    float *rstdf;   // (N)
+    float *logits;  // (N, V)
+    float *losses;  // (N)
+    // scratch (not kept across calls)
+    float *qkv;     // (N, 3C)
+    float *proj;    // (N, C)
+    float *proj_drop;  // (N, C)
+} pope_acts;
+
+// Gradients of activations for backward (all scratch).
+typedef struct {
+    float *dlogits;   // (N, V)
+    float *dx;        // (N, C) gradient of the residual stream
+    float *dbranch;   // (N, C)
+    float *dln;       // (N, C)
+    float *datt;      // (N, C)
+    float *dfcg;      // (N, F)
+    float *dfc;       // (N, F)
+    float *dqkv;      // (N, 3C)
+    float *datth;     // (B,H,T,D)
+    float *dqe;       // (B,H,T,Dk)
+    float *dke;       // (B,H,T,Dk)
+    float *dqh;       // (B,H,T,D)
+    float *dkh;       // (B,H,T,D)
+    float *dvh;       // (B,H,T,D)
+} pope_grad_acts;
+
+struct pope_model {
+    pope_config cfg;
+    int C, H, D, Dk, F, V, L;   // Dk = 2D for polar (q̃, k̃), else D
+    float *params, *grads;      // flat, num_params each
+    size_t num_params;
+    pope_params p, g;           // pointers into params / grads
+    int n_tensors;
+    pope_tensor *tensors;       // names owned (malloc'd)
+    size_t *offsets;            // (n_tensors) start of each tensor in params/grads
+    // absolute encodings: table (pe_rows, C) for positions 0..pe_rows-1
+    float *pe_table;
+    int pe_rows;
+    // the last training forward
+    pope_acts a;
+    size_t acts_cap_N;          // rows the activation buffers hold
+    pope_grad_acts ga;
+    size_t grad_acts_cap_N;
+    int32_t *inputs, *targets;  // copies (N)
+    int B, T;
+    int has_forward, has_targets;
+    int n_targets;              // non-ignored targets of the last forward
+    float fwd_dropout_attn, fwd_dropout_resid;
+    uint64_t fwd_dropout_seed;
+};
+
+// pope_model_new, with init = 0 leaving the parameters zero (checkpoint loading).
+pope_model *pope_model_create(const pope_config *cfg, int init, uint64_t seed);
+// The dropout seed of one (layer, site): site 0 attention probabilities, 1 attention
+// residual branch, 2 MLP residual branch.
+uint64_t pope_dropout_site_seed(uint64_t seed, int layer, int site);
+// The absolute position table (T, C) for positions 0..T-1, or NULL for encodings
+// without one (or on allocation failure, with pope_error set: check cfg.pe).
+const float *pope_model_pe_table(pope_model *m, int T, int *err);
+// Validates tokens (0 <= tok < V) and targets (< V; negative = ignored).
+int pope_check_tokens(const pope_model *m, const int32_t *inputs, const int32_t *targets, size_t n);
+
+#endif  // POPE_MODEL_INTERNAL_H

@@ -1,0 +1,126 @@
+// model_step.c — generation with a KV cache: one token at a time.
+//
+// Each layer keeps, for positions 0..len-1, the keys as attention sees them (after rope,
+// or k̃ after polar: they depend only on their own position) and the values. A new token
+// at position len runs the block on its one row and attends to the cache.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+#include "ops.h"
+
+struct pope_kv {
+    int L, H, D, Dk, C, F;
+    pope_pe_kind pe;
+    int cap, len;
+    float *kcache;   // (L, H, cap, Dk)
+    float *vcache;   // (L, H, cap, D)
+    // one-row scratch
+    float *x, *x2, *ln, *qkv, *qe, *ke, *att, *proj, *fc, *fcg, *pe_row;
+    float rstd;
+};
+
+pope_kv *pope_kv_new(const pope_model *m, int max_len) {
+    if (max_len < 1) { pope_error("kv cache: max_len %d must be >= 1", max_len); return NULL; }
+    pope_kv *kv = calloc(1, sizeof *kv);
+    if (!kv) { pope_error("kv cache: out of memory"); return NULL; }
+    kv->L = m->L; kv->H = m->H; kv->D = m->D; kv->Dk = m->Dk; kv->C = m->C; kv->F = m->F;
+    kv->pe = m->cfg.pe;
+    kv->cap = max_len;
+    size_t cap = (size_t)max_len, C = m->C;
+    kv->kcache = malloc(((size_t)m->L * m->H * cap * m->Dk + 1) * sizeof(float));
+    kv->vcache = malloc(((size_t)m->L * m->H * cap * m->D + 1) * sizeof(float));
+    kv->x = malloc(C * sizeof(float));
+    kv->x2 = malloc(C * sizeof(float));
+    kv->ln = malloc(C * sizeof(float));
+    kv->qkv = malloc(3 * C * sizeof(float));
+    kv->qe = malloc((size_t)m->H * m->Dk * sizeof(float));
+    kv->ke = malloc((size_t)m->H * m->Dk * sizeof(float));
+    kv->att = malloc(C * sizeof(float));
+    kv->proj = malloc(C * sizeof(float));
+    kv->fc = malloc((size_t)m->F * sizeof(float));
+    kv->fcg = malloc((size_t)m->F * sizeof(float));
+    kv->pe_row = malloc(C * sizeof(float));
+    if (!kv->kcache || !kv->vcache || !kv->x || !kv->x2 || !kv->ln || !kv->qkv || !kv->qe ||
+        !kv->ke || !kv->att || !kv->proj || !kv->fc || !kv->fcg || !kv->pe_row) {
+        pope_kv_free(kv);
+        pope_error("kv cache: out of memory for %d positions", max_len);
+        return NULL;
+    }
+    return kv;
+}
+
+void pope_kv_free(pope_kv *kv) {
+    if (!kv) return;
+    free(kv->kcache); free(kv->vcache); free(kv->x); free(kv->x2); free(kv->ln); free(kv->qkv);
+    free(kv->qe); free(kv->ke); free(kv->att); free(kv->proj); free(kv->fc); free(kv->fcg);
+    free(kv->pe_row);
+    free(kv);
+}
+
+void pope_kv_reset(pope_kv *kv) { kv->len = 0; }
+int pope_kv_len(const pope_kv *kv) { return kv->len; }
+
+int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
+    if (kv->L != m->L || kv->H != m->H || kv->Dk != m->Dk || kv->C != m->C || kv->pe != m->cfg.pe)
+        return pope_error("model step: the KV cache was made for another model shape");
+    if (kv->len >= kv->cap)
+        return pope_error("model step: KV cache full (%d positions)", kv->cap);
+    if (token < 0 || token >= m->V)
+        return pope_error("model step: token %d outside the vocabulary [0, %d)", (int)token, m->V);
+    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, pos = kv->len;
+    const pope_pe_kind kind = m->cfg.pe;
+    const float base = m->cfg.pe_base, eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const size_t cap = (size_t)kv->cap;
+
+    const float *pe = NULL;
+    if (kind == POPE_PE_SINUSOIDAL) { pe_sinusoidal_table(kv->pe_row, pos, 1, C); pe = kv->pe_row; }
+    if (kind == POPE_PE_LEGENDRE) {
+        // one Legendre row costs O(pos·C) (the recurrence runs from degree 0): use the
+        // model's table, grown geometrically, so that generating n tokens costs O(n·C)
+        int rows = m->pe_rows, err;
+        if (pos >= rows) {
+            rows = 2 * rows > pos + 1 ? 2 * rows : pos + 1;
+            if (rows < 256) rows = 256;
+        }
+        const float *table = pope_model_pe_table(m, rows, &err);
+        if (err) return -1;
+        pe = table + (size_t)pos * C;
+    }
+    encoder_forward(kv->x, &token, m->p.wte, pe, 1, 1, C);
+    for (int l = 0; l < m->L; l++) {
+        const pope_layer_params *lp = &m->p.layers[l];
+        float *kc = kv->kcache + (size_t)l * H * cap * Dk;   // (H, cap, Dk)
+        float *vc = kv->vcache + (size_t)l * H * cap * D;    // (H, cap, D)
+        rmsnorm_forward(kv->ln, &kv->rstd, kv->x, lp->attn_norm, 1, C, eps);
+        matmul_forward(kv->qkv, kv->ln, lp->wqkv, 1, C, 3 * C);
+        // one row: (1,1,C) is already the head-major (1,H,1,D) layout
+        const float *q = kv->qkv, *k = kv->qkv + C, *v = kv->qkv + 2 * C;
+        if (kind == POPE_PE_ROPE) {
+            rope_forward(kv->qe, q, 1, H, 1, D, base, pos);
+            rope_forward(kv->ke, k, 1, H, 1, D, base, pos);
+            q = kv->qe; k = kv->ke;
+        } else if (kind == POPE_PE_POLAR) {
+            polar_q_forward(kv->qe, q, 1, H, 1, D, base, pos);
+            polar_k_forward(kv->ke, k, lp->delta, 1, H, 1, D, base, pos);
+            q = kv->qe; k = kv->ke;
+        }
+        for (int h = 0; h < H; h++) {
+            memcpy(kc + ((size_t)h * cap + pos) * Dk, k + (size_t)h * Dk, Dk * sizeof(float));
+            memcpy(vc + ((size_t)h * cap + pos) * D, v + (size_t)h * D, D * sizeof(float));
+        }
+        attention_decode(kv->att, q, kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H, D) = (C)
+        matmul_forward(kv->proj, kv->att, lp->wo, 1, C, C);
+        residual_forward(kv->x2, kv->x, kv->proj, C);
+        rmsnorm_forward(kv->ln, &kv->rstd, kv->x2, lp->ffn_norm, 1, C, eps);
+        matmul_forward(kv->fc, kv->ln, lp->w1, 1, C, F);
+        gelu_forward(kv->fcg, kv->fc, F);
+        matmul_forward(kv->proj, kv->fcg, lp->w2, 1, F, C);
+        residual_forward(kv->x, kv->x2, kv->proj, C);
+    }
+    rmsnorm_forward(kv->ln, &kv->rstd, kv->x, m->p.norm, 1, C, eps);
+    if (logits) matmul_forward(logits, kv->ln, m->p.wout, 1, C, m->V);
+    kv->len = pos + 1;
+    return 0;
+}

@@ -1,0 +1,316 @@
+// model_train.c — the training forward (activations kept) and its backward.
+//
+// Per block (pre-norm):  h = x + drop(Attn(RMSNorm(x)))      x' = h + drop(MLP(RMSNorm(h)))
+// Attn: q,k,v = n·Wqᵀ, n·Wkᵀ, n·Wvᵀ (one GEMM with the stacked (3C, C) matrix), split heads,
+// encode q and k (rope: rotate; polar: q̃, k̃ of width 2D), causal attention with scale
+// 1/sqrt(D), merge heads, ·Woᵀ.  MLP: W2·gelu(W1·n).  logits = RMSNorm(x_L)·Woutᵀ.
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+#include "ops.h"
+
+#define ACT(ptr, count)                                                   \
+    do {                                                                  \
+        free(ptr);                                                        \
+        (ptr) = malloc((count) * sizeof(float));                          \
+        if (!(ptr)) ok = 0;                                               \
+    } while (0)
+
+static int alloc_acts(pope_model *m, size_t N) {
+    if (N <= m->acts_cap_N) return 0;
+    size_t L = (size_t)m->L, C = m->C, F = m->F, V = m->V;
+    size_t Dk = (size_t)m->H * m->Dk;   // per-row width of q̃/k̃
+    int enc = m->cfg.pe == POPE_PE_ROPE || m->cfg.pe == POPE_PE_POLAR;
+    int ok = 1;
+    pope_acts *a = &m->a;
+    ACT(a->res, (L + 1) * N * C);
+    ACT(a->ln1, L * N * C);
+    ACT(a->rstd1, L * N);
+    // rope's backward needs no input: its q, k before rotation are scratch, not kept
+    size_t qk_layers = m->cfg.pe == POPE_PE_ROPE ? 1 : L;
+    ACT(a->qh, qk_layers * N * C);
+    ACT(a->kh, qk_layers * N * C);
+    ACT(a->vh, L * N * C);
+    if (enc) {
+        ACT(a->qe, L * N * Dk);
+        ACT(a->ke, L * N * Dk);
+    }
+    ACT(a->atth, L * N * C);
+    ACT(a->lse, L * N * m->H);
+    ACT(a->att, N * C);   // scratch: backward re-merges it from atth
+    ACT(a->hmid, L * N * C);
+    ACT(a->ln2, L * N * C);
+    ACT(a->rstd2, L * N);
+    ACT(a->fc, L * N * F);
+    ACT(a->fcg, L * N * F);
+    ACT(a->lnf, N * C);
+    ACT(a->rstdf, N);
+    ACT(a->logits, N * V);
+    ACT(a->losses, N);
+    ACT(a->qkv, N * 3 * C);
+    ACT(a->proj, N * C);
+    ACT(a->proj_drop, N * C);
+    int32_t *in = realloc(m->inputs, N * sizeof(int32_t));
+    if (in) m->inputs = in;
+    int32_t *tg = realloc(m->targets, N * sizeof(int32_t));
+    if (tg) m->targets = tg;
+    if (!ok || !in || !tg) {
+        m->acts_cap_N = 0;
+        return pope_error("model: out of memory for the activations of %zu rows", N);
+    }
+    m->acts_cap_N = N;
+    return 0;
+}
+
+static int alloc_grad_acts(pope_model *m, size_t N) {
+    if (N <= m->grad_acts_cap_N) return 0;
+    size_t C = m->C, F = m->F, V = m->V, Dk = (size_t)m->H * m->Dk;
+    int ok = 1;
+    pope_grad_acts *g = &m->ga;
+    ACT(g->dlogits, N * V);
+    ACT(g->dx, N * C);
+    ACT(g->dbranch, N * C);
+    ACT(g->dln, N * C);
+    ACT(g->datt, N * C);
+    ACT(g->dfcg, N * F);
+    ACT(g->dfc, N * F);
+    ACT(g->dqkv, N * 3 * C);
+    ACT(g->datth, N * C);
+    ACT(g->dqe, N * Dk);
+    ACT(g->dke, N * Dk);
+    ACT(g->dqh, N * C);
+    ACT(g->dkh, N * C);
+    ACT(g->dvh, N * C);
+    if (!ok) {
+        m->grad_acts_cap_N = 0;
+        return pope_error("model: out of memory for the gradients of %zu rows", N);
+    }
+    m->grad_acts_cap_N = N;
+    return 0;
+}
+#undef ACT
+
+static void zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
+
+// Pointers to layer l's saved activations for a forward of N rows.
+typedef struct {
+    float *x;            // (N, C) block input
+    float *ln1, *rstd1;  // (N, C), (N)
+    float *qh, *kh, *vh; // (B,H,T,D) after split (rope: q, k are scratch)
+    float *qe, *ke;      // (B,H,T,Dk) after the encoding (== qh, kh without rope/polar)
+    float *atth, *lse;   // (B,H,T,D), (B,H,T)
+    float *hmid;         // (N, C) after the attention branch
+    float *ln2, *rstd2;  // (N, C), (N)
+    float *fc, *fcg;     // (N, F) before and after GELU
+    float *xout;         // (N, C) block output
+} layer_acts;
+
+static layer_acts layer_view(pope_model *m, int l, size_t N) {
+    const size_t C = m->C, F = m->F, HDk = (size_t)m->H * m->Dk, L = (size_t)l;
+    const pope_pe_kind kind = m->cfg.pe;
+    pope_acts *a = &m->a;
+    layer_acts v;
+    v.x = a->res + L * N * C;
+    v.ln1 = a->ln1 + L * N * C;
+    v.rstd1 = a->rstd1 + L * N;
+    const size_t qk_off = kind == POPE_PE_ROPE ? 0 : L * N * C;
+    v.qh = a->qh + qk_off;
+    v.kh = a->kh + qk_off;
+    v.vh = a->vh + L * N * C;
+    int enc = kind == POPE_PE_ROPE || kind == POPE_PE_POLAR;
+    v.qe = enc ? a->qe + L * N * HDk : v.qh;
+    v.ke = enc ? a->ke + L * N * HDk : v.kh;
+    v.atth = a->atth + L * N * C;
+    v.lse = a->lse + L * N * m->H;
+    v.hmid = a->hmid + L * N * C;
+    v.ln2 = a->ln2 + L * N * C;
+    v.rstd2 = a->rstd2 + L * N;
+    v.fc = a->fc + L * N * F;
+    v.fcg = a->fcg + L * N * F;
+    v.xout = a->res + (L + 1) * N * C;
+    return v;
+}
+
+int pope_model_forward(pope_model *m, const int32_t *inputs, const int32_t *targets, int B, int T,
+                       int training, uint64_t dropout_seed, float *loss) {
+    if (loss) *loss = 0.0f;
+    m->has_forward = 0;
+    if (B < 1 || T < 1 || (int64_t)B * T > INT_MAX / 4)
+        return pope_error("model forward: bad batch shape B=%d T=%d", B, T);
+    size_t N = (size_t)B * T;
+    if (pope_check_tokens(m, inputs, targets, N) != 0) return -1;
+    if (alloc_acts(m, N) != 0) return -1;
+    int err;
+    const float *pe = pope_model_pe_table(m, T, &err);
+    if (err) return -1;
+
+    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, V = m->V, Nn = (int)N;
+    const pope_pe_kind kind = m->cfg.pe;
+    const float base = m->cfg.pe_base, eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const float p_attn = training ? m->cfg.dropout_attn : 0.0f;
+    const float p_resid = training ? m->cfg.dropout_resid : 0.0f;
+    pope_acts *a = &m->a;
+    memcpy(m->inputs, inputs, N * sizeof(int32_t));
+    if (targets) memcpy(m->targets, targets, N * sizeof(int32_t));
+
+    encoder_forward(a->res, inputs, m->p.wte, pe, B, T, C);   // (B,T,C)
+    for (int l = 0; l < m->L; l++) {
+        const pope_layer_params *lp = &m->p.layers[l];
+        const layer_acts v = layer_view(m, l, N);
+        float *x = v.x, *ln1 = v.ln1, *rstd1 = v.rstd1, *qh = v.qh, *kh = v.kh, *vh = v.vh;
+        float *qe = v.qe, *ke = v.ke, *atth = v.atth, *lse = v.lse, *att = a->att;
+        float *hmid = v.hmid, *ln2 = v.ln2, *rstd2 = v.rstd2, *fc = v.fc, *fcg = v.fcg;
+        float *xout = v.xout;
+
+        rmsnorm_forward(ln1, rstd1, x, lp->attn_norm, Nn, C, eps);
+        matmul_forward(a->qkv, ln1, lp->wqkv, Nn, C, 3 * C);           // (N, 3C)
+        heads_split(qh, a->qkv, B, T, H, D, 3 * C);                    // (B,H,T,D)
+        heads_split(kh, a->qkv + C, B, T, H, D, 3 * C);
+        heads_split(vh, a->qkv + 2 * C, B, T, H, D, 3 * C);
+        if (kind == POPE_PE_ROPE) {
+            rope_forward(qe, qh, B, H, T, D, base, 0);
+            rope_forward(ke, kh, B, H, T, D, base, 0);
+        } else if (kind == POPE_PE_POLAR) {
+            polar_q_forward(qe, qh, B, H, T, D, base, 0);               // (B,H,T,2D)
+            polar_k_forward(ke, kh, lp->delta, B, H, T, D, base, 0);
+        }
+        attention_forward(atth, lse, qe, ke, vh, B, H, T, Dk, D, scale, p_attn,
+                          pope_dropout_site_seed(dropout_seed, l, 0));
+        heads_merge(att, atth, B, T, H, D, C);                         // (B,T,C)
+        matmul_forward(a->proj, att, lp->wo, Nn, C, C);
+        const float *branch = a->proj;
+        if (p_resid > 0.0f) {
+            dropout_forward(a->proj_drop, a->proj, N * C, p_resid,
+                            pope_dropout_site_seed(dropout_seed, l, 1));
+            branch = a->proj_drop;
+        }
+        residual_forward(hmid, x, branch, N * C);
+
+        rmsnorm_forward(ln2, rstd2, hmid, lp->ffn_norm, Nn, C, eps);
+        matmul_forward(fc, ln2, lp->w1, Nn, C, F);                     // (N, F)
+        gelu_forward(fcg, fc, N * F);
+        matmul_forward(a->proj, fcg, lp->w2, Nn, F, C);                // (N, C)
+        branch = a->proj;
+        if (p_resid > 0.0f) {
+            dropout_forward(a->proj_drop, a->proj, N * C, p_resid,
+                            pope_dropout_site_seed(dropout_seed, l, 2));
+            branch = a->proj_drop;
+        }
+        residual_forward(xout, hmid, branch, N * C);
+    }
+    const float *xL = a->res + (size_t)m->L * N * C;
+    rmsnorm_forward(a->lnf, a->rstdf, xL, m->p.norm, Nn, C, eps);
+    matmul_forward(a->logits, a->lnf, m->p.wout, Nn, C, V);           // (N, V)
+
+    m->B = B;
+    m->T = T;
+    m->has_forward = 1;
+    m->has_targets = targets != NULL;
+    m->fwd_dropout_attn = p_attn;
+    m->fwd_dropout_resid = p_resid;
+    m->fwd_dropout_seed = dropout_seed;
+    m->n_targets = 0;
+    if (targets) {
+        m->n_targets = crossentropy_forward(a->losses, a->logits, targets, Nn, V);
+        if (loss && m->n_targets > 0) {
+            double sum = 0.0;   // serial, in row order: deterministic
+            for (size_t i = 0; i < N; i++) sum += a->losses[i];
+            *loss = (float)(sum / m->n_targets);
+        }
+    }
+    return 0;
+}
+
+const float *pope_model_logits(const pope_model *m) { return m->has_forward ? m->a.logits : NULL; }
+
+int pope_model_backward(pope_model *m, float grad_scale) {
+    if (!m->has_forward || !m->has_targets)
+        return pope_error("model backward: no training forward with targets before it");
+    if (m->n_targets == 0) return 0;   // loss 0 by definition: no gradient
+    const int B = m->B, T = m->T, Nn = B * T;
+    const size_t N = (size_t)Nn;
+    if (alloc_grad_acts(m, N) != 0) return -1;
+    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, V = m->V;
+    const pope_pe_kind kind = m->cfg.pe;
+    const float base = m->cfg.pe_base, scale = 1.0f / sqrtf((float)D);
+    const float p_attn = m->fwd_dropout_attn, p_resid = m->fwd_dropout_resid;
+    const uint64_t seed = m->fwd_dropout_seed;
+    pope_acts *a = &m->a;
+    pope_grad_acts *g = &m->ga;
+
+    // loss = (1/n) Σ losses: each row's cross-entropy gradient is scaled by grad_scale/n
+    zero(g->dlogits, N * V);
+    crossentropy_backward(g->dlogits, a->logits, m->targets, Nn, V, grad_scale / (float)m->n_targets);
+    zero(g->dln, N * C);
+    matmul_backward(g->dln, m->g.wout, g->dlogits, a->lnf, m->p.wout, Nn, C, V);
+    zero(g->dx, N * C);
+    rmsnorm_backward(g->dx, m->g.norm, g->dln, a->res + (size_t)m->L * N * C, m->p.norm, a->rstdf,
+                     Nn, C);
+
+    for (int l = m->L - 1; l >= 0; l--) {
+        const pope_layer_params *lp = &m->p.layers[l];
+        pope_layer_params *lg = &m->g.layers[l];
+        const layer_acts v = layer_view(m, l, N);
+        float *x = v.x, *ln1 = v.ln1, *rstd1 = v.rstd1, *qh = v.qh, *kh = v.kh, *vh = v.vh;
+        float *qe = v.qe, *ke = v.ke, *atth = v.atth, *lse = v.lse, *att = a->att;
+        float *hmid = v.hmid, *ln2 = v.ln2, *rstd2 = v.rstd2, *fc = v.fc, *fcg = v.fcg;
+        const int enc = kind == POPE_PE_ROPE || kind == POPE_PE_POLAR;
+
+        // ---- MLP branch: dx holds d(x'); the identity path passes it to dh unchanged
+        const float *dbranch = g->dx;
+        if (p_resid > 0.0f) {
+            zero(g->dbranch, N * C);
+            dropout_backward(g->dbranch, g->dx, N * C, p_resid, pope_dropout_site_seed(seed, l, 2));
+            dbranch = g->dbranch;
+        }
+        zero(g->dfcg, N * F);
+        matmul_backward(g->dfcg, lg->w2, dbranch, fcg, lp->w2, Nn, F, C);
+        zero(g->dfc, N * F);
+        gelu_backward(g->dfc, fc, g->dfcg, N * F);
+        zero(g->dln, N * C);
+        matmul_backward(g->dln, lg->w1, g->dfc, ln2, lp->w1, Nn, C, F);
+        rmsnorm_backward(g->dx, lg->ffn_norm, g->dln, hmid, lp->ffn_norm, rstd2, Nn, C);  // dx = dh
+
+        // ---- attention branch
+        dbranch = g->dx;
+        if (p_resid > 0.0f) {
+            zero(g->dbranch, N * C);
+            dropout_backward(g->dbranch, g->dx, N * C, p_resid, pope_dropout_site_seed(seed, l, 1));
+            dbranch = g->dbranch;
+        }
+        heads_merge(att, atth, B, T, H, D, C);   // the merged heads, recomputed (a permutation)
+        zero(g->datt, N * C);
+        matmul_backward(g->datt, lg->wo, dbranch, att, lp->wo, Nn, C, C);
+        zero(g->datth, N * C);
+        heads_merge_backward(g->datth, g->datt, B, T, H, D, C);
+        float *dqe = enc ? g->dqe : g->dqh, *dke = enc ? g->dke : g->dkh;
+        zero(dqe, N * H * Dk);
+        zero(dke, N * H * Dk);
+        zero(g->dvh, N * C);
+        attention_backward(dqe, dke, g->dvh, g->datth, atth, lse, qe, ke, vh, B, H, T, Dk, D,
+                           scale, p_attn, pope_dropout_site_seed(seed, l, 0));
+        if (kind == POPE_PE_ROPE) {
+            zero(g->dqh, N * C);
+            zero(g->dkh, N * C);
+            rope_backward(g->dqh, dqe, B, H, T, D, base, 0);
+            rope_backward(g->dkh, dke, B, H, T, D, base, 0);
+        } else if (kind == POPE_PE_POLAR) {
+            zero(g->dqh, N * C);
+            zero(g->dkh, N * C);
+            polar_q_backward(g->dqh, dqe, qh, B, H, T, D, base, 0);
+            polar_k_backward(g->dkh, lg->delta, dke, kh, lp->delta, B, H, T, D, base, 0);
+        }
+        zero(g->dqkv, N * 3 * C);
+        heads_split_backward(g->dqkv, g->dqh, B, T, H, D, 3 * C);
+        heads_split_backward(g->dqkv + C, g->dkh, B, T, H, D, 3 * C);
+        heads_split_backward(g->dqkv + 2 * C, g->dvh, B, T, H, D, 3 * C);
+        zero(g->dln, N * C);
+        matmul_backward(g->dln, lg->wqkv, g->dqkv, ln1, lp->wqkv, Nn, C, 3 * C);
+        rmsnorm_backward(g->dx, lg->attn_norm, g->dln, x, lp->attn_norm, rstd1, Nn, C);  // dx = d(x)
+    }
+    encoder_backward(m->g.wte, g->dx, m->inputs, B, T, C);
+    return 0;
+}

@@ -1,0 +1,205 @@
+// test_genome_cli.c — the pope-genome program end to end on a small generated genome:
+// train (tiny preset) -> eval (windowing checked by hand) -> extrapolate -> generate ->
+// tokenize, plus --help, usage errors and bad inputs (message prefix, non-zero exit).
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include "check.h"
+#include "genome_fixtures.h"
+#include "pope_genome.h"
+
+#ifndef POPE_GENOME_BIN
+#define POPE_GENOME_BIN "pope-genome"
+#endif
+
+static char out_text[1 << 16], err_text[1 << 16];
+
+static void slurp(const char *path, char *buf, size_t cap) {
+    buf[0] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = 0;
+    fclose(f);
+}
+
+// Runs "pope-genome ARGS"; returns its exit status; stdout/stderr land in out_text/err_text.
+static int run(const char *args) {
+    static const char *out_path, *err_path;
+    if (!out_path) {
+        out_path = fx_path("out.txt");
+        err_path = fx_path("err.txt");
+    }
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s > %s 2> %s", POPE_GENOME_BIN, args, out_path, err_path);
+    int st = system(cmd);
+    slurp(out_path, out_text, sizeof out_text);
+    slurp(err_path, err_text, sizeof err_text);
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    if (getenv("POPE_TEST_VERBOSE")) fprintf(stderr, "$ %s -> %d\n%s%s", args, rc, out_text, err_text);
+    return rc;
+}
+
+static const char *tiny_preset =
+    "{\"name\": \"tiny\", \"tokenizer\": \"nt\",\n"
+    " \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2, \"context_length\": 32, \"pe\": \"polar\"},\n"
+    " \"train\": {\"batch\": 2, \"steps\": 4, \"warmup\": 1, \"lr\": 1e-3, \"lr_min\": 1e-4, \"eval_every\": 2,\n"
+    "           \"eval_tokens\": 256, \"checkpoint_every\": 2, \"log_every\": 1}}\n";
+
+static double json_num(const cJSON *o, const char *k) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(it) ? it->valuedouble : NAN;
+}
+
+int main(void) {
+    // chr1 trains; chr14 and chrX are the default test contigs; chr2 (from the end) validates.
+    // chrX starts with 33 N: its first eval window (context 32) has only N targets.
+    char *c1 = fx_random_seq(3000, "ACGTACGTacgt", 1), *c2 = fx_random_seq(400, "ACGT", 2);
+    char *c14 = fx_random_seq(500, "ACGT", 3), *cx = fx_random_seq(300, "ACGT", 4);
+    memset(cx, 'N', 33);
+    const char *names[] = {"chr1", "chr2", "chr14", "chrX"};
+    const char *seqs[] = {c1, c2, c14, cx};
+    char *text = fx_fasta_text(4, names, seqs, 60, "\n");
+    const char *fa = fx_path("g.fa");
+    fx_write(fa, text, strlen(text));
+    fx_write(fx_path("tiny.json"), tiny_preset, strlen(tiny_preset));
+    const char *run_dir = fx_path("run");
+    char args[2048];
+
+    // --help everywhere
+    const char *cmds[] = {"", "train", "eval", "extrapolate", "generate", "tokenize", "bench"};
+    for (int k = 0; k < 7; k++) {
+        snprintf(args, sizeof args, "%s --help", cmds[k]);
+        CHECK(run(args) == 0 && strstr(out_text, "usage"), "'%s' exits 0 with usage", args);
+    }
+
+    // train
+    snprintf(args, sizeof args, "train %s --preset %s --out %s --quiet --threads 1", fa, fx_path("tiny.json"), run_dir);
+    int rc = run(args);
+    CHECK(rc == 0, "train exit %d: %s", rc, err_text);
+    CHECK(strstr(out_text, "test NLL") != NULL, "train prints the test NLL: %s", out_text);
+    char path[600];
+    const char *files[] = {"model.safetensors", "checkpoint.safetensors", "log.jsonl", "curve.svg", "test.json"};
+    for (int k = 0; k < 5; k++) {
+        snprintf(path, sizeof path, "%s/%s", run_dir, files[k]);
+        CHECK(access(path, R_OK) == 0, "train wrote %s", files[k]);
+    }
+
+    // eval --json: one JSON object; targets by the windowing rule, counted by hand:
+    // context 32 -> windows of 33 tokens. chr14: 500 = 15*33 + 5 -> 15*32 + 4 = 484 targets;
+    // chrX: 300 = 9*33 + 3 -> 9*32 + 2 = 290, minus the 32 N targets of window 0 = 258.
+    snprintf(args, sizeof args, "eval --model %s %s --json", run_dir, fa);
+    rc = run(args);
+    CHECK(rc == 0, "eval exit %d: %s", rc, err_text);
+    cJSON *js = cJSON_Parse(out_text);
+    CHECK(js != NULL, "eval --json prints JSON: %s", out_text);
+    if (js) {
+        double nll = json_num(js, "nll"), bpb = json_num(js, "bits_per_base");
+        CHECK(json_num(js, "targets") == 484 + 258, "targets %g, want 742", json_num(js, "targets"));
+        CHECK(json_num(js, "context") == 32, "context");
+        CHECK(nll > 0.5 && nll < 3.0, "nll %g near ln 4", nll);
+        CHECK_NEAR(bpb, nll / log(2.0), 1e-6, 1e-6, "nt: bits per base = nll / ln 2");
+        cJSON_Delete(js);
+    }
+    // the same with --context 10: chr14 500 = 45*11 + 5 -> 454; chrX 300 = 27*11 + 3 -> 272, minus
+    // the N targets: tokens 1..32 are N; windows [0,11) [11,22) [22,33) score targets 1..10, 12..21,
+    // 23..32: 30 N targets -> 242.
+    snprintf(args, sizeof args, "eval --model %s %s --json --context 10 --split test", run_dir, fa);
+    rc = run(args);
+    js = cJSON_Parse(out_text);
+    CHECK(rc == 0 && js && json_num(js, "targets") == 454 + 242, "context 10 targets %g, want 696",
+          js ? json_num(js, "targets") : -1.0);
+    cJSON_Delete(js);
+    // a model trained with nt cannot evaluate kmer6 tokens
+    snprintf(args, sizeof args, "eval --model %s %s --tokenizer kmer6", run_dir, fa);
+    rc = run(args);
+    CHECK(rc != 0 && strstr(err_text, "pope-genome: ") && strstr(err_text, "tokenizer"), "tokenizer mismatch: %d %s", rc,
+          err_text);
+
+    // extrapolate at 1x and 2x the training context
+    snprintf(args, sizeof args, "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128 --json", run_dir, fa);
+    rc = run(args);
+    js = cJSON_Parse(out_text);
+    CHECK(rc == 0 && js, "extrapolate exit %d: %s", rc, err_text);
+    if (js) {
+        const cJSON *res = cJSON_GetObjectItemCaseSensitive(js, "results");
+        CHECK(cJSON_GetArraySize(res) == 2, "two contexts");
+        CHECK(cJSON_GetArraySize(res) == 2 && json_num(cJSON_GetArrayItem(res, 1), "context") == 64, "2x context = 64");
+        cJSON_Delete(js);
+    }
+    snprintf(path, sizeof path, "%s/extrapolate.json", run_dir);
+    CHECK(access(path, R_OK) == 0, "extrapolate.json written");
+
+    // generate: deterministic in the seed, FASTA that reads back
+    const char *gen = fx_path("gen.fa");
+    snprintf(args, sizeof args, "generate --model %s --prompt ACGTAC --length 50 --seed 3 -o %s", run_dir, gen);
+    rc = run(args);
+    CHECK(rc == 0, "generate exit %d: %s", rc, err_text);
+    pope_genome_opts go;
+    pope_genome_opts_default(&go);
+    go.cache = 0;
+    pope_genome *g = pope_genome_open(gen, &go);
+    CHECK(g && pope_genome_n_contigs(g) == 1 && pope_genome_contig_len(g, 0) == 56, "generated FASTA: %s",
+          g ? "56 bases" : pope_last_error());
+    char first[6] = {0};
+    if (g) pope_genome_fetch(g, 0, 0, 6, 0, first);
+    CHECK(memcmp(first, "ACGTAC", 6) == 0, "starts with the prompt");
+    pope_genome_free(g);
+    char once[4096];
+    slurp(gen, once, sizeof once);
+    snprintf(args, sizeof args, "generate --model %s --prompt ACGTAC --length 50 --seed 3 -o -", run_dir);
+    CHECK(run(args) == 0 && strcmp(out_text, once) == 0, "same seed, same sequence (and -o - works)");
+
+    // tokenize: a numpy-readable int32 array of all tokens in file order
+    const char *npy = fx_path("t.npy");
+    snprintf(args, sizeof args, "tokenize %s -o %s --index %s", fa, npy, fx_path("t.tsv"));
+    rc = run(args);
+    CHECK(rc == 0, "tokenize exit %d: %s", rc, err_text);
+    FILE *f = fopen(npy, "rb");
+    unsigned char head[10];
+    if (f && fread(head, 1, 10, f) == 10) {
+        CHECK(memcmp(head, "\x93NUMPY\x01\x00", 8) == 0, "npy magic");
+        int hlen = head[8] | head[9] << 8;
+        char *h = calloc(1, (size_t)hlen + 1);
+        CHECK(fread(h, 1, (size_t)hlen, f) == (size_t)hlen && strstr(h, "'<i4'") && strstr(h, "(4200,)"), "npy header %s", h);
+        CHECK((10 + hlen) % 64 == 0, "header aligned to 64");
+        int32_t t[3000], want[3000];
+        CHECK(fread(t, 4, 3000, f) == 3000, "read tokens");
+        pope_gtok_encode(POPE_GTOK_NT, c1, 3000, want);
+        CHECK(memcmp(t, want, sizeof t) == 0, "tokens of chr1");
+        free(h);
+    } else {
+        CHECK(0, "tokens.npy readable");
+    }
+    if (f) fclose(f);
+
+    // bad inputs: the message prefix and a non-zero exit, never a crash
+    fx_write(fx_path("empty.fa"), "", 0);
+    unsigned char bin[2048];
+    for (int i = 0; i < 2048; i++) bin[i] = (unsigned char)(i * 31 + 7);
+    fx_write(fx_path("bin.dat"), bin, sizeof bin);
+    const char *bad[] = {"empty.fa", "bin.dat", "missing.fa"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(args, sizeof args, "train %s --preset %s --out %s --quiet", fx_path(bad[k]), fx_path("tiny.json"), fx_path("bad"));
+        rc = run(args);
+        CHECK(rc != 0 && rc < 128 && strncmp(err_text, "pope-genome: ", 13) == 0, "train %s: %d %s", bad[k], rc, err_text);
+    }
+    snprintf(args, sizeof args, "eval %s", fa);
+    CHECK(run(args) == 2 && strstr(err_text, "--model"), "eval without --model is a usage error");
+    snprintf(args, sizeof args, "train %s --no-such-option", fa);
+    CHECK(run(args) == 2 && strstr(err_text, "unknown option"), "unknown option");
+    snprintf(args, sizeof args, "eval --model %s %s", fx_path("missing-model"), fa);
+    CHECK(run(args) == 1 && strncmp(err_text, "pope-genome: ", 13) == 0, "missing model: %s", err_text);
+    snprintf(args, sizeof args, "train %s --preset %s --test-contigs chr99 --out %s", fa, fx_path("tiny.json"), fx_path("bad"));
+    CHECK(run(args) == 1 && strstr(err_text, "chr99"), "unknown test contig: %s", err_text);
+    CHECK(run("frobnicate") == 2, "unknown command");
+
+    free(text);
+    free(c1);
+    free(c2);
+    free(c14);
+    free(cx);
+    fx_cleanup();
+    return check_summary("test_genome_cli");
+}

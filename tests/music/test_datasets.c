@@ -1,0 +1,152 @@
+// test_datasets.c — the JSB JSON and MAESTRO CSV readers on the fixtures in tests/music/data,
+// malformed inputs, and the MIDI-directory split.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "pope.h"
+#include "pope_music.h"
+
+static char tmpdir[256];
+
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    if (!f) { perror(path); return; }
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_jsb(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/music/data/jsb_mini.json", check_source_dir());
+    pope_jsb_data d;
+    int rc = pope_jsb_load(&d, path);
+    CHECK(rc == 0, "jsb fixture: %s", pope_last_error());
+    if (rc) return;
+    CHECK(d.n[POPE_MSPLIT_TRAIN] == 2 && d.n[POPE_MSPLIT_VALID] == 1 && d.n[POPE_MSPLIT_TEST] == 1,
+          "split sizes %zu/%zu/%zu", d.n[0], d.n[1], d.n[2]);
+    CHECK(d.pieces[0][0].n_steps == 3 && d.pieces[0][1].n_steps == 1, "steps");
+    CHECK(d.pieces[0][0].grid[4 + 3] == 47, "train[0] step 1 bass = %d, want 47", d.pieces[0][0].grid[7]);
+    CHECK(d.pieces[0][1].grid[3] == 36, "a float pitch 36.0 reads as 36");
+    CHECK(d.pieces[2][0].grid[7] == -1, "silence reads as -1");
+    pope_tokens tok = {0};
+    CHECK(pope_jsb_tokenize_grid(d.pieces[2][0].grid, d.pieces[2][0].n_steps, &tok) == 0, "tokenize");
+    int32_t want[10] = {POPE_MUSIC_BOS, 4 + 74 - 21, 4 + 70 - 21, 4 + 65 - 21, 4 + 58 - 21,
+                        4 + 74 - 21, 4 + 70 - 21, 4 + 65 - 21, POPE_JSB_SILENCE, POPE_MUSIC_EOS};
+    CHECK(tok.n == 10 && memcmp(tok.data, want, sizeof want) == 0, "test piece tokens");
+    pope_tokens_free(&tok);
+    pope_jsb_free(&d);
+
+    static const char *const bad[][2] = {
+        {"{\"train\": [], \"valid\": []}", "test"},
+        {"{\"train\": [[[60, 55, 52]]], \"valid\": [], \"test\": []}", "4 pitches"},
+        {"{\"train\": [[[60, 55, 52, 200]]], \"valid\": [], \"test\": []}", "MIDI pitch"},
+        {"{\"train\": [[[60, 55, 52, \"x\"]]], \"valid\": [], \"test\": []}", "MIDI pitch"},
+        {"{\"train\": [[[60, 55, 52, 48]]], \"valid\": [], \"test\": [", "JSON"},
+        {"[1, 2]", "object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(path, sizeof path, "%s/bad%zu.json", tmpdir, i);
+        write_text(path, bad[i][0]);
+        rc = pope_jsb_load(&d, path);
+        CHECK(rc == -1 && strstr(pope_last_error(), bad[i][1]), "bad JSON %zu: rc %d, '%s'", i, rc, pope_last_error());
+        if (rc == 0) pope_jsb_free(&d);
+    }
+    CHECK(pope_jsb_load(&d, "/nonexistent.json") == -1, "missing file accepted");
+}
+
+static void test_maestro(void) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/tests/music/data/mini_maestro", check_source_dir());
+    pope_music_filelist l;
+    int rc = pope_maestro_list(&l, dir);
+    CHECK(rc == 0, "maestro fixture: %s", pope_last_error());
+    if (rc) return;
+    CHECK(l.n == 3, "%zu files, want 3", l.n);
+    if (l.n == 3) {
+        char want[1100];
+        snprintf(want, sizeof want, "%s/2004/b.midi", dir);
+        CHECK(strcmp(l.files[1].path, want) == 0, "quoted multi-line record: path %s", l.files[1].path);
+        CHECK(l.files[0].split == POPE_MSPLIT_TRAIN && l.files[1].split == POPE_MSPLIT_VALID &&
+              l.files[2].split == POPE_MSPLIT_TEST, "splits");
+        for (size_t i = 0; i < l.n; i++) {   // the shipped fixture files: 24 notes each
+            pope_midi m;
+            int r = pope_midi_read(&m, l.files[i].path);
+            CHECK(r == 0 && m.n_notes == 24, "%s: %s", l.files[i].path, r ? pope_last_error() : "wrong note count");
+            if (r == 0) pope_midi_free(&m);
+        }
+    }
+    pope_music_filelist_free(&l);
+    // Any single *.csv with MAESTRO's columns (in another order, CRLF line ends).
+    char sub[512], path[700];
+    snprintf(sub, sizeof sub, "%s/other", tmpdir);
+    mkdir(sub, 0755);
+    snprintf(path, sizeof path, "%s/meta.csv", sub);
+    write_text(path, "midi_filename,split\r\nx/one.mid,test\r\ntwo.mid,train\r\n");
+    rc = pope_maestro_list(&l, sub);
+    CHECK(rc == 0 && l.n == 2 && l.files[0].split == POPE_MSPLIT_TEST && strstr(l.files[0].path, "other/x/one.mid"),
+          "generic csv: %s", pope_last_error());
+    if (rc == 0) pope_music_filelist_free(&l);
+    write_text(path, "name,split\nx.mid,train\n");
+    CHECK(pope_maestro_list(&l, sub) == -1 && strstr(pope_last_error(), "midi_filename"), "missing column: %s", pope_last_error());
+    write_text(path, "midi_filename,split\nx.mid,holdout\n");
+    CHECK(pope_maestro_list(&l, sub) == -1 && strstr(pope_last_error(), "holdout"), "bad split: %s", pope_last_error());
+    write_text(path, "midi_filename,split\n\"x.mid,train\n");
+    CHECK(pope_maestro_list(&l, sub) == -1 && strstr(pope_last_error(), "quote"), "open quote: %s", pope_last_error());
+    CHECK(pope_maestro_list(&l, tmpdir) == -1, "a folder without CSV accepted");
+}
+
+static void test_mididir(void) {
+    char d[512], p[700];
+    snprintf(d, sizeof d, "%s/midis", tmpdir);
+    mkdir(d, 0755);
+    snprintf(p, sizeof p, "%s/deep", d);
+    mkdir(p, 0755);
+    const char *names[] = {"a.mid", "B.MIDI", "deep/c.mid", "notes.txt", "deep/.hidden.mid"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(p, sizeof p, "%s/%s", d, names[i]);
+        write_text(p, "MThd");
+    }
+    pope_music_filelist l;
+    int rc = pope_mididir_list(&l, d, 1);
+    CHECK(rc == 0 && l.n == 3, "mididir: rc %d, %zu files: %s", rc, l.n, pope_last_error());
+    if (rc == 0) {
+        for (size_t i = 1; i < l.n; i++) CHECK(strcmp(l.files[i - 1].path, l.files[i].path) < 0, "not sorted");
+        for (size_t i = 0; i < l.n; i++) {
+            const char *rel = l.files[i].path + strlen(d) + 1;
+            CHECK(l.files[i].split == pope_mididir_split(rel, 1), "split of %s is not the hash of its relative path", rel);
+        }
+        pope_music_filelist_free(&l);
+    }
+    // The ratios: 80/10/10 over many names, and the seed matters.
+    int count[3] = {0}, moved = 0;
+    char name[64];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(name, sizeof name, "piece_%05d.mid", i);
+        pope_music_split s = pope_mididir_split(name, 1);
+        count[s]++;
+        moved += s != pope_mididir_split(name, 2);
+    }
+    CHECK(count[0] > 15600 && count[0] < 16400 && count[1] > 1800 && count[1] < 2200 && count[2] > 1800 && count[2] < 2200,
+          "split ratios %d/%d/%d", count[0], count[1], count[2]);
+    CHECK(moved > 5000, "the seed changes only %d of 20000 splits", moved);
+    // From the parent folder the same three files are found (relative paths differ).
+    rc = pope_mididir_list(&l, tmpdir, 1);
+    CHECK(rc == 0 && l.n == 3, "parent folder: %zu files", l.n);
+    if (rc == 0) pope_music_filelist_free(&l);
+    CHECK(pope_mididir_list(&l, "/nonexistent-dir", 1) == -1, "missing dir accepted");
+}
+
+int main(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pope-test-datasets-XXXXXX");
+    if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
+    test_jsb();
+    test_maestro();
+    test_mididir();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
+    return check_summary("test_datasets");
+}

@@ -1,0 +1,250 @@
+// test_midi.c — MIDI reading and writing: hand-written files (format 0 and 1, running status,
+// tempo changes, sustain pedal, velocity-0 note-offs, re-struck pitches, drums), write ->
+// read round trips, and corrupt / truncated / non-MIDI inputs.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "pope.h"
+#include "pope_music.h"
+
+// ---------------------------------------------------------------- a tiny SMF builder
+typedef struct { uint8_t b[4096]; size_t n; } bytes;
+static void put(bytes *x, int v) { x->b[x->n++] = (uint8_t)v; }
+static void put32(bytes *x, uint32_t v) { put(x, v >> 24); put(x, v >> 16); put(x, v >> 8); put(x, v); }
+static void put_vlq(bytes *x, uint32_t v) {
+    uint8_t tmp[5]; int k = 0;
+    tmp[k++] = v & 0x7F;
+    while ((v >>= 7)) tmp[k++] = 0x80 | (v & 0x7F);
+    while (k--) put(x, tmp[k]);
+}
+static void header(bytes *x, int format, int ntracks, int ppqn) {
+    memcpy(x->b + x->n, "MThd", 4); x->n += 4;
+    put32(x, 6); put(x, 0); put(x, format); put(x, 0); put(x, ntracks); put(x, ppqn >> 8); put(x, ppqn & 0xFF);
+}
+static void track(bytes *x, const bytes *events) {
+    memcpy(x->b + x->n, "MTrk", 4); x->n += 4;
+    put32(x, (uint32_t)events->n + 4);
+    memcpy(x->b + x->n, events->b, events->n); x->n += events->n;
+    put(x, 0); put(x, 0xFF); put(x, 0x2F); put(x, 0);   // end of track
+}
+static void tempo(bytes *e, uint32_t delta, uint32_t us) {
+    put_vlq(e, delta); put(e, 0xFF); put(e, 0x51); put(e, 3); put(e, us >> 16); put(e, us >> 8); put(e, us);
+}
+// A channel event; status < 0 means running status (data bytes only).
+static void ev3(bytes *e, uint32_t delta, int status, int d1, int d2) {
+    put_vlq(e, delta);
+    if (status >= 0) put(e, status);
+    put(e, d1); put(e, d2);
+}
+
+static int find_note(const pope_midi *m, int pitch, double start, double tol) {
+    for (size_t i = 0; i < m->n_notes; i++)
+        if (m->notes[i].pitch == pitch && m->notes[i].start > start - tol && m->notes[i].start < start + tol) return (int)i;
+    return -1;
+}
+
+static void check_note(const pope_midi *m, int pitch, double start, double end, int velocity, const char *what) {
+    int i = find_note(m, pitch, start, 1e-6);
+    CHECK(i >= 0, "%s: no note %d at %.4f", what, pitch, start);
+    if (i < 0) return;
+    CHECK_NEAR(m->notes[i].end, end, 1e-6, 0, what);
+    if (velocity > 0) CHECK(m->notes[i].velocity == velocity, "%s: velocity %d, want %d", what, m->notes[i].velocity, velocity);
+}
+
+// Format 1: a tempo track (120 qpm, then 240 qpm at beat 2) and a note track written with
+// running status and velocity-0 note-offs.
+static void test_format1_tempo_running_status(void) {
+    bytes f = {0}, t1 = {0}, t2 = {0};
+    header(&f, 1, 2, 480);
+    tempo(&t1, 0, 500000);
+    tempo(&t1, 960, 250000);
+    track(&f, &t1);
+    ev3(&t2, 0, 0x90, 60, 100);
+    ev3(&t2, 480, -1, 60, 0);       // running status, velocity 0 = note-off
+    ev3(&t2, 480, -1, 62, 90);      // beat 2 = 1.0 s
+    ev3(&t2, 480, -1, 62, 0);       // beat 3 = 1.0 + 0.25 s
+    ev3(&t2, 0, 0x80, 64, 0);       // a note-off with nothing sounding: ignored
+    track(&f, &t2);
+    pope_midi m;
+    int rc = pope_midi_read_memory(&m, f.b, f.n, "format1");
+    CHECK(rc == 0, "format 1 read: %s", pope_last_error());
+    if (rc) return;
+    CHECK(m.format == 1 && m.n_tracks == 2 && m.ppqn == 480, "format %d tracks %d ppqn %d", m.format, m.n_tracks, m.ppqn);
+    CHECK(m.n_notes == 2, "format 1: %zu notes, want 2", m.n_notes);
+    check_note(&m, 60, 0.0, 0.5, 100, "format 1 note 60");
+    check_note(&m, 62, 1.0, 1.25, 90, "format 1 note 62 (after the tempo change)");
+    int i = find_note(&m, 62, 1.0, 1e-6);
+    if (i >= 0) {
+        CHECK_NEAR(m.notes[i].start_beat, 2.0, 1e-9, 0, "start beat");
+        CHECK_NEAR(m.notes[i].end_beat, 3.0, 1e-9, 0, "end beat");
+    }
+    CHECK(m.n_tempos == 2, "tempo map: %zu entries, want 2", m.n_tempos);
+    if (m.n_tempos == 2) {
+        CHECK_NEAR(m.tempos[0].qpm, 120, 1e-9, 0, "first tempo");
+        CHECK_NEAR(m.tempos[1].qpm, 240, 1e-9, 0, "second tempo");
+        CHECK_NEAR(m.tempos[1].time, 1.0, 1e-9, 0, "second tempo time");
+    }
+    pope_midi_free(&m);
+}
+
+// Format 0 at the default 120 qpm (ppqn 480: a tick is 1/960 s) with the sustain pedal,
+// a re-strike under the pedal, a re-strike without it, and a drum note.
+static void test_format0_pedal(void) {
+    bytes f = {0}, t = {0};
+    header(&f, 0, 1, 480);
+    ev3(&t, 0, 0xB0, 64, 127);     // t=0 pedal down
+    ev3(&t, 0, 0x90, 60, 80);      // 60 on
+    ev3(&t, 0, 0x99, 36, 100);     // drum channel: left out
+    ev3(&t, 0, 0x90, 72, 70);      // 72 on (pedal applies to it too)
+    ev3(&t, 240, -1, 72, 0);       // 0.25 s: 72 released (held by the pedal)
+    ev3(&t, 240, -1, 60, 0);       // 0.5 s: 60 released (held by the pedal)
+    ev3(&t, 0, -1, 64, 50);        // 0.5 s: 64 on
+    ev3(&t, 120, 0x80, 64, 0);     // 0.625 s: 64 released (held)
+    ev3(&t, 120, 0x90, 60, 81);    // 0.75 s: 60 struck again: the held 60 ends here
+    ev3(&t, 120, -1, 60, 0);       // 0.875 s: released (held)
+    ev3(&t, 120, 0xB0, 64, 0);     // 960 ticks = 1.0 s: pedal up: 64, 60, 72 end
+    ev3(&t, 40, 0x90, 67, 60);     // 1000 ticks
+    ev3(&t, 40, 0x90, 67, 61);     // 1040: re-strike without pedal ends the first 67
+    ev3(&t, 60, 0x80, 67, 0);      // 1100: ends the second
+    ev3(&t, 20, 0x80, 67, 0);      // 1120: nothing sounding: ignored
+    ev3(&t, 0, 0x89, 36, 0);
+    track(&f, &t);
+    pope_midi m;
+    int rc = pope_midi_read_memory(&m, f.b, f.n, "pedal");
+    CHECK(rc == 0, "pedal file: %s", pope_last_error());
+    if (rc) return;
+    CHECK(m.n_notes == 6, "pedal: %zu notes, want 6", m.n_notes);
+    check_note(&m, 60, 0.0, 0.75, 80, "60 held by the pedal until re-struck");
+    check_note(&m, 60, 0.75, 1.0, 81, "re-struck 60 held until pedal up");
+    check_note(&m, 64, 0.5, 1.0, 50, "64 held until pedal up");
+    check_note(&m, 72, 0.0, 1.0, 70, "72 held until pedal up");
+    check_note(&m, 67, 1000 / 960.0, 1040 / 960.0, 60, "67 re-struck without pedal");
+    check_note(&m, 67, 1040 / 960.0, 1100 / 960.0, 61, "second 67");
+    for (size_t i = 0; i < m.n_notes; i++) CHECK(m.notes[i].pitch != 36, "drum note read");
+    for (size_t i = 1; i < m.n_notes; i++)
+        CHECK(m.notes[i - 1].start <= m.notes[i].start, "notes not sorted by onset");
+    pope_midi_free(&m);
+}
+
+static char tmpdir[256];
+
+static void test_write_read(void) {
+    pope_midi m;
+    pope_midi_init(&m);
+    // A tempo map 100 qpm, then 150 qpm from beat 4 (2.4 s).
+    free(m.tempos);
+    m.tempos = malloc(2 * sizeof *m.tempos);
+    m.tempos[0] = (pope_tempo){0, 0, 100};
+    m.tempos[1] = (pope_tempo){2.4, 4, 150};
+    m.n_tempos = 2;
+    pope_rng rng;
+    pope_rng_seed(&rng, 7);
+    double last_end[128] = {0};
+    int n_want = 0;
+    for (int i = 0; i < 300; i++) {
+        int pitch = 21 + (int)pope_rng_below(&rng, 88);
+        double start = last_end[pitch] + 0.01 + 0.3 * pope_rng_uniform(&rng);
+        double end = start + 0.02 + 0.8 * pope_rng_uniform(&rng);
+        last_end[pitch] = end;
+        pope_note nt = {.start = start, .end = end, .start_beat = -1, .end_beat = -1, .pitch = (uint8_t)pitch,
+                        .velocity = (uint8_t)(1 + pope_rng_below(&rng, 127)), .channel = (uint8_t)(i % 3), .program = 0};
+        CHECK(pope_midi_add_note(&m, nt) == 0, "add note");
+        n_want++;
+    }
+    pope_midi_sort(&m);
+    char path[512];
+    snprintf(path, sizeof path, "%s/roundtrip.mid", tmpdir);
+    int rc = pope_midi_write(path, &m);
+    CHECK(rc == 0, "write: %s", pope_last_error());
+    pope_midi r;
+    rc = rc ? rc : pope_midi_read(&r, path);
+    CHECK(rc == 0, "read back: %s", pope_last_error());
+    if (rc == 0) {
+        CHECK(r.n_notes == (size_t)n_want, "read back %zu notes, wrote %d", r.n_notes, n_want);
+        CHECK(r.ppqn == 960, "ppqn %d", r.ppqn);
+        CHECK(r.n_tempos == 2 && fabs(r.tempos[1].qpm - 150) < 1e-3 && fabs(r.tempos[1].time - 2.4) < 1e-3,
+              "tempo map not kept (%zu tempos)", r.n_tempos);
+        // Notes starting within a tick of each other may swap places: match by content.
+        int bad = 0;
+        for (size_t i = 0; i < m.n_notes; i++) {
+            const pope_note *a = &m.notes[i];
+            int found = 0;
+            for (size_t j = 0; j < r.n_notes && !found; j++) {
+                const pope_note *b = &r.notes[j];
+                // ppqn 960 at <= 150 qpm: a tick is <= 0.625 ms
+                found = a->pitch == b->pitch && a->velocity == b->velocity && a->channel == b->channel &&
+                        fabs(a->start - b->start) <= 7e-4 && fabs(a->end - b->end) <= 7e-4;
+            }
+            if (!found && bad++ < 3)
+                fprintf(stderr, "note %zu: %d %.4f-%.4f v%d c%d not read back\n", i, a->pitch, a->start, a->end,
+                        a->velocity, a->channel);
+        }
+        CHECK(bad == 0, "%d notes changed in the write/read round trip", bad);
+        pope_midi_free(&r);
+    }
+    // An empty piece is still a valid file.
+    pope_midi empty;
+    pope_midi_init(&empty);
+    snprintf(path, sizeof path, "%s/empty.mid", tmpdir);
+    CHECK(pope_midi_write(path, &empty) == 0, "write empty: %s", pope_last_error());
+    CHECK(pope_midi_read(&r, path) == 0 && r.n_notes == 0, "read empty: %s", pope_last_error());
+    pope_midi_free(&r);
+    pope_midi_free(&empty);
+    pope_midi_free(&m);
+}
+
+static void expect_fail(const void *buf, size_t len, const char *what, const char *msg_part) {
+    pope_midi m;
+    int rc = pope_midi_read_memory(&m, buf, len, what);
+    CHECK(rc == -1, "%s accepted", what);
+    CHECK(strstr(pope_last_error(), msg_part) != NULL, "%s: message '%s' lacks '%s'", what, pope_last_error(), msg_part);
+    if (rc == 0) pope_midi_free(&m);
+}
+
+static void test_corrupt(void) {
+    expect_fail("hello, world\n", 13, "text", "not a MIDI file");
+    expect_fail("", 0, "empty", "not a MIDI file");
+    expect_fail("MThd\0\0\0\6\0", 9, "short header", "truncated");
+    bytes f = {0}, t = {0};
+    header(&f, 0, 1, 480);
+    for (int i = 0; i < 50; i++) { ev3(&t, 10, 0x90, 60, 100); ev3(&t, 10, 0x80, 60, 0); }
+    track(&f, &t);
+    pope_midi m;
+    CHECK(pope_midi_read_memory(&m, f.b, f.n, "whole") == 0, "whole file: %s", pope_last_error());
+    pope_midi_free(&m);
+    for (size_t cut = 10; cut < f.n; cut += 37) expect_fail(f.b, cut, "truncated", "truncated");
+    bytes g = f;
+    g.b[9] = 2;   // format 2
+    expect_fail(g.b, g.n, "format 2", "format 2");
+    g = f;
+    g.b[12] = 0x80 | 25;   // SMPTE division
+    expect_fail(g.b, g.n, "smpte", "SMPTE");
+    g = f;
+    g.b[11] = 3;   // header says 3 tracks, 1 present
+    expect_fail(g.b, g.n, "missing tracks", "truncated");
+    // A track whose bytes are garbage inside a well-formed chunk: libsmf complains.
+    bytes h = {0}, junk = {0};
+    header(&h, 0, 1, 480);
+    put(&junk, 0); put(&junk, 0x90); put(&junk, 60);   // missing data byte, then end of track
+    memcpy(h.b + h.n, "MTrk", 4); h.n += 4; put32(&h, (uint32_t)junk.n); memcpy(h.b + h.n, junk.b, junk.n); h.n += junk.n;
+    expect_fail(h.b, h.n, "garbage track", "malformed");
+    // Files on disk: a missing file and a directory.
+    CHECK(pope_midi_read(&m, "/nonexistent/x.mid") == -1 && strstr(pope_last_error(), "No such file"),
+          "missing file: %s", pope_last_error());
+}
+
+int main(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pope-test-midi-XXXXXX");
+    if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
+    test_format1_tempo_running_status();
+    test_format0_pedal();
+    test_write_read();
+    test_corrupt();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
+    return check_summary("test_midi");
+}

@@ -1,0 +1,227 @@
+// test_program.c — the pope-music program end to end on data the test makes: train a tiny
+// model on a generated JSB JSON, eval --json, extrapolate, generate (MIDI + piano roll),
+// tokenize / detokenize, usage and input errors; and the shipped default model
+// (models/music-default.safetensors) generating a MIDI with notes without --model.
+// The program's path comes from CMake in $POPE_MUSIC_BIN.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include "check.h"
+#include "pope.h"
+#include "pope_music.h"
+
+static const char *bin;
+static char dir[256];
+
+// Runs `bin args` with stdout and stderr into dir/out.txt and dir/err.txt; the exit status.
+static int run(const char *args) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out.txt' 2>'%s/err.txt'", bin, args, dir, dir);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return strdup("");
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strdup(buf);
+}
+
+static void write_file(const char *name, const char *text) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) { fputs(text, f); fclose(f); }
+}
+
+// A JSB-style JSON: random-walk SATB chorales of 48 steps, 8 / 3 / 3 pieces.
+static void make_jsb(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/chorales.json", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    pope_rng rng;
+    pope_rng_seed(&rng, 42);
+    const char *keys[3] = {"train", "valid", "test"};
+    int counts[3] = {8, 3, 3};
+    fputc('{', f);
+    for (int s = 0; s < 3; s++) {
+        fprintf(f, "%s\"%s\": [", s ? ", " : "", keys[s]);
+        for (int p = 0; p < counts[s]; p++) {
+            int v[4] = {72, 67, 60, 48};
+            fprintf(f, "%s[", p ? ", " : "");
+            for (int t = 0; t < 48; t++) {
+                if (t % 4 == 0)
+                    for (int k = 0; k < 4; k++) v[k] += (int)pope_rng_below(&rng, 5) - 2;
+                fprintf(f, "%s[%d, %d, %d, %d]", t ? ", " : "", v[0], v[1], v[2], t % 16 == 15 ? -1 : v[3]);
+            }
+            fputc(']', f);
+        }
+        fputc(']', f);
+    }
+    fputs("}\n", f);
+    fclose(f);
+}
+
+static double json_number(const char *text, const char *key) {
+    cJSON *o = cJSON_Parse(text);
+    const cJSON *it = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+    cJSON_Delete(o);
+    return v;
+}
+
+static void check_midi_with_notes(const char *name, int lo, int hi) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    pope_midi m;
+    int rc = pope_midi_read(&m, path);
+    CHECK(rc == 0, "%s does not read back: %s", name, pope_last_error());
+    if (rc) return;
+    CHECK(m.n_notes > 0, "%s has no notes", name);
+    int bad = 0;
+    for (size_t i = 0; i < m.n_notes; i++) bad += m.notes[i].pitch < lo || m.notes[i].pitch > hi;
+    CHECK(bad == 0, "%s: %d notes outside %d..%d", name, bad, lo, hi);
+    pope_midi_free(&m);
+}
+
+static void test_train_eval_generate(void) {
+    make_jsb();
+    write_file("tiny.json",
+               "{\"name\": \"tiny\", \"tokenizer\": \"jsb\", \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2,"
+               " \"context_length\": 32, \"pe\": \"polar\"}, \"train\": {\"batch\": 2, \"steps\": 6, \"warmup\": 2,"
+               " \"lr\": 0.003, \"lr_min\": 0.0003, \"eval_every\": 3, \"checkpoint_every\": 3}}");
+    char args[2048];
+    snprintf(args, sizeof args, "train --data jsb '%s/chorales.json' --preset '%s/tiny.json' --out '%s/run' --quiet", dir, dir, dir);
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    CHECK(rc == 0, "train exit %d: %s", rc, err);
+    free(err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/run/curve.svg", dir);
+    CHECK(access(path, R_OK) == 0, "no curve.svg");
+
+    snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --json", dir, dir);
+    rc = run(args);
+    char *out = slurp("out.txt");
+    CHECK(rc == 0, "eval exit %d", rc);
+    double nll = json_number(out, "nll"), targets = json_number(out, "targets"), context = json_number(out, "context");
+    // 3 test chorales of 48 steps: 3 * (4 * 48 + 2) tokens, minus one input per window.
+    CHECK(nll > 0.5 && nll < 6, "eval nll %g (a 6-step model on a 92-token vocabulary)", nll);
+    CHECK(targets > 500 && targets < 3 * 194, "eval targets %g", targets);
+    CHECK(context == 32, "eval context %g", context);
+    CHECK(strchr(out, '\n') == strrchr(out, '\n') && out[0] == '{', "eval --json printed more than one object: %s", out);
+    free(out);
+
+    // The same model on MAESTRO-layout data (the fixture), tokenized as the model was (jsb).
+    snprintf(args, sizeof args, "eval --model '%s/run' --data maestro '%s/tests/music/data/mini_maestro' --split train --json",
+             dir, check_source_dir());
+    rc = run(args);
+    out = slurp("out.txt");
+    CHECK(rc == 0 && json_number(out, "targets") > 0, "eval on the MAESTRO fixture: exit %d: %s", rc, out);
+    free(out);
+
+    snprintf(args, sizeof args, "extrapolate --model '%s/run' --data jsb '%s/chorales.json' --contexts 1,2 --json --out '%s'", dir, dir, dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK(rc == 0, "extrapolate exit %d: %s", rc, err);
+    free(err);
+
+    snprintf(args, sizeof args, "generate --model '%s/run' --midi '%s/gen.mid' --tokens 96 --roll '%s/gen.svg' --seed 3", dir, dir, dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK(rc == 0, "generate exit %d: %s", rc, err);
+    free(err);
+    check_midi_with_notes("gen.mid", 21, 108);
+    char *svg = slurp("gen.svg");
+    CHECK(strstr(svg, "<svg") && strstr(svg, "<rect"), "piano roll is not an SVG with notes");
+    free(svg);
+
+    // tokenize -> detokenize keeps the notes (jsb: exactly).
+    snprintf(args, sizeof args, "tokenize '%s/gen.mid' --tokenizer jsb -o '%s/gen.npy'", dir, dir);
+    CHECK(run(args) == 0, "tokenize failed");
+    snprintf(args, sizeof args, "detokenize '%s/gen.npy' --tokenizer jsb -o '%s/back.mid'", dir, dir);
+    CHECK(run(args) == 0, "detokenize failed");
+    pope_midi a, b;
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/gen.mid", dir);
+    snprintf(pb, sizeof pb, "%s/back.mid", dir);
+    if (pope_midi_read(&a, pa) == 0) {
+        if (pope_midi_read(&b, pb) == 0) {
+            CHECK(a.n_notes == b.n_notes, "tokenize/detokenize: %zu notes became %zu", a.n_notes, b.n_notes);
+            pope_midi_free(&b);
+        }
+        pope_midi_free(&a);
+    }
+}
+
+static void test_errors(void) {
+    struct { const char *args; int status; const char *msg; } cases[] = {
+        {"eval --data jsb x.json", 2, "--model"},
+        {"train", 2, "no data"},
+        {"frobnicate", 2, "unknown command"},
+        {"train --data jsb /nonexistent/chorales.json --quiet", 1, "pope-music: train: /nonexistent/chorales.json"},
+        {"train --data wav /tmp", 2, "unknown data kind"},
+        {"generate --midi /tmp/x.mid --tokens 0", 2, "--tokens"},
+        {"tokenize /etc/hostname -o /dev/null", 1, "not a MIDI file"},
+        {"generate --midi /tmp/x.mid --model /nonexistent.safetensors", 1, "pope-music: generate:"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int rc = run(cases[i].args);
+        char *err = slurp("err.txt");
+        CHECK(rc == cases[i].status, "'%s': exit %d, want %d (%s)", cases[i].args, rc, cases[i].status, err);
+        CHECK(strstr(err, cases[i].msg) != NULL, "'%s': stderr '%s' lacks '%s'", cases[i].args, err, cases[i].msg);
+        free(err);
+    }
+    const char *helps[] = {"train", "eval", "extrapolate", "generate", "tokenize", "detokenize", "bench"};
+    for (size_t i = 0; i < sizeof helps / sizeof *helps; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "%s --help", helps[i]);
+        int rc = run(args);
+        char *out = slurp("out.txt");
+        CHECK(rc == 0 && strstr(out, "usage: pope-music"), "%s --help: exit %d", helps[i], rc);
+        free(out);
+    }
+}
+
+// The shipped model: no --model, found through the source tree.
+static void test_default_model(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/models/music-default.safetensors", check_source_dir());
+    CHECK(access(path, R_OK) == 0, "the shipped model %s is missing", path);
+    char args[1024];
+    snprintf(args, sizeof args, "generate --midi '%s/default.mid' --seconds 8 --seed 5", dir);
+    unsetenv("POPE_MODELS_DIR");
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    CHECK(rc == 0, "generate with the default model: exit %d: %s", rc, err);
+    free(err);
+    check_midi_with_notes("default.mid", 21, 108);
+}
+
+int main(void) {
+    bin = getenv("POPE_MUSIC_BIN");
+    if (!bin) {
+        fprintf(stderr, "POPE_MUSIC_BIN is not set (CTest sets it)\n");
+        return CHECK_SKIP;
+    }
+    snprintf(dir, sizeof dir, "/tmp/pope-test-program-XXXXXX");
+    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+    test_errors();
+    test_train_eval_generate();
+    test_default_model();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
+    return check_summary("test_program");
+}

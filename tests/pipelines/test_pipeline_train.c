@@ -1,0 +1,593 @@
+// test_pipeline_train.c — the training loop, windowed eval, extrapolation, generation
+// and bench of libpope_pipeline on a synthetic in-memory corpus that a tiny model can
+// learn (each token follows from the previous one), with token 0 as an ignored target.
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "pope_pipeline.h"
+
+#define V 8
+static char tmpdir[256];
+
+// ---------------------------------------------------------------- the toy corpus
+typedef struct {
+    int n[POPE_SPLIT_COUNT];
+    int64_t len[POPE_SPLIT_COUNT][4];
+    int32_t *tok[POPE_SPLIT_COUNT][4];
+    int reject_all;         // window_ok says no to everything
+    int reject_zero;        // window_ok says no to windows holding a 0
+    int64_t rejected;
+    int64_t train_reads[4]; // reads of the train split per sequence
+    double train_off_sum[4];
+    int sigint_after;       // sample_train raises SIGINT on this call (0: never)
+    int calls;
+} toy;
+
+static int64_t toy_n(void *ctx, pope_split s) { return ((toy *)ctx)->n[s]; }
+static int64_t toy_len(void *ctx, pope_split s, int64_t q) { return ((toy *)ctx)->len[s][q]; }
+static int toy_read(void *ctx, pope_split s, int64_t q, int64_t off, int64_t n, int32_t *out) {
+    toy *t = ctx;
+    if (q < 0 || q >= t->n[s] || off < 0 || off + n > t->len[s][q]) return pope_error("toy: read out of range");
+    memcpy(out, t->tok[s][q] + off, n * sizeof *out);
+    if (s == POPE_SPLIT_TRAIN) t->train_reads[q]++, t->train_off_sum[q] += off;
+    return 0;
+}
+static int toy_ok(void *ctx, const int32_t *w, int64_t n) {
+    toy *t = ctx;
+    int ok = !t->reject_all;
+    for (int64_t i = 0; ok && t->reject_zero && i < n; i++) ok = w[i] != 0;
+    t->rejected += !ok;
+    return ok;
+}
+static int toy_ignore(void *ctx, int32_t tok) {
+    (void)ctx;
+    return tok == 0 ? POPE_IGNORE : tok;
+}
+static int toy_sample(void *ctx, pope_rng *rng, int64_t n, int32_t *out) {
+    toy *t = ctx;
+    if (++t->calls == t->sigint_after) raise(SIGINT);
+    int32_t x = 1 + (int32_t)pope_rng_below(rng, 7);
+    for (int64_t i = 0; i < n; i++) out[i] = x, x = x % 7 + 1;
+    return 0;
+}
+
+// Sequence q of a split: 1 2 3 ... 7 1 2 ... with a 0 every 23 tokens.
+static void toy_add(toy *t, pope_split s, int64_t len, int phase) {
+    int q = t->n[s]++;
+    t->len[s][q] = len;
+    t->tok[s][q] = malloc((len ? len : 1) * sizeof(int32_t));
+    for (int64_t i = 0; i < len; i++) t->tok[s][q][i] = i % 23 == 22 ? 0 : (int32_t)((i + phase) % 7 + 1);
+}
+
+static void toy_init(toy *t) {
+    memset(t, 0, sizeof *t);
+    toy_add(t, POPE_SPLIT_TRAIN, 500, 0);
+    toy_add(t, POPE_SPLIT_TRAIN, 300, 3);
+    toy_add(t, POPE_SPLIT_TRAIN, 5, 1);     // too short for a training window
+    toy_add(t, POPE_SPLIT_VALID, 90, 2);
+    toy_add(t, POPE_SPLIT_TEST, 12, 0);
+    toy_add(t, POPE_SPLIT_TEST, 7, 4);
+    toy_add(t, POPE_SPLIT_TEST, 200, 5);
+}
+
+static void toy_free(toy *t) {
+    for (int s = 0; s < POPE_SPLIT_COUNT; s++)
+        for (int q = 0; q < t->n[s]; q++) free(t->tok[s][q]);
+}
+
+static pope_corpus toy_corpus(toy *t) {
+    pope_corpus c = {0};
+    c.ctx = t;
+    c.vocab_size = V;
+    c.tokenizer = "toy";
+    c.n_seqs = toy_n;
+    c.seq_len = toy_len;
+    c.read = toy_read;
+    c.window_ok = toy_ok;
+    c.ignore_target = toy_ignore;
+    return c;
+}
+
+static const char *tiny_preset =
+    "{\"name\": \"tiny\", \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2, \"context_length\": 8, "
+    "\"pe\": \"rope\"}, \"train\": {\"batch\": 4, \"lr\": 0.01, \"lr_min\": 0.001, \"warmup\": 2, \"steps\": 40, "
+    "\"eval_every\": 10, \"eval_tokens\": 64, \"checkpoint_every\": 10, \"log_every\": 10, \"weight_decay\": 0.0}}";
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc(n + 1);
+    if (fread(b, 1, n, f) != (size_t)n) n = 0;
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+static int count(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; hay && (p = strstr(p, needle)); p++) n++;
+    return n;
+}
+static int exists(const char *dir, const char *name) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, R_OK) == 0;
+}
+
+static void test_generate_and_extrap(pope_model *m, const pope_corpus *c, const char *dir);
+
+// ---------------------------------------------------------------- eval
+// The windows of the test split written out by hand (T = 4, windows of 5 tokens):
+// len 12 -> [0,5) [5,10) [10,12); len 7 -> [0,5) [5,7); len 200 -> 40 windows.
+static void test_eval_matches_direct(pope_model *m, const pope_corpus *c, toy *t) {
+    struct { int seq, off, n; } wins[64];
+    int nw = 0;
+    wins[nw++] = (typeof(wins[0])){0, 0, 5};
+    wins[nw++] = (typeof(wins[0])){0, 5, 5};
+    wins[nw++] = (typeof(wins[0])){0, 10, 2};
+    wins[nw++] = (typeof(wins[0])){1, 0, 5};
+    wins[nw++] = (typeof(wins[0])){1, 5, 2};
+    for (int k = 0; k < 40; k++) wins[nw++] = (typeof(wins[0])){2, 5 * k, 5};
+    double sum = 0;
+    int64_t counted = 0;
+    for (int w = 0; w < nw; w++) {
+        const int32_t *s = t->tok[POPE_SPLIT_TEST][wins[w].seq] + wins[w].off;
+        int T = wins[w].n - 1;
+        int32_t in[4], tg[4];
+        float nll[4];
+        for (int i = 0; i < T; i++) in[i] = s[i], tg[i] = s[i + 1] == 0 ? POPE_IGNORE : s[i + 1];
+        if (pope_model_nll(m, in, tg, 1, T, nll) != 0) {
+            CHECK(0, "direct nll: %s", pope_last_error());
+            return;
+        }
+        for (int i = 0; i < T; i++)
+            if (tg[i] >= 0) sum += nll[i], counted++;
+    }
+    pope_eval_opts o;
+    pope_eval_opts_default(&o);
+    o.context = 4;
+    o.bucket_size = 2;
+    pope_eval_result r;
+    CHECK(pope_eval(m, c, &o, &r) == 0, "eval: %s", pope_last_error());
+    CHECK(r.windows == nw, "windows %lld, want %d", (long long)r.windows, nw);
+    CHECK(r.targets == counted, "targets %lld, want %lld", (long long)r.targets, (long long)counted);
+    CHECK(counted < 9 + 5 + 160 && counted > 150, "some targets ignored: %lld", (long long)counted);
+    CHECK_NEAR(r.nll, sum / counted, 1e-6, 1e-5, "mean NLL vs direct pope_model_nll per window");
+    double bsum = 0;
+    int64_t bcount = 0;
+    for (int k = 0; k < r.n_buckets; k++) bsum += r.bucket_nll[k], bcount += r.bucket_count[k];
+    CHECK(r.n_buckets == 2 && bcount == r.targets, "buckets count all targets");
+    CHECK_NEAR(bsum, r.nll_sum, 1e-6, 1e-9, "bucket sums");
+    pope_eval_result_free(&r);
+
+    // a batch of 1 window at a time gives the same mean
+    o.batch = 1;
+    o.bucket_size = 0;
+    CHECK(pope_eval(m, c, &o, &r) == 0, "eval batch 1");
+    CHECK_NEAR(r.nll, sum / counted, 1e-6, 1e-5, "batch 1");
+    pope_eval_result_free(&r);
+
+    // bounded: evenly spaced windows, about max_targets targets
+    o.max_targets = 20;
+    CHECK(pope_eval(m, c, &o, &r) == 0 && r.targets > 0 && r.targets <= 20 && r.windows == 5,
+          "bounded eval: %lld targets in %lld windows", (long long)r.targets, (long long)r.windows);
+    pope_eval_result_free(&r);
+
+    // all splits
+    o.max_targets = 0;
+    o.split = POPE_SPLIT_ALL;
+    CHECK(pope_eval(m, c, &o, &r) == 0 && r.targets > counted, "all splits");
+    pope_eval_result_free(&r);
+
+    // a corpus with another tokenizer is refused
+    pope_corpus other = *c;
+    other.tokenizer = "kmer6";
+    o.split = POPE_SPLIT_TEST;
+    CHECK(pope_eval(m, &other, &o, &r) != 0 && strstr(pope_last_error(), "kmer6"), "tokenizer mismatch: %s",
+          pope_last_error());
+    other = *c;
+    other.vocab_size = V + 1;
+    CHECK(pope_eval(m, &other, &o, &r) != 0, "vocab mismatch accepted");
+}
+
+// ---------------------------------------------------------------- train
+static double mean_loss(const char *log, int first, int last) {
+    double s = 0;
+    int n = 0;
+    for (const char *p = log; (p = strstr(p, "{\"step\":")); p++) {
+        int step;
+        double loss;
+        if (sscanf(p, "{\"step\":%d,\"loss\":%lf", &step, &loss) == 2 && step >= first && step <= last) s += loss, n++;
+    }
+    return n ? s / n : NAN;
+}
+
+static void test_train(const pope_corpus *c, double fresh_nll) {
+    pope_preset p;
+    CHECK(pope_preset_from_json(&p, tiny_preset, "tiny") == 0, "preset: %s", pope_last_error());
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/run1", tmpdir);
+    pope_train_opts o = {0};
+    o.out_dir = dir;
+    o.quiet = 1;
+    o.program = "test";
+    o.extra_metadata = "{\"pope.split\": \"toy split\"}";
+    pope_train_result r;
+    CHECK(pope_train(c, &p, &o, &r) == 0, "train: %s", pope_last_error());
+    CHECK(r.steps == 40 && !r.interrupted && r.tokens == 40 * 4 * 8, "steps %lld tokens %lld", (long long)r.steps,
+          (long long)r.tokens);
+    CHECK(exists(dir, "model.safetensors") && exists(dir, "checkpoint.safetensors") && exists(dir, "log.jsonl") &&
+              exists(dir, "curve.svg"),
+          "outputs written");
+    char path[600];
+    snprintf(path, sizeof path, "%s/log.jsonl", dir);
+    char *log = slurp(path);
+    CHECK(count(log, "\"loss\":") == 40, "40 step lines, got %d", count(log, "\"loss\":"));
+    CHECK(count(log, "\"valid_nll\":") == 4, "validations at 10, 20, 30 and the end: %d", count(log, "\"valid_nll\":"));
+    double first = mean_loss(log, 1, 5), last = mean_loss(log, 36, 40);
+    CHECK(last < 0.7 * first, "loss decreases: first steps %.3f, last steps %.3f", first, last);
+    free(log);
+    snprintf(path, sizeof path, "%s/curve.svg", dir);
+    char *svg = slurp(path);
+    CHECK(svg && count(svg, "class=\"series\"") == 2 && strstr(svg, "</svg>"), "curve with train + valid series");
+    free(svg);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    char *meta = pope_load_metadata(path, "pope.split");
+    CHECK(meta && !strcmp(meta, "toy split"), "extra metadata stored: %s", meta ? meta : "(none)");
+    free(meta);
+    meta = pope_load_metadata(path, "pope.preset");
+    CHECK(meta && strstr(meta, "\"steps\""), "preset stored");
+    free(meta);
+
+    // the trained model is better than a fresh one on the test split
+    pope_model *m = pope_model_open(dir, c);
+    CHECK(m != NULL, "open trained: %s", pope_last_error());
+    if (m) {
+        pope_eval_opts eo;
+        pope_eval_opts_default(&eo);
+        pope_eval_result er;
+        CHECK(pope_eval(m, c, &eo, &er) == 0 && er.nll < fresh_nll - 0.3, "trained %.3f vs fresh %.3f", er.nll, fresh_nll);
+        CHECK(isfinite(r.valid_nll) && r.valid_nll < fresh_nll, "valid NLL reported: %.3f", r.valid_nll);
+        pope_eval_result_free(&er);
+        test_generate_and_extrap(m, c, dir);
+        pope_model_free(m);
+    }
+
+    // a second run into the same directory without --resume is refused
+    CHECK(pope_train(c, &p, &o, &r) != 0 && strstr(pope_last_error(), "--resume"), "overwrite refused: %s",
+          pope_last_error());
+}
+
+// ---------------------------------------------------------------- generate + extrapolate
+static void test_generate_and_extrap(pope_model *m, const pope_corpus *c, const char *dir) {
+    pope_gen_opts g;
+    pope_gen_opts_default(&g);
+    g.n_new = 30;
+    g.temperature = 0;   // greedy: the learnt rule x -> x % 7 + 1
+    int32_t prompt[3] = {3, 4, 5}, *out = NULL, *out2 = NULL;
+    int64_t n = 0, n2 = 0;
+    CHECK(pope_generate(m, prompt, 3, &g, &out, &n) == 0 && n == 30, "generate: %s", pope_last_error());
+    int follows = 0, prev = 5;
+    for (int64_t i = 0; i < n; i++) {
+        follows += out[i] == prev % 7 + 1;
+        CHECK(out[i] >= 0 && out[i] < V, "token %d in range", out[i]);
+        prev = out[i];
+    }
+    CHECK(follows >= 20, "greedy generation follows the pattern: %d of 30", follows);
+    // sampling is deterministic in the seed
+    g.temperature = 1.0f;
+    g.seed = 5;
+    free(out);
+    CHECK(pope_generate(m, prompt, 3, &g, &out, &n) == 0, "sample 1");
+    CHECK(pope_generate(m, prompt, 3, &g, &out2, &n2) == 0, "sample 2");
+    CHECK(n == n2 && n > 0 && !memcmp(out, out2, n * sizeof *out), "same seed, same tokens");
+    // stop token: generation ends right after emitting it
+    g.stop_token = out[4];
+    int64_t first_stop = 0;
+    while (out[first_stop] != g.stop_token) first_stop++;
+    free(out2);
+    CHECK(pope_generate(m, prompt, 3, &g, &out2, &n2) == 0 && n2 == first_stop + 1 && out2[n2 - 1] == g.stop_token,
+          "stop token: %lld tokens, want %lld", (long long)n2, (long long)first_stop + 1);
+    free(out);
+    free(out2);
+    CHECK(pope_generate(m, prompt, 0, &g, &out, &n) != 0, "empty prompt refused");
+    int32_t badp[1] = {V};
+    CHECK(pope_generate(m, badp, 1, &g, &out, &n) != 0, "out-of-range prompt refused");
+
+    // extrapolation at 1x, 2x, 4x the training context (8)
+    char xdir[600];
+    snprintf(xdir, sizeof xdir, "%s/extrap", dir);
+    pope_extrap_opts xo;
+    pope_extrap_opts_default(&xo);
+    int ctx[4] = {16, 8, 32, 12};   // unsorted on purpose; 12 does not divide 32
+    xo.contexts = ctx;
+    xo.n_contexts = 4;
+    xo.max_tokens = 100;
+    xo.n_buckets = 8;
+    xo.out_dir = xdir;
+    pope_extrap_result r;
+    char *tbl = NULL;
+    size_t tlen = 0;
+    FILE *tf = open_memstream(&tbl, &tlen);
+    CHECK(pope_extrapolate(m, c, &xo, &r, tf) == 0, "extrapolate: %s", pope_last_error());
+    fclose(tf);
+    // test split: only the 200-token sequence holds regions of 33 tokens: 6 of them; 100 tokens -> 4 regions
+    CHECK(r.n_contexts == 4 && r.contexts[0] == 8 && r.contexts[1] == 12 && r.contexts[3] == 32, "contexts sorted");
+    CHECK(r.regions == 4, "regions %lld", (long long)r.regions);
+    for (int i = 0; i < r.n_contexts; i++) {
+        CHECK(r.res[i].targets == r.res[0].targets, "same targets at every context: %lld vs %lld",
+              (long long)r.res[i].targets, (long long)r.res[0].targets);
+        CHECK(isfinite(r.res[i].nll), "finite NLL");
+    }
+    // windows per region: 32/8 = 4; 12: [0,13) [12,25) and the short [24,33); 32/16 = 2; 1
+    CHECK(r.res[0].windows == 16 && r.res[1].windows == 12 && r.res[2].windows == 8 && r.res[3].windows == 4,
+          "windows %lld %lld %lld %lld", (long long)r.res[0].windows, (long long)r.res[1].windows,
+          (long long)r.res[2].windows, (long long)r.res[3].windows);
+    CHECK(r.res[0].targets <= 4 * 32 && r.res[0].targets > 4 * 32 * 0.8, "targets: %lld", (long long)r.res[0].targets);
+    // independent check at context 32: the regions are number floor(i·6/4) = 0, 1, 3, 4 of
+    // the 200-token test sequence, i.e. offsets 0, 33, 99, 132, each one window of 33 tokens
+    {
+        const int offs[4] = {0, 33, 99, 132};
+        const int32_t *seq = ((toy *)c->ctx)->tok[POPE_SPLIT_TEST][2];
+        double sum = 0;
+        int64_t cnt = 0;
+        for (int k = 0; k < 4; k++) {
+            int32_t in[32], tg[32];
+            float nll[32];
+            for (int i = 0; i < 32; i++) in[i] = seq[offs[k] + i], tg[i] = seq[offs[k] + i + 1] ? seq[offs[k] + i + 1] : POPE_IGNORE;
+            if (pope_model_nll(m, in, tg, 1, 32, nll) != 0) break;
+            for (int i = 0; i < 32; i++)
+                if (tg[i] >= 0) sum += nll[i], cnt++;
+        }
+        CHECK(cnt == r.res[3].targets, "targets at 32: %lld vs %lld", (long long)cnt, (long long)r.res[3].targets);
+        CHECK_NEAR(r.res[3].nll, sum / cnt, 1e-6, 1e-5, "NLL at context 32 vs direct");
+    }
+    CHECK(tbl && count(tbl, "\n|") == 5 && strstr(tbl, "| 32 |"), "markdown table: %s", tbl ? tbl : "");
+    free(tbl);
+    CHECK(exists(xdir, "extrapolate.md") && exists(xdir, "extrapolate.json") && exists(xdir, "extrapolate.svg") &&
+              exists(xdir, "extrapolate_positions.svg"),
+          "extrapolation files");
+    char path[700];
+    snprintf(path, sizeof path, "%s/extrapolate.json", xdir);
+    char *js = slurp(path);
+    CHECK(js && count(js, "\"context\":") == 4 && count(js, "\"bucket_nll\":") == 4, "json contexts");
+    free(js);
+    snprintf(path, sizeof path, "%s/extrapolate_positions.svg", xdir);
+    js = slurp(path);
+    CHECK(js && count(js, "class=\"series\"") == 4, "one position curve per context");
+    free(js);
+    pope_extrap_result_free(&r);
+    int big[1] = {1000};
+    xo.contexts = big;
+    xo.n_contexts = 1;
+    CHECK(pope_extrapolate(m, c, &xo, &r, NULL) != 0 && strstr(pope_last_error(), "--contexts"),
+          "too long a context: %s", pope_last_error());
+}
+
+// ---------------------------------------------------------------- resume
+static int same_params(const char *a, const char *b) {
+    pope_model *ma = pope_load(a, NULL, NULL), *mb = pope_load(b, NULL, NULL);
+    int same = ma && mb && pope_model_num_tensors(ma) == pope_model_num_tensors(mb);
+    for (int i = 0; same && i < pope_model_num_tensors(ma); i++) {
+        pope_tensor ta = pope_model_tensor(ma, i), tb = pope_model_tensor(mb, i);
+        same = ta.numel == tb.numel && !memcmp(ta.data, tb.data, ta.numel * sizeof(float));
+    }
+    pope_model_free(ma);
+    pope_model_free(mb);
+    return same;
+}
+
+static void test_resume(const pope_corpus *c) {
+    pope_preset p;
+    pope_preset_from_json(&p, tiny_preset, "tiny");
+    p.train.steps = 12;
+    p.train.accum = 2;
+    p.train.checkpoint_every = 4;
+    p.model.pe = POPE_PE_POLAR;
+    p.model.dropout_attn = p.model.dropout_resid = 0.1f;
+    char a[512], b[512], fa[600], fb[600];
+    snprintf(a, sizeof a, "%s/resume_a", tmpdir);
+    snprintf(b, sizeof b, "%s/resume_b", tmpdir);
+    pope_train_opts o = {0};
+    o.quiet = 1;
+    pope_train_result r;
+    o.out_dir = a;
+    CHECK(pope_train(c, &p, &o, &r) == 0 && r.steps == 12, "uninterrupted: %s", pope_last_error());
+    o.out_dir = b;
+    o.stop_at_step = 5;
+    CHECK(pope_train(c, &p, &o, &r) == 0 && r.interrupted && r.steps == 5, "interrupted at 5: %s", pope_last_error());
+    o.stop_at_step = 0;
+    o.resume = 1;
+    p.train.seed = 12345;   // ignored on resume: the run keeps the seed it started with
+    CHECK(pope_train(c, &p, &o, &r) == 0 && !r.interrupted && r.steps == 12, "resumed: %s", pope_last_error());
+    snprintf(fa, sizeof fa, "%s/model.safetensors", a);
+    snprintf(fb, sizeof fb, "%s/model.safetensors", b);
+    CHECK(same_params(fa, fb), "resumed run is bit-identical to the uninterrupted one");
+    snprintf(fa, sizeof fa, "%s/log.jsonl", a);
+    snprintf(fb, sizeof fb, "%s/log.jsonl", b);
+    char *la = slurp(fa), *lb = slurp(fb);
+    CHECK(count(lb, "\"loss\":") == 12, "resumed log has each step once: %d", count(lb, "\"loss\":"));
+    for (int s = 1; s <= 12; s++)
+        CHECK(mean_loss(la, s, s) == mean_loss(lb, s, s), "loss at step %d: %.6f vs %.6f", s, mean_loss(la, s, s),
+              mean_loss(lb, s, s));
+    free(la);
+    free(lb);
+    // a different model config cannot resume the run
+    p.model.d_model = 32;
+    CHECK(pope_train(c, &p, &o, &r) != 0 && strstr(pope_last_error(), "config"), "config mismatch: %s",
+          pope_last_error());
+    snprintf(a, sizeof a, "%s/never_ran", tmpdir);
+    o.out_dir = a;
+    CHECK(pope_train(c, &p, &o, &r) != 0 && strstr(pope_last_error(), "nothing to resume"), "resume without run: %s",
+          pope_last_error());
+}
+
+// ---------------------------------------------------------------- errors, SIGINT, sample_train
+static void test_errors(toy *t) {
+    pope_preset p;
+    pope_preset_from_json(&p, tiny_preset, "tiny");
+    p.train.steps = 3;
+    pope_train_opts o = {0};
+    o.quiet = 1;
+    char dir[512];
+    pope_train_result r;
+
+    pope_corpus c = toy_corpus(t);
+    t->reject_all = 1;
+    snprintf(dir, sizeof dir, "%s/rejected", tmpdir);
+    o.out_dir = dir;
+    CHECK(pope_train(&c, &p, &o, &r) != 0 && strstr(pope_last_error(), "no usable training window"), "all rejected: %s",
+          pope_last_error());
+    t->reject_all = 0;
+
+    p.model.context_length = 600;   // longer than any training sequence
+    snprintf(dir, sizeof dir, "%s/too_long", tmpdir);
+    o.out_dir = dir;
+    CHECK(pope_train(&c, &p, &o, &r) != 0 && strstr(pope_last_error(), "--context"), "context too long: %s",
+          pope_last_error());
+    p.model.context_length = 8;
+
+    // windows are drawn uniformly over all window starts: sequence 0 (500 tokens) has 492
+    // starts of 9-token windows, sequence 1 (300) 292, sequence 2 (5) none
+    memset(t->train_reads, 0, sizeof t->train_reads);
+    memset(t->train_off_sum, 0, sizeof t->train_off_sum);
+    t->reject_zero = 1;
+    t->rejected = 0;
+    p.train.steps = 100;
+    p.train.eval_every = 0;
+    snprintf(dir, sizeof dir, "%s/sampling", tmpdir);
+    o.out_dir = dir;
+    CHECK(pope_train(&c, &p, &o, &r) == 0, "sampling run: %s", pope_last_error());
+    t->reject_zero = 0;
+    int64_t total = t->train_reads[0] + t->train_reads[1] + t->train_reads[2];
+    CHECK(t->train_reads[2] == 0, "a sequence shorter than a window is never drawn");
+    CHECK(total == 400 + t->rejected && t->rejected > 0, "re-drawn when window_ok refuses: %lld reads, %lld refused",
+          (long long)total, (long long)t->rejected);
+    double frac0 = (double)t->train_reads[0] / (double)total;
+    CHECK(fabs(frac0 - 492.0 / 784.0) < 0.1, "sequence 0 drawn with p = 492/784: %.3f", frac0);
+    double mean_off = t->train_off_sum[0] / (double)t->train_reads[0];
+    CHECK(fabs(mean_off - 491.0 / 2) < 0.15 * 491, "offsets uniform in sequence 0: mean %.1f", mean_off);
+    p.train.steps = 3;
+    p.train.eval_every = 10;
+
+    // sample_train corpus; SIGINT during step 3 (calls 9..12) stops after that step
+    c.sample_train = toy_sample;
+    c.window_ok = NULL;
+    t->sigint_after = 10;
+    t->calls = 0;
+    p.train.steps = 50;
+    snprintf(dir, sizeof dir, "%s/sigint", tmpdir);
+    o.out_dir = dir;
+    CHECK(pope_train(&c, &p, &o, &r) == 0 && r.interrupted && r.steps == 3, "SIGINT: steps %lld, interrupted %d, %s",
+          (long long)r.steps, r.interrupted, pope_last_error());
+    CHECK(exists(dir, "checkpoint.safetensors"), "checkpoint written on SIGINT");
+    t->sigint_after = 0;
+    o.resume = 1;
+    p.train.steps = 6;
+    CHECK(pope_train(&c, &p, &o, &r) == 0 && r.steps == 6, "resume after SIGINT: %s", pope_last_error());
+
+    // a wall-clock budget with no step limit stops by itself and leaves a model
+    p.train.steps = POPE_STEPS_UNBOUNDED;
+    p.train.time_s = 0.3;
+    p.train.eval_every = 0;
+    snprintf(dir, sizeof dir, "%s/timed", tmpdir);
+    o.out_dir = dir;
+    o.resume = 0;
+    CHECK(pope_train(&c, &p, &o, &r) == 0 && r.steps >= 1 && r.steps < POPE_STEPS_UNBOUNDED && !r.interrupted,
+          "time budget: %s", pope_last_error());
+    CHECK(exists(dir, "model.safetensors"), "timed run wrote its model");
+}
+
+// ---------------------------------------------------------------- bench
+static void test_bench(const pope_corpus *c) {
+    pope_preset p;
+    pope_preset_from_json(&p, tiny_preset, "tiny");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/bench", tmpdir);
+    pope_bench_opts o = {0};
+    o.out_dir = dir;
+    o.steps_per_run = 3;
+    int mult[2] = {1, 2};
+    o.contexts = mult;
+    o.n_contexts = 2;
+    o.eval_tokens = 50;
+    o.quiet = 1;
+    char *rep = NULL;
+    size_t rl = 0;
+    FILE *rf = open_memstream(&rep, &rl);
+    CHECK(pope_bench(c, &p, &o, rf) == 0, "bench: %s", pope_last_error());
+    fclose(rf);
+    const char *pes[] = {"polar", "rope", "legendre", "sinusoidal", "none"};
+    for (int i = 0; i < 5; i++) {
+        char row[32];
+        snprintf(row, sizeof row, "| %s |", pes[i]);
+        CHECK(rep && strstr(rep, row), "report row %s", pes[i]);
+        char sub[600];
+        snprintf(sub, sizeof sub, "%s/%s", dir, pes[i]);
+        CHECK(exists(sub, "model.safetensors") && exists(sub, "result.json"), "run dir %s", pes[i]);
+    }
+    free(rep);
+    CHECK(exists(dir, "report.md") && exists(dir, "report.json"), "report files");
+    char path[600];
+    snprintf(path, sizeof path, "%s/curves.svg", dir);
+    char *s = slurp(path);
+    CHECK(s && count(s, "class=\"series\"") == 5, "5 training curves");
+    free(s);
+    snprintf(path, sizeof path, "%s/extrapolation.svg", dir);
+    s = slurp(path);
+    CHECK(s && count(s, "class=\"series\"") == 5, "5 extrapolation curves");
+    free(s);
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    s = slurp(path);
+    CHECK(s && count(s, "\"test_nll\":") == 5 && count(s, "\"context\":") >= 10, "report.json runs");
+    free(s);
+    // --resume reuses the finished runs
+    o.resume = 1;
+    CHECK(pope_bench(c, &p, &o, NULL) == 0, "bench resume: %s", pope_last_error());
+}
+
+int main(void) {
+    pope_runtime_init(1);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pope_test_train_XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    toy t;
+    toy_init(&t);
+    pope_corpus c = toy_corpus(&t);
+    pope_preset p;
+    CHECK(pope_preset_from_json(&p, tiny_preset, "tiny") == 0, "preset");
+    pope_config cfg = p.model;
+    cfg.vocab_size = V;
+    snprintf(cfg.tokenizer, sizeof cfg.tokenizer, "toy");
+    pope_model *fresh = pope_model_new(&cfg, 3);
+    CHECK(fresh != NULL, "model: %s", pope_last_error());
+    double fresh_nll = NAN;
+    if (fresh) {
+        test_eval_matches_direct(fresh, &c, &t);
+        pope_eval_opts eo;
+        pope_eval_opts_default(&eo);
+        pope_eval_result er;
+        if (pope_eval(fresh, &c, &eo, &er) == 0) fresh_nll = er.nll;
+        pope_eval_result_free(&er);
+        pope_model_free(fresh);
+    }
+    test_train(&c, fresh_nll);
+    test_resume(&c);
+    test_errors(&t);
+    test_bench(&c);
+    toy_free(&t);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return check_summary("test_pipeline_train");
+}

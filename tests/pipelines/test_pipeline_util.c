@@ -1,0 +1,322 @@
+// test_pipeline_util.c — parsers, eval windowing arithmetic, .npy, SVG, presets and the
+// shared command line of libpope_pipeline (no model needed).
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "pope_pipeline.h"
+
+static char tmpdir[256];
+
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc(n + 1);
+    if (fread(b, 1, n, f) != (size_t)n) n = 0;
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+static int count(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++) n++;
+    return n;
+}
+
+static void test_duration(void) {
+    double s;
+    CHECK(pope_parse_duration("90s", &s) == 0 && s == 90, "90s -> %g", s);
+    CHECK(pope_parse_duration("30m", &s) == 0 && s == 1800, "30m -> %g", s);
+    CHECK(pope_parse_duration("2h", &s) == 0 && s == 7200, "2h -> %g", s);
+    CHECK(pope_parse_duration("1h30m", &s) == 0 && s == 5400, "1h30m -> %g", s);
+    CHECK(pope_parse_duration("1h2m3s", &s) == 0 && s == 3723, "1h2m3s -> %g", s);
+    CHECK(pope_parse_duration("45", &s) == 0 && s == 45, "45 -> %g", s);
+    CHECK(pope_parse_duration("1.5h", &s) == 0 && s == 5400, "1.5h -> %g", s);
+    const char *bad[] = {"", "m", "10x", "-5m", "1h30", "0s", "abc", "5m 3s", NULL};
+    for (int i = 0; bad[i]; i++) CHECK(pope_parse_duration(bad[i], &s) != 0, "'%s' accepted", bad[i]);
+    char buf[32];
+    CHECK(!strcmp(pope_format_duration(3723, buf, sizeof buf), "1h02m03s"), "format 3723: %s", buf);
+    CHECK(!strcmp(pope_format_duration(65, buf, sizeof buf), "1m05s"), "format 65: %s", buf);
+    CHECK(!strcmp(pope_format_duration(2.54, buf, sizeof buf), "2.5s"), "format 2.54: %s", buf);
+}
+
+static void test_int_list(void) {
+    int v[8], n = 0;
+    CHECK(pope_parse_int_list("1,2,4,8", v, 8, &n) == 0 && n == 4 && v[0] == 1 && v[3] == 8, "1,2,4,8 n=%d", n);
+    CHECK(pope_parse_int_list("16", v, 8, &n) == 0 && n == 1 && v[0] == 16, "16");
+    const char *bad[] = {"", "1,", ",1", "1,,2", "0", "-1", "1,a", "1 2", NULL};
+    for (int i = 0; bad[i]; i++) CHECK(pope_parse_int_list(bad[i], v, 8, &n) != 0, "'%s' accepted", bad[i]);
+    CHECK(pope_parse_int_list("1,2,3", v, 2, &n) != 0, "more than max accepted");
+}
+
+static void test_split(void) {
+    pope_split s;
+    CHECK(pope_split_parse("validation", &s) == 0 && s == POPE_SPLIT_VALID, "validation");
+    CHECK(pope_split_parse("valid", &s) == 0 && s == POPE_SPLIT_VALID, "valid");
+    CHECK(pope_split_parse("all", &s) == 0 && s == POPE_SPLIT_ALL, "all");
+    CHECK(pope_split_parse("tests", &s) != 0, "tests accepted");
+    CHECK(!strcmp(pope_split_name(POPE_SPLIT_TEST), "test"), "name");
+}
+
+// Hand-checked windowing: T = 4, windows of 5 tokens.
+static void test_windows(void) {
+    int64_t t;
+    CHECK(pope_eval_windows(12, 4, &t) == 3 && t == 9, "len 12: [0,5) [5,10) [10,12) -> 3 windows, 4+4+1 targets; got %lld", (long long)t);
+    CHECK(pope_eval_windows(11, 4, &t) == 2 && t == 8, "len 11: the 1-token rest is dropped; got %lld", (long long)t);
+    CHECK(pope_eval_windows(10, 4, &t) == 2 && t == 8, "len 10: exactly two windows");
+    CHECK(pope_eval_windows(5, 4, &t) == 1 && t == 4, "len 5: one window");
+    CHECK(pope_eval_windows(4, 4, &t) == 1 && t == 3, "len 4: one short window of 3 targets");
+    CHECK(pope_eval_windows(2, 4, &t) == 1 && t == 1, "len 2: one target");
+    CHECK(pope_eval_windows(1, 4, &t) == 0 && t == 0, "len 1: nothing");
+    CHECK(pope_eval_windows(0, 4, &t) == 0 && t == 0, "len 0: nothing");
+    CHECK(pope_eval_windows(7, 1, &t) == 3 && t == 3, "T=1: pairs (0,1) (2,3) (4,5), rest 1 dropped: %lld", (long long)t);
+}
+
+static void test_npy(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/a.npy", tmpdir);
+    int32_t data[300];
+    for (int i = 0; i < 300; i++) data[i] = i * 7919 - 100000;
+    CHECK(pope_npy_write_i32(path, data, 300) == 0, "write: %s", pope_last_error());
+    char *raw = slurp(path);
+    CHECK(raw && !memcmp(raw, "\x93NUMPY\x01\x00", 8), "magic");
+    if (raw) {
+        int hlen = (unsigned char)raw[8] | (unsigned char)raw[9] << 8;
+        CHECK((10 + hlen) % 64 == 0, "data aligned to 64: header %d", hlen);
+        CHECK(raw[10 + hlen - 1] == '\n', "header ends with newline");
+        CHECK(strstr(raw + 10, "'descr': '<i4'") && strstr(raw + 10, "'shape': (300,)"), "header dict");
+    }
+    free(raw);
+    int32_t *back;
+    int64_t n;
+    CHECK(pope_npy_read_i32(path, &back, &n) == 0 && n == 300, "read: %s", pope_last_error());
+    if (n == 300) CHECK(!memcmp(back, data, sizeof data), "round trip differs");
+    free(back);
+    // empty array
+    CHECK(pope_npy_write_i32(path, data, 0) == 0 && pope_npy_read_i32(path, &back, &n) == 0 && n == 0, "empty");
+    free(back);
+    // an int64 file as numpy writes by default, hand-made: values 5, -3
+    unsigned char i8[128 + 16];
+    memset(i8, 0, sizeof i8);
+    const char *dict = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }";
+    memcpy(i8, "\x93NUMPY\x01\x00", 8);
+    i8[8] = 118, i8[9] = 0;
+    memset(i8 + 10, ' ', 118);
+    memcpy(i8 + 10, dict, strlen(dict));
+    i8[127] = '\n';
+    int64_t vals[2] = {5, -3};
+    memcpy(i8 + 128, vals, 16);
+    FILE *f = fopen(path, "wb");
+    fwrite(i8, 1, sizeof i8, f);
+    fclose(f);
+    CHECK(pope_npy_read_i32(path, &back, &n) == 0 && n == 2 && back[0] == 5 && back[1] == -3, "int64 file");
+    free(back);
+    // truncated data
+    f = fopen(path, "wb");
+    fwrite(i8, 1, sizeof i8 - 4, f);
+    fclose(f);
+    CHECK(pope_npy_read_i32(path, &back, &n) != 0, "truncated file accepted");
+    // not npy
+    write_text(path, "hello world, not numpy at all");
+    CHECK(pope_npy_read_i32(path, &back, &n) != 0 && strstr(pope_last_error(), "not a .npy"), "bad magic: %s", pope_last_error());
+    // 2-D
+    dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }";
+    memset(i8 + 10, ' ', 118);
+    memcpy(i8 + 10, dict, strlen(dict));
+    i8[127] = '\n';
+    f = fopen(path, "wb");
+    fwrite(i8, 1, sizeof i8, f);
+    fclose(f);
+    CHECK(pope_npy_read_i32(path, &back, &n) != 0, "2-D accepted");
+    CHECK(pope_npy_read_i32("/nonexistent/x.npy", &back, &n) != 0, "missing file");
+}
+
+static void test_svg(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.svg", tmpdir);
+    double x[5] = {1, 2, 4, 8, 16}, y1[5] = {3, 2.5, 2.2, 2.1, 2.05}, y2[5] = {3, 2.6, NAN, 2.4, 2.6};
+    pope_series s[3] = {{"polar", x, y1, 5, 0}, {"rope <&>", x, y2, 5, 1}, {"empty", x, y1, 0, 0}};
+    pope_chart ch = {"NLL vs context", "context", "NLL", 1};
+    CHECK(pope_svg_line_chart(path, &ch, s, 3) == 0, "svg: %s", pope_last_error());
+    char *t = slurp(path);
+    CHECK(t != NULL, "svg written");
+    if (!t) return;
+    CHECK(!strncmp(t, "<svg ", 5), "starts with <svg");
+    size_t n = strlen(t);
+    CHECK(n > 7 && strstr(t + n - 8, "</svg>"), "ends with </svg>");
+    CHECK(count(t, "<svg") == 1 && count(t, "</svg>") == 1, "one svg element");
+    CHECK(count(t, "class=\"series\"") == 3, "3 series paths, got %d", count(t, "class=\"series\""));
+    CHECK(strstr(t, "rope &lt;&amp;&gt;") != NULL, "legend text escaped");
+    CHECK(strstr(t, "<&>") == NULL, "raw markup characters leaked");
+    CHECK(count(t, "<text") == count(t, "</text>"), "balanced text tags");
+    // the NaN point is a gap: the second path has two M commands
+    const char *p2 = strstr(t, "stroke-dasharray=\"5,3\" d=\"");
+    CHECK(p2 && count(p2, " M") >= 1, "gap at NaN");
+    free(t);
+    // a 100k-point series is drawn with at most 2000 points
+    int big = 100000;
+    double *bx = malloc(big * sizeof *bx), *by = malloc(big * sizeof *by);
+    for (int i = 0; i < big; i++) bx[i] = i, by[i] = 5.0 / (1 + i);
+    pope_series sb = {"long", bx, by, big, 0};
+    CHECK(pope_svg_line_chart(path, &ch, &sb, 1) == 0, "long series");
+    free(bx);
+    free(by);
+    t = slurp(path);
+    int points = t ? count(t, " L") + 1 : 0;
+    CHECK(points >= 1000 && points <= 2000, "long series drawn with %d points", points);
+    free(t);
+    // no data at all still gives a valid chart
+    CHECK(pope_svg_line_chart(path, &ch, s + 2, 1) == 0, "empty chart");
+    t = slurp(path);
+    CHECK(t && strstr(t, "no data") && strstr(t, "</svg>"), "empty chart content");
+    free(t);
+}
+
+static void test_presets(void) {
+    char path[512];
+    pope_preset p;
+    snprintf(path, sizeof path, "%s/tiny.json", tmpdir);
+    write_text(path, "{\"name\": \"tiny\", \"description\": \"a test preset\", \"tokenizer\": \"nt\",\n"
+                     " \"model\": {\"d_model\": 32, \"n_layers\": 2, \"n_heads\": 4, \"context_length\": 64, "
+                     "\"pe\": \"rope\"},\n"
+                     " \"train\": {\"batch\": 3, \"lr\": 0.002, \"lr_min\": 0.0002, \"steps\": 50, \"warmup\": 5, "
+                     "\"time\": \"2m\", \"beta2\": 0.99, \"dropout\": 0.1, \"seed\": 7}}");
+    CHECK(pope_preset_load(&p, path) == 0, "load: %s", pope_last_error());
+    CHECK(!strcmp(p.name, "tiny") && p.model.d_model == 32 && p.model.n_layers == 2 && p.model.pe == POPE_PE_ROPE,
+          "model fields");
+    CHECK(p.train.batch == 3 && p.train.steps == 50 && p.train.warmup == 5 && p.train.seed == 7, "train fields");
+    CHECK(p.train.time_s == 120 && p.train.adamw.beta2 == 0.99f, "time and beta2");
+    CHECK(p.model.dropout_attn == 0.1f && p.model.dropout_resid == 0.1f, "dropout shorthand");
+    CHECK(!strcmp(p.tokenizer, "nt") && !strcmp(p.model.tokenizer, "nt"), "tokenizer");
+    CHECK(p.train.accum == 1, "default accum");
+
+    // by name through $POPE_MODELS_DIR
+    setenv("POPE_MODELS_DIR", tmpdir, 1);
+    CHECK(pope_preset_load(&p, "tiny") == 0 && p.model.context_length == 64, "by name: %s", pope_last_error());
+    CHECK(pope_preset_load(&p, "no-such-preset") != 0 && strstr(pope_last_error(), "not found") &&
+              strstr(pope_last_error(), "tiny"),
+          "unknown name lists the available: %s", pope_last_error());
+
+    // to_json -> from_json round trip
+    pope_preset q;
+    pope_preset_load(&p, path);
+    char *js = pope_preset_to_json(&p);
+    CHECK(js && pope_preset_from_json(&q, js, "roundtrip") == 0, "round trip: %s", pope_last_error());
+    CHECK(q.model.d_model == p.model.d_model && q.train.lr == p.train.lr && q.train.steps == p.train.steps &&
+              q.train.time_s == p.train.time_s,
+          "round trip values");
+    free(js);
+
+    // errors
+    struct {
+        const char *json, *want;
+    } bad[] = {
+        {"{\"train\": {\"lr_mni\": 0.1}}", "lr_mni"},
+        {"{\"modle\": {}}", "modle"},
+        {"{\"model\": {\"d_model\": 30, \"n_heads\": 4}}", "model"},
+        {"{\"train\": {\"batch\": 0}}", "batch"},
+        {"{\"train\": {\"steps\": 1.5}}", "steps"},
+        {"{\"train\": {\"time\": \"soon\"}}", "time"},
+        {"{\"model\": {\"pe\": \"alibi\"}}", "alibi"},
+        {"{\"train\": {\"lr\": 0.001, \"lr_min\": 0.01}}", "lr_min"},
+        {"{\"name\": \"x\",", "JSON"},
+        {"[1,2]", "object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_text(path, bad[i].json);
+        int rc = pope_preset_load(&p, path);
+        CHECK(rc != 0 && strstr(pope_last_error(), bad[i].want) && strstr(pope_last_error(), path),
+              "bad preset %s: rc %d, message '%s'", bad[i].json, rc, pope_last_error());
+    }
+    CHECK(pope_preset_load(&p, "/nonexistent/dir/x.json") != 0, "missing file");
+    // model paths: a missing file, a directory without a model
+    CHECK(pope_model_open("/nonexistent/model.safetensors", NULL) == NULL &&
+              strstr(pope_last_error(), "/nonexistent/model.safetensors"),
+          "missing model: %s", pope_last_error());
+    CHECK(pope_model_open(tmpdir, NULL) == NULL && strstr(pope_last_error(), "model.safetensors"),
+          "directory without a model: %s", pope_last_error());
+    snprintf(path, sizeof path, "%s/garbage.safetensors", tmpdir);
+    write_text(path, "this is not a safetensors file");
+    CHECK(pope_model_open(path, NULL) == NULL && strstr(pope_last_error(), path), "garbage model: %s",
+          pope_last_error());
+}
+
+static void test_cli(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/tiny.json", tmpdir);
+    write_text(path, "{\"model\": {\"d_model\": 32, \"n_layers\": 1, \"n_heads\": 4, \"context_length\": 64}, "
+                     "\"train\": {\"lr\": 0.001, \"lr_min\": 0.0001, \"steps\": 1000, \"warmup\": 100}}");
+    char *argv[] = {"prog", "--preset", path, "--pe=polar", "--steps", "20", "--time", "1h30m", "--lr", "0.01",
+                    "--resume", "FILE.fa", "--seed", "42", "--context", "128", "--batch", "2", "--threads", "1", NULL};
+    int argc = 20;
+    pope_cli o;
+    pope_cli_init(&o);
+    int positional = 0;
+    for (int i = 1; i < argc;) {
+        int r = pope_cli_option(&o, argc, argv, &i);
+        CHECK(r >= 0, "option %s: %s", argv[i], pope_last_error());
+        if (r <= 0) {
+            positional += !strcmp(argv[i], "FILE.fa");
+            i++;
+        }
+    }
+    CHECK(positional == 1, "positional argument left to the program");
+    CHECK(o.resume == 1 && o.steps == 20 && o.time_s == 5400 && o.seed == 42 && o.threads == 1, "values");
+    pope_preset p;
+    CHECK(pope_cli_preset(&o, NULL, &p) == 0, "apply: %s", pope_last_error());
+    CHECK(p.model.pe == POPE_PE_POLAR && p.model.context_length == 128 && p.train.steps == 20 &&
+              p.train.batch == 2 && p.train.seed == 42 && p.train.time_s == 5400,
+          "overrides");
+    CHECK(p.train.lr == 0.01f && p.train.lr_min > 0.00099f && p.train.lr_min < 0.00101f, "lr keeps ratio: %g", p.train.lr_min);
+    CHECK(p.train.warmup < 20, "warm-up shortened to fit 20 steps: %lld", (long long)p.train.warmup);
+
+    char *bad1[] = {"prog", "--steps", "abc"}, *bad2[] = {"prog", "--steps"}, *bad3[] = {"prog", "--pe", "alibi"},
+         *bad4[] = {"prog", "--time", "5 minutes"}, *bad5[] = {"prog", "--resume=1"};
+    char **bads[] = {bad1, bad2, bad3, bad4, bad5};
+    int argcs[] = {3, 2, 3, 3, 2};
+    for (int k = 0; k < 5; k++) {
+        int i = 1;
+        pope_cli_init(&o);
+        CHECK(pope_cli_option(&o, argcs[k], bads[k], &i) == -1, "bad option %d accepted", k);
+        CHECK(strstr(pope_last_error(), bads[k][1][2] == 'r' ? "--resume" : bads[k][1]) != NULL, "message names the option: %s",
+              pope_last_error());
+    }
+    char *other[] = {"prog", "--keep-case"};
+    int i = 1;
+    CHECK(pope_cli_option(&o, 2, other, &i) == 0 && i == 1, "program option left alone");
+    CHECK(strstr(pope_help_train, "--resume") && strstr(pope_help_eval, "--json"), "help fragments");
+}
+
+int main(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pope_test_util_XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_duration();
+    test_int_list();
+    test_split();
+    test_windows();
+    test_npy();
+    test_svg();
+    test_presets();
+    test_cli();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return check_summary("test_pipeline_util");
+}
