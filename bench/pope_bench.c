@@ -90,6 +90,7 @@ typedef struct {
     const char *source;         // repository root (for bench/, models/, tools/)
     int pe_on[POPE_PE_COUNT];
     int eval_pe_on[POPE_PE_COUNT];
+    int long_pe_on[POPE_PE_COUNT];   // encodings evaluated at contexts > 16384
     int contexts[8], n_contexts;
     const char *genome_preset;
     int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome;
@@ -117,6 +118,9 @@ static void usage(void) {
         "  --pe LIST          encodings to train (default polar,rope,legendre,sinusoidal,none)\n"
         "  --eval-pe LIST     encodings to evaluate at long contexts (default polar,rope)\n"
         "  --contexts LIST    evaluation contexts (default 2048,16384,65536)\n"
+        "  --long-pe LIST     encodings evaluated at contexts above 16384 (default polar)\n"
+        "  --reps N           timed training steps after the warm-up (default 3, quick 2)\n"
+        "  --torch-reps N     timed PyTorch steps after the warm-up (default 2, quick 1)\n"
         "  --skip LIST        sections to skip: gemm,train,eval,gen,torch,genome\n"
         "  --genome-preset F  genome shape (default models/genome-small.json, else fallback)\n"
         "  --source DIR       repository root (default: . or the parent of the build dir)\n");
@@ -126,7 +130,8 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
     parse_pe_list("polar,rope,legendre,sinusoidal,none", o->pe_on);
     parse_pe_list("polar,rope", o->eval_pe_on);
-    int have_contexts = 0;
+    parse_pe_list("polar", o->long_pe_on);
+    int have_contexts = 0, reps = 0, torch_reps = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -138,6 +143,9 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
         else if (!strcmp(a, "--source")) { NEED_VALUE(); o->source = v; }
         else if (!strcmp(a, "--pe")) { NEED_VALUE(); parse_pe_list(v, o->pe_on); }
         else if (!strcmp(a, "--eval-pe")) { NEED_VALUE(); parse_pe_list(v, o->eval_pe_on); }
+        else if (!strcmp(a, "--reps")) { NEED_VALUE(); reps = atoi(v); if (reps < 1) die(a, "must be >= 1"); }
+        else if (!strcmp(a, "--torch-reps")) { NEED_VALUE(); torch_reps = atoi(v); if (torch_reps < 1) die(a, "must be >= 1"); }
+        else if (!strcmp(a, "--long-pe")) { NEED_VALUE(); parse_pe_list(v, o->long_pe_on); }
         else if (!strcmp(a, "--genome-preset")) { NEED_VALUE(); o->genome_preset = v; }
         else if (!strcmp(a, "--contexts")) {
             NEED_VALUE();
@@ -174,10 +182,10 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
         else { o->contexts[0] = 2048; o->contexts[1] = 16384; o->contexts[2] = 65536; o->n_contexts = 3; }
     }
     o->train_warmup = 1;
-    o->train_reps = o->quick ? 2 : 3;
+    o->train_reps = reps ? reps : o->quick ? 2 : 3;
     o->torch_warmup = 1;
-    o->torch_reps = o->quick ? 1 : 2;
-    o->gen_tokens = o->quick ? 128 : 1024;
+    o->torch_reps = torch_reps ? torch_reps : o->quick ? 1 : 2;
+    o->gen_tokens = o->quick ? 128 : 512;
 }
 
 // The repository root: --source, else "." when it holds bench/torch_bench.py, else the
@@ -538,11 +546,12 @@ static gen_result bench_gen(const bench_shape *s, pope_pe_kind pe, const bench_o
     double times[16];
     int nr = 0;
     if (!m || !kv) goto fail;
-    for (int rep = 0; rep < 4; rep++) {    // rep 0 is the warm-up
+    for (int rep = 0; rep < 4; rep++) {    // rep 0 is a short warm-up
         pope_kv_reset(kv);
         int32_t tok = 0;
+        int n = rep == 0 ? (o->gen_tokens < 64 ? o->gen_tokens : 64) : o->gen_tokens;
         double t0 = now_s();
-        for (int i = 0; i < o->gen_tokens; i++) {
+        for (int i = 0; i < n; i++) {
             if (pope_model_step(m, kv, tok, logits) != 0) goto fail;
             int best = 0;   // greedy: the step is what we time, not the sampler
             for (int v = 1; v < s->V; v++) if (logits[v] > logits[best]) best = v;
@@ -699,6 +708,28 @@ static void cpu_model(char *out, size_t len) {
     fclose(f);
 }
 
+// The 1-minute load average: a run on a busy machine (load > threads) is not comparable.
+static double load_avg(void) {
+    double l = NAN;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = NAN;
+        fclose(f);
+    }
+    return l;
+}
+
+// Writes the JSON so far (after every section: a cut-short run keeps what it measured).
+static int write_json(const cJSON *J, const char *path) {
+    char *text = cJSON_Print(J);
+    FILE *f = fopen(path, "w");
+    int ok = f && text && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0) ok = 0;
+    free(text);
+    if (!ok) fprintf(stderr, "pope_bench: %s: cannot write: %s\n", path, strerror(errno));
+    return ok ? 0 : -1;
+}
+
 // ---------------------------------------------------------------- main
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--child-eval")) return child_eval(argc, argv);
@@ -727,9 +758,22 @@ int main(int argc, char **argv) {
     char date[64], cpu[256];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
     cpu_model(cpu, sizeof cpu);
+    char out[4400];
+    if (o.out) snprintf(out, sizeof out, "%s", o.out);
+    else {
+        char stamp[64];
+        strftime(stamp, sizeof stamp, "%Y-%m-%d-%H%M", &tm);
+        char dir[4300];
+        snprintf(dir, sizeof dir, "%s/bench/results", o.source);
+        mkdir(dir, 0755);
+        snprintf(out, sizeof out, "%s/%s%s.json", dir, stamp, o.quick ? "-quick" : "");
+    }
     const char *blis_arch = bli_arch_string(bli_arch_query_id());
-    printf("pope_bench %s — %s, %d threads, BLIS arch %s%s\n", date, cpu, o.threads, blis_arch,
-           o.quick ? " (--quick)" : "");
+    double load_start = load_avg();
+    printf("pope_bench %s — %s, %d threads, BLIS arch %s%s, load average %.2f\n", date, cpu, o.threads,
+           blis_arch, o.quick ? " (--quick)" : "", load_start);
+    if (load_start > 0.5)
+        printf("  warning: the machine is busy (load %.2f): timings will be low and noisy\n", load_start);
 
     cJSON *J = cJSON_CreateObject();
     cJSON *jm = cJSON_AddObjectToObject(J, "machine");
@@ -739,6 +783,20 @@ int main(int argc, char **argv) {
     cJSON_AddNumberToObject(jm, "cores", (double)omp_get_num_procs());
     cJSON_AddNumberToObject(jm, "threads", o.threads);
     cJSON_AddStringToObject(jm, "blis_arch", blis_arch);
+    cJSON_AddNumberToObject(jm, "load_avg_start", load_start);
+    char args[2048] = "";
+    for (int i = 1; i < argc; i++)
+        snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s", i > 1 ? " " : "", argv[i]);
+    cJSON_AddStringToObject(J, "args", args);
+    char git[128] = "", gcmd[4400];
+    snprintf(gcmd, sizeof gcmd, "git -C '%s' describe --always --dirty 2>/dev/null", o.source);
+    FILE *gp = popen(gcmd, "r");
+    if (gp) {
+        if (!fgets(git, sizeof git, gp)) git[0] = 0;
+        git[strcspn(git, "\n")] = 0;
+        pclose(gp);
+    }
+    cJSON_AddStringToObject(J, "git", git);
     cJSON *jshapes = cJSON_AddArrayToObject(J, "shapes");
     for (int i = 0; i < n_shapes; i++) {
         cJSON *js = cJSON_CreateObject();
@@ -777,6 +835,8 @@ int main(int argc, char **argv) {
         }
     }
 
+    write_json(J, out);
+
     // ---- (b) training and (e) PyTorch
     train_result tr[2][POPE_PE_COUNT];
     memset(tr, 0, sizeof tr);
@@ -792,13 +852,7 @@ int main(int argc, char **argv) {
                     tr[i][pe].mfu = tr[i][pe].model_tflops * 1e3 / gemm_rate[i];
             }
     }
-    cJSON *jtorch = NULL;
-    char torch_why[4400] = "";
-    if (!o.skip_torch && !o.skip_train) {
-        printf("\n[torch] the same model in PyTorch, %s shape\n", jsb.name);
-        jtorch = run_torch(&jsb, &o, torch_why, sizeof torch_why);
-        if (!jtorch) printf("  PyTorch skipped: %s\n", torch_why);
-    }
+    cJSON *jtrain_item[2][POPE_PE_COUNT] = {{0}};
     for (int i = 0; i < n_shapes; i++)
         for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
             const train_result *r = &tr[i][pe];
@@ -816,15 +870,24 @@ int main(int argc, char **argv) {
             if (r->mfu > 0) cJSON_AddNumberToObject(o2, "mfu_vs_sgemm", r->mfu);
             if (peak == peak) cJSON_AddNumberToObject(o2, "fraction_of_fma_peak", r->model_tflops * 1e3 / peak);
             cJSON_AddNumberToObject(o2, "loss", r->loss);
-            if (jtorch && i == 0) {
-                double tt = torch_tokens_per_s(jtorch, (pope_pe_kind)pe);
-                if (tt == tt) {
-                    cJSON_AddNumberToObject(o2, "torch_tokens_per_s", tt);
-                    cJSON_AddNumberToObject(o2, "ratio_pope_over_torch", r->tokens_per_s / tt);
-                }
-            }
             cJSON_AddItemToArray(jtrain, o2);
+            jtrain_item[i][pe] = o2;
         }
+    write_json(J, out);
+    cJSON *jtorch = NULL;
+    char torch_why[4400] = "";
+    if (!o.skip_torch && !o.skip_train) {
+        printf("\n[torch] the same model in PyTorch, %s shape\n", jsb.name);
+        jtorch = run_torch(&jsb, &o, torch_why, sizeof torch_why);
+        if (!jtorch) printf("  PyTorch skipped: %s\n", torch_why);
+    }
+    for (int pe = 0; pe < POPE_PE_COUNT && jtorch; pe++) {
+        double tt = torch_tokens_per_s(jtorch, (pope_pe_kind)pe);
+        if (jtrain_item[0][pe] && tt == tt) {
+            cJSON_AddNumberToObject(jtrain_item[0][pe], "torch_tokens_per_s", tt);
+            cJSON_AddNumberToObject(jtrain_item[0][pe], "ratio_pope_over_torch", tr[0][pe].tokens_per_s / tt);
+        }
+    }
     cJSON *jratio = cJSON_AddObjectToObject(J, "polar_over_rope_step");
     for (int i = 0; i < n_shapes; i++)
         if (tr[i][POPE_PE_POLAR].ok && tr[i][POPE_PE_ROPE].ok)
@@ -833,35 +896,7 @@ int main(int argc, char **argv) {
     if (jtorch) cJSON_AddItemToObject(J, "torch", jtorch);
     else if (torch_why[0]) cJSON_AddStringToObject(J, "torch_skipped", torch_why);
 
-    // ---- (c) evaluation
-    eval_result ev[POPE_PE_COUNT][8];
-    memset(ev, 0, sizeof ev);
-    cJSON *jeval = cJSON_AddArrayToObject(J, "eval");
-    bench_shape eval_shape = jsb;
-    eval_shape.T = 2048;
-    if (!o.skip_eval) {
-        printf("\n[eval] pope_model_nll, batch 1, %s model, fresh process per context\n", jsb.name);
-        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
-            if (!o.eval_pe_on[pe]) continue;
-            for (int c = 0; c < o.n_contexts; c++) {
-                eval_result *r = &ev[pe][c];
-                *r = bench_eval(&eval_shape, (pope_pe_kind)pe, o.contexts[c], &o);
-                fprintf(stderr, "  eval %-10s T %6d: %s %.2f s, %.0f tokens/s, peak %.0f MiB\n",
-                        pope_pe_name((pope_pe_kind)pe), o.contexts[c], r->ok ? "" : "FAILED", r->seconds,
-                        r->tokens_per_s, r->peak_kb / 1024.0);
-                if (!r->ok) continue;
-                cJSON *o2 = cJSON_CreateObject();
-                cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
-                cJSON_AddNumberToObject(o2, "T", o.contexts[c]);
-                cJSON_AddNumberToObject(o2, "seconds", r->seconds);
-                cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
-                cJSON_AddNumberToObject(o2, "model_gflops", r->gflops);
-                cJSON_AddNumberToObject(o2, "peak_rss_mib", r->peak_kb / 1024.0);
-                cJSON_AddNumberToObject(o2, "mean_nll", r->nll);
-                cJSON_AddItemToArray(jeval, o2);
-            }
-        }
-    }
+    write_json(J, out);
 
     // ---- (d) generation
     gen_result gr[POPE_PE_COUNT];
@@ -879,6 +914,39 @@ int main(int argc, char **argv) {
             cJSON_AddNumberToObject(o2, "tokens", o.gen_tokens);
             cJSON_AddNumberToObject(o2, "tokens_per_s", gr[pe].tokens_per_s);
             cJSON_AddItemToArray(jgen, o2);
+        }
+    }
+    write_json(J, out);
+
+    // ---- (c) evaluation
+    eval_result ev[POPE_PE_COUNT][8];
+    memset(ev, 0, sizeof ev);
+    cJSON *jeval = cJSON_AddArrayToObject(J, "eval");
+    bench_shape eval_shape = jsb;
+    eval_shape.T = 2048;
+    if (!o.skip_eval) {
+        printf("\n[eval] pope_model_nll, batch 1, %s model, fresh process per context\n", jsb.name);
+        for (int c = 0; c < o.n_contexts; c++) {        // the longest (slowest) last
+            for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+                if (!o.eval_pe_on[pe]) continue;
+                if (o.contexts[c] > 16384 && !o.long_pe_on[pe]) continue;
+                eval_result *r = &ev[pe][c];
+                *r = bench_eval(&eval_shape, (pope_pe_kind)pe, o.contexts[c], &o);
+                fprintf(stderr, "  eval %-10s T %6d: %s %.2f s, %.0f tokens/s, peak %.0f MiB\n",
+                        pope_pe_name((pope_pe_kind)pe), o.contexts[c], r->ok ? "" : "FAILED", r->seconds,
+                        r->tokens_per_s, r->peak_kb / 1024.0);
+                if (!r->ok) continue;
+                cJSON *o2 = cJSON_CreateObject();
+                cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
+                cJSON_AddNumberToObject(o2, "T", o.contexts[c]);
+                cJSON_AddNumberToObject(o2, "seconds", r->seconds);
+                cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
+                cJSON_AddNumberToObject(o2, "model_gflops", r->gflops);
+                cJSON_AddNumberToObject(o2, "peak_rss_mib", r->peak_kb / 1024.0);
+                cJSON_AddNumberToObject(o2, "mean_nll", r->nll);
+                cJSON_AddItemToArray(jeval, o2);
+                write_json(J, out);
+            }
         }
     }
 
@@ -919,6 +987,7 @@ int main(int argc, char **argv) {
         printf("\n%-10s %8s %10s %10s %12s\n", "eval pe", "context", "tokens/s", "GFLOP/s", "peak MiB");
         for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)
             for (int c = 0; c < o.n_contexts && o.eval_pe_on[pe]; c++) {
+                if (o.contexts[c] > 16384 && !o.long_pe_on[pe]) continue;
                 const eval_result *r = &ev[pe][c];
                 if (!r->ok) { printf("%-10s %8d FAILED\n", pope_pe_name((pope_pe_kind)pe), o.contexts[c]); continue; }
                 printf("%-10s %8d %10.0f %10.1f %12.0f\n", pope_pe_name((pope_pe_kind)pe), o.contexts[c],
@@ -934,27 +1003,15 @@ int main(int argc, char **argv) {
             }
     }
 
-    // ---- JSON
-    char out[4400];
-    if (o.out) snprintf(out, sizeof out, "%s", o.out);
-    else {
-        char stamp[64];
-        strftime(stamp, sizeof stamp, "%Y-%m-%d-%H%M", &tm);
-        char dir[4300];
-        snprintf(dir, sizeof dir, "%s/bench/results", o.source);
-        mkdir(dir, 0755);
-        snprintf(out, sizeof out, "%s/%s%s.json", dir, stamp, o.quick ? "-quick" : "");
-    }
-    char *text = cJSON_Print(J);
-    FILE *f = fopen(out, "w");
-    if (!f || !text || fputs(text, f) < 0 || fclose(f) != 0) {
-        fprintf(stderr, "pope_bench: %s: cannot write: %s\n", out, strerror(errno));
-        free(text);
+    double load_end = load_avg();
+    cJSON_AddNumberToObject(jm, "load_avg_end", load_end);
+    printf("load average: %.2f at start, %.2f at end (other processes share these cores)\n", load_start,
+           load_end);
+    if (write_json(J, out) != 0) {
         cJSON_Delete(J);
         return 1;
     }
     printf("\nresults: %s\n", out);
-    free(text);
     cJSON_Delete(J);
     return 0;
 }

@@ -46,7 +46,7 @@ static void row_scale(float *x, int n, float a) {
 static void row_dropout(float *mask, int n, uint64_t bh, int T, int t, int s0, float p,
                         uint64_t seed, float inv_keep) {
     const uint64_t base = (bh * (uint64_t)T + (uint64_t)t) * (uint64_t)T + (uint64_t)s0;
-    for (int j = 0; j < n; j++) mask[j] = kernel_dropout_keep(seed, base + j, p) ? inv_keep : 0.0f;
+    kernel_dropout_factors(mask, n, base, 1, seed, p, inv_keep);
 }
 
 typedef struct {
@@ -108,13 +108,11 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
         if (k0 > 0)
             for (int i = 0; i < nq; i++) row_scale(w->o + (size_t)i * Dv, Dv, w->alpha[i]);
         if (dropout_p > 0.0f)  // dropped after the sum: lse is of the full softmax
-            for (int j = 0; j < nk; j++) {
-                const uint64_t s = (uint64_t)k0 + j;
+            for (int j = 0; j < nk; j++) {  // key s = k0+j for queries q0.., index stride T
+                const uint64_t base = ((uint64_t)bh * T + (uint64_t)q0) * (uint64_t)T + (uint64_t)(k0 + j);
+                kernel_dropout_factors(w->mask, nq, base, (uint64_t)T, seed, dropout_p, inv_keep);
                 float *prow = w->st + (size_t)j * BQ;
-                for (int i = 0; i < nq; i++) {
-                    const uint64_t index = ((uint64_t)bh * T + (uint64_t)(q0 + i)) * (uint64_t)T + s;
-                    prow[i] *= kernel_dropout_keep(seed, index, dropout_p) ? inv_keep : 0.0f;
-                }
+                for (int i = 0; i < nq; i++) prow[i] *= w->mask[i];
             }
         // O (=|+=) P·V with P = (Sᵀ)ᵀ read through strides
         tile_gemm(w->o, Dv, w->st, 1, BQ, vh + (size_t)k0 * Dv, Dv, nq, Dv, nk, k0 > 0);

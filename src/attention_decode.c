@@ -1,10 +1,23 @@
 // attention_decode.c — one new query per head against a KV cache (generation).
+// O(len·(Dk + Dv)) per head, heads in parallel; scores are kept (len floats per thread).
 #include <math.h>
 #include <stdlib.h>
 
+#include "kernel_vec.h"
 #include "ops.h"
 
-// out (H,Dv) = softmax_s<len(scale·q_h·k_s)·v_s;  q (H,Dk), kcache (H,cap,Dk), vcache (H,cap,Dv)
+// q·k over n floats: KV_W-lane partial sums, then the lanes, then the tail.
+static inline float dot(const float *restrict a, const float *restrict b, int n) {
+    kvec acc = kv_splat(0.0f);
+    int i = 0;
+    for (; i + KV_W <= n; i += KV_W) acc += kv_load(a + i) * kv_load(b + i);
+    float s = kv_hsum(acc);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+// out (H,Dv) = Σ_{s<len} softmax_s(scale·q_h·k_s)·v_s;  q (H,Dk), kcache (H,cap,Dk),
+// vcache (H,cap,Dv). len == 0 gives zeros.
 void attention_decode(float *out, const float *q, const float *kcache, const float *vcache,
                       int H, int len, int cap, int Dk, int Dv, float scale) {
     #pragma omp parallel
@@ -12,24 +25,24 @@ void attention_decode(float *out, const float *q, const float *kcache, const flo
         float *w = malloc(sizeof(float) * (len > 0 ? len : 1));
         #pragma omp for schedule(static)
         for (int h = 0; h < H; h++) {
-            const float *restrict qh = q + (size_t)h * Dk;
-            const float *restrict kh = kcache + (size_t)h * cap * Dk;
-            const float *restrict vh = vcache + (size_t)h * cap * Dv;
+            const float *qh = q + (size_t)h * Dk;
+            const float *kh = kcache + (size_t)h * cap * Dk;
+            const float *vh = vcache + (size_t)h * cap * Dv;
             float *restrict o = out + (size_t)h * Dv;
+            for (int e = 0; e < Dv; e++) o[e] = 0.0f;
+            if (!w || len <= 0) continue;
             float m = -INFINITY;
             for (int s = 0; s < len; s++) {
-                float dot = 0.0f;
-                for (int d = 0; d < Dk; d++) dot += qh[d] * kh[(size_t)s * Dk + d];
-                w[s] = scale * dot;
+                w[s] = scale * dot(qh, kh + (size_t)s * Dk, Dk);
                 m = w[s] > m ? w[s] : m;
             }
             float sum = 0.0f;
             for (int s = 0; s < len; s++) sum += (w[s] = expf(w[s] - m));
-            const float inv = len > 0 ? 1.0f / sum : 0.0f;
-            for (int e = 0; e < Dv; e++) o[e] = 0.0f;
+            const float inv = 1.0f / sum;
             for (int s = 0; s < len; s++) {
                 const float p = w[s] * inv;
-                for (int e = 0; e < Dv; e++) o[e] += p * vh[(size_t)s * Dv + e];
+                const float *restrict vs = vh + (size_t)s * Dv;
+                for (int e = 0; e < Dv; e++) o[e] += p * vs[e];
             }
         }
         free(w);

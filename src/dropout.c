@@ -4,6 +4,8 @@
 #include "kernel_hash.h"
 #include "ops.h"
 
+enum { CHUNK = 256 };  // mask factors computed per block of elements
+
 int dropout_keep(uint64_t seed, uint64_t index, float p) {
     return kernel_dropout_keep(seed, index, p);
 }
@@ -15,15 +17,30 @@ void dropout_forward(float *out, const float *inp, size_t n, float p, uint64_t s
         return;
     }
     const float s = 1.0f / (1.0f - p);
+    const size_t nchunks = (n + CHUNK - 1) / CHUNK;
     #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        out[i] = kernel_dropout_keep(seed, i, p) ? inp[i] * s : 0.0f;
+    for (size_t ch = 0; ch < nchunks; ch++) {
+        float f[CHUNK];
+        const size_t i0 = ch * CHUNK, m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        kernel_dropout_factors(f, (int)m, i0, 1, seed, p, s);
+        for (size_t j = 0; j < m; j++) out[i0 + j] = inp[i0 + j] * f[j];
+    }
 }
 
 // dinp (n) += dout · keep / (1 − p)
 void dropout_backward(float *dinp, const float *dout, size_t n, float p, uint64_t seed) {
-    const float s = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+    if (p <= 0.0f) {
+        #pragma omp parallel for simd schedule(static)
+        for (size_t i = 0; i < n; i++) dinp[i] += dout[i];
+        return;
+    }
+    const float s = 1.0f / (1.0f - p);
+    const size_t nchunks = (n + CHUNK - 1) / CHUNK;
     #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        if (p <= 0.0f || kernel_dropout_keep(seed, i, p)) dinp[i] += dout[i] * s;
+    for (size_t ch = 0; ch < nchunks; ch++) {
+        float f[CHUNK];
+        const size_t i0 = ch * CHUNK, m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        kernel_dropout_factors(f, (int)m, i0, 1, seed, p, s);
+        for (size_t j = 0; j < m; j++) dinp[i0 + j] += dout[i0 + j] * f[j];
+    }
 }

@@ -69,12 +69,19 @@ static inline void tile_gemm(float *restrict C, int ldc, const float *restrict A
             tile_block(C, ldc, A, rsa, csa, B, ldb, k, i, j, accumulate, 4, 1);
         for (; i < m; i++) tile_block(C, ldc, A, rsa, csa, B, ldb, k, i, j, accumulate, 1, 1);
     }
-    for (; j < n; j++)  // last columns (n not a multiple of the vector width)
+    if (j < n) {  // the last n − j < KV_W columns
+        const int nt = n - j;
         for (int i = 0; i < m; i++) {
-            float s = 0.0f;
-            for (int p = 0; p < k; p++) s += A[(size_t)i * rsa + (size_t)p * csa] * B[(size_t)p * ldb + j];
-            C[(size_t)i * ldc + j] = accumulate ? C[(size_t)i * ldc + j] + s : s;
+            float acc[KV_W] = {0};
+            for (int p = 0; p < k; p++) {
+                const float a = A[(size_t)i * rsa + (size_t)p * csa];
+                const float *b = B + (size_t)p * ldb + j;
+                for (int t = 0; t < nt; t++) acc[t] += a * b[t];
+            }
+            float *c = C + (size_t)i * ldc + j;
+            for (int t = 0; t < nt; t++) c[t] = accumulate ? c[t] + acc[t] : acc[t];
         }
+    }
 }
 
 // dst (cols×rows, ldd) = srcᵀ, src (rows×cols, lds)

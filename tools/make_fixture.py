@@ -12,7 +12,8 @@ exact answer for those weights up to float64 rounding) and cast to float32.
 
 Model: V 13, d 16, 2 layers, 2 heads (D 8), B 2, T 9. Weights are N(0, 0.3) (larger
 than pope's 0.02 init so that every path, positional ones included, moves the output
-measurably), norm weights 1 + N(0, 0.1). Polar gets delta ~ U(-2pi, 0) with three
+measurably), norm weights 1 + N(0, 0.1). For rope and polar, <pe>.long.expected.safetensors
+holds the same model on one row of T 131 (past the attention kernels' key tiles). Polar gets delta ~ U(-2pi, 0) with three
 entries outside the clamp range ([-2pi, 0]): their gradient must be exactly 0. The
 "none" model ties its embeddings, to cover tying. One target per row is ignored (-1).
 
@@ -30,6 +31,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pope_torch as pt  # noqa: E402
 
 V, d, L, H, B, T = 13, 16, 2, 2, 2, 9
+T_LONG = 131          # not a multiple of any power-of-two tile
+LONG_PES = ("rope", "polar")
 
 
 def make_one(pe, seed, outdir):
@@ -51,13 +54,23 @@ def make_one(pe, seed, outdir):
     targets[0, 3] = -1
     targets[1, 7] = -1
 
-    p64 = {k: v.detach().to(torch.float64).requires_grad_(True) for k, v in params.items()}
-    logits, loss = pt.forward(cfg, p64, inputs, targets)
-    loss.backward()
-
     base = os.path.join(outdir, pe)
     pt.save_model(base + ".safetensors", cfg, params,
                   {"pope.fixture": "tools/make_fixture.py, torch %s" % torch.__version__})
+    loss = write_expected(base + ".expected.safetensors", cfg, params, inputs, targets)
+    if pe in LONG_PES:
+        # the same model on one longer row: T_LONG is past the attention kernels' tiles
+        inputs = torch.randint(0, V, (1, T_LONG), generator=g, dtype=torch.int64)
+        targets = torch.randint(0, V, (1, T_LONG), generator=g, dtype=torch.int64)
+        targets[0, 40] = -1
+        write_expected(base + ".long.expected.safetensors", cfg, params, inputs, targets)
+    return loss
+
+
+def write_expected(path, cfg, params, inputs, targets):
+    p64 = {k: v.detach().to(torch.float64).requires_grad_(True) for k, v in params.items()}
+    logits, loss = pt.forward(cfg, p64, inputs, targets)
+    loss.backward()
     expected = {
         "inputs": inputs.to(torch.int32),
         "targets": targets.to(torch.int32),
@@ -66,7 +79,7 @@ def make_one(pe, seed, outdir):
     }
     for name, _ in pt.param_names(cfg):
         expected["grad." + name] = p64[name].grad.to(torch.float32)
-    pt.save_safetensors(base + ".expected.safetensors", expected,
+    pt.save_safetensors(path, expected,
                         {"pope.config": json.dumps(cfg, separators=(",", ":")),
                          "pope.fixture": "loss and gradients computed in float64 by tools/pope_torch.py"})
     return loss.item()

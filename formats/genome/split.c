@@ -13,10 +13,14 @@
 
 static int add_piece(pope_genome_split *s, int split, int64_t contig, int64_t start, int64_t len) {
     if (len <= 0) return 0;
-    pope_genome_piece *p = realloc(s->pieces[split], (size_t)(s->n_pieces[split] + 1) * sizeof *p);
-    if (!p) return pope_error("out of memory");
-    p[s->n_pieces[split]++] = (pope_genome_piece){contig, start, len};
-    s->pieces[split] = p;
+    int64_t n = s->n_pieces[split];
+    if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {   // capacity doubles at 16, 32, 64...: millions of reads stay linear
+        size_t cap = n < 16 ? 16 : (size_t)n * 2;
+        pope_genome_piece *p = realloc(s->pieces[split], cap * sizeof *p);
+        if (!p) return pope_error("out of memory");
+        s->pieces[split] = p;
+    }
+    s->pieces[split][s->n_pieces[split]++] = (pope_genome_piece){contig, start, len};
     s->n_bases[split] += len;
     return 0;
 }

@@ -111,8 +111,6 @@ int cmd_train(int argc, char **argv) {
     if (rc) return rc < 0 ? 0 : rc;
     pope_preset p;
     if (pope_cli_preset(&cli, DEFAULT_PRESET, &p) != 0) return die("preset");
-    if (go.keep_case && go.tokenizer == NULL && strcmp(pick_tokenizer(&go, &p), "kmer6") == 0)
-        go.tokenizer = "nt";   // --keep-case only exists for nt: say so by switching, not failing
     gdata d;
     if (gdata_load(&d, file, &go, pick_tokenizer(&go, &p), !cli.quiet) != 0) return die("train");
     pope_train_opts to = {0};

@@ -74,6 +74,10 @@ int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_
     go.cache_dir = o->cache_dir;
     go.cache = o->no_cache ? 0 : o->cache_dir ? 2 : 1;
     go.n_threads = 2;
+    struct stat st;
+    if (verbose && strcmp(path, "-") && stat(path, &st) == 0 && st.st_size >= go.cache_min_bytes)
+        fprintf(stderr, PROG ": reading %s (%.0f MB; packed once into a cache, see docs/GENOME.md)...\n", path,
+                (double)st.st_size / 1e6);
     d->g = pope_genome_open(path, &go);
     if (!d->g) return -1;
     if (pope_genome_split_make(d->g, o->valid_contigs, o->test_contigs, &d->split) != 0) {

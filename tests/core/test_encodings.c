@@ -132,6 +132,13 @@ static void test_polar(void) {
             CHECK_NEAR(tu_dot(qt + h * 2 * D, kt + h * 2 * D, 2 * D), want, 2e-6 * mag, 0, "polar score vs Σ μq μk cos");
         }
     }
+    // μ = softplus keeps its relative precision at both ends: q̃ at position 0 is [μ, 0]
+    float qx[8] = {-30.0f, -12.0f, -1e-3f, 0.0f, 1e-3f, 5.0f, 20.0f, 60.0f}, qx_t[16];
+    polar_q_forward(qx_t, qx, 1, 1, 1, 8, 10000.0f, 0);
+    for (int c = 0; c < 8; c++) {
+        CHECK_NEAR(qx_t[c], softplus_d(qx[c]), 0, 2e-6, "softplus(q) at position 0");
+        CHECK(qx_t[8 + c] == 0.0f, "sin part at position 0: %g", qx_t[8 + c]);
+    }
     // shift invariance with nonzero δ
     const int shifts[] = {1, 777, 65536};
     for (int i = 0; i < 3; i++) {

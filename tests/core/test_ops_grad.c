@@ -26,20 +26,22 @@ static double mm_loss(void *p) {
     matmul_forward(c->out, c->inp, c->weight, c->N, c->IN, c->OUT);
     return tu_dot(c->out, c->w, (size_t)c->N * c->OUT);
 }
-static void test_matmul(void) {
-    mm_ctx c = {.N = 5, .IN = 7, .OUT = 3};
-    c.out = tu_fill(15, 0), c.inp = tu_rand(35, -1, 1), c.weight = tu_rand(21, -1, 1);
-    c.w = tu_rand(15, -1, 1);
+// OUT < IN and OUT >= IN take different BLIS orientations for dweight (matmul.c)
+static void test_matmul(int N, int IN, int OUT) {
+    mm_ctx c = {.N = N, .IN = IN, .OUT = OUT};
+    const size_t no = (size_t)N * OUT, ni = (size_t)N * IN, nw = (size_t)OUT * IN;
+    c.out = tu_fill(no, 0), c.inp = tu_rand(ni, -1, 1), c.weight = tu_rand(nw, -1, 1);
+    c.w = tu_rand(no, -1, 1);
     // forward against the written formula
     matmul_forward(c.out, c.inp, c.weight, c.N, c.IN, c.OUT);
     for (int n = 0; n < c.N; n++)
         for (int o = 0; o < c.OUT; o++)
             CHECK_NEAR(c.out[n * c.OUT + o], tu_dot(c.inp + n * c.IN, c.weight + o * c.IN, c.IN), 1e-5, 1e-5, "matmul out");
-    float *dinp = tu_fill(35, GRAD0), *dw = tu_fill(21, GRAD0);
+    float *dinp = tu_fill(ni, GRAD0), *dw = tu_fill(nw, GRAD0);
     matmul_backward(dinp, dw, c.w, c.inp, c.weight, c.N, c.IN, c.OUT);
-    added(dinp, 35), added(dw, 21);
-    tu_grad_check("matmul dinp", mm_loss, &c, c.inp, dinp, 35, H_FD, ATOL, RTOL, 64);
-    tu_grad_check("matmul dweight", mm_loss, &c, c.weight, dw, 21, H_FD, ATOL, RTOL, 64);
+    added(dinp, ni), added(dw, nw);
+    tu_grad_check("matmul dinp", mm_loss, &c, c.inp, dinp, ni, H_FD, ATOL, RTOL, 64);
+    tu_grad_check("matmul dweight", mm_loss, &c, c.weight, dw, nw, H_FD, ATOL, RTOL, 64);
     free(c.out), free(c.inp), free(c.weight), free(c.w), free(dinp), free(dw);
 }
 
@@ -136,6 +138,13 @@ static void test_dropout(void) {
     }
     // 20000 Bernoulli(0.7) draws: sd ≈ 65, so ±400 fails only for a broken hash.
     CHECK(fabs((double)kept - 0.7 * c.n) < 400, "kept %zu of %zu at p = 0.3", kept, c.n);
+    // neighbours independent: P(keep i and keep i+1) = 0.49, and across the 2³² boundary
+    // of the index (where the hash switches its high word) the rate holds too
+    size_t both = 0, kept_hi = 0;
+    for (size_t i = 0; i + 1 < c.n; i++) both += dropout_keep(c.seed, i, c.p) && dropout_keep(c.seed, i + 1, c.p);
+    for (uint64_t i = (1ull << 32) - 10000; i < (1ull << 32) + 10000; i++) kept_hi += dropout_keep(c.seed, i, c.p);
+    CHECK(fabs((double)both - 0.49 * c.n) < 500, "adjacent pairs both kept: %zu of %zu", both, c.n);
+    CHECK(fabs((double)kept_hi - 0.7 * 20000) < 400, "kept %zu of 20000 around index 2^32", kept_hi);
     size_t same = 0;  // another seed gives another mask
     for (size_t i = 0; i < c.n; i++) same += dropout_keep(c.seed, i, c.p) == dropout_keep(c.seed + 1, i, c.p);
     CHECK(same < c.n * 0.7, "masks of seeds 42 and 43 agree on %zu of %zu", same, c.n);
@@ -314,7 +323,9 @@ static void test_attention_grad(int fast, int T, int Dk, int Dv, float p) {
 
 int main(void) {
     tu_seed(1);
-    test_matmul();
+    test_matmul(5, 7, 3);
+    test_matmul(4, 3, 6);
+    test_matmul(33, 40, 24);
     test_encoder();
     test_rmsnorm();
     test_gelu();

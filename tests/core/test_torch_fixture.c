@@ -4,7 +4,10 @@
 // tools/make_fixture.py and <pe>.expected.safetensors holds the inputs, targets and what
 // PyTorch computed in float64: logits (B,T,V), the loss and the gradient of every
 // parameter ("grad.<name>"). We load the model with pope_load, run forward + backward in
-// float32 and compare.
+// float32 and compare. For rope and polar, <pe>.long.expected.safetensors runs the same
+// model on one row of 131 tokens, so that the tiled attention (64-key tiles) is crossed.
+// The same PyTorch logits also check the inference paths: pope_model_nll against
+// -log softmax(logits)[target], and pope_model_step (KV cache) position by position.
 //
 // Tolerance, per tensor: every element must satisfy |got - want| <= 1e-5 * max|want| +
 // 1e-4 * |want| (max over that tensor), i.e. 1e-4 relative, with an absolute floor
@@ -108,11 +111,56 @@ static double compare(const char *pe, const char *what, const float *got, const 
     return finite ? worst_ratio : INFINITY;
 }
 
-static void run_fixture(const char *pe) {
-    char path[4096], epath[4096];
-    snprintf(path, sizeof path, "%s/tests/core/fixtures/%s.safetensors", check_source_dir(), pe);
-    snprintf(epath, sizeof epath, "%s/tests/core/fixtures/%s.expected.safetensors",
-             check_source_dir(), pe);
+// The model <pe>.safetensors against <pe><variant>.expected.safetensors (variant "" is the
+// (2, 9) batch; ".long" one row of 131 tokens, past the attention kernels' 64-key tiles).
+// The inference paths against the same PyTorch logits: pope_model_nll must give
+// -log softmax(logits)[target] (0 where ignored), and pope_model_step with a KV cache,
+// fed a row token by token, the logits of each position.
+static double check_eval_paths(pope_model *m, const char *pe, const int32_t *inputs,
+                               const int32_t *targets, const float *logits, int B, int T, int V) {
+    size_t n = (size_t)B * T;
+    float *nll = malloc(n * sizeof *nll), *want_nll = malloc(n * sizeof *want_nll);
+    float *step = malloc(n * (size_t)V * sizeof *step);
+    double margin = 0;
+    if (!nll || !want_nll || !step) { CHECK(0, "%s: out of memory", pe); goto out; }
+    for (size_t i = 0; i < n; i++) {
+        const float *row = logits + i * (size_t)V;
+        double mx = row[0], sum = 0;
+        for (int v = 1; v < V; v++) mx = fmax(mx, row[v]);
+        for (int v = 0; v < V; v++) sum += exp(row[v] - mx);
+        want_nll[i] = targets[i] < 0 ? 0.0f : (float)(mx + log(sum) - row[targets[i]]);
+    }
+    int rc = pope_model_nll(m, inputs, targets, B, T, nll);
+    CHECK(rc == 0, "%s: pope_model_nll: %s", pe, pope_last_error());
+    if (rc == 0) margin = fmax(margin, compare(pe, "nll", nll, want_nll, n));
+
+    pope_kv *kv = pope_kv_new(m, T);
+    CHECK(kv != NULL, "%s: pope_kv_new: %s", pe, pope_last_error());
+    for (int b = 0; kv && b < B; b++) {
+        pope_kv_reset(kv);
+        for (int t = 0; t < T; t++) {
+            size_t i = (size_t)b * T + t;
+            rc = pope_model_step(m, kv, inputs[i], step + i * (size_t)V);
+            CHECK(rc == 0, "%s: pope_model_step at (%d, %d): %s", pe, b, t, pope_last_error());
+            if (rc != 0) goto out_kv;
+        }
+    }
+    if (kv) margin = fmax(margin, compare(pe, "step logits (KV cache)", step, logits, n * (size_t)V));
+out_kv:
+    pope_kv_free(kv);
+out:
+    free(nll);
+    free(want_nll);
+    free(step);
+    return margin;
+}
+
+static void run_fixture(const char *pe_name, const char *variant) {
+    char path[4096], epath[4096], pe[64];
+    snprintf(path, sizeof path, "%s/tests/core/fixtures/%s.safetensors", check_source_dir(), pe_name);
+    snprintf(epath, sizeof epath, "%s/tests/core/fixtures/%s%s.expected.safetensors",
+             check_source_dir(), pe_name, variant);
+    snprintf(pe, sizeof pe, "%s%s", pe_name, variant);   // names the case in messages
 
     pope_model *m = pope_load(path, NULL, NULL);
     CHECK(m != NULL, "%s: pope_load(%s): %s", pe, path, pope_last_error());
@@ -125,7 +173,7 @@ static void run_fixture(const char *pe) {
         return;
     }
     const pope_config *cfg = pope_model_config(m);
-    CHECK(strcmp(pope_pe_name(cfg->pe), pe) == 0, "%s: loaded pe is %s", pe, pope_pe_name(cfg->pe));
+    CHECK(strcmp(pope_pe_name(cfg->pe), pe_name) == 0, "%s: loaded pe is %s", pe, pope_pe_name(cfg->pe));
 
     size_t n_in = 0, n_tg = 0, n_lg = 0, n_loss = 0;
     int32_t *inputs = st_copy(&ex, "inputs", "I32", &n_in);
@@ -180,7 +228,8 @@ static void run_fixture(const char *pe) {
         }
         free(want);
     }
-    printf("%-10s loss %.7f (torch %.7f), worst element at %.3fx the tolerance\n", pe, loss,
+    margin = fmax(margin, check_eval_paths(m, pe, inputs, targets, logits, B, T, V));
+    printf("%-15s loss %.7f (torch %.7f), worst element at %.3fx the tolerance\n", pe, loss,
            want_loss[0], margin);
 done:
     free(inputs);
@@ -194,6 +243,8 @@ done:
 int main(void) {
     pope_runtime_init(0);
     const char *pes[] = {"none", "sinusoidal", "legendre", "rope", "polar"};
-    for (size_t i = 0; i < sizeof pes / sizeof *pes; i++) run_fixture(pes[i]);
+    for (size_t i = 0; i < sizeof pes / sizeof *pes; i++) run_fixture(pes[i], "");
+    run_fixture("rope", ".long");
+    run_fixture("polar", ".long");
     return check_summary("test_torch_fixture");
 }

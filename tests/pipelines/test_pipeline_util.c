@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -143,6 +144,28 @@ static void test_npy(void) {
     fclose(f);
     CHECK(pope_npy_read_i32(path, &back, &n) != 0, "2-D accepted");
     CHECK(pope_npy_read_i32("/nonexistent/x.npy", &back, &n) != 0, "missing file");
+
+    // "-": stdout and stdin (fd 1 and 0 pointed at a file for the test)
+    int32_t small[3] = {7, -1, 65535};
+    fflush(stdout);
+    int saved_out = dup(1), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    int wrc = pope_npy_write_i32("-", small, 3);
+    fflush(stdout);
+    dup2(saved_out, 1);
+    close(saved_out);
+    close(fd);
+    CHECK(wrc == 0, "write to stdout");
+    int saved_in = dup(0);
+    fd = open(path, O_RDONLY);
+    dup2(fd, 0);
+    clearerr(stdin);
+    int rrc = pope_npy_read_i32("-", &back, &n);
+    dup2(saved_in, 0);
+    close(saved_in);
+    close(fd);
+    CHECK(rrc == 0 && n == 3 && back[0] == 7 && back[1] == -1 && back[2] == 65535, "read from stdin");
+    if (rrc == 0) free(back);
 }
 
 static void test_svg(void) {
