@@ -29,6 +29,7 @@
 #include <cjson/cJSON.h>
 #include <omp.h>
 
+#include "ops.h"
 #include "pope.h"
 
 // ---------------------------------------------------------------- small helpers
@@ -93,7 +94,7 @@ typedef struct {
     int long_pe_on[POPE_PE_COUNT];   // encodings evaluated at contexts > 16384
     int contexts[8], n_contexts;
     const char *genome_preset;
-    int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome;
+    int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome, skip_ops;
     int train_warmup, train_reps, torch_warmup, torch_reps, gen_tokens;
 } bench_opts;
 
@@ -121,7 +122,7 @@ static void usage(void) {
         "  --long-pe LIST     encodings evaluated at contexts above 16384 (default polar)\n"
         "  --reps N           timed training steps after the warm-up (default 3, quick 2)\n"
         "  --torch-reps N     timed PyTorch steps after the warm-up (default 2, quick 1)\n"
-        "  --skip LIST        sections to skip: gemm,train,eval,gen,torch,genome\n"
+        "  --skip LIST        sections to skip: gemm,train,ops,eval,gen,torch,genome\n"
         "  --genome-preset F  genome shape (default models/genome-small.json, else fallback)\n"
         "  --source DIR       repository root (default: . or the parent of the build dir)\n");
 }
@@ -169,7 +170,8 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
                 else if (!strcmp(t, "gen")) o->skip_gen = 1;
                 else if (!strcmp(t, "torch")) o->skip_torch = 1;
                 else if (!strcmp(t, "genome")) o->skip_genome = 1;
-                else die("--skip", "sections are gemm, train, eval, gen, torch, genome");
+                else if (!strcmp(t, "ops")) o->skip_ops = 1;
+                else die("--skip", "sections are gemm, train, ops, eval, gen, torch, genome");
             }
         } else {
             fprintf(stderr, "pope_bench: unknown option '%s' (try --help)\n", a);
@@ -571,6 +573,129 @@ done:
     return r;
 }
 
+// ---------------------------------------------------------------- (f) per-op breakdown
+// Times each kernel of ops.h once on the training shape and multiplies by how often one
+// training step calls it (per encoding), to show where a step's time goes. The sum is an
+// estimate: the real step also pays allocation, copies and the optimizer.
+typedef struct {
+    const char *name;
+    double ms;        // median per call
+    int count;        // calls per training step
+} op_time;
+
+static float *rand_buf(size_t n, uint64_t seed, float scale) {
+    float *p = xmalloc(n * sizeof *p);
+    pope_rng rng;
+    pope_rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++) p[i] = scale * pope_rng_normal(&rng);
+    return p;
+}
+
+#define TIME_OP(dst, reps, stmt)                                                   \
+    do {                                                                           \
+        double ts_[16];                                                            \
+        stmt;                                                                      \
+        for (int r_ = 0; r_ < (reps); r_++) {                                      \
+            double t0_ = now_s();                                                  \
+            stmt;                                                                  \
+            ts_[r_] = now_s() - t0_;                                               \
+        }                                                                          \
+        (dst) = 1e3 * median(ts_, (reps));                                         \
+    } while (0)
+
+// Fills ops[] for encoding pe on shape s; returns the number of entries.
+static int bench_ops(const bench_shape *s, pope_pe_kind pe, int reps, op_time *ops) {
+    int B = s->B, T = s->T, C = s->d, H = s->H, D = C / H, F = 4 * C, V = s->V, L = s->L;
+    size_t N = (size_t)B * T;
+    int Dk = pe == POPE_PE_POLAR ? 2 * D : D;
+    float scale = 1.0f / sqrtf((float)D);
+    float *x = rand_buf(N * F, 1, 1.0f), *y = rand_buf(N * F, 2, 1.0f), *dy = rand_buf(N * F, 3, 1.0f);
+    float *dx = rand_buf(N * F, 4, 0.0f), *w = rand_buf((size_t)F * C > (size_t)V * C ? (size_t)F * C : (size_t)V * C, 5, 0.02f);
+    float *dw = rand_buf((size_t)F * C > (size_t)V * C ? (size_t)F * C : (size_t)V * C, 6, 0.0f);
+    float *g = rand_buf(C, 7, 1.0f), *dg = rand_buf(C, 8, 0.0f), *rstd = rand_buf(N, 9, 1.0f);
+    size_t NQ = N * H * Dk, NV = N * H * D;   // (B,H,T,Dk), (B,H,T,D)
+    float *q = rand_buf(NQ, 10, 1.0f), *k = rand_buf(NQ, 11, 1.0f), *v = rand_buf(NV, 12, 1.0f);
+    float *o = rand_buf(NV, 13, 0.0f), *lse = rand_buf((size_t)B * H * T, 14, 0.0f);
+    float *dq = rand_buf(NQ, 15, 0.0f), *dk = rand_buf(NQ, 16, 0.0f), *dv = rand_buf(NV, 17, 0.0f);
+    float *delta = rand_buf((size_t)H * D, 18, 0.0f), *ddelta = rand_buf((size_t)H * D, 19, 0.0f);
+    float *logits = rand_buf(N * V, 20, 1.0f), *dlogits = rand_buf(N * V, 21, 0.0f), *losses = rand_buf(N, 22, 0.0f);
+    int32_t *tgt = xmalloc(N * sizeof *tgt);
+    random_tokens(tgt, N, V, 23);
+    for (int i = 0; i < H * D; i++) delta[i] = -3.0f;
+    int n = 0;
+#define OP(label, cnt, stmt) do { ops[n].name = label; ops[n].count = (cnt); TIME_OP(ops[n].ms, reps, stmt); n++; } while (0)
+    OP("matmul_forward C->C (q,k,v,o)", 4 * L, matmul_forward(y, x, w, (int)N, C, C));
+    OP("matmul_forward C->4C (w1)", L, matmul_forward(y, x, w, (int)N, C, F));
+    OP("matmul_forward 4C->C (w2)", L, matmul_forward(y, x, w, (int)N, F, C));
+    OP("matmul_forward C->V (output)", 1, matmul_forward(logits, x, w, (int)N, C, V));
+    OP("matmul_backward C->C (q,k,v,o)", 4 * L, matmul_backward(dx, dw, dy, x, w, (int)N, C, C));
+    OP("matmul_backward C->4C (w1)", L, matmul_backward(dx, dw, dy, x, w, (int)N, C, F));
+    OP("matmul_backward 4C->C (w2)", L, matmul_backward(dx, dw, dy, x, w, (int)N, F, C));
+    OP("matmul_backward C->V (output)", 1, matmul_backward(dx, dw, dlogits, x, w, (int)N, C, V));
+    OP("attention_forward", L, attention_forward(o, lse, q, k, v, B, H, T, Dk, D, scale, 0.0f, 1));
+    OP("attention_backward", L, attention_backward(dq, dk, dv, dy, o, lse, q, k, v, B, H, T, Dk, D, scale, 0.0f, 1));
+    if (pe == POPE_PE_ROPE) {
+        OP("rope_forward (q and k)", 2 * L, rope_forward(q, x, B, H, T, D, 10000.0f, 0));
+        OP("rope_backward (q and k)", 2 * L, rope_backward(dq, dy, B, H, T, D, 10000.0f, 0));
+    } else if (pe == POPE_PE_POLAR) {
+        OP("polar_q_forward", L, polar_q_forward(q, x, B, H, T, D, 10000.0f, 0));
+        OP("polar_k_forward", L, polar_k_forward(k, x, delta, B, H, T, D, 10000.0f, 0));
+        OP("polar_q_backward", L, polar_q_backward(dx, dq, x, B, H, T, D, 10000.0f, 0));
+        OP("polar_k_backward", L, polar_k_backward(dx, ddelta, dk, x, delta, B, H, T, D, 10000.0f, 0));
+    }
+    OP("heads_split (q,k,v)", 3 * L, heads_split(q, x, B, T, H, D, C));
+    OP("heads_merge", L, heads_merge(y, o, B, T, H, D, C));
+    OP("heads_split_backward (q,k,v)", 3 * L, heads_split_backward(dx, dq, B, T, H, D, C));
+    OP("heads_merge_backward", L, heads_merge_backward(dx, dy, B, T, H, D, C));
+    OP("rmsnorm_forward", 2 * L + 1, rmsnorm_forward(y, rstd, x, g, (int)N, C, 1e-5f));
+    OP("rmsnorm_backward", 2 * L + 1, rmsnorm_backward(dx, dg, dy, x, g, rstd, (int)N, C));
+    OP("gelu_forward", L, gelu_forward(y, x, N * F));
+    OP("gelu_backward", L, gelu_backward(dx, x, dy, N * F));
+    OP("residual_forward", 2 * L, residual_forward(y, x, dy, N * C));
+    OP("crossentropy_forward", 1, crossentropy_forward(losses, logits, tgt, (int)N, V));
+    OP("crossentropy_backward", 1, crossentropy_backward(dlogits, logits, tgt, (int)N, V, 1.0f / N));
+#undef OP
+    float *bufs[] = {x, y, dy, dx, w, dw, g, dg, rstd, q, k, v, o, lse, dq, dk, dv, delta, ddelta, logits, dlogits, losses};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    free(tgt);
+    return n;
+}
+
+static int cmp_op_desc(const void *a, const void *b) {
+    const op_time *x = a, *y = b;
+    double tx = x->ms * x->count, ty = y->ms * y->count;
+    return (tx < ty) - (tx > ty);
+}
+
+// Runs and prints the breakdown for pe; adds it to jarr.
+static void report_ops(const bench_shape *s, pope_pe_kind pe, int reps, double measured_step_s, cJSON *jarr) {
+    op_time ops[40];
+    int n = bench_ops(s, pe, reps, ops);
+    qsort(ops, n, sizeof *ops, cmp_op_desc);
+    double total = 0;
+    for (int i = 0; i < n; i++) total += ops[i].ms * ops[i].count;
+    printf("  %s %s (B %d T %d): sum of ops %.0f ms per step%s", s->name, pope_pe_name(pe), s->B, s->T, total,
+           measured_step_s > 0 ? "" : "\n");
+    if (measured_step_s > 0) printf(" (measured step %.0f ms)\n", 1e3 * measured_step_s);
+    cJSON *jo = cJSON_CreateObject();
+    cJSON_AddStringToObject(jo, "shape", s->name);
+    cJSON_AddStringToObject(jo, "pe", pope_pe_name(pe));
+    cJSON_AddNumberToObject(jo, "sum_ms_per_step", total);
+    cJSON *ja = cJSON_AddArrayToObject(jo, "ops");
+    for (int i = 0; i < n; i++) {
+        double t = ops[i].ms * ops[i].count;
+        if (i < 12) printf("    %-32s %8.2f ms x %-3d = %8.1f ms  %5.1f%%\n", ops[i].name, ops[i].ms, ops[i].count, t,
+                           100.0 * t / total);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "op", ops[i].name);
+        cJSON_AddNumberToObject(e, "ms_per_call", ops[i].ms);
+        cJSON_AddNumberToObject(e, "calls_per_step", ops[i].count);
+        cJSON_AddNumberToObject(e, "share", t / total);
+        cJSON_AddItemToArray(ja, e);
+    }
+    cJSON_AddItemToArray(jarr, jo);
+}
+
 // ---------------------------------------------------------------- (e) PyTorch
 // Runs bench/torch_bench.py on shape s; returns its JSON (cJSON, caller deletes) or NULL.
 static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, size_t why_len) {
@@ -897,6 +1022,17 @@ int main(int argc, char **argv) {
     else if (torch_why[0]) cJSON_AddStringToObject(J, "torch_skipped", torch_why);
 
     write_json(J, out);
+
+    // ---- (f) per-op breakdown on the music-jsb-paper shape, polar and rope
+    if (!o.skip_ops) {
+        printf("\n[ops] kernel times x calls per training step (median of 3 after 1)\n");
+        cJSON *jops = cJSON_AddArrayToObject(J, "ops");
+        const pope_pe_kind op_pes[2] = {POPE_PE_POLAR, POPE_PE_ROPE};
+        for (int i = 0; i < 2; i++)
+            if (o.pe_on[op_pes[i]])
+                report_ops(&jsb, op_pes[i], 3, tr[0][op_pes[i]].ok ? tr[0][op_pes[i]].step_s : 0, jops);
+        write_json(J, out);
+    }
 
     // ---- (d) generation
     gen_result gr[POPE_PE_COUNT];

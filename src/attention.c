@@ -83,13 +83,12 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
         for (int i = 0; i < BQ; i += KV_W) {
             kvec mx = kv_load(w->m + i);
             for (int j = 0; j < nk; j++) mx = kv_max(mx, kv_load(w->st + (size_t)j * BQ + i) * scale);
-            // alpha = exp(m_old − m_new) rescales the old sum and output (0 on the first tile)
+            // alpha = exp(m_old − m_new) rescales the old sum and output (exp(−∞) = 0 on
+            // the first tile)
             kv_store(w->alpha + i, kv_exp(kv_load(w->m + i) - mx));
             kv_store(w->m + i, mx);
         }
-        if (k0 == 0)
-            for (int i = 0; i < BQ; i++) w->alpha[i] = 0.0f;
-        // p = exp(scale·s − m), l = l·alpha + Σ_s p
+        // p = exp(scale·s − m), l = l·alpha + Σ_s p   (masked: exp(−∞) = 0 exactly)
         for (int i = 0; i < BQ; i += KV_W) {
             const kvec mx = kv_load(w->m + i);
             kvec sum = kv_splat(0.0f);
@@ -99,11 +98,6 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
                 sum += p;
             }
             kv_store(w->l + i, kv_load(w->l + i) * kv_load(w->alpha + i) + sum);
-        }
-        if (diag) {  // masked scores came out of exp as ~1e−38: make them exact zeros
-            for (int j = 0; j < nk; j++)
-                for (int i = 0; i < BQ && q0 + i < k0 + j; i++) w->st[(size_t)j * BQ + i] = 0.0f;
-            // and take them out of l (below 1e−36 anyway, but keeps l exact)
         }
         if (k0 > 0)
             for (int i = 0; i < nq; i++) row_scale(w->o + (size_t)i * Dv, Dv, w->alpha[i]);

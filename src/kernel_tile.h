@@ -35,6 +35,7 @@ tile_block(float *restrict C, int ldc, const float *restrict A, int rsa, int csa
         for (int v = 0; v < nv; v++) acc[r][v] = kv_splat(0.0f);
     const float *a = A + (size_t)i * rsa;
     const float *b = B + j;
+    #pragma GCC unroll 4  // k is 32..64 here; unrolling hides the loop overhead (~5%)
     for (int p = 0; p < k; p++) {
         kvec bv[TILE_NV];
         for (int v = 0; v < nv; v++) {

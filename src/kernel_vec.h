@@ -54,16 +54,18 @@ static inline float kv_hmax(kvec v) {
     return m;
 }
 
-// exp(x) for x in float range, ~2 ulp: x clamped to [−87.3, 88.3] (so exp(−inf) gives
-// ~1e−38, not 0: callers zero masked lanes themselves), x = n·ln2 + r with n rounded to
-// nearest by the 1.5·2²³ trick and ln2 split in two (Cody–Waite), e^r by its degree-6
-// Taylor polynomial on |r| <= ln2/2 (truncation < 1.2e−7 relative), times 2ⁿ built in the
-// exponent bits.
+// exp(x), ~2 ulp: x = n·ln2 + r with n rounded to nearest by the 1.5·2²³ trick and ln2
+// split in two (Cody–Waite), e^r by its degree-6 Taylor polynomial on |r| <= ln2/2
+// (truncation < 1.2e−7 relative), times 2ⁿ built in the exponent bits. x < −87.3 gives
+// exactly 0 (so exp(−∞) = 0: masked scores vanish); x > 88.3 gives exp(88.3) ≈ 2e38, not
+// inf (attention and cross-entropy arguments are ≤ 0; σ and GELU only use it as 1/(1+e),
+// where that is exact to float); NaN stays NaN.
 #define KEXP_LO (-87.3f)
 #define KEXP_HI 88.3f
 #define KEXP_MAGIC 12582912.0f  // 1.5·2²³
-static inline kvec kv_exp(kvec x) {
-    x = kv_min(kv_max(x, kv_splat(KEXP_LO)), kv_splat(KEXP_HI));
+static inline kvec kv_exp(kvec x0) {
+    // clamp with x second: max/min return their second operand for NaN, which keeps NaN
+    const kvec x = kv_min(kv_splat(KEXP_HI), kv_max(kv_splat(KEXP_LO), x0));
     const kvec z = x * 1.44269504088896341f + KEXP_MAGIC;
     const kvec n = z - KEXP_MAGIC;
     const kvi ni = (kvi)z - 0x4B400000;  // the integer n, from the bits of z
@@ -74,7 +76,7 @@ static inline kvec kv_exp(kvec x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    return p * (kvec)((ni + 127) << 23);
+    return kv_select(x0 < KEXP_LO, kv_splat(0.0f), p * (kvec)((ni + 127) << 23));
 }
 // The same function for one float (vector tails), so every lane rounds alike.
 static inline float k_exp(float x) {

@@ -103,13 +103,12 @@ void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H
                      float base, int pos0) {
     double theta[D];
     kernel_thetas(theta, D, 1, D, base);
-    double *cd = malloc(sizeof(double) * 2 * H * D), *sd = cd + H * D;
+    double cd[H * D], sd[H * D];  // (H·D = C values: small enough for the stack)
     delta_sincos(cd, sd, delta, H, D);
     #pragma omp parallel
     {
         double cs[D], sn[D];
-        float mu[D];
-        float *cf = malloc(sizeof(float) * 2 * H * D), *sf = cf + H * D;
+        float mu[D], cf[H * D], sf[H * D];
         #pragma omp for schedule(static)
         for (int t = 0; t < T; t++) {
             kernel_sincos_row(cs, sn, theta, D, (long)pos0 + t);
@@ -126,9 +125,7 @@ void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H
                     }
                 }
         }
-        free(cf);
     }
-    free(cd);
 }
 
 // dk (B,H,T,D) += σ(k)·(dk̃_cos·cos a + dk̃_sin·sin a), a = sθ + δ;
@@ -137,23 +134,27 @@ void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H
 // so the result does not depend on the number of threads.
 void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k,
                       const float *delta, int B, int H, int T, int D, float base, int pos0) {
-    enum { TBLOCK = 64 };
-    const int nblocks = (T + TBLOCK - 1) / TBLOCK;
+    int tblock = 64, nblocks = (T + tblock - 1) / tblock;
     double theta[D];
     kernel_thetas(theta, D, 1, D, base);
-    double *cd = malloc(sizeof(double) * 2 * H * D), *sd = cd + H * D;
+    double cd[H * D], sd[H * D], one_block[H * D];
     delta_sincos(cd, sd, delta, H, D);
-    double *partial = ddelta ? calloc((size_t)nblocks * H * D, sizeof(double)) : NULL;
+    double *heap = ddelta ? calloc((size_t)nblocks * H * D, sizeof(double)) : NULL;
+    double *partial = heap;
+    if (ddelta && !heap) {  // out of memory: one block, serial, on the stack
+        tblock = T > 0 ? T : 1, nblocks = 1;
+        for (int i = 0; i < H * D; i++) one_block[i] = 0.0;
+        partial = one_block;
+    }
     #pragma omp parallel
     {
         double cs[D], sn[D];
-        float mu[D], sg[D];
-        float *cf = malloc(sizeof(float) * 2 * H * D), *sf = cf + H * D;
+        float mu[D], sg[D], cf[H * D], sf[H * D];
         #pragma omp for schedule(static)
         for (int blk = 0; blk < nblocks; blk++) {
             double *restrict part = partial ? partial + (size_t)blk * H * D : NULL;
-            const int t1 = (blk + 1) * TBLOCK < T ? (blk + 1) * TBLOCK : T;
-            for (int t = blk * TBLOCK; t < t1; t++) {
+            const int t1 = (blk + 1) * tblock < T ? (blk + 1) * tblock : T;
+            for (int t = blk * tblock; t < t1; t++) {
                 kernel_sincos_row(cs, sn, theta, D, (long)pos0 + t);
                 k_angles(cf, sf, cs, sn, cd, sd, H, D);
                 for (int b = 0; b < B; b++)
@@ -174,7 +175,6 @@ void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k
                     }
             }
         }
-        free(cf);
     }
     if (partial) {
         for (int i = 0; i < H * D; i++) {
@@ -184,6 +184,5 @@ void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k
             ddelta[i] += (float)s;
         }
     }
-    free(partial);
-    free(cd);
+    free(heap);
 }

@@ -139,6 +139,16 @@ int packer_push(genome_packer *p, const char *s, size_t n, size_t *bad_at) {
     uint8_t *buf = p->buf;        // locals: the compiler cannot keep p->... in registers
     size_t len = p->buf_len;      // across the byte stores otherwise
     for (size_t i = 0; i < n; i++) {
+        // fast path: four upper-case bases starting a fresh byte (most of any genome)
+        while ((pos & 3) == 0 && i + 4 <= n && len < p->buf_cap) {
+            uint8_t c0 = cls[(unsigned char)s[i]], c1 = cls[(unsigned char)s[i + 1]];
+            uint8_t c2 = cls[(unsigned char)s[i + 2]], c3 = cls[(unsigned char)s[i + 3]];
+            if ((c0 | c1 | c2 | c3) >= 4) break;
+            buf[len++] = (uint8_t)(c0 | c1 << 2 | c2 << 4 | c3 << 6);
+            pos += 4;
+            i += 4;
+        }
+        if (i >= n) break;
         uint8_t c = cls[(unsigned char)s[i]], code;
         if (c < 4) {   // the common case: an upper-case base
             code = c;

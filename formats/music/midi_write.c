@@ -120,6 +120,10 @@ int pope_midi_write(const char *path, const pope_midi *m) {
         close(fd);
     } else {
         if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return pope_error("%s: path too long", path);
+        // libsmf's own message for an unwritable path is misleading ("Cannot open input file").
+        FILE *probe = fopen(tmp, "wb");
+        if (!probe) return pope_error("%s: cannot write: %s", path, strerror(errno));
+        fclose(probe);
     }
     int rc = save_smf(m, tmp);
     if (rc == 0) {

@@ -11,6 +11,7 @@
 #define STEPS_PER_SECOND 100
 #define MAX_SHIFT 100
 #define DEFAULT_VELOCITY 64   // before the first VELOCITY token
+#define MAX_SECONDS 86400.0   // a day: beyond it a file is broken, and its TIME_SHIFTs would not fit
 
 typedef struct { long step; int is_on; int pitch; int velocity; } perf_event;
 
@@ -28,6 +29,10 @@ int pope_perf_tokenize(const pope_midi *m, double time_scale, pope_tokens *out) 
     size_t n = 0;
     for (size_t i = 0; i < m->n_notes; i++) {
         const pope_note *nt = &m->notes[i];
+        if (!(nt->end * time_scale <= MAX_SECONDS)) {
+            free(ev);
+            return pope_error("perf: a note ends after %.0f s (more than a day): not a piece", nt->end * time_scale);
+        }
         long on = lround(nt->start * time_scale * STEPS_PER_SECOND);
         long off = lround(nt->end * time_scale * STEPS_PER_SECOND);
         if (on < 0) on = 0;

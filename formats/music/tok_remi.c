@@ -13,6 +13,7 @@
 #define TEMPO_MIN 30.0        // class k = 30 + 6 k qpm, k = 0..31 (120 qpm is class 15)
 #define TEMPO_STEP 6.0
 #define DEFAULT_VELOCITY 64
+#define MAX_BARS 1000000      // ~ 33 hours at 120 qpm: beyond it a file is broken
 
 int pope_remi_tempo_class(double qpm) {
     long k = lround((qpm - TEMPO_MIN) / TEMPO_STEP);
@@ -40,15 +41,22 @@ int remi_tokenize(const pope_midi *m, pope_tokens *out) {
     remi_note *notes = malloc((m->n_notes + 1) * sizeof *notes);
     if (!notes) return pope_error("remi: out of memory");
     for (size_t i = 0; i < m->n_notes; i++) {
-        long on = lround(m->notes[i].start_beat * 4), off = lround(m->notes[i].end_beat * 4);
+        double on_beat = m->notes[i].start_beat, off_beat = m->notes[i].end_beat;
+        if (!(off_beat < 4.0 * MAX_BARS + 64)) off_beat = 4.0 * MAX_BARS + 64;   // checked below
+        if (!(on_beat < 4.0 * MAX_BARS + 64)) on_beat = 4.0 * MAX_BARS + 64;
+        long on = lround(on_beat * 4), off = lround(off_beat * 4);
         if (on < 0) on = 0;
         long d = off - on;
         notes[i] = (remi_note){on, d < 1 ? 1 : d > MAX_DURATION ? MAX_DURATION : (int)d,
                                m->notes[i].pitch & 127, m->notes[i].velocity};
     }
     qsort(notes, m->n_notes, sizeof *notes, remi_note_cmp);
-    int rc = pope_tokens_push(out, POPE_MUSIC_BOS);
     long n_bars = m->n_notes ? notes[m->n_notes - 1].onset / STEPS_PER_BAR + 1 : 0;
+    if (n_bars > MAX_BARS) {
+        free(notes);
+        return pope_error("remi: %ld bars (more than %d): not a piece", n_bars, MAX_BARS);
+    }
+    int rc = pope_tokens_push(out, POPE_MUSIC_BOS);
     int last_tempo = -1;
     size_t i = 0;
     for (long bar = 0; bar < n_bars && rc == 0; bar++) {

@@ -65,9 +65,9 @@ int cmd_generate(int argc, char **argv) {
     const pope_config *cfg = pope_model_config(m);
     pope_gtok tok;
     if (pope_gtok_parse(cfg->tokenizer, 0, &tok) != 0 || pope_gtok_vocab(tok) != cfg->vocab_size) {
-        pope_model_free(m);
         pope_error("%s: the model's tokenizer '%s' (vocab %d) is not a genome tokenizer", cli.model, cfg->tokenizer,
                    cfg->vocab_size);
+        pope_model_free(m);
         return die("generate");
     }
     int rc = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -245,6 +246,9 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
     if (!pieces || !errors) { free(pieces); free(errors); return pope_error("out of memory"); }
     int tty = verbose && isatty(fileno(stderr));
     int done = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (verbose && !tty) fprintf(stderr, PROG ": reading %zu MIDI files\n", n);
     // libsmf is thread-safe per file; its log capture is per thread (formats/music/smf_util.c).
     #pragma omp parallel for schedule(dynamic, 4)
     for (size_t i = 0; i < n; i++) {
@@ -263,7 +267,11 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
                 fprintf(stderr, "\r\033[K" PROG ": reading MIDI %d/%zu", done, n);
         }
     }
-    if (tty) fputc('\n', stderr);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (tty) fputs("\r\033[K", stderr);
+    if (verbose)
+        fprintf(stderr, PROG ": read %zu MIDI files in %.1f s\n", n,
+                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     int rc = 0, n_bad = 0;
     for (size_t i = 0; i < n; i++) {
         if (errors[i]) {

@@ -27,17 +27,17 @@ static void compare(const char *what, const float *got, const float *want, size_
           bad < n ? got[bad] : 0.0, bad < n ? want[bad] : 0.0);
 }
 
-static void fast_vs_ref(int B, int H, int T, int Dk, int Dv, float p) {
+static void fast_vs_ref_amp(int B, int H, int T, int Dk, int Dv, float p, float amp) {
     const size_t nk = (size_t)B * H * T * Dk, nv = (size_t)B * H * T * Dv, nl = (size_t)B * H * T;
     const float scale = 1.0f / sqrtf((float)(Dk == Dv ? Dk : Dv));
     const uint64_t seed = 1234;
     // Scores of size ~±6: peaked softmaxes, where a wrong running max would show.
-    float *q = tu_rand(nk, -1.5f, 1.5f), *k = tu_rand(nk, -1.5f, 1.5f), *v = tu_rand(nv, -1, 1);
+    float *q = tu_rand(nk, -amp, amp), *k = tu_rand(nk, -1.5f, 1.5f), *v = tu_rand(nv, -1, 1);
     float *out = tu_fill(nv, 0), *lse = tu_fill(nl, 0), *out_r = tu_fill(nv, 0), *lse_r = tu_fill(nl, 0);
     attention_forward(out, lse, q, k, v, B, H, T, Dk, Dv, scale, p, seed);
     attention_forward_ref(out_r, lse_r, q, k, v, B, H, T, Dk, Dv, scale, p, seed);
     char what[96];
-    snprintf(what, sizeof what, "B%d H%d T%d Dk%d Dv%d p%.2f", B, H, T, Dk, Dv, p);
+    snprintf(what, sizeof what, "B%d H%d T%d Dk%d Dv%d p%.2f amp%g", B, H, T, Dk, Dv, p, amp);
     char w2[128];
     snprintf(w2, sizeof w2, "%s out", what), compare(w2, out, out_r, nv);
     snprintf(w2, sizeof w2, "%s lse", what), compare(w2, lse, lse_r, nl);
@@ -58,6 +58,23 @@ static void fast_vs_ref(int B, int H, int T, int Dk, int Dv, float p) {
 
     free(q), free(k), free(v), free(out), free(lse), free(out_r), free(lse_r), free(dout);
     free(dq), free(dk), free(dv), free(dq_r), free(dk_r), free(dv_r), free(dq2);
+}
+
+static void fast_vs_ref(int B, int H, int T, int Dk, int Dv, float p) {
+    fast_vs_ref_amp(B, H, T, Dk, Dv, p, 1.5f);
+}
+
+// A NaN in one query gives NaN in that row's output (never a silent finite value), and
+// the other rows stay finite.
+static void nan_propagates(void) {
+    const int T = 70, D = 8;
+    float *q = tu_rand(T * D, -1, 1), *k = tu_rand(T * D, -1, 1), *v = tu_rand(T * D, -1, 1);
+    float *out = tu_fill(T * D, 0), *lse = tu_fill(T, 0);
+    q[66 * D + 3] = NAN;
+    attention_forward(out, lse, q, k, v, 1, 1, T, D, D, 0.35f, 0.0f, 0);
+    CHECK(isnan(out[66 * D]) && isnan(lse[66]), "NaN query gave out %g lse %g", out[66 * D], lse[66]);
+    CHECK(isfinite(out[65 * D]) && isfinite(out[67 * D]), "NaN leaked to other rows");
+    free(q), free(k), free(v), free(out), free(lse);
 }
 
 // Dropout really drops: outputs with p = 0.5 differ from p = 0, and row 0 (a single
@@ -112,6 +129,8 @@ int main(void) {
     fast_vs_ref(1, 3, 129, 64, 32, 0.3f);
     fast_vs_ref(1, 1, 70, 5, 3, 0.0f);  // odd head sizes (vector tails)
     fast_vs_ref(1, 2, 90, 24, 20, 0.1f);
+    fast_vs_ref_amp(2, 2, 130, 32, 32, 0.0f, 40.0f);  // scaled scores of tens: near one-hot softmaxes
+    nan_propagates();
     dropout_applies();
     decode_vs_ref(3, 1, 4, 16, 16);
     decode_vs_ref(2, 77, 100, 32, 32);

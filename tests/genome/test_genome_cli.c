@@ -174,6 +174,42 @@ int main(void) {
     }
     if (f) fclose(f);
 
+    // --keep-case: soft-masked bases of chr1 become the lowercase ids 7..10
+    snprintf(args, sizeof args, "tokenize %s -o %s --keep-case", fa, fx_path("tc.npy"));
+    rc = run(args);
+    CHECK(rc == 0 && strstr(err_text, "nt-case"), "tokenize --keep-case: %s", err_text);
+    f = fopen(fx_path("tc.npy"), "rb");
+    if (f) {
+        int32_t t[3000], want[3000];
+        fseek(f, 128, SEEK_SET);   // header: 10 + dict padded to a multiple of 64 (128 here)
+        CHECK(fread(t, 4, 3000, f) == 3000, "read nt-case tokens");
+        pope_gtok_encode(POPE_GTOK_NT_CASE, c1, 3000, want);
+        CHECK(memcmp(t, want, sizeof t) == 0, "nt-case tokens of chr1");
+        int lower = 0;
+        for (int i = 0; i < 3000; i++) lower += t[i] >= POPE_NT_LOWER_A;
+        CHECK(lower > 500, "lowercase ids present (%d)", lower);
+        fclose(f);
+    }
+
+    // a model trained on something else than a genome tokenizer is refused
+    pope_config cfg;
+    pope_config_default(&cfg);
+    cfg.vocab_size = 300;
+    cfg.d_model = 16;
+    cfg.n_heads = 2;
+    cfg.n_layers = 1;
+    cfg.context_length = 32;
+    snprintf(cfg.tokenizer, sizeof cfg.tokenizer, "remi");
+    pope_model *music = pope_model_new(&cfg, 1);
+    CHECK(music && pope_save(fx_path("music.safetensors"), music, NULL, NULL, NULL) == 0, "save a music model");
+    pope_model_free(music);
+    snprintf(args, sizeof args, "eval --model %s %s", fx_path("music.safetensors"), fa);
+    rc = run(args);
+    CHECK(rc == 1 && strstr(err_text, "not a genome tokenizer"), "music model refused: %s", err_text);
+    snprintf(args, sizeof args, "generate --model %s", fx_path("music.safetensors"));
+    rc = run(args);
+    CHECK(rc == 1 && strstr(err_text, "not a genome tokenizer"), "generate refuses it too: %s", err_text);
+
     // bad inputs: the message prefix and a non-zero exit, never a crash
     fx_write(fx_path("empty.fa"), "", 0);
     unsigned char bin[2048];

@@ -268,7 +268,42 @@ static void test_fastq(void) {
     }
 }
 
+// Random corruptions of a valid FASTA (plain and gzip): each either parses or fails with a
+// message — never a crash (ASan/UBSan builds make this meaningful) or a silent empty genome.
+static void test_corruptions(void) {
+    char *seq = fx_random_seq(5000, "ACGTacgtN", 21);
+    const char *nm[] = {"a", "b"};
+    const char *sq[] = {seq, seq + 2500};
+    char *text = fx_fasta_text(2, nm, sq, 61, "\n");
+    size_t n = strlen(text);
+    uint64_t x = 77;
+    int ok_count = 0, fail_with_msg = 0, total = 0;
+    for (int trial = 0; trial < 120; trial++) {
+        char *t = malloc(n);
+        memcpy(t, text, n);
+        for (int k = 0; k < 1 + trial % 5; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            t[(x >> 20) % n] = (char)(x >> 56);
+        }
+        size_t len = trial % 3 == 0 ? (size_t)((x >> 8) % n) : n;   // also truncated
+        const char *path = fx_path(trial % 2 ? "fuzz.fa.gz" : "fuzz.fa");
+        if (trial % 2) fx_write_gzip(path, t, len);
+        else fx_write(path, t, len);
+        pope_genome *g = open_nocache(path);
+        total++;
+        if (g) ok_count += pope_genome_total_bases(g) > 0;
+        else fail_with_msg += pope_last_error()[0] != 0;
+        pope_genome_free(g);
+        free(t);
+    }
+    CHECK(ok_count + fail_with_msg == total, "every corrupted input parses or explains (%d ok, %d errors, %d total)",
+          ok_count, fail_with_msg, total);
+    free(text);
+    free(seq);
+}
+
 int main(void) {
+    test_corruptions();
     test_fasta_variants();
     test_bad_inputs();
     test_alignments();

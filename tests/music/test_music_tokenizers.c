@@ -1,4 +1,4 @@
-// test_tokenizers.c — perf, remi and jsb: vocabulary layout, MIDI -> tokens -> MIDI round
+// test_music_tokenizers.c — perf, remi and jsb: vocabulary layout, MIDI -> tokens -> MIDI round
 // trips (perf: pitch, onset and offset within 10 ms, velocity within its bin; remi: exact on
 // quantised input; jsb: grid -> tokens -> MIDI -> tokens exact), transposition, and
 // robustness of detokenize to arbitrary token soup.
@@ -280,12 +280,27 @@ static void test_token_soup(void) {
     }
 }
 
+// A broken file with a note a month away must be refused, not turned into gigabytes of tokens.
+static void test_limits(void) {
+    pope_midi m;
+    pope_midi_init(&m);
+    pope_note nt = {.start = 30 * 86400.0, .end = 30 * 86400.0 + 1, .start_beat = -1, .end_beat = -1, .pitch = 60, .velocity = 64};
+    pope_midi_add_note(&m, nt);
+    pope_tokens t = {0};
+    CHECK(pope_music_tokenize(POPE_TOK_PERF, &m, &t) == -1 && strstr(pope_last_error(), "day"), "perf: %s", pope_last_error());
+    CHECK(pope_music_tokenize(POPE_TOK_REMI, &m, &t) == -1 && strstr(pope_last_error(), "bars"), "remi: %s", pope_last_error());
+    CHECK(pope_music_tokenize(POPE_TOK_JSB, &m, &t) == -1 && strstr(pope_last_error(), "too long"), "jsb: %s", pope_last_error());
+    pope_tokens_free(&t);
+    pope_midi_free(&m);
+}
+
 int main(void) {
+    test_limits();
     test_vocab();
     test_perf_roundtrip();
     test_perf_file();
     test_remi_roundtrip();
     test_jsb_roundtrip();
     test_token_soup();
-    return check_summary("test_tokenizers");
+    return check_summary("test_music_tokenizers");
 }

@@ -1,4 +1,4 @@
-// test_midi.c — MIDI reading and writing: hand-written files (format 0 and 1, running status,
+// test_music_midi.c — MIDI reading and writing: hand-written files (format 0 and 1, running status,
 // tempo changes, sustain pedal, velocity-0 note-offs, re-struck pitches, drums), write ->
 // read round trips, and corrupt / truncated / non-MIDI inputs.
 #include <stdio.h>
@@ -57,8 +57,8 @@ static void check_note(const pope_midi *m, int pitch, double start, double end, 
 // Format 1: a tempo track (120 qpm, then 240 qpm at beat 2) and a note track written with
 // running status and velocity-0 note-offs.
 static void test_format1_tempo_running_status(void) {
-    bytes f = {0}, t1 = {0}, t2 = {0};
-    header(&f, 1, 2, 480);
+    bytes f = {0}, t1 = {0}, t2 = {0}, t3 = {0};
+    header(&f, 1, 3, 480);
     tempo(&t1, 0, 500000);
     tempo(&t1, 960, 250000);
     track(&f, &t1);
@@ -68,12 +68,20 @@ static void test_format1_tempo_running_status(void) {
     ev3(&t2, 480, -1, 62, 0);       // beat 3 = 1.0 + 0.25 s
     ev3(&t2, 0, 0x80, 64, 0);       // a note-off with nothing sounding: ignored
     track(&f, &t2);
+    ev3(&t3, 0, 0xC1, 40, 0);   // program change 40 on channel 2: ev3 writes two data bytes,
+    t3.n--;                     // a program change has one
+    ev3(&t3, 240, 0x91, 67, 70);
+    ev3(&t3, 480, 0x81, 67, 0);
+    track(&f, &t3);
     pope_midi m;
     int rc = pope_midi_read_memory(&m, f.b, f.n, "format1");
     CHECK(rc == 0, "format 1 read: %s", pope_last_error());
     if (rc) return;
-    CHECK(m.format == 1 && m.n_tracks == 2 && m.ppqn == 480, "format %d tracks %d ppqn %d", m.format, m.n_tracks, m.ppqn);
-    CHECK(m.n_notes == 2, "format 1: %zu notes, want 2", m.n_notes);
+    CHECK(m.format == 1 && m.n_tracks == 3 && m.ppqn == 480, "format %d tracks %d ppqn %d", m.format, m.n_tracks, m.ppqn);
+    CHECK(m.n_notes == 3, "format 1: %zu notes, want 3", m.n_notes);
+    check_note(&m, 67, 0.25, 0.75, 70, "format 1 note 67 from the third track");
+    int k = find_note(&m, 67, 0.25, 1e-6);
+    if (k >= 0) CHECK(m.notes[k].channel == 1 && m.notes[k].program == 40, "channel %d program %d", m.notes[k].channel, m.notes[k].program);
     check_note(&m, 60, 0.0, 0.5, 100, "format 1 note 60");
     check_note(&m, 62, 1.0, 1.25, 90, "format 1 note 62 (after the tempo change)");
     int i = find_note(&m, 62, 1.0, 1e-6);
@@ -246,5 +254,5 @@ int main(void) {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
-    return check_summary("test_midi");
+    return check_summary("test_music_midi");
 }

@@ -1,4 +1,4 @@
-// test_program.c — the pope-music program end to end on data the test makes: train a tiny
+// test_music_cli.c — the pope-music program end to end on data the test makes: train a tiny
 // model on a generated JSB JSON, eval --json, extrapolate, generate (MIDI + piano roll),
 // tokenize / detokenize, usage and input errors; and the shipped default model
 // (models/music-default.safetensors) generating a MIDI with notes without --model.
@@ -147,6 +147,31 @@ static void test_train_eval_generate(void) {
     CHECK(strstr(svg, "<svg") && strstr(svg, "<rect"), "piano roll is not an SVG with notes");
     free(svg);
 
+    // perf and remi on the same chorales (perf trains with time stretch: re-tokenized windows).
+    const char *toks[2] = {"perf", "remi"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "train --data jsb '%s/chorales.json' --tokenizer %s --preset '%s/tiny.json' --out '%s/run-%s' --quiet",
+                 dir, toks[k], dir, dir, toks[k]);
+        rc = run(args);
+        out = slurp("out.txt");
+        CHECK(rc == 0 && strstr(out, toks[k]), "train --tokenizer %s: exit %d: %s", toks[k], rc, out);
+        free(out);
+    }
+
+    // bench: every encoding with the same tiny budget, a Markdown report.
+    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' --quiet",
+             dir, dir, dir);
+    rc = run(args);
+    out = slurp("out.txt");
+    CHECK(rc == 0, "bench exit %d", rc);
+    const char *encodings[] = {"polar", "rope", "legendre", "sinusoidal", "none"};
+    for (int k = 0; k < 5; k++) {
+        char row[32];
+        snprintf(row, sizeof row, "| %s |", encodings[k]);
+        CHECK(strstr(out, row) != NULL, "bench report lacks the %s row", encodings[k]);
+    }
+    free(out);
+
     // tokenize -> detokenize keeps the notes (jsb: exactly).
     snprintf(args, sizeof args, "tokenize '%s/gen.mid' --tokenizer jsb -o '%s/gen.npy'", dir, dir);
     CHECK(run(args) == 0, "tokenize failed");
@@ -223,5 +248,5 @@ int main(void) {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
-    return check_summary("test_program");
+    return check_summary("test_music_cli");
 }

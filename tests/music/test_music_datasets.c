@@ -1,4 +1,4 @@
-// test_datasets.c — the JSB JSON and MAESTRO CSV readers on the fixtures in tests/music/data,
+// test_music_datasets.c — the JSB JSON and MAESTRO CSV readers on the fixtures in tests/music/data,
 // malformed inputs, and the MIDI-directory split.
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,5 +148,5 @@ int main(void) {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
-    return check_summary("test_datasets");
+    return check_summary("test_music_datasets");
 }
