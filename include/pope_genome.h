@@ -85,9 +85,9 @@ int64_t pope_gtok_count(pope_gtok t, int64_t n_bases);
 // Bases covered by token `tok` (1, or 6 for a kmer6 6-mer; 0 for PAD/BOS/invalid).
 int pope_gtok_bases(pope_gtok t, int32_t tok);
 int pope_gtok_is_n(pope_gtok t, int32_t tok);   // N, n, N6, tail N
-// Tokens [tok_off, tok_off + n_tok) of a sequence of seq_len bases whose ASCII bases are
-// given by `fetch` — the tokenization of the whole sequence, restricted. Used by the corpus
-// and by `tokenize`. Any byte not in ACGTacgt counts as N.
+// Tokenizes one whole sequence of n_bases ASCII bases into out (pope_gtok_count(t, n_bases)
+// ids; kmer6: the 6-mers from its first base, then the len % 6 tail singles). Any byte not
+// in ACGTacgt counts as N; nt-case maps lowercase to the lowercase ids. Returns 0.
 int pope_gtok_encode(pope_gtok t, const char *bases, int64_t n_bases, int32_t *out);
 // ASCII bases of tokens (specials skipped); returns the number of bases written (<= cap),
 // or -1 on an id outside the vocabulary.

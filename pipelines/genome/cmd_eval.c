@@ -64,7 +64,8 @@ int cmd_eval(int argc, char **argv) {
     gdata_opts go = {0};
     const char *file = NULL;
     char full_help[4096];
-    snprintf(full_help, sizeof full_help, "%s%s", help, pope_help_eval);
+    snprintf(full_help, sizeof full_help, "%s%s  --eval-tokens N       score about N targets in evenly spaced windows (default: all)\n",
+             help, pope_help_eval);
     int rc = parse("eval", argc, argv, &cli, &go, &file, full_help);
     if (rc) return rc < 0 ? 0 : rc;
     pope_model *m;
@@ -78,6 +79,7 @@ int cmd_eval(int argc, char **argv) {
         goto done;
     }
     eo.context = cli.context > 0 ? cli.context : 0;
+    if (cli.eval_tokens > 0) eo.max_targets = cli.eval_tokens;   // evenly spaced windows
     eo.progress = !cli.json && !cli.quiet;
     pope_eval_result r;
     if (pope_eval(m, &d.corpus, &eo, &r) != 0) {
@@ -90,8 +92,9 @@ int cmd_eval(int argc, char **argv) {
         rc = die("eval");
         goto done;
     }
-    int64_t bases = gcount_target_bases(&d.corpus, eo.split, r.context);
-    double bpb = bases > 0 ? r.nll_sum / log(2.0) / (double)bases : NAN;
+    int64_t all_targets = 0;
+    double bpb = gbits_per_base(&d.corpus, eo.split, &r, &all_targets);
+    double bases = isnan(bpb) ? 0 : r.nll_sum / log(2.0) / bpb;
     const char *split_name = eo.split == POPE_SPLIT_ALL ? "all" : pope_split_name(eo.split);
     if (cli.json) {
         cJSON *o = cJSON_CreateObject();
@@ -99,8 +102,9 @@ int cmd_eval(int argc, char **argv) {
         cJSON_AddNumberToObject(o, "bits_per_base", bpb);
         cJSON_AddNumberToObject(o, "bits_per_token", r.nll / log(2.0));
         cJSON_AddNumberToObject(o, "targets", (double)r.targets);
-        cJSON_AddNumberToObject(o, "bases", (double)bases);
+        cJSON_AddNumberToObject(o, "bases", round(bases));
         cJSON_AddNumberToObject(o, "windows", (double)r.windows);
+        cJSON_AddNumberToObject(o, "split_targets", (double)all_targets);
         cJSON_AddNumberToObject(o, "context", r.context);
         cJSON_AddStringToObject(o, "split", split_name);
         cJSON_AddStringToObject(o, "tokenizer", d.corpus.tokenizer);

@@ -76,7 +76,7 @@ int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_
     go.n_threads = 2;
     struct stat st;
     if (verbose && strcmp(path, "-") && stat(path, &st) == 0 && st.st_size >= go.cache_min_bytes)
-        fprintf(stderr, PROG ": reading %s (%.0f MB; packed once into a cache, see docs/GENOME.md)...\n", path,
+        fprintf(stderr, PROG ": reading %s (%.0f MB; the first read packs it into a cache, docs/GENOME.md)...\n", path,
                 (double)st.st_size / 1e6);
     d->g = pope_genome_open(path, &go);
     if (!d->g) return -1;
@@ -206,7 +206,8 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
     return 0;
 }
 
-int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T) {
+int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T, int64_t *targets) {
+    int64_t counted = 0;
     int64_t bases = 0;
     int first = split == POPE_SPLIT_ALL ? 0 : (int)split, last = split == POPE_SPLIT_ALL ? POPE_SPLIT_COUNT - 1 : (int)split;
     int32_t *win = malloc((size_t)(T + 1) * sizeof *win);
@@ -222,10 +223,21 @@ int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T) {
                     return -1;
                 }
                 bases += pope_genome_corpus_bases(c, win + 1, n - 1);
+                for (int64_t k = 1; k < n; k++) counted += c->ignore_target(c->ctx, win[k]) != POPE_IGNORE;
             }
         }
     free(win);
+    if (targets) *targets = counted;
     return bases;
+}
+
+double gbits_per_base(const pope_corpus *c, pope_split split, const pope_eval_result *r, int64_t *all_targets) {
+    int64_t targets = 0, bases = gcount_target_bases(c, split, r->context, &targets);
+    if (all_targets) *all_targets = targets;
+    if (bases <= 0 || targets <= 0 || r->targets <= 0) return NAN;
+    // exact when every window was scored (r->targets == targets); with --eval-tokens the
+    // sampled targets are assumed to cover the split's mean bases per target
+    return r->nll_sum / log(2.0) / ((double)r->targets * (double)bases / (double)targets);
 }
 
 int gcli_option(pope_cli *o, int argc, char **argv, int *i) {

@@ -52,8 +52,13 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
 int die(const char *what);
 int usage_error(const char *cmd, const char *msg);
 
-// Counts the bases covered by the counted targets of pope_eval's windows (for bits per base).
-int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T);
+// Counts the bases covered by the counted targets of pope_eval's windows (all of them) and
+// (*targets, may be NULL) the number of counted targets. -1 on a read error.
+int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T, int64_t *targets);
+// Bits per base of an eval result: total NLL / ln 2 / bases covered by the scored targets
+// (exact for a full eval; for a bounded one, the split's mean bases per target is used).
+// *all_targets (may be NULL): the counted targets of the full split.
+double gbits_per_base(const pope_corpus *c, pope_split split, const pope_eval_result *r, int64_t *all_targets);
 
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
