@@ -145,6 +145,10 @@ extern const char pope_help_extrap[];    // --model --contexts --eval-tokens --o
 extern const char pope_help_generate[];  // --model --temperature --top-k --top-p --seed
 extern const char pope_help_bench[];     // --preset --time-per-run --steps --contexts --out --threads
 
+// pope_cli_option for loops that advance i themselves: on 1, *i is the last argument
+// consumed (not the one after it). Same return values.
+int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i);
+
 // ---------------------------------------------------------------- parsers
 // "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else.
 int pope_parse_duration(const char *s, double *seconds);
@@ -313,6 +317,96 @@ int pope_npy_read_i32(const char *path, int32_t **data, int64_t *n);   // *data 
 int pope_write_file_atomic(const char *path, const char *text);
 // mkdir -p
 int pope_mkdir_p(const char *dir);
+
+// ---------------------------------------------------------------- programs
+// The program layer: pope-genome and pope-music differ only in their data (options,
+// loading, what a model expects) and in a few report fields; everything else of their
+// train, bench, eval and extrapolate subcommands, the dispatch, --help/--version and the
+// error printing is written once here. A program fills a pope_program (docs/PIPELINE.md)
+// and calls pope_program_main.
+struct cJSON;
+typedef struct pope_program pope_program;
+
+typedef struct {
+    const char *name;                                          // "train"
+    int (*run)(const pope_program *p, int argc, char **argv);  // argv[0] is the command name
+} pope_command;
+
+// What the data callbacks return besides 0 (ok) and -1 (an error in pope_last_error,
+// printed as "PROG: CMD: why", exit status 1): a usage error (exit status 2).
+#define POPE_PROGRAM_USAGE (-2)
+
+struct pope_program {
+    const char *name;               // "pope-genome": prefix of every message; default
+                                    // output directories ./NAME-run and ./NAME-bench
+    const char *version;            // printed by --version as "NAME VERSION"
+    const char *usage;              // top-level help (stdout for --help, stderr when no command)
+    const pope_command *commands;   // terminated by {NULL, NULL}
+    void *ctx;                      // the program's state: data options, loaded data
+
+    // Help texts. help_train and help_eval are whole heads, "usage: ...\n\n<what it
+    // does>\n\noptions:\n"; help_bench and help_extrap only the usage line (the description
+    // is common). The common option lines (pope_help_*), the *_extra lines and data_help
+    // follow; train and bench end with the preset list.
+    const char *data_help;          // the program's data options
+    const char *help_train;
+    const char *help_train_presets; // the line before the preset list ("presets (default ...):\n")
+    const char *help_bench;         // only the usage line: the description is the same for all
+    const char *help_eval, *help_eval_extra;       // extra (may be NULL): after pope_help_eval
+    const char *help_extrap;        // only the usage line: the description is the same for all,
+    const char *help_extrap_note;   // but for this (may be NULL), appended to its last sentence
+    const char *help_extrap_extra;  // extra option lines (may be NULL): after the --json line
+
+    // Arguments not in pope_cli. option: a data option (1 consumed, *i = last consumed; 0 not
+    // one; -1 bad value). positional (may be NULL): an argument not starting with '-' (or
+    // "-" alone), same returns; 0 makes it an "unexpected argument". missing: after
+    // parsing, NULL or what is missing ("no input FILE"), a usage error.
+    int (*option)(void *ctx, int argc, char **argv, int *i);
+    int (*positional)(void *ctx, int argc, char **argv, int *i);
+    const char *(*missing)(void *ctx);
+
+    // Data. default_preset: the preset without --preset. open_train: the train/bench data
+    // for preset p (which may fix the tokenizer), verbose: a summary on stderr; *metadata:
+    // pope_train_opts.extra_metadata. open_eval: the data tokenized as the model `model`
+    // expects (extrapolate: 1 for pope_extrapolate, which may want a different layout);
+    // *model_file: a malloc'd path of the model to open, or NULL for `model` itself.
+    // On failure they leave nothing open; close releases what a successful open made.
+    const char *(*default_preset)(void *ctx);
+    int (*open_train)(void *ctx, const pope_preset *p, int verbose, const pope_corpus **c, const char **metadata);
+    int (*open_eval)(void *ctx, const char *model, int extrapolate, const pope_corpus **c, char **model_file);
+    void (*close)(void *ctx);
+
+    // Reports. describe: the evaluated data for eval's text line ("FILE", "jsb PATH").
+    // json_fields (may be NULL): adds the program's keys after the common ones of the
+    // "eval" / "extrapolate" JSON object.
+    void (*describe)(void *ctx, char *buf, size_t size);
+    void (*json_fields)(void *ctx, const char *cmd, struct cJSON *o);
+
+    // A second measure of the NLL (may be NULL): bits per `unit` ("base") of an eval result;
+    // *all_targets: the counted targets of the whole split (so that a bounded eval can say
+    // it was sampled). `units` is the JSON key of the units covered ("bases").
+    const char *unit, *units;
+    double (*bits_per_unit)(void *ctx, const pope_corpus *c, pope_split split, const pope_eval_result *r,
+                            int64_t *all_targets);
+    int eval_bounded;               // 1: eval honours --eval-tokens (evenly spaced windows)
+    int64_t test_targets;           // bound on the targets of train's final test NLL (0: all)
+};
+
+// Dispatches argv[1] to the program's commands; --help/-h/help, --version. Returns the exit status.
+int pope_program_main(const pope_program *p, int argc, char **argv);
+// The shared subcommands (argv[0] = the command name). Return the exit status: 0, 1 (an
+// error, printed), 2 (usage), 130 (train interrupted; --resume continues).
+int pope_cmd_train(const pope_program *p, int argc, char **argv);
+int pope_cmd_bench(const pope_program *p, int argc, char **argv);
+int pope_cmd_eval(const pope_program *p, int argc, char **argv);
+int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv);
+// "PROG: WHAT: <pope_last_error()>" on stderr; returns 1.
+int pope_die(const char *prog, const char *what);
+// "PROG: CMD: MSG (see 'PROG CMD --help')" on stderr; returns 2.
+int pope_usage_error(const char *prog, const char *cmd, const char *msg);
+// The model file behind a --model path: the file itself, or DIR/model.safetensors, else
+// DIR/checkpoint.safetensors. malloc'd; NULL + pope_last_error() when there is none.
+char *pope_model_file(const char *path);
 
 #ifdef __cplusplus
 }

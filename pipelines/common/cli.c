@@ -136,6 +136,12 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
     return 1;
 }
 
+int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i) {
+    int r = pope_cli_option(o, argc, argv, i);
+    if (r > 0) (*i)--;   // pope_cli_option leaves *i past the option; the caller's loop advances itself
+    return r;
+}
+
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p) {
     const char *name = o->preset ? o->preset : default_preset;
     if (!name) return pope_error("no preset given (--preset NAME)");

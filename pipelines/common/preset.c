@@ -187,6 +187,32 @@ static int n_search_dirs(const char **dirs) {
     return n;
 }
 
+// Calls fn for each *.json file of the preset directories; name_len: its length without ".json".
+static void each_preset_file(void (*fn)(void *arg, const char *dir, const char *file, int name_len), void *arg) {
+    const char *dirs[2];
+    int nd = n_search_dirs(dirs);
+    for (int i = 0; i < nd; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (!d) continue;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t l = strlen(e->d_name);
+            if (l > 5 && !strcmp(e->d_name + l - 5, ".json")) fn(arg, dirs[i], e->d_name, (int)(l - 5));
+        }
+        closedir(d);
+    }
+}
+
+#define PRESET_NAMES_MAX 1024   // the "available: ..." list of an unknown preset's message
+
+static void add_preset_name(void *names, const char *dir, const char *file, int name_len) {
+    char *s = names;
+    (void)dir;
+    if (strlen(s) + (size_t)name_len + 8 >= PRESET_NAMES_MAX) return;   // the list is cut, not overrun
+    if (s[0]) strcat(s, ", ");
+    strncat(s, file, (size_t)name_len);
+}
+
 int pope_preset_load(pope_preset *p, const char *name_or_path) {
     if (!name_or_path || !*name_or_path) return pope_error("preset: no name given");
     char path[1024] = "";
@@ -207,20 +233,8 @@ int pope_preset_load(pope_preset *p, const char *name_or_path) {
             }
         }
         if (!path[0]) {
-            char names[1024] = "";
-            for (int i = 0; i < nd; i++) {
-                DIR *d = opendir(dirs[i]);
-                if (!d) continue;
-                struct dirent *e;
-                while ((e = readdir(d))) {
-                    size_t l = strlen(e->d_name);
-                    if (l <= 5 || strcmp(e->d_name + l - 5, ".json")) continue;
-                    if (strlen(names) + l + 3 >= sizeof names) break;
-                    if (names[0]) strcat(names, ", ");
-                    strncat(names, e->d_name, l - 5);
-                }
-                closedir(d);
-            }
+            char names[PRESET_NAMES_MAX] = "";
+            each_preset_file(add_preset_name, names);
             return pope_error("preset '%s' not found in %s%s%s (available: %s)", name_or_path,
                               nd > 1 ? dirs[0] : "", nd > 1 ? " or " : "", dirs[nd - 1],
                               names[0] ? names : "none");
@@ -276,25 +290,14 @@ char *pope_preset_to_json(const pope_preset *p) {
     return s;
 }
 
-void pope_preset_list(FILE *f) {
-    const char *dirs[2];
-    int nd = n_search_dirs(dirs);
-    for (int i = 0; i < nd; i++) {
-        DIR *d = opendir(dirs[i]);
-        if (!d) continue;
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            size_t l = strlen(e->d_name);
-            if (l <= 5 || strcmp(e->d_name + l - 5, ".json")) continue;
-            char path[2048];
-            snprintf(path, sizeof path, "%s/%s", dirs[i], e->d_name);
-            pope_preset p;
-            char *text = pipeline_read_text(path);
-            if (!text) continue;
-            if (pope_preset_from_json(&p, text, path) == 0)
-                fprintf(f, "  %-22.*s %s\n", (int)(l - 5), e->d_name, p.description);
-            free(text);
-        }
-        closedir(d);
-    }
+static void print_preset(void *f, const char *dir, const char *file, int name_len) {
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *text = pipeline_read_text(path);
+    if (!text) return;
+    pope_preset p;
+    if (pope_preset_from_json(&p, text, path) == 0) fprintf(f, "  %-22.*s %s\n", name_len, file, p.description);
+    free(text);
 }
+
+void pope_preset_list(FILE *f) { each_preset_file(print_preset, f); }

@@ -157,7 +157,7 @@ int pope_check_compat(const pope_model *m, const pope_corpus *c) {
     return 0;
 }
 
-pope_model *pope_model_open(const char *path, const pope_corpus *c) {
+char *pope_model_file(const char *path) {
     if (!path || !*path) {
         pope_error("model: no path given");
         return NULL;
@@ -167,32 +167,34 @@ pope_model *pope_model_open(const char *path, const pope_corpus *c) {
         pope_error("%s: %s", path, strerror(errno));
         return NULL;
     }
+    if (!S_ISDIR(st.st_mode)) return strdup(path);
     char buf[4200];
-    const char *file = path;
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(buf, sizeof buf, "%s/model.safetensors", path);
-        if (access(buf, R_OK) != 0) snprintf(buf, sizeof buf, "%s/checkpoint.safetensors", path);
-        if (access(buf, R_OK) != 0) {
-            pope_error("%s: directory holds neither model.safetensors nor checkpoint.safetensors", path);
-            return NULL;
-        }
-        file = buf;
+    snprintf(buf, sizeof buf, "%s/model.safetensors", path);
+    if (access(buf, R_OK) != 0) snprintf(buf, sizeof buf, "%s/checkpoint.safetensors", path);
+    if (access(buf, R_OK) != 0) {
+        pope_error("%s: directory holds neither model.safetensors nor checkpoint.safetensors", path);
+        return NULL;
     }
+    return strdup(buf);
+}
+
+pope_model *pope_model_open(const char *path, const pope_corpus *c) {
+    char *file = pope_model_file(path);
+    if (!file) return NULL;
     pope_model *m = pope_load(file, NULL, NULL);
     if (!m) {
         // pope_load's message usually names the file; make sure it does
         char why[1024];
         snprintf(why, sizeof why, "%s", pope_last_error());
         if (!strstr(why, file)) pope_error("%s: %s", file, why);
-        return NULL;
-    }
-    if (c && pope_check_compat(m, c) != 0) {
+    } else if (c && pope_check_compat(m, c) != 0) {
         char why[1024];
         snprintf(why, sizeof why, "%s", pope_last_error());
         pope_model_free(m);
+        m = NULL;
         pope_error("%s: %s", file, why);
-        return NULL;
     }
+    free(file);
     return m;
 }
 

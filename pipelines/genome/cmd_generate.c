@@ -29,7 +29,8 @@ static int write_fasta(FILE *f, const char *name, const char *desc, const char *
     return ferror(f) ? -1 : 0;
 }
 
-int cmd_generate(int argc, char **argv) {
+int cmd_generate(const pope_program *p, int argc, char **argv) {
+    (void)p;
     pope_cli cli;
     pope_cli_init(&cli);
     const char *prompt = NULL, *out_path = "-", *name = "generated";
@@ -40,7 +41,7 @@ int cmd_generate(int argc, char **argv) {
             help();
             return 0;
         }
-        int r = gcli_option(&cli, argc, argv, &i);
+        int r = pope_cli_consume(&cli, argc, argv, &i);
         if (r < 0) return usage_error("generate", pope_last_error());
         if (r > 0) continue;
         int has_val = i + 1 < argc;

@@ -34,7 +34,8 @@ static int npy_header(FILE *f, int64_t n) {
     return bad ? -1 : 0;
 }
 
-int cmd_tokenize(int argc, char **argv) {
+int cmd_tokenize(const pope_program *p, int argc, char **argv) {
+    (void)p;
     pope_cli cli;
     pope_cli_init(&cli);
     gdata_opts go = {0};
@@ -54,7 +55,7 @@ int cmd_tokenize(int argc, char **argv) {
             continue;
         }
         int r = gdata_option(&go, argc, argv, &i);
-        if (r == 0 && (!strncmp(a, "--split", 7) || !strncmp(a, "--threads", 9))) r = gcli_option(&cli, argc, argv, &i);
+        if (r == 0 && (!strncmp(a, "--split", 7) || !strncmp(a, "--threads", 9))) r = pope_cli_consume(&cli, argc, argv, &i);
         if (r < 0) return usage_error("tokenize", pope_last_error());
         if (r > 0) continue;
         if (a[0] == '-' && a[1]) {

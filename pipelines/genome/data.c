@@ -19,15 +19,8 @@ const char gdata_help[] =
     "  --unmapped-only      SAM/BAM/CRAM: only unmapped reads\n"
     "  --reference REF.fa   CRAM: the reference it was compressed against\n";
 
-int die(const char *what) {
-    fprintf(stderr, PROG ": %s: %s\n", what, pope_last_error());
-    return 1;
-}
-
-int usage_error(const char *cmd, const char *msg) {
-    fprintf(stderr, PROG ": %s: %s (see '" PROG " %s --help')\n", cmd, msg, cmd);
-    return 2;
-}
+int die(const char *what) { return pope_die(PROG, what); }
+int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG, cmd, msg); }
 
 int gdata_option(gdata_opts *o, int argc, char **argv, int *i) {
     const char *arg = argv[*i];
@@ -126,32 +119,9 @@ void gdata_free(gdata *d) {
     memset(d, 0, sizeof *d);
 }
 
-char *gmodel_file(const char *model) {
-    struct stat st;
-    if (!model || stat(model, &st) != 0) return NULL;
-    char *out = NULL;
-    if (!S_ISDIR(st.st_mode)) return strdup(model);
-    const char *names[] = {"model.safetensors", "checkpoint.safetensors"};
-    for (int k = 0; k < 2 && !out; k++) {
-        size_t n = strlen(model) + strlen(names[k]) + 2;
-        out = malloc(n);
-        snprintf(out, n, "%s/%s", model, names[k]);
-        if (access(out, R_OK) != 0) {
-            free(out);
-            out = NULL;
-        }
-    }
-    return out;
-}
-
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]) {
-    char *file = gmodel_file(model);
-    if (!file) {
-        // let pope_model_open produce the precise message
-        pope_model *m = pope_model_open(model, NULL);
-        pope_model_free(m);
-        return -1;
-    }
+    char *file = pope_model_file(model);
+    if (!file) return -1;   // pope_model_file's message names the path
     char *cfg_json = pope_load_metadata(file, "pope.config");
     if (!cfg_json) {
         pope_error("%s: not a pope model (no pope.config metadata)", file);
@@ -238,10 +208,4 @@ double gbits_per_base(const pope_corpus *c, pope_split split, const pope_eval_re
     // exact when every window was scored (r->targets == targets); with --eval-tokens the
     // sampled targets are assumed to cover the split's mean bases per target
     return r->nll_sum / log(2.0) / ((double)r->targets * (double)bases / (double)targets);
-}
-
-int gcli_option(pope_cli *o, int argc, char **argv, int *i) {
-    int r = pope_cli_option(o, argc, argv, i);
-    if (r > 0) (*i)--;   // pope_cli_option leaves *i past the option; our loops advance themselves
-    return r;
 }

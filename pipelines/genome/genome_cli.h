@@ -25,8 +25,6 @@ extern const char gdata_help[];   // help lines for the options above
 
 // Consumes argv[*i] if it is a data option: 1 consumed, 0 not one, -1 bad value.
 int gdata_option(gdata_opts *o, int argc, char **argv, int *i);
-// pope_cli_option with our convention: on 1, *i is the last argument consumed.
-int gcli_option(pope_cli *o, int argc, char **argv, int *i);
 
 typedef struct {
     pope_genome *g;
@@ -41,9 +39,6 @@ typedef struct {
 int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int verbose);
 void gdata_free(gdata *d);
 
-// The model file behind --model (a file, or DIR/model.safetensors, else DIR/checkpoint...).
-// Returns a malloc'd path or NULL.
-char *gmodel_file(const char *model);
 // For eval/extrapolate/generate: the tokenizer a model was trained with and, unless the
 // user gave them, the contig lists its training split used (from the file's metadata).
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]);
@@ -60,11 +55,8 @@ int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T, int64
 // *all_targets (may be NULL): the counted targets of the full split.
 double gbits_per_base(const pope_corpus *c, pope_split split, const pope_eval_result *r, int64_t *all_targets);
 
-int cmd_train(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_extrapolate(int argc, char **argv);
-int cmd_generate(int argc, char **argv);
-int cmd_tokenize(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
+// The subcommands of their own (train, bench, eval and extrapolate are pope_cmd_*).
+int cmd_generate(const pope_program *p, int argc, char **argv);
+int cmd_tokenize(const pope_program *p, int argc, char **argv);
 
 #endif

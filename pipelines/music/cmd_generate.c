@@ -51,7 +51,8 @@ static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t kee
     return 0;
 }
 
-int cmd_generate(int argc, char **argv) {
+int cmd_generate(const pope_program *p, int argc, char **argv) {
+    (void)p;
     pope_cli cli;
     pope_cli_init(&cli);
     const char *midi_out = NULL, *prompt_path = NULL, *roll = NULL, *tokens_out = NULL;
@@ -60,7 +61,7 @@ int cmd_generate(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { help(); return 0; }
-        int r = mcli_option(&cli, argc, argv, &i);
+        int r = pope_cli_consume(&cli, argc, argv, &i);
         if (r < 0) return usage_error("generate", pope_last_error());
         if (r > 0) continue;
         int has_val = i + 1 < argc;

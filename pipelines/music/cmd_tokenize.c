@@ -6,7 +6,8 @@
 
 #include "music_cli.h"
 
-int cmd_tokenize(int argc, char **argv) {
+int cmd_tokenize(const pope_program *p, int argc, char **argv) {
+    (void)p;
     static const char help[] =
         "usage: " PROG " tokenize FILE.mid [-o tokens.npy] [--tokenizer perf|remi|jsb] [--text]\n\n"
         "Reads a MIDI file (FILE '-' = stdin) and writes its token ids (BOS ... EOS) as a 1-D int32\n"
@@ -57,7 +58,8 @@ int cmd_tokenize(int argc, char **argv) {
     return rc ? die("tokenize") : 0;
 }
 
-int cmd_detokenize(int argc, char **argv) {
+int cmd_detokenize(const pope_program *p, int argc, char **argv) {
+    (void)p;
     static const char help[] =
         "usage: " PROG " detokenize TOKENS.npy -o out.mid [--tokenizer perf|remi|jsb] [--roll out.svg]\n\n"
         "Turns int32 token ids (a 1-D .npy; '-' = stdin) back into a MIDI file (-o '-' = stdout).\n"

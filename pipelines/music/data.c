@@ -15,21 +15,8 @@
 #include "music_cli.h"
 
 // ---------------------------------------------------------------- errors and options
-int die(const char *what) {
-    fprintf(stderr, PROG ": %s: %s\n", what, pope_last_error());
-    return 1;
-}
-
-int usage_error(const char *cmd, const char *msg) {
-    fprintf(stderr, PROG ": %s: %s (see '" PROG " %s --help')\n", cmd, msg, cmd);
-    return 2;
-}
-
-int mcli_option(pope_cli *o, int argc, char **argv, int *i) {
-    int r = pope_cli_option(o, argc, argv, i);
-    if (r > 0) (*i)--;   // pope_cli_option leaves *i past the option; our loops advance themselves
-    return r;
-}
+int die(const char *what) { return pope_die(PROG, what); }
+int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG, cmd, msg); }
 
 const char mdata_help[] =
     "  --data KIND PATH     maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
@@ -370,7 +357,6 @@ void mdata_free(mdata *d) {
 
 char *mmodel_file(const char *model) {
     char buf[4200];
-    struct stat st;
     if (!model) {
         const char *env = getenv("POPE_MODELS_DIR");
         if (env && *env) {
@@ -383,18 +369,7 @@ char *mmodel_file(const char *model) {
                    POPE_SOURCE_DIR);
         return NULL;
     }
-    if (stat(model, &st) != 0) {
-        pope_error("%s: %s", model, strerror(errno));
-        return NULL;
-    }
-    if (!S_ISDIR(st.st_mode)) return strdup(model);
-    snprintf(buf, sizeof buf, "%s/model.safetensors", model);
-    if (access(buf, R_OK) != 0) snprintf(buf, sizeof buf, "%s/checkpoint.safetensors", model);
-    if (access(buf, R_OK) != 0) {
-        pope_error("%s: directory holds neither model.safetensors nor checkpoint.safetensors", model);
-        return NULL;
-    }
-    return strdup(buf);
+    return pope_model_file(model);
 }
 
 int mmodel_tokenizer(const char *file, pope_music_tok *out) {

@@ -31,8 +31,6 @@ int mdata_option(mdata_opts *o, int argc, char **argv, int *i);
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i);
 int mdata_parse_kind(const char *s, mdata_kind *k);
 const char *mdata_kind_name(mdata_kind k);
-// pope_cli_option with our convention: on 1, *i is the last argument consumed.
-int mcli_option(pope_cli *o, int argc, char **argv, int *i);
 
 typedef struct mcorpus mcorpus;   // data.c
 typedef struct {
@@ -64,12 +62,9 @@ int music_roll_svg(const char *path, const pope_midi *m, const char *title);
 int die(const char *what);
 int usage_error(const char *cmd, const char *msg);
 
-int cmd_train(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_extrapolate(int argc, char **argv);
-int cmd_generate(int argc, char **argv);
-int cmd_tokenize(int argc, char **argv);
-int cmd_detokenize(int argc, char **argv);
+// The subcommands of their own (train, bench, eval and extrapolate are pope_cmd_*).
+int cmd_generate(const pope_program *p, int argc, char **argv);
+int cmd_tokenize(const pope_program *p, int argc, char **argv);
+int cmd_detokenize(const pope_program *p, int argc, char **argv);
 
 #endif

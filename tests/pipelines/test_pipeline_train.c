@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pipeline_test_util.h"
 #include "pope_pipeline.h"
 
 #define V 8
@@ -99,23 +100,6 @@ static const char *tiny_preset =
     "\"pe\": \"rope\"}, \"train\": {\"batch\": 4, \"lr\": 0.01, \"lr_min\": 0.001, \"warmup\": 2, \"steps\": 40, "
     "\"eval_every\": 10, \"eval_tokens\": 64, \"checkpoint_every\": 10, \"log_every\": 10, \"weight_decay\": 0.0}}";
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc(n + 1);
-    if (fread(b, 1, n, f) != (size_t)n) n = 0;
-    b[n] = '\0';
-    fclose(f);
-    return b;
-}
-static int count(const char *hay, const char *needle) {
-    int n = 0;
-    for (const char *p = hay; hay && (p = strstr(p, needle)); p++) n++;
-    return n;
-}
 static int exists(const char *dir, const char *name) {
     char p[1200];
     snprintf(p, sizeof p, "%s/%s", dir, name);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pipeline_test_util.h"
 #include "pope_pipeline.h"
 
 static char tmpdir[256];
@@ -17,25 +18,6 @@ static void write_text(const char *path, const char *text) {
     if (!f) return;
     fputs(text, f);
     fclose(f);
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc(n + 1);
-    if (fread(b, 1, n, f) != (size_t)n) n = 0;
-    b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
-static int count(const char *hay, const char *needle) {
-    int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p++) n++;
-    return n;
 }
 
 static void test_duration(void) {

@@ -1,0 +1,371 @@
+// program.c — the program layer (pope_program, include/pope_pipeline.h): the subcommands
+// train, bench, eval and extrapolate, dispatch, help and error printing, written once for
+// pope-genome and pope-music. A program supplies only its data (options, loading, what a
+// model expects) and its extra report fields through callbacks.
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline_internal.h"
+
+#define MAX_CONTEXTS 32   // --contexts entries (pope_extrap_result holds 32)
+
+int pope_die(const char *prog, const char *what) {
+    fprintf(stderr, "%s: %s: %s\n", prog, what, pope_last_error());
+    return 1;
+}
+
+int pope_usage_error(const char *prog, const char *cmd, const char *msg) {
+    fprintf(stderr, "%s: %s: %s (see '%s %s --help')\n", prog, cmd, msg, prog, cmd);
+    return 2;
+}
+
+// Exit status of a data callback's return value (0 ok, -1 error, POPE_PROGRAM_USAGE).
+static int callback_status(const pope_program *p, const char *cmd, int r) {
+    if (r == 0) return 0;
+    if (r == POPE_PROGRAM_USAGE) return pope_usage_error(p->name, cmd, pope_last_error());
+    return pope_die(p->name, cmd);
+}
+
+// ---------------------------------------------------------------- help texts
+static void train_help(const pope_program *p) {
+    printf("%s%s%s\n%s", p->help_train, pope_help_train, p->data_help, p->help_train_presets);
+    pope_preset_list(stdout);
+}
+
+static void bench_help(const pope_program *p) {
+    printf("%s\n"
+           "Trains every positional encoding (none, sinusoidal, legendre, rope, polar) with the same\n"
+           "preset and budget, then writes DIR/report.md, DIR/report.json, DIR/curves.svg and\n"
+           "DIR/extrapolation.svg (default DIR ./%s-bench).\n\n"
+           "options:\n%s%s\npresets:\n",
+           p->help_bench, p->name, pope_help_bench, p->data_help);
+    pope_preset_list(stdout);
+}
+
+static void eval_help(const pope_program *p) {
+    printf("%s%s%s%s", p->help_eval, pope_help_eval, p->help_eval_extra ? p->help_eval_extra : "", p->data_help);
+}
+
+static void extrap_help(const pope_program *p) {
+    printf("%s\n"
+           "Zero-shot length extrapolation: scores the same tokens at each evaluation context (multiples\n"
+           "of the training context), by position bucket, and writes extrapolate.md/.json/.svg.%s\n"
+           "Prints the Markdown table (or with --json one JSON object).\n\n"
+           "options:\n%s  --json               print one JSON object instead of the table\n%s%s",
+           p->help_extrap, p->help_extrap_note ? p->help_extrap_note : "", pope_help_extrap,
+           p->help_extrap_extra ? p->help_extrap_extra : "", p->data_help);
+}
+
+// ---------------------------------------------------------------- argument parsing
+// The common options, then the program's data options and positional arguments. Returns
+// -1 after printing help (exit 0), an exit status > 0 on a usage error, 0 when parsed.
+static int parse(const pope_program *p, const char *cmd, int argc, char **argv, pope_cli *cli, int need_model,
+                 void (*help)(const pope_program *)) {
+    pope_cli_init(cli);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            help(p);
+            return -1;
+        }
+        int r = pope_cli_consume(cli, argc, argv, &i);
+        if (r == 0) r = p->option(p->ctx, argc, argv, &i);
+        if (r == 0 && !(a[0] == '-' && a[1]) && p->positional) r = p->positional(p->ctx, argc, argv, &i);
+        if (r < 0) return pope_usage_error(p->name, cmd, pope_last_error());
+        if (r > 0) continue;
+        char msg[300];
+        snprintf(msg, sizeof msg, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
+        return pope_usage_error(p->name, cmd, msg);
+    }
+    if (need_model && !cli->model) return pope_usage_error(p->name, cmd, "--model M is required");
+    const char *missing = p->missing(p->ctx);
+    if (missing) return pope_usage_error(p->name, cmd, missing);
+    return 0;
+}
+
+// ---------------------------------------------------------------- train and bench
+// Evaluates DIR's final model on the test split, prints one line and writes DIR/test.json.
+static int report_test(const pope_program *p, const char *out_dir, const pope_corpus *c) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/model.safetensors", out_dir);
+    pope_model *m = pope_model_open(path, c);
+    if (!m) return pope_die(p->name, "test");
+    pope_eval_opts eo;
+    pope_eval_opts_default(&eo);
+    eo.split = POPE_SPLIT_TEST;
+    eo.max_targets = p->test_targets;   // genome: a whole-genome test split would take hours
+    pope_eval_result r;
+    if (pope_eval(m, c, &eo, &r) != 0) {
+        pope_model_free(m);
+        return pope_die(p->name, "test");
+    }
+    int64_t all_targets = 0;
+    double bpu = p->bits_per_unit ? p->bits_per_unit(p->ctx, c, POPE_SPLIT_TEST, &r, &all_targets) : NAN;
+    if (r.targets > 0) {
+        printf("test NLL %.4f nats/token", r.nll);
+        if (p->bits_per_unit) printf(", %.4f bits/%s", bpu, p->unit);
+        printf(" (%lld targets%s, context %d, tokenizer %s) -> %s/test.json\n", (long long)r.targets,
+               r.targets < all_targets ? " sampled; 'eval' scores all" : "", r.context, c->tokenizer, out_dir);
+    } else {
+        printf("test split has no targets (too short for a window); see %s/log.jsonl for validation\n", out_dir);
+    }
+    char key[64];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "nll", r.targets > 0 ? r.nll : 0);
+    if (p->bits_per_unit) {
+        snprintf(key, sizeof key, "bits_per_%s", p->unit);
+        cJSON_AddNumberToObject(o, key, r.targets > 0 ? bpu : 0);
+    }
+    cJSON_AddNumberToObject(o, "targets", (double)r.targets);
+    if (p->bits_per_unit) cJSON_AddNumberToObject(o, "split_targets", (double)all_targets);
+    cJSON_AddNumberToObject(o, "context", r.context);
+    cJSON_AddStringToObject(o, "split", "test");
+    cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
+    char *js = cJSON_Print(o);
+    snprintf(path, sizeof path, "%s/test.json", out_dir);
+    int rc = pope_write_file_atomic(path, js);
+    free(js);
+    cJSON_Delete(o);
+    pope_eval_result_free(&r);
+    pope_model_free(m);
+    return rc ? pope_die(p->name, "test.json") : 0;
+}
+
+int pope_cmd_train(const pope_program *p, int argc, char **argv) {
+    pope_cli cli;
+    int rc = parse(p, "train", argc, argv, &cli, 0, train_help);
+    if (rc) return rc < 0 ? 0 : rc;
+    pope_preset preset;
+    if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
+    const pope_corpus *c;
+    const char *metadata;
+    if ((rc = callback_status(p, "train", p->open_train(p->ctx, &preset, !cli.quiet, &c, &metadata)))) return rc;
+    char default_out[256];
+    snprintf(default_out, sizeof default_out, "%s-run", p->name);
+    pope_train_opts to = {0};
+    to.out_dir = cli.out_dir ? cli.out_dir : default_out;
+    to.resume = cli.resume;
+    to.quiet = cli.quiet;
+    to.program = p->name;
+    to.extra_metadata = metadata;
+    pope_train_result res;
+    if (pope_train(c, &preset, &to, &res) != 0) {
+        rc = pope_die(p->name, "train");
+    } else if (res.interrupted) {
+        fprintf(stderr, "%s: interrupted at step %lld; continue with the same command plus --resume\n", p->name,
+                (long long)res.steps);
+        rc = 130;
+    } else {
+        rc = report_test(p, to.out_dir, c);
+    }
+    p->close(p->ctx);
+    return rc;
+}
+
+int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
+    pope_cli cli;
+    int rc = parse(p, "bench", argc, argv, &cli, 0, bench_help);
+    if (rc) return rc < 0 ? 0 : rc;
+    int mult[MAX_CONTEXTS], n_mult = 0;
+    if (cli.contexts && pope_parse_int_list(cli.contexts, mult, MAX_CONTEXTS, &n_mult) != 0)
+        return pope_usage_error(p->name, "bench", pope_last_error());
+    pope_preset preset;
+    if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
+    const pope_corpus *c;
+    const char *metadata;
+    if ((rc = callback_status(p, "bench", p->open_train(p->ctx, &preset, !cli.quiet, &c, &metadata)))) return rc;
+    char default_out[256];
+    snprintf(default_out, sizeof default_out, "%s-bench", p->name);
+    pope_bench_opts bo = {0};
+    bo.out_dir = cli.out_dir ? cli.out_dir : default_out;
+    bo.time_per_run_s = isnan(cli.time_per_run_s) ? 0 : cli.time_per_run_s;
+    bo.steps_per_run = cli.steps > 0 ? cli.steps : 0;
+    bo.contexts = n_mult ? mult : NULL;
+    bo.n_contexts = n_mult;
+    bo.eval_tokens = cli.eval_tokens > 0 ? cli.eval_tokens : 0;
+    bo.resume = cli.resume;
+    bo.program = p->name;
+    bo.extra_metadata = metadata;
+    bo.quiet = cli.quiet;
+    rc = pope_bench(c, &preset, &bo, stdout) != 0 ? pope_die(p->name, "bench") : 0;
+    p->close(p->ctx);
+    return rc;
+}
+
+// ---------------------------------------------------------------- eval and extrapolate
+// The data as the model expects it, then the model. 0 or the exit status (printed).
+static int open_model_and_data(const pope_program *p, const char *cmd, const pope_cli *cli, int extrapolate,
+                               pope_model **m, const pope_corpus **c) {
+    char *model_file = NULL;
+    int rc = callback_status(p, cmd, p->open_eval(p->ctx, cli->model, extrapolate, c, &model_file));
+    if (rc) return rc;
+    *m = pope_model_open(model_file ? model_file : cli->model, *c);
+    free(model_file);
+    if (!*m) {
+        p->close(p->ctx);
+        return pope_die(p->name, cmd);
+    }
+    if (cli->threads > 0) pope_runtime_init(cli->threads);
+    return 0;
+}
+
+static void print_json(cJSON *o) {
+    char *js = cJSON_PrintUnformatted(o);
+    printf("%s\n", js);
+    free(js);
+    cJSON_Delete(o);
+}
+
+int pope_cmd_eval(const pope_program *p, int argc, char **argv) {
+    pope_cli cli;
+    int rc = parse(p, "eval", argc, argv, &cli, 1, eval_help);
+    if (rc) return rc < 0 ? 0 : rc;
+    pope_model *m;
+    const pope_corpus *c;
+    if ((rc = open_model_and_data(p, "eval", &cli, 0, &m, &c))) return rc;
+    pope_eval_opts eo;
+    pope_eval_opts_default(&eo);
+    eo.split = POPE_SPLIT_TEST;
+    if (cli.split && pope_split_parse(cli.split, &eo.split) != 0) {
+        rc = pope_usage_error(p->name, "eval", pope_last_error());
+        goto done;
+    }
+    eo.context = cli.context > 0 ? cli.context : 0;
+    if (p->eval_bounded && cli.eval_tokens > 0) eo.max_targets = cli.eval_tokens;   // evenly spaced windows
+    eo.progress = !cli.json && !cli.quiet;
+    pope_eval_result r;
+    if (pope_eval(m, c, &eo, &r) != 0) {
+        rc = pope_die(p->name, "eval");
+        goto done;
+    }
+    const char *split_name = eo.split == POPE_SPLIT_ALL ? "all" : pope_split_name(eo.split);
+    if (r.targets == 0) {
+        pope_eval_result_free(&r);
+        pope_error("the %s split has no windows of at least 2 tokens", split_name);
+        rc = pope_die(p->name, "eval");
+        goto done;
+    }
+    int64_t all_targets = 0;
+    double bpu = p->bits_per_unit ? p->bits_per_unit(p->ctx, c, eo.split, &r, &all_targets) : NAN;
+    if (cli.json) {
+        char key[64];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "nll", r.nll);
+        if (p->bits_per_unit) {
+            snprintf(key, sizeof key, "bits_per_%s", p->unit);
+            cJSON_AddNumberToObject(o, key, bpu);
+            cJSON_AddNumberToObject(o, "bits_per_token", r.nll / log(2.0));
+        }
+        cJSON_AddNumberToObject(o, "targets", (double)r.targets);
+        if (p->bits_per_unit)   // the units covered by the scored targets
+            cJSON_AddNumberToObject(o, p->units, isnan(bpu) ? 0 : round(r.nll_sum / log(2.0) / bpu));
+        cJSON_AddNumberToObject(o, "windows", (double)r.windows);
+        if (p->bits_per_unit) cJSON_AddNumberToObject(o, "split_targets", (double)all_targets);
+        cJSON_AddNumberToObject(o, "context", r.context);
+        cJSON_AddStringToObject(o, "split", split_name);
+        cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
+        cJSON_AddStringToObject(o, "pe", pope_pe_name(pope_model_config(m)->pe));
+        cJSON_AddStringToObject(o, "model", cli.model);
+        if (p->json_fields) p->json_fields(p->ctx, "eval", o);
+        print_json(o);
+    } else {
+        char what[1200];
+        p->describe(p->ctx, what, sizeof what);
+        printf("%s: %s split, context %d, %s: NLL %.4f nats/token", what, split_name, r.context, c->tokenizer, r.nll);
+        if (p->bits_per_unit) printf(", %.4f bits/%s", bpu, p->unit);
+        printf(" over %lld targets (%lld windows)\n", (long long)r.targets, (long long)r.windows);
+    }
+    pope_eval_result_free(&r);
+done:
+    pope_model_free(m);
+    p->close(p->ctx);
+    return rc;
+}
+
+int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv) {
+    pope_cli cli;
+    int rc = parse(p, "extrapolate", argc, argv, &cli, 1, extrap_help);
+    if (rc) return rc < 0 ? 0 : rc;
+    pope_model *m;
+    const pope_corpus *c;
+    if ((rc = open_model_and_data(p, "extrapolate", &cli, 1, &m, &c))) return rc;
+    int contexts[MAX_CONTEXTS], n = 0;
+    char *out_dir = NULL;
+    pope_extrap_opts eo;
+    pope_extrap_opts_default(&eo);
+    if (pope_cli_contexts(&cli, m, contexts, MAX_CONTEXTS, &n) != 0 ||
+        (cli.split && pope_split_parse(cli.split, &eo.split) != 0)) {
+        rc = pope_usage_error(p->name, "extrapolate", pope_last_error());
+        goto done;
+    }
+    if (eo.split == POPE_SPLIT_ALL) {
+        rc = pope_usage_error(p->name, "extrapolate", "--split all is not supported here (test, valid or train)");
+        goto done;
+    }
+    eo.contexts = contexts;
+    eo.n_contexts = n;
+    if (cli.eval_tokens > 0) eo.max_tokens = cli.eval_tokens;
+    if (cli.out_dir) {
+        out_dir = strdup(cli.out_dir);
+    } else {   // next to the model: the training directory, or the model file's directory
+        char *mf = pope_model_file(cli.model);
+        out_dir = strdup(mf ? dirname(mf) : ".");
+        free(mf);
+    }
+    eo.out_dir = out_dir;
+    eo.progress = !cli.json && !cli.quiet;
+    pope_extrap_result r;
+    if (pope_extrapolate(m, c, &eo, &r, cli.json ? NULL : stdout) != 0) {
+        rc = pope_die(p->name, "extrapolate");
+        goto done;
+    }
+    if (cli.json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "training_context", pope_model_config(m)->context_length);
+        cJSON_AddNumberToObject(o, "regions", (double)r.regions);
+        cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
+        cJSON_AddStringToObject(o, "pe", pope_pe_name(pope_model_config(m)->pe));
+        if (p->json_fields) p->json_fields(p->ctx, "extrapolate", o);
+        cJSON *arr = cJSON_AddArrayToObject(o, "results");
+        for (int k = 0; k < r.n_contexts; k++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "context", r.contexts[k]);
+            cJSON_AddNumberToObject(e, "nll", r.res[k].nll);
+            cJSON_AddNumberToObject(e, "targets", (double)r.res[k].targets);
+            cJSON_AddItemToArray(arr, e);
+        }
+        print_json(o);
+    } else {
+        fprintf(stderr, "%s: wrote %s/extrapolate.md, .json, .svg\n", p->name, out_dir);
+    }
+    pope_extrap_result_free(&r);
+done:
+    free(out_dir);
+    pope_model_free(m);
+    p->close(p->ctx);
+    return rc;
+}
+
+// ---------------------------------------------------------------- dispatch
+int pope_program_main(const pope_program *p, int argc, char **argv) {
+    if (argc < 2) {
+        fputs(p->usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(p->usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("%s %s\n", p->name, p->version);
+        return 0;
+    }
+    pope_runtime_init(0);
+    for (const pope_command *k = p->commands; k->name; k++)
+        if (!strcmp(cmd, k->name)) return k->run(p, argc - 1, argv + 1);
+    fprintf(stderr, "%s: unknown command '%s'\n\n%s", p->name, cmd, p->usage);
+    return 2;
+}
