@@ -28,6 +28,9 @@ typedef struct {
     int64_t cache_min_bytes;  // default 16 MiB
     int n_threads;            // BGZF decompression threads (<= 1: none)
     int verbose;              // 1: say on stderr what was read/cached and how fast
+    int faidx;                // plain/BGZF FASTA through an htslib .fai index: 0 never (stream);
+                              // 1 (default) when one is present, or built for inputs >= cache_min_bytes;
+                              // 2 always (present or built). docs/GENOME.md "faidx".
 } pope_genome_opts;
 void pope_genome_opts_default(pope_genome_opts *o);
 

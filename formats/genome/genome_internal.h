@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sys/stat.h>
+
 #include <htslib/hfile.h>
 
 #include "pope_genome.h"
@@ -64,6 +66,9 @@ int packer_begin(genome_packer *p, const char *name, size_t name_len);
 // first byte whose class is GCLASS_BAD (nothing after it packed).
 int packer_push(genome_packer *p, const char *s, size_t n, size_t *bad_at);
 int packer_end(genome_packer *p);
+// Drops everything packed so far (a file sink is truncated back to its header), so that a
+// reader that gave up half-way can hand over to another. 0 or -1.
+int packer_reset(genome_packer *p);
 // Finishes: with a file sink, writes the tables and header (key fields given) and fills
 // nothing; with memory, moves the arrays into g (which takes ownership).
 typedef struct { uint64_t size; int64_t mtime_sec, mtime_nsec; uint64_t options, format; } genome_key;
@@ -73,8 +78,21 @@ int packer_finish_mem(genome_packer *p, pope_genome *g);
 // Maps a cache file; 0 ok, 1 absent or stale (not an error), -1 corrupt.
 int genome_cache_map(const char *path, const genome_key *key, pope_genome *g);
 
+// ---- files next to the input (open.c)
+// 1 when the directory of `path` may be written: access(W_OK) and, since root passes
+// access() everywhere, at least one write bit in its mode (a dr-xr-xr-x data folder is
+// read-only for everyone, root included).
+int genome_dir_writable(const char *path);
+int genome_mkdir_p(const char *dir);
+
 // ---- readers (feed a packer)
 int genome_read_fasta(genome_packer *p, struct hFILE *hf, const char *path, int n_threads);
+// Plain or BGZF FASTA through its faidx index (faidx.c; docs/GENOME.md "faidx"). 0 read;
+// 1 faidx cannot read this file like the streaming parser does: nothing usable was packed
+// (packer_reset, then genome_read_fasta), with a one-line reason in note when worth saying;
+// -1 error (a corrupt or mismatched index that was already there, a read error).
+int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts *o, int bgzf,
+                      const struct stat *input, char *note, size_t note_cap);
 int genome_read_records(genome_packer *p, struct hFILE *hf, const char *path,
                         const pope_genome_opts *o, int format);
 

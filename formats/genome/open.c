@@ -21,6 +21,7 @@ void pope_genome_opts_default(pope_genome_opts *o) {
     o->cache = 1;
     o->cache_min_bytes = 16 << 20;
     o->n_threads = 1;
+    o->faidx = 1;
 }
 
 static uint64_t fnv1a(const char *s) {
@@ -29,7 +30,17 @@ static uint64_t fnv1a(const char *s) {
     return h;
 }
 
-static int mkdir_p(const char *dir) {
+int genome_dir_writable(const char *path) {
+    char *dup = strdup(path);
+    if (!dup) return 0;
+    const char *dir = dirname(dup);
+    struct stat st;
+    int ok = access(dir, W_OK) == 0 && stat(dir, &st) == 0 && (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH));
+    free(dup);
+    return ok;
+}
+
+int genome_mkdir_p(const char *dir) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", dir);
     for (char *c = tmp + 1; *c; c++)
@@ -45,14 +56,14 @@ char *pope_genome_cache_path(const char *path, const pope_genome_opts *o) {
     if (!path || strcmp(path, "-") == 0) return NULL;
     char *abs = realpath(path, NULL);
     if (!abs) return NULL;
-    char *dup = strdup(abs), *dup2 = strdup(abs);
-    const char *base = basename(dup), *dir = dirname(dup2);
+    char *dup = strdup(abs);
+    const char *base = basename(dup);
     char name[4096];
     char *out = NULL;
     snprintf(name, sizeof name, "%s.%016llx.pope", base, (unsigned long long)fnv1a(abs));
     if (o && o->cache_dir && o->cache_dir[0]) {
         if (asprintf(&out, "%s/%s", o->cache_dir, name) < 0) out = NULL;
-    } else if (access(dir, W_OK) == 0) {
+    } else if (genome_dir_writable(abs)) {
         if (asprintf(&out, "%s.pope", abs) < 0) out = NULL;
     } else {
         const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -62,13 +73,13 @@ char *pope_genome_cache_path(const char *path, const pope_genome_opts *o) {
     }
     free(abs);
     free(dup);
-    free(dup2);
     return out;
 }
 
-static int detect(hFILE *hf, const char *path, int *format) {
+static int detect(hFILE *hf, const char *path, int *format, int *compression) {
     htsFormat fmt;
     if (hts_detect_format2(hf, path, &fmt) < 0) return pope_error("%s: cannot read: %s", path, strerror(errno));
+    *compression = fmt.compression;
     switch (fmt.format) {
     case fasta_format: *format = GFMT_FASTA; return 0;
     case fastq_format: *format = GFMT_FASTQ; return 0;
@@ -97,7 +108,29 @@ static int detect(hFILE *hf, const char *path, int *format) {
     return -1;
 }
 
-static int parse(genome_packer *p, hFILE *hf, const char *path, const pope_genome_opts *o, int format) {
+// Plain and BGZF FASTA files go through faidx (faidx.c) when it can read them exactly as
+// the streaming parser would; everything else, and what faidx hands back, is streamed.
+static int parse(genome_packer *p, hFILE *hf, const char *path, const pope_genome_opts *o, int format,
+                 int compression, const struct stat *st, char *route, size_t route_cap) {
+    snprintf(route, route_cap, "streamed");
+    if (format == GFMT_FASTA && S_ISREG(st->st_mode) && strcmp(path, "-") != 0 &&
+        (compression == no_compression || compression == bgzf)) {
+        char note[1400];
+        int r = genome_read_faidx(p, path, o, compression == bgzf, st, note, sizeof note);
+        if (r <= 0) {
+            hclose_abruptly(hf);
+            if (r == 0) snprintf(route, route_cap, "faidx");
+            return r;
+        }
+        if (packer_reset(p)) {
+            hclose_abruptly(hf);
+            return -1;
+        }
+        if (note[0]) {
+            snprintf(route, route_cap, "streamed: %s", note);
+            if (o->verbose) fprintf(stderr, "pope-genome: note: %s\n", note);
+        }
+    }
     if (format == GFMT_FASTA) return genome_read_fasta(p, hf, path, o->n_threads);
     return genome_read_records(p, hf, path, o, format);
 }
@@ -139,8 +172,8 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
         pope_error("%s: %s", path, strerror(errno));
         return NULL;
     }
-    int format = GFMT_FASTA;
-    if (detect(hf, path, &format)) {
+    int format = GFMT_FASTA, compression = no_compression;
+    if (detect(hf, path, &format, &compression)) {
         hclose_abruptly(hf);
         return NULL;
     }
@@ -172,7 +205,7 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     if (cpath) {
         char *dir = strdup(cpath);
         if (dir) {
-            mkdir_p(dirname(dir));
+            genome_mkdir_p(dirname(dir));
             free(dir);
         }
         if (asprintf(&tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) tmp = NULL;
@@ -191,13 +224,17 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
         goto fail_tmp;
     }
     double t0 = now_s();
-    int rc = parse(&p, hf, path, opts, format);   // takes ownership of hf
+    char route[1500];
+    int rc = parse(&p, hf, path, opts, format, compression, &st, route, sizeof route);   // takes ownership of hf
     double dt = now_s() - t0;
     if (rc == 0 && p.pos == 0) rc = pope_error("%s: no bases in the file", path);
     char speed[128] = "";
     if (!is_stdin && dt > 0)
         snprintf(speed, sizeof speed, " in %.2f s (%.0f MB/s of input, %.0f Mbases/s)", dt,
                  (double)st.st_size / dt / 1e6, (double)p.pos / dt / 1e6);
+    // "parsed (faidx) in 0.31 s ...", "parsed (streamed: faidx cannot index ...) in ..."
+    char with_route[1800];
+    snprintf(with_route, sizeof with_route, " (%s)%s", route, speed);
     if (rc == 0 && out) {
         rc = packer_finish_file(&p, &key);
         if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : pope_error("writing %s: %s", tmp, strerror(errno));
@@ -206,10 +243,10 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
         if (rc == 0 && rename(tmp, cpath) != 0) rc = pope_error("renaming %s: %s", tmp, strerror(errno));
         if (rc == 0 && genome_cache_map(cpath, &key, g) != 0)
             rc = pope_error("%s: the cache just written does not map back (input changed while reading?)", cpath);
-        if (rc == 0 && asprintf(&g->source, "parsed%s, cache written: %s", speed, cpath) < 0) g->source = NULL;
+        if (rc == 0 && asprintf(&g->source, "parsed%s, cache written: %s", with_route, cpath) < 0) g->source = NULL;
     } else if (rc == 0) {
         rc = packer_finish_mem(&p, g);
-        if (rc == 0 && asprintf(&g->source, "parsed%s%s", speed,
+        if (rc == 0 && asprintf(&g->source, "parsed%s%s", with_route,
                                 cpath ? " (cache not writable, kept in memory)" : "") < 0)
             g->source = NULL;
     }

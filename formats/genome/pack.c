@@ -190,6 +190,15 @@ int packer_push(genome_packer *p, const char *s, size_t n, size_t *bad_at) {
     return 0;
 }
 
+int packer_reset(genome_packer *p) {
+    FILE *out = p->out;
+    packer_free(p);
+    if (out && (fflush(out) != 0 || ftruncate(fileno(out), CACHE_HEADER) != 0 ||
+                fseeko(out, CACHE_HEADER, SEEK_SET) != 0))
+        return pope_error("rewinding the cache: %s", strerror(errno));
+    return packer_init(p, out);
+}
+
 int packer_end(genome_packer *p) {
     if (!p->in_contig) return 0;
     genome_contig *c = (genome_contig *)p->contigs.data + p->contigs.n - 1;

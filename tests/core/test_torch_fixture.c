@@ -36,6 +36,13 @@ typedef struct {
     size_t data_size;
 } st_file;
 
+static void st_close(st_file *f) {
+    cJSON_Delete(f->header);
+    free(f->raw);
+    f->header = NULL;
+    f->raw = NULL;
+}
+
 static int st_open(st_file *f, const char *path) {
     memset(f, 0, sizeof *f);
     FILE *fp = fopen(path, "rb");
@@ -46,21 +53,16 @@ static int st_open(st_file *f, const char *path) {
     if (n < 8) { fclose(fp); return -1; }
     f->raw = malloc((size_t)n);
     f->size = (size_t)n;
-    if (!f->raw || fread(f->raw, 1, f->size, fp) != f->size) { fclose(fp); return -1; }
+    if (!f->raw || fread(f->raw, 1, f->size, fp) != f->size) { fclose(fp); st_close(f); return -1; }
     fclose(fp);
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = hlen << 8 | (unsigned char)f->raw[i];
-    if (hlen > f->size - 8) return -1;
+    if (hlen > f->size - 8) { st_close(f); return -1; }
     f->header = cJSON_ParseWithLength(f->raw + 8, (size_t)hlen);
-    if (!f->header) return -1;
+    if (!f->header) { st_close(f); return -1; }
     f->data = f->raw + 8 + hlen;
     f->data_size = f->size - 8 - hlen;
     return 0;
-}
-
-static void st_close(st_file *f) {
-    cJSON_Delete(f->header);
-    free(f->raw);
 }
 
 // Pointer to the tensor's data when its dtype is `dtype`; *numel receives its size.

@@ -10,6 +10,7 @@ static pope_genome *open_nocache(const char *path) {
     pope_genome_opts_default(&o);
     o.cache = 0;
     o.n_threads = 1;
+    o.faidx = 0;   // the streaming parser; test_genome_faidx covers the faidx route
     return pope_genome_open(path, &o);
 }
 

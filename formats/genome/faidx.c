@@ -1,0 +1,308 @@
+// faidx.c — reading a plain or BGZF FASTA through its htslib faidx index (.fai, and .gzi
+// for BGZF): the index is used when present next to the input, else built with fai_build3
+// (next to the input when its directory is writable, else in the cache directory), and the
+// contigs are fetched with faidx_fetch_seq64 in line-aligned chunks into the packer.
+//
+// The index only says where each record's bases lie; before trusting it we check that it
+// describes this file (a '>' header line with the record's name right before each record,
+// only whitespace between records and after the last), because htslib silently drops
+// empty and duplicate records, counts ';' lines as sequence and would read garbage through
+// a stale index. Whatever faidx cannot read exactly like the streaming parser (fasta.c)
+// is handed back to it (return 1), so both routes give the same genome.
+#define _GNU_SOURCE   // asprintf
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <htslib/bgzf.h>
+#include <htslib/faidx.h>
+#include <htslib/hts_log.h>
+
+#include "genome_internal.h"
+
+#define FAIDX_CHUNK (4u << 20)      // bases per faidx_fetch_seq64 call (rounded to whole lines)
+#define FAIDX_MAX_GAP (1u << 20)    // header + blank lines between two records, at most
+
+typedef struct {
+    char *name;
+    uint64_t len, off, blen, llen;   // the five .fai columns
+} fai_entry;
+
+static void entries_free(fai_entry *e, size_t n) {
+    for (size_t i = 0; i < n; i++) free(e[i].name);
+    free(e);
+}
+
+// Parses FILE.fai (name, length, offset, bases per line, bytes per line). 0 ok, -1 malformed.
+static int fai_parse(const char *fai_path, fai_entry **out, size_t *n_out) {
+    FILE *f = fopen(fai_path, "r");
+    if (!f) return -1;
+    fai_entry *e = NULL;
+    size_t n = 0, cap = 0;
+    char *line = NULL;
+    size_t line_cap = 0;
+    int rc = 0;
+    while (getline(&line, &line_cap, f) > 0) {
+        char name[1024];
+        unsigned long long len, off, blen, llen;
+        if (sscanf(line, "%1023s %llu %llu %llu %llu", name, &len, &off, &blen, &llen) != 5) {
+            rc = -1;
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            fai_entry *ne = realloc(e, cap * sizeof *e);
+            if (!ne) {
+                rc = -1;
+                break;
+            }
+            e = ne;
+        }
+        e[n++] = (fai_entry){strdup(name), len, off, blen, llen};
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && n == 0) rc = -1;
+    if (rc) {
+        entries_free(e, n);
+        return -1;
+    }
+    *out = e;
+    *n_out = n;
+    return 0;
+}
+
+// Offset just after the last base of an entry (before its final line ending).
+static uint64_t entry_end(const fai_entry *e) {
+    uint64_t full = e->len / e->blen, rem = e->len % e->blen;
+    return rem ? e->off + full * e->llen + rem : e->off + full * e->llen - (e->llen - e->blen);
+}
+
+// Reads [from, to) of the uncompressed file into buf (to - from <= cap). 0 ok.
+static int read_range(BGZF *bz, uint64_t from, uint64_t to, char *buf) {
+    if (bgzf_useek(bz, (off_t)from, SEEK_SET) < 0) return -1;
+    return bgzf_read(bz, buf, to - from) == (ssize_t)(to - from) ? 0 : -1;
+}
+
+// The bytes between two records (or before the first) must be: whitespace, then one line
+// ">NAME" optionally followed by whitespace and a description, ending with '\n'.
+static int gap_ok(const char *b, size_t n, const char *name) {
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)b[i])) i++;
+    if (i == n || b[i] != '>') return 0;
+    i++;
+    size_t k = strlen(name);
+    if (n - i < k || memcmp(b + i, name, k) != 0) return 0;
+    i += k;
+    if (i < n && b[i] != '\n' && b[i] != '\r' && b[i] != ' ' && b[i] != '\t') return 0;   // a longer name
+    const char *nl = memchr(b + i, '\n', n - i);
+    return nl && (size_t)(nl - b) == n - 1;
+}
+
+// 0: the index describes this file; 1: it does not (*why says where).
+static int index_matches(const char *path, const char *gzi, const fai_entry *e, size_t n, char *why, size_t why_cap) {
+    BGZF *bz = bgzf_open(path, "r");
+    if (!bz) {
+        snprintf(why, why_cap, "cannot open the input");
+        return 1;
+    }
+    if (bz->is_compressed && bgzf_index_load(bz, gzi, NULL) < 0) {
+        bgzf_close(bz);
+        snprintf(why, why_cap, "cannot load %s", gzi);
+        return 1;
+    }
+    char *buf = malloc(FAIDX_MAX_GAP);
+    int bad = buf == NULL;
+    if (bad) snprintf(why, why_cap, "out of memory");
+    uint64_t prev_end = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        if (e[i].blen == 0 || e[i].llen <= e[i].blen || e[i].llen - e[i].blen > 2 || e[i].len == 0) {
+            snprintf(why, why_cap, "record '%s': line lengths %llu/%llu, length %llu", e[i].name,
+                     (unsigned long long)e[i].blen, (unsigned long long)e[i].llen, (unsigned long long)e[i].len);
+            bad = 1;
+        } else if (e[i].off <= prev_end || e[i].off - prev_end > FAIDX_MAX_GAP ||
+                   read_range(bz, prev_end, e[i].off, buf) != 0 ||
+                   !gap_ok(buf, e[i].off - prev_end, e[i].name)) {
+            snprintf(why, why_cap, "no '>%s' header line right before offset %llu", e[i].name,
+                     (unsigned long long)e[i].off);
+            bad = 1;
+        }
+        if (!bad) prev_end = entry_end(&e[i]);
+    }
+    if (!bad) {   // after the last base: whitespace only, up to the end of the file
+        ssize_t got = bgzf_useek(bz, (off_t)prev_end, SEEK_SET) < 0 ? -1 : bgzf_read(bz, buf, FAIDX_MAX_GAP);
+        bad = got < 0 || got == FAIDX_MAX_GAP;
+        for (ssize_t k = 0; k < got && !bad; k++) bad = !isspace((unsigned char)buf[k]);
+        if (bad) snprintf(why, why_cap, "bytes other than blank lines after the last record '%s'", e[n - 1].name);
+    }
+    free(buf);
+    bgzf_close(bz);
+    return bad;
+}
+
+static int mtime_older(const struct stat *a, const struct stat *b) {   // a older than b
+    return a->st_mtim.tv_sec < b->st_mtim.tv_sec ||
+           (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec < b->st_mtim.tv_nsec);
+}
+
+// A usable index at (fai, gzi): both present (gzi only for BGZF) and not older than the input.
+static int index_fresh(const char *fai, const char *gzi, int bgzf, const struct stat *input) {
+    struct stat s1, s2;
+    if (stat(fai, &s1) != 0 || mtime_older(&s1, input)) return 0;
+    if (bgzf && (stat(gzi, &s2) != 0 || mtime_older(&s2, input))) return 0;
+    return 1;
+}
+
+// Builds the index into PATH.tmp.PID files, then renames them into place (no reader ever
+// sees half an index). 0 ok, 1 faidx cannot index the file.
+static int index_build(const char *path, const char *fai, const char *gzi, int bgzf) {
+    char *tfai = NULL, *tgzi = NULL;
+    if (asprintf(&tfai, "%s.tmp.%ld", fai, (long)getpid()) < 0) tfai = NULL;
+    if (asprintf(&tgzi, "%s.tmp.%ld", gzi, (long)getpid()) < 0) tgzi = NULL;
+    int rc = 1;
+    if (tfai && tgzi) {
+        enum htsLogLevel level = hts_get_log_level();
+        hts_set_log_level(HTS_LOG_OFF);   // its "Different line length" goes into our own note
+        int r = fai_build3(path, tfai, tgzi);
+        hts_set_log_level(level);
+        if (r == 0 && (!bgzf || rename(tgzi, gzi) == 0) && rename(tfai, fai) == 0) rc = 0;
+        unlink(tfai);
+        unlink(tgzi);
+    }
+    free(tfai);
+    free(tgzi);
+    return rc;
+}
+
+static void set_note(char *note, size_t cap, const char *fmt, const char *a, const char *b) {
+    if (note && cap) snprintf(note, cap, fmt, a, b);
+}
+
+int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts *o, int bgzf,
+                      const struct stat *input, char *note, size_t note_cap) {
+    if (note && note_cap) note[0] = 0;
+    if (o->faidx == 0) return 1;
+    int built = 0;   // 1: the index was made just now from this file
+    // 1. where the index is: next to the input when present there, else where the cache goes
+    char *fai = NULL, *gzi = NULL;
+    if (asprintf(&fai, "%s.fai", path) < 0) fai = NULL;
+    if (asprintf(&gzi, "%s.gzi", path) < 0) gzi = NULL;
+    if (!fai || !gzi) {
+        free(fai);
+        free(gzi);
+        return pope_error("out of memory");
+    }
+    int present = access(fai, F_OK) == 0 && (!bgzf || access(gzi, F_OK) == 0);
+    if (!present || !index_fresh(fai, gzi, bgzf, input)) {
+        int small = o->faidx == 1 && input->st_size < o->cache_min_bytes;
+        char *cache = pope_genome_cache_path(path, o);   // FILE.pope, or DIR/base.hash.pope
+        size_t cl = cache ? strlen(cache) : 0;
+        if (!present || !genome_dir_writable(path)) {    // a stale index we may not replace
+            free(fai);
+            free(gzi);
+            fai = gzi = NULL;
+            if (cache && cl > 5 && strcmp(cache + cl - 5, ".pope") == 0) {
+                cache[cl - 5] = 0;
+                if (asprintf(&fai, "%s.fai", cache) < 0) fai = NULL;
+                if (asprintf(&gzi, "%s.gzi", cache) < 0) gzi = NULL;
+            }
+        }
+        free(cache);
+        if (!fai || !gzi) {
+            free(fai);
+            free(gzi);
+            return 1;   // nowhere to put an index: stream
+        }
+        if (!index_fresh(fai, gzi, bgzf, input)) {
+            if (small) {   // not worth a second pass: streaming parses it in well under a second
+                free(fai);
+                free(gzi);
+                return 1;
+            }
+            char *dir = strdup(fai);
+            char *slash = dir ? strrchr(dir, '/') : NULL;
+            if (slash) {
+                *slash = 0;
+                genome_mkdir_p(dir);   // the cache directory may not exist yet
+            }
+            free(dir);
+            if (index_build(path, fai, gzi, bgzf) != 0) {
+                set_note(note, note_cap, "faidx cannot index %s (lines of different lengths in a record, "
+                         "or blank lines inside one)%s: streamed", path, "");
+                free(fai);
+                free(gzi);
+                return 1;
+            }
+            built = 1;
+        }
+    }
+    // 2. the index must describe this very file
+    fai_entry *e = NULL;
+    size_t n = 0;
+    char why[1300];
+    if (fai_parse(fai, &e, &n) != 0) {
+        int rc = pope_error("%s: not a readable FASTA index (corrupt?); delete it (it is rebuilt)", fai);
+        free(fai);
+        free(gzi);
+        return rc;
+    }
+    if (index_matches(path, gzi, e, n, why, sizeof why)) {
+        // htslib drops empty and duplicate records from an index it builds: then stream.
+        // An index that was already there and does not describe the file usually means the
+        // FASTA was replaced (with its old mtime): say so rather than guess.
+        int rc = built ? 1
+                       : pope_error("%s: the index does not describe %s (%s); delete it (it is rebuilt, "
+                                    "or the file streamed)", fai, path, why);
+        if (built) set_note(note, note_cap, "faidx skips records of %s (empty or repeated names): %s; streamed", path, why);
+        entries_free(e, n);
+        free(fai);
+        free(gzi);
+        return rc;
+    }
+    enum htsLogLevel level = hts_get_log_level();
+    hts_set_log_level(HTS_LOG_OFF);
+    faidx_t *fx = fai_load3(path, fai, gzi, 0);
+    hts_set_log_level(level);
+    int rc = 0;
+    if (!fx || (size_t)faidx_nseq(fx) != n)
+        rc = pope_error("%s: htslib cannot load the index %s; delete it (it is rebuilt)", path, fai);
+    // 3. the contigs, in file order, in chunks of whole lines
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *name = faidx_iseq(fx, (int)i);
+        if (!name || strcmp(name, e[i].name) != 0) {
+            rc = pope_error("%s: index order differs from htslib's", fai);
+            break;
+        }
+        if (packer_begin(p, name, strlen(name))) {
+            rc = -1;
+            break;
+        }
+        uint64_t chunk = FAIDX_CHUNK / e[i].blen * e[i].blen;
+        if (chunk == 0) chunk = e[i].blen;
+        for (uint64_t beg = 0; beg < e[i].len && rc == 0; beg += chunk) {
+            uint64_t end = beg + chunk < e[i].len ? beg + chunk : e[i].len;
+            hts_pos_t got = 0;
+            char *s = faidx_fetch_seq64(fx, name, (hts_pos_t)beg, (hts_pos_t)end - 1, &got);
+            size_t bad;
+            if (!s || got != (hts_pos_t)(end - beg)) {
+                rc = pope_error("%s: faidx read of '%s' %llu..%llu failed (truncated or corrupt?)", path, name,
+                                (unsigned long long)beg, (unsigned long long)end);
+            } else if (packer_push(p, s, (size_t)got, &bad)) {
+                // a byte the streaming parser treats otherwise (';' comments) or rejects with
+                // a line number: let it read the file
+                rc = 1;
+            }
+            free(s);
+        }
+        if (rc == 0 && packer_end(p)) rc = -1;
+    }
+    if (fx) fai_destroy(fx);
+    entries_free(e, n);
+    free(fai);
+    free(gzi);
+    return rc;
+}
