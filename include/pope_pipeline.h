@@ -99,6 +99,9 @@ int pope_preset_from_json(pope_preset *p, const char *json, const char *what);
 char *pope_preset_to_json(const pope_preset *p);
 // Prints "  name  description" for each preset found, one per line (for --help).
 void pope_preset_list(FILE *f);
+// The same, restricted to presets whose tokenizer is in the NULL-terminated list
+// `tokenizers` (NULL: all), so that each program lists only the presets it can train.
+void pope_preset_list_for(FILE *f, const char *const *tokenizers);
 
 // ---------------------------------------------------------------- common command line
 // The options both programs share, parsed in one place so that they behave identically.
@@ -343,6 +346,8 @@ struct pope_program {
     const char *usage;              // top-level help (stdout for --help, stderr when no command)
     const pope_command *commands;   // terminated by {NULL, NULL}
     void *ctx;                      // the program's state: data options, loaded data
+    const char *const *tokenizers;  // the tokenizers it knows (NULL-terminated): its --help
+                                    // lists only presets that use one of them
 
     // Help texts. help_train and help_eval are whole heads, "usage: ...\n\n<what it
     // does>\n\noptions:\n"; help_bench and help_extrap only the usage line (the description

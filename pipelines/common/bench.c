@@ -168,9 +168,12 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     eo.progress = !o->quiet;
     pope_eval_result er;
     int rc = pope_eval(m, c, &eo, &er);
+    r->n_ctx = 0;
     if (rc == 0) {
         r->test_nll = er.nll, r->test_targets = er.targets;
         pope_eval_result_free(&er);
+    }
+    if (rc == 0 && n_mult > 0) {   // n_mult == 0: no context fits the test split
         pope_extrap_opts xo;
         pope_extrap_opts_default(&xo);
         int T0 = pope_model_config(m)->context_length;
@@ -213,6 +216,21 @@ int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts
         if (n_mult > MAX_CTX) return pope_error("bench: more than %d contexts", MAX_CTX);
         memcpy(mult, o->contexts, n_mult * sizeof(int));
     }
+    // Extrapolation scores whole regions of the largest context + 1 tokens: a context longer
+    // than the longest test sequence would leave no region and so empty every column (a
+    // small test split with kmer6 did). Measure the contexts that fit; the report says why
+    // the others are empty.
+    int64_t longest = 0;
+    for (int64_t q = 0; q < c->n_seqs(c->ctx, POPE_SPLIT_TEST); q++) {
+        int64_t len = c->seq_len(c->ctx, POPE_SPLIT_TEST, q);
+        if (len > longest) longest = len;
+    }
+    int T0 = p->model.context_length, fit[MAX_CTX], n_fit = 0;
+    for (int k = 0; k < n_mult; k++)
+        if ((int64_t)mult[k] * T0 + 1 <= longest) fit[n_fit++] = mult[k];
+    if (n_fit < n_mult && !o->quiet)
+        fprintf(stderr, "bench: the longest test sequence has %lld tokens: contexts above %lld tokens are not "
+                        "measured (%d of %d)\n", (long long)longest, (long long)(longest - 1), n_mult - n_fit, n_mult);
     if (pope_mkdir_p(o->out_dir) != 0) return -1;
     run_result runs[N_PE];
     memset(runs, 0, sizeof runs);
@@ -225,7 +243,7 @@ int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts
             rc = pope_error("bench: output directory name too long");
             break;
         }
-        rc = run_one(c, p, o, mult, n_mult, &runs[i], dir);
+        rc = run_one(c, p, o, fit, n_fit, &runs[i], dir);
         if (rc != 0) {
             char why[1024];
             snprintf(why, sizeof why, "%s", pope_last_error());
@@ -263,8 +281,11 @@ int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts
                             pope_pe_name(runs[i].pe), (long long)runs[i].steps,
                             pope_format_duration(runs[i].seconds, t, sizeof t), runs[i].tokens_per_s,
                             runs[i].train_loss, runs[i].valid_nll, runs[i].test_nll);
-            for (int k = 0; k < n_mult; k++) {
-                if (k < runs[i].n_ctx) len += snprintf(md + len, cap - len, " %.4f |", runs[i].ctx_nll[k]);
+            for (int k = 0; k < n_mult; k++) {   // by context: a resumed run may hold other ones
+                int j = 0;
+                while (j < runs[i].n_ctx && runs[i].ctx[j] != mult[k] * T0) j++;
+                if (j < runs[i].n_ctx && isfinite(runs[i].ctx_nll[j]))
+                    len += snprintf(md + len, cap - len, " %.4f |", runs[i].ctx_nll[j]);
                 else len += snprintf(md + len, cap - len, " – |");
             }
             len += snprintf(md + len, cap - len, "\n");
@@ -272,6 +293,12 @@ int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts
         len += snprintf(md + len, cap - len,
                         "\nExtrapolation: the same test tokens scored at each context (see docs/PIPELINE.md).\n"
                         "Charts: `curves.svg` (training loss), `extrapolation.svg` (NLL vs context).\n");
+        if (n_fit < n_mult)
+            len += snprintf(md + len, cap - len,
+                            "\n– = not measured: the longest test sequence has %lld tokens, and extrapolation needs "
+                            "whole windows of context + 1 tokens (at most %lld here). Use smaller `--contexts` or a "
+                            "larger test split.\n",
+                            (long long)longest, (long long)(longest - 1));
         if (report) fputs(md, report);
         char path[4200];
         snprintf(path, sizeof path, "%s/report.md", o->out_dir);
@@ -285,6 +312,10 @@ int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts
         cJSON_AddStringToObject(j, "preset", p->name);
         cJSON_AddStringToObject(j, "tokenizer", c->tokenizer ? c->tokenizer : "");
         cJSON_AddNumberToObject(j, "context", p->model.context_length);
+        cJSON_AddNumberToObject(j, "test_longest_tokens", (double)longest);
+        cJSON *nm = cJSON_AddArrayToObject(j, "contexts_not_measured");   // too long for the test split
+        for (int k = 0; k < n_mult; k++)
+            if ((int64_t)mult[k] * T0 + 1 > longest) cJSON_AddItemToArray(nm, cJSON_CreateNumber(mult[k] * T0));
         if (o->time_per_run_s > 0) cJSON_AddNumberToObject(j, "time_per_run_s", o->time_per_run_s);
         cJSON *a = cJSON_AddArrayToObject(j, "runs");
         for (int i = 0; i < N_PE; i++) cJSON_AddItemToArray(a, result_to_json(&runs[i]));

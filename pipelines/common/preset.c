@@ -157,7 +157,8 @@ int pope_preset_from_json(pope_preset *p, const char *json, const char *what) {
     }
     // the top-level tokenizer is the one the preset trains with
     if (p->tokenizer[0]) snprintf(p->model.tokenizer, sizeof p->model.tokenizer, "%s", p->tokenizer);
-    else snprintf(p->tokenizer, sizeof p->tokenizer, "%s", p->model.tokenizer);
+    else if (strcmp(p->model.tokenizer, "none") != 0)   // "none": the core's default, i.e. not fixed
+        snprintf(p->tokenizer, sizeof p->tokenizer, "%s", p->model.tokenizer);
     const cJSON *train = cJSON_GetObjectItemCaseSensitive(o, "train");
     if (train) {
         if (!cJSON_IsObject(train)) {
@@ -290,14 +291,33 @@ char *pope_preset_to_json(const pope_preset *p) {
     return s;
 }
 
-static void print_preset(void *f, const char *dir, const char *file, int name_len) {
+typedef struct {
+    FILE *f;
+    const char *const *tokenizers;   // NULL: every preset
+} preset_listing;
+
+static int tokenizer_listed(const char *const *tokenizers, const char *name) {
+    if (!tokenizers || !name[0]) return 1;   // a preset that fixes no tokenizer suits all
+    for (; *tokenizers; tokenizers++)
+        if (!strcmp(*tokenizers, name)) return 1;
+    return 0;
+}
+
+static void print_preset(void *arg, const char *dir, const char *file, int name_len) {
+    const preset_listing *l = arg;
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     char *text = pipeline_read_text(path);
     if (!text) return;
     pope_preset p;
-    if (pope_preset_from_json(&p, text, path) == 0) fprintf(f, "  %-22.*s %s\n", name_len, file, p.description);
+    if (pope_preset_from_json(&p, text, path) == 0 && tokenizer_listed(l->tokenizers, p.tokenizer))
+        fprintf(l->f, "  %-22.*s %s\n", name_len, file, p.description);
     free(text);
 }
 
-void pope_preset_list(FILE *f) { each_preset_file(print_preset, f); }
+void pope_preset_list_for(FILE *f, const char *const *tokenizers) {
+    preset_listing l = {f, tokenizers};
+    each_preset_file(print_preset, &l);
+}
+
+void pope_preset_list(FILE *f) { pope_preset_list_for(f, NULL); }

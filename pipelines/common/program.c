@@ -31,7 +31,7 @@ static int callback_status(const pope_program *p, const char *cmd, int r) {
 // ---------------------------------------------------------------- help texts
 static void train_help(const pope_program *p) {
     printf("%s%s%s\n%s", p->help_train, pope_help_train, p->data_help, p->help_train_presets);
-    pope_preset_list(stdout);
+    pope_preset_list_for(stdout, p->tokenizers);
 }
 
 static void bench_help(const pope_program *p) {
@@ -41,7 +41,7 @@ static void bench_help(const pope_program *p) {
            "DIR/extrapolation.svg (default DIR ./%s-bench).\n\n"
            "options:\n%s%s\npresets:\n",
            p->help_bench, p->name, pope_help_bench, p->data_help);
-    pope_preset_list(stdout);
+    pope_preset_list_for(stdout, p->tokenizers);
 }
 
 static void eval_help(const pope_program *p) {

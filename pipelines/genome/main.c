@@ -105,6 +105,7 @@ static const pope_program genome_program = {
     .usage = usage,
     .commands = commands,
     .ctx = &state,
+    .tokenizers = (const char *const[]){"nt", "nt-case", "kmer6", NULL},
     .data_help = gdata_help,
     .help_train =
         "usage: " PROG " train FILE [options]\n\n"

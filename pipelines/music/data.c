@@ -77,8 +77,8 @@ int mdata_positional(mdata_opts *o, int argc, char **argv, int *i) {
 
 int mdata_pick_tokenizer(const mdata_opts *o, const char *preset_tok, pope_music_tok *out) {
     if (o->tokenizer) return pope_music_tok_parse(o->tokenizer, out);
-    // A preset that fixes no tokenizer reports "" or the core's default name "none".
-    if (preset_tok && *preset_tok && strcmp(preset_tok, "none") != 0) return pope_music_tok_parse(preset_tok, out);
+    // A preset that fixes no tokenizer reports "".
+    if (preset_tok && *preset_tok) return pope_music_tok_parse(preset_tok, out);
     *out = o->kind == MDATA_JSB ? POPE_TOK_JSB : POPE_TOK_PERF;
     return 0;
 }

@@ -123,6 +123,7 @@ static const pope_program music_program = {
     .usage = usage,
     .commands = commands,
     .ctx = &state,
+    .tokenizers = (const char *const[]){"perf", "remi", "jsb", NULL},
     .data_help = mdata_help,
     .help_train =
         "usage: " PROG " train --data KIND PATH [options]\n\n"

@@ -536,6 +536,37 @@ static void test_bench(const pope_corpus *c) {
     // --resume reuses the finished runs
     o.resume = 1;
     CHECK(pope_bench(c, &p, &o, NULL) == 0, "bench resume: %s", pope_last_error());
+
+    // A context longer than the longest test sequence (200 tokens; 32 x 8 + 1 = 257) is not
+    // measured, and must not empty the columns of the contexts that fit (8 and 16 tokens).
+    snprintf(dir, sizeof dir, "%s/bench-long", tmpdir);
+    int mult3[3] = {1, 2, 32};
+    o.contexts = mult3;
+    o.n_contexts = 3;
+    o.resume = 0;
+    o.steps_per_run = 1;
+    rep = NULL;
+    rl = 0;
+    rf = open_memstream(&rep, &rl);
+    CHECK(pope_bench(c, &p, &o, rf) == 0, "bench with a too long context: %s", pope_last_error());
+    fclose(rf);
+    for (int i = 0; i < 5 && rep; i++) {
+        char row[32];
+        snprintf(row, sizeof row, "| %s |", pes[i]);
+        const char *line = strstr(rep, row);
+        const char *end = line ? strchr(line, '\n') : NULL;
+        int cells = 0, dashes = 0;
+        for (const char *q = line; q && q < end; q++) cells += *q == '|';
+        for (const char *q = line; q && q + 2 < end; q++) dashes += memcmp(q, "\xe2\x80\x93", 3) == 0;
+        // | pe | steps | time | tok/s | train | valid | test | @1x | @2x | @32x | = 11 bars
+        CHECK(line && cells == 11 && dashes == 1, "%s row: %d cells, %d dashes (only @32x empty)", pes[i], cells, dashes);
+    }
+    CHECK(rep && strstr(rep, "longest test sequence has 200 tokens"), "report says why @32x is empty");
+    free(rep);
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    s = slurp(path);
+    CHECK(s && count(s, "\"context\":") >= 10 && strstr(s, "\"contexts_not_measured\":"), "report.json: 2 contexts per run");
+    free(s);
 }
 
 int main(void) {
