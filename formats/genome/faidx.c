@@ -232,7 +232,7 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
             free(dir);
             if (index_build(path, fai, gzi, bgzf) != 0) {
                 set_note(note, note_cap, "faidx cannot index %s (lines of different lengths in a record, "
-                         "or blank lines inside one)%s: streamed", path, "");
+                         "or blank lines inside one)%s", path, "");
                 free(fai);
                 free(gzi);
                 return 1;
@@ -257,7 +257,7 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
         int rc = built ? 1
                        : pope_error("%s: the index does not describe %s (%s); delete it (it is rebuilt, "
                                     "or the file streamed)", fai, path, why);
-        if (built) set_note(note, note_cap, "faidx skips records of %s (empty or repeated names): %s; streamed", path, why);
+        if (built) set_note(note, note_cap, "faidx skips records of %s (empty or repeated names): %s", path, why);
         entries_free(e, n);
         free(fai);
         free(gzi);

@@ -128,7 +128,7 @@ static int parse(genome_packer *p, hFILE *hf, const char *path, const pope_genom
         }
         if (note[0]) {
             snprintf(route, route_cap, "streamed: %s", note);
-            if (o->verbose) fprintf(stderr, "pope-genome: note: %s\n", note);
+            if (o->verbose) fprintf(stderr, "note: %s; streamed instead\n", note);
         }
     }
     if (format == GFMT_FASTA) return genome_read_fasta(p, hf, path, o->n_threads);
