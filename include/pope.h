@@ -75,6 +75,10 @@ typedef struct {
     float dropout_attn;    // on attention probabilities, training only
     float dropout_resid;   // on each residual branch, training only
     float init_std;        // 0.02
+    // Init std of tok_embeddings; 0 = auto: 1 for the absolute encodings (sinusoidal,
+    // legendre) with an untied output, so that E[tok] and PE[pos] (entries of size ~1)
+    // start on the same scale, else init_std (docs/MODEL.md §1).
+    float embed_init_std;
     char tokenizer[POPE_TOKENIZER_MAX];  // name of the tokenizer the model was trained with
 } pope_config;
 
@@ -83,7 +87,7 @@ int pope_config_validate(const pope_config *cfg);  // -1 with a message when inc
 // The whole config as a JSON object (malloc'd string; the caller frees it). Keys:
 // vocab_size, d_model, n_layers, n_heads, context_length, pe, pe_base, legendre_grid
 // ("endpoint"|"midpoint"), delta_init ("zero"|"uniform"), norm_eps, tie_embeddings,
-// dropout_attn, dropout_resid, init_std, tokenizer.
+// dropout_attn, dropout_resid, init_std, embed_init_std, tokenizer.
 char *pope_config_to_json(const pope_config *cfg);
 // Parses such a JSON object; keys absent keep the values already in *cfg.
 int pope_config_from_json(pope_config *cfg, const char *json);
@@ -94,6 +98,8 @@ typedef struct pope_model pope_model;
 // A new model with freshly initialised parameters (N(0, init_std) matrices and
 // embeddings, ones for norm weights, delta by delta_init), deterministic in seed.
 pope_model *pope_model_new(const pope_config *cfg, uint64_t seed);
+// The init std tok_embeddings gets (resolves embed_init_std = 0, "auto").
+float pope_embed_init_std(const pope_config *cfg);
 void pope_model_free(pope_model *m);
 const pope_config *pope_model_config(const pope_model *m);
 size_t pope_model_num_params(const pope_model *m);

@@ -37,6 +37,7 @@ void pope_config_default(pope_config *cfg) {
     cfg->dropout_attn = 0.0f;
     cfg->dropout_resid = 0.0f;
     cfg->init_std = 0.02f;
+    cfg->embed_init_std = 0.0f;   // auto
     snprintf(cfg->tokenizer, sizeof cfg->tokenizer, "%s", "none");
 }
 
@@ -71,6 +72,8 @@ int pope_config_validate(const pope_config *c) {
         return pope_error("config: dropout_resid %g must be in [0, 1)", (double)c->dropout_resid);
     if (!(c->init_std >= 0.0f) || !isfinite(c->init_std))
         return pope_error("config: init_std %g must be >= 0", (double)c->init_std);
+    if (!(c->embed_init_std >= 0.0f) || !isfinite(c->embed_init_std))
+        return pope_error("config: embed_init_std %g must be >= 0 (0: auto)", (double)c->embed_init_std);
     if (memchr(c->tokenizer, '\0', sizeof c->tokenizer) == NULL)
         return pope_error("config: tokenizer name is not terminated");
     return 0;
@@ -96,6 +99,7 @@ char *pope_config_to_json(const pope_config *c) {
     cJSON_AddNumberToObject(o, "dropout_attn", (double)c->dropout_attn);
     cJSON_AddNumberToObject(o, "dropout_resid", (double)c->dropout_resid);
     cJSON_AddNumberToObject(o, "init_std", (double)c->init_std);
+    cJSON_AddNumberToObject(o, "embed_init_std", (double)c->embed_init_std);
     cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -149,6 +153,7 @@ int pope_config_from_json(pope_config *cfg, const char *json) {
     rc |= json_float(o, "dropout_attn", &c.dropout_attn);
     rc |= json_float(o, "dropout_resid", &c.dropout_resid);
     rc |= json_float(o, "init_std", &c.init_std);
+    rc |= json_float(o, "embed_init_std", &c.embed_init_std);
     rc |= json_string(o, "tokenizer", &tok);
     const cJSON *tie = cJSON_GetObjectItemCaseSensitive(o, "tie_embeddings");
     if (tie) {

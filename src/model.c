@@ -74,14 +74,29 @@ static void point_params(pope_model *m, pope_params *p, float *base) {
     p->wout = m->cfg.tie_embeddings ? p->wte : base + m->offsets[k++];
 }
 
+// The init std of tok_embeddings. Auto (0): the absolute encodings add a table whose
+// entries are of size ~1 (sin/cos, Legendre values) to E[tok]; with E ~ N(0, 0.02) the
+// token would be ~2% of the block input and a model barely learns from it (measured on
+// JSB: sinusoidal stuck at the unigram NLL). N(0, 1) puts both on one scale, as
+// torch.nn.Embedding's default does in sinusoidal reference code. With a tied output
+// the same matrix makes the logits, so there it stays init_std.
+float pope_embed_init_std(const pope_config *c) {
+    if (c->embed_init_std > 0.0f) return c->embed_init_std;
+    int absolute = c->pe == POPE_PE_SINUSOIDAL || c->pe == POPE_PE_LEGENDRE;
+    return absolute && !c->tie_embeddings ? 1.0f : c->init_std;
+}
+
 // Initialisation, one RNG stream in tensor order, row-major within a tensor:
-// matrices and embeddings N(0, init_std); norm weights 1; δ zero or -2π·U[0,1).
+// tok_embeddings N(0, pope_embed_init_std); other matrices N(0, init_std); norm weights 1;
+// δ zero or -2π·U[0,1).
 static void init_params(pope_model *m, uint64_t seed) {
     pope_rng rng;
     pope_rng_seed(&rng, seed);
+    const float embed_std = pope_embed_init_std(&m->cfg);
     for (int i = 0; i < m->n_tensors; i++) {
         pope_tensor *t = &m->tensors[i];
         int is_delta = strstr(t->name, "pope_delta") != NULL;
+        const float std = strcmp(t->name, "tok_embeddings.weight") == 0 ? embed_std : m->cfg.init_std;
         for (size_t j = 0; j < t->numel; j++) {
             if (is_delta)
                 t->data[j] = m->cfg.delta_init == POPE_DELTA_UNIFORM
@@ -89,7 +104,7 @@ static void init_params(pope_model *m, uint64_t seed) {
             else if (t->ndim == 1)
                 t->data[j] = 1.0f;
             else
-                t->data[j] = m->cfg.init_std * pope_rng_normal(&rng);
+                t->data[j] = std * pope_rng_normal(&rng);
         }
     }
 }

@@ -46,7 +46,7 @@ def default_config(**kw):
     cfg = dict(vocab_size=256, d_model=128, n_layers=4, n_heads=4, context_length=512,
                pe="polar", pe_base=10000.0, legendre_grid="endpoint", delta_init="zero",
                norm_eps=1e-5, tie_embeddings=False, dropout_attn=0.0, dropout_resid=0.0,
-               init_std=0.02, tokenizer="none")
+               init_std=0.02, embed_init_std=0.0, tokenizer="none")
     for k, v in kw.items():
         if k not in cfg:
             raise KeyError("unknown config key %r" % k)
@@ -143,6 +143,14 @@ def param_names(cfg):
     return out
 
 
+def embed_init_std(cfg):
+    """pope_embed_init_std: 0 means auto, 1 for sinusoidal/legendre with an untied output."""
+    if cfg.get("embed_init_std", 0.0) > 0:
+        return cfg["embed_init_std"]
+    absolute = cfg["pe"] in ("sinusoidal", "legendre")
+    return 1.0 if absolute and not cfg["tie_embeddings"] else cfg["init_std"]
+
+
 def init_params(cfg, generator=None, dtype=torch.float32):
     """pope_model_new's recipe (not bit-identical to the C RNG): N(0, init_std) for
     matrices and embeddings, ones for norms, delta zero or U(-2pi, 0)."""
@@ -156,7 +164,10 @@ def init_params(cfg, generator=None, dtype=torch.float32):
             else:
                 t = torch.zeros(shape, dtype=dtype)
         else:
-            t = torch.randn(shape, generator=generator, dtype=dtype) * cfg["init_std"]
+            std = cfg["init_std"]
+            if name == "tok_embeddings.weight":
+                std = embed_init_std(cfg)
+            t = torch.randn(shape, generator=generator, dtype=dtype) * std
         params[name] = t
     return params
 
