@@ -312,6 +312,9 @@ int pope_svg_line_chart(const char *path, const pope_chart *chart, const pope_se
 
 // int32 .npy (format 1.0, '<i4', 1-D, C order). path "-": stdout / stdin.
 int pope_npy_write_i32(const char *path, const int32_t *data, int64_t n);
+// Only the header of such a file of n values, for writers that stream the data after it
+// (-1 on a write error, errno set).
+int pope_npy_write_header(FILE *f, int64_t n);
 // The reader also takes numpy's other integer dtypes (<i8 as np.save writes by default,
 // <i2, |i1, <u4, <u2, |u1, <u8) when the values fit in int32.
 int pope_npy_read_i32(const char *path, int32_t **data, int64_t *n);   // *data malloc'd

@@ -23,18 +23,11 @@ static void *scratch_alloc(size_t nfloats) {  // 64-byte aligned, rounded up for
 }
 
 // Row helpers on n contiguous floats (vector body, scalar tail).
-// x[j] = exp(scale·x[j] − sub) for j < n; returns Σ x[j].
-static float row_exp_sum(float *x, int n, float scale, float sub) {
-    kvec sv = kv_splat(0.0f);
+// x[j] = exp(scale·x[j] − sub) for j < n.
+static void row_exp(float *x, int n, float scale, float sub) {
     int j = 0;
-    for (; j + KV_W <= n; j += KV_W) {
-        const kvec e = kv_exp(kv_load(x + j) * scale - sub);
-        kv_store(x + j, e);
-        sv += e;
-    }
-    float s = kv_hsum(sv);
-    for (; j < n; j++) s += (x[j] = k_exp(scale * x[j] - sub));
-    return s;
+    for (; j + KV_W <= n; j += KV_W) kv_store(x + j, kv_exp(kv_load(x + j) * scale - sub));
+    for (; j < n; j++) x[j] = k_exp(scale * x[j] - sub);
 }
 static void row_scale(float *x, int n, float a) {
     int j = 0;
@@ -42,11 +35,10 @@ static void row_scale(float *x, int n, float a) {
     for (; j < n; j++) x[j] *= a;
 }
 
-// The dropout factors keep/(1−p) (or 0) of row t, keys s0..s0+n−1 of head bh.
-static void row_dropout(float *mask, int n, uint64_t bh, int T, int t, int s0, float p,
-                        uint64_t seed, float inv_keep) {
-    const uint64_t base = (bh * (uint64_t)T + (uint64_t)t) * (uint64_t)T + (uint64_t)s0;
-    kernel_dropout_factors(mask, n, base, 1, seed, p, inv_keep);
+// The dropout mask index of p[t][s] in head bh (ops.h), in 64 bits: T² passes 2³¹ at
+// T = 46341. Along a row (s) consecutive indices are 1 apart, along a column (t) T.
+static inline uint64_t drop_index(int bh, int T, int t, int s) {
+    return ((uint64_t)bh * (uint64_t)T + (uint64_t)t) * (uint64_t)T + (uint64_t)s;
 }
 
 typedef struct {
@@ -103,8 +95,8 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
             for (int i = 0; i < nq; i++) row_scale(w->o + (size_t)i * Dv, Dv, w->alpha[i]);
         if (dropout_p > 0.0f)  // dropped after the sum: lse is of the full softmax
             for (int j = 0; j < nk; j++) {  // key s = k0+j for queries q0.., index stride T
-                const uint64_t base = ((uint64_t)bh * T + (uint64_t)q0) * (uint64_t)T + (uint64_t)(k0 + j);
-                kernel_dropout_factors(w->mask, nq, base, (uint64_t)T, seed, dropout_p, inv_keep);
+                kernel_dropout_factors(w->mask, nq, drop_index(bh, T, q0, k0 + j), (uint64_t)T, seed,
+                                       dropout_p, inv_keep);
                 float *prow = w->st + (size_t)j * BQ;
                 for (int i = 0; i < nq; i++) prow[i] *= w->mask[i];
             }
@@ -119,15 +111,31 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
     }
 }
 
-void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
-                       int B, int H, int T, int Dk, int Dv, float scale,
-                       float dropout_p, uint64_t dropout_seed) {
+// Each thread allocates its own scratch; if any allocation fails, every thread learns it
+// after the barrier and all skip the work-sharing loop together (as OpenMP requires).
+static int scratch_failed(float *buf, int *failed) {
+    if (!buf) {
+        #pragma omp atomic write
+        *failed = 1;
+    }
+    #pragma omp barrier
+    int f;
+    #pragma omp atomic read
+    f = *failed;
+    return f;
+}
+
+int attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+                      int B, int H, int T, int Dk, int Dv, float scale,
+                      float dropout_p, uint64_t dropout_seed) {
     const int BH = B * H, nqt = (T + BQ - 1) / BQ;
     const int64_t items = (int64_t)BH * nqt;
+    int failed = 0;
     #pragma omp parallel
     {
         fwd_scratch w;
         float *buf = scratch_alloc((size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ);
+        if (scratch_failed(buf, &failed)) goto out;
         w.qt = buf;
         w.st = w.qt + (size_t)Dk * BQ;
         w.o = w.st + BK * BQ;
@@ -143,8 +151,10 @@ void attention_forward(float *out, float *lse, const float *q, const float *k, c
             flash_forward_tile(&w, out, lse, q, k, v, bh, T, Dk, Dv, scale, dropout_p,
                                dropout_seed, q0, imin(q0 + BQ, T));
         }
+    out:
         free(buf);
     }
+    return failed ? pope_error("attention forward: out of memory for the tile scratch") : 0;
 }
 
 typedef struct {
@@ -190,9 +200,10 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
                     memset(drow, 0, sizeof(float) * nk);
                     continue;
                 }
-                row_exp_sum(prow, ns, scale, lh[t]);  // p = exp(scale·s − lse)
-                if (dropout_p > 0.0f) {
-                    row_dropout(w->mask, ns, (uint64_t)bh, T, t, k0, dropout_p, seed, inv_keep);
+                row_exp(prow, ns, scale, lh[t]);  // p = exp(scale·s − lse)
+                if (dropout_p > 0.0f) {  // key s = k0+j of query t, index stride 1
+                    kernel_dropout_factors(w->mask, ns, drop_index(bh, T, t, k0), 1, seed, dropout_p,
+                                           inv_keep);
                     for (int j = 0; j < ns; j++) drow[j] *= w->mask[j];
                 }
                 // dS = scale·p·(dP − D_t)
@@ -222,15 +233,17 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
     }
 }
 
-void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out,
-                        const float *lse, const float *q, const float *k, const float *v,
-                        int B, int H, int T, int Dk, int Dv, float scale,
-                        float dropout_p, uint64_t dropout_seed) {
+int attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out,
+                       const float *lse, const float *q, const float *k, const float *v,
+                       int B, int H, int T, int Dk, int Dv, float scale,
+                       float dropout_p, uint64_t dropout_seed) {
     const int BH = B * H;
+    int failed = 0;
     #pragma omp parallel
     {
         bwd_scratch w;
         float *buf = scratch_alloc((size_t)(Dk + Dv) * BK + 2 * BQ * BK + (size_t)BK * (Dk + Dv) + T + BK);
+        if (scratch_failed(buf, &failed)) goto out;
         w.kt = buf;
         w.vt = w.kt + (size_t)Dk * BK;
         w.p = w.vt + (size_t)Dv * BK;
@@ -243,6 +256,8 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout, cons
         for (int bh = 0; bh < BH; bh++)
             flash_backward_head(&w, dq, dk, dv, dout, out, lse, q, k, v, bh, T, Dk, Dv, scale,
                                 dropout_p, dropout_seed);
+    out:
         free(buf);
     }
+    return failed ? pope_error("attention backward: out of memory for the tile scratch") : 0;
 }

@@ -37,13 +37,14 @@ static double ref_drop(int bh, int T, int t, int s, float p, uint64_t seed) {
 void attention_forward_ref(float *out, float *lse, const float *q, const float *k, const float *v,
                            int B, int H, int T, int Dk, int Dv, float scale,
                            float dropout_p, uint64_t dropout_seed) {
-    double *P = malloc(sizeof(double) * ((size_t)T * T + T)), *L = P + (size_t)T * T;
+    double *P = malloc(sizeof(double) * ((size_t)T * T + T));
     double *acc = malloc(sizeof(double) * Dv);
     if (!P || !acc) {
         free(P);
         free(acc);
         return;
     }
+    double *L = P + (size_t)T * T;
     for (int bh = 0; bh < B * H; bh++) {
         const float *qh = q + (size_t)bh * T * Dk, *kh = k + (size_t)bh * T * Dk;
         const float *vh = v + (size_t)bh * T * Dv;
@@ -72,9 +73,9 @@ void attention_backward_ref(float *dq, float *dk, float *dv, const float *dout, 
                             float dropout_p, uint64_t dropout_seed) {
     (void)out;
     (void)lse;
-    double *P = malloc(sizeof(double) * ((size_t)2 * T * T + T)), *dS = P + (size_t)T * T;
-    double *L = dS + (size_t)T * T;
+    double *P = malloc(sizeof(double) * ((size_t)2 * T * T + T));
     if (!P) return;
+    double *dS = P + (size_t)T * T, *L = dS + (size_t)T * T;
     for (int bh = 0; bh < B * H; bh++) {
         const size_t ok = (size_t)bh * T * Dk, ov = (size_t)bh * T * Dv;
         ref_probs(P, L, q + ok, k + ok, T, Dk, scale);

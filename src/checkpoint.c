@@ -12,6 +12,7 @@
 // Every loader check reports what is wrong and with which tensor or key.
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,7 +376,12 @@ static int parse_i64(const cJSON *o, const char *key, int64_t *out) {
         *out = v;
         return 0;
     }
-    if (cJSON_IsNumber(it)) { *out = (int64_t)it->valuedouble; return 0; }
+    // a number must be an integer that int64_t holds (the cast is undefined otherwise)
+    if (cJSON_IsNumber(it) && fabs(it->valuedouble) < 9.2e18 &&
+        it->valuedouble == floor(it->valuedouble)) {
+        *out = (int64_t)it->valuedouble;
+        return 0;
+    }
     return -1;
 }
 
@@ -390,7 +396,12 @@ static int parse_train(st_file *sf, const char *json, int64_t *adamw_step, pope_
     memset(&s, 0, sizeof s);
     if (parse_i64(o, "step", &s.step) || parse_i64(o, "tokens_seen", &s.tokens_seen) ||
         parse_i64(o, "adamw_step", adamw_step)) {
-        rc = pope_error("load %s: pope.train lacks step, tokens_seen or adamw_step", sf->path);
+        rc = pope_error("load %s: pope.train step, tokens_seen or adamw_step is missing or not "
+                        "an integer", sf->path);
+        goto out;
+    }
+    if (s.step < 0 || s.tokens_seen < 0 || *adamw_step < 0) {
+        rc = pope_error("load %s: pope.train step, tokens_seen or adamw_step is negative", sf->path);
         goto out;
     }
     const cJSON *rng = cJSON_GetObjectItemCaseSensitive(o, "rng");

@@ -10,12 +10,9 @@ int dropout_keep(uint64_t seed, uint64_t index, float p) {
     return kernel_dropout_keep(seed, index, p);
 }
 
-// out (n) = inp · keep / (1 − p)
-void dropout_forward(float *out, const float *inp, size_t n, float p, uint64_t seed) {
-    if (p <= 0.0f) {
-        if (out != inp) memmove(out, inp, n * sizeof(float));
-        return;
-    }
+// out (n) (+)= inp · keep / (1 − p), in blocks of CHUNK mask factors.
+static void dropout_apply(float *out, const float *inp, size_t n, float p, uint64_t seed,
+                          int accumulate) {
     const float s = 1.0f / (1.0f - p);
     const size_t nchunks = (n + CHUNK - 1) / CHUNK;
     #pragma omp parallel for schedule(static)
@@ -23,8 +20,20 @@ void dropout_forward(float *out, const float *inp, size_t n, float p, uint64_t s
         float f[CHUNK];
         const size_t i0 = ch * CHUNK, m = n - i0 < CHUNK ? n - i0 : CHUNK;
         kernel_dropout_factors(f, (int)m, i0, 1, seed, p, s);
-        for (size_t j = 0; j < m; j++) out[i0 + j] = inp[i0 + j] * f[j];
+        if (accumulate)
+            for (size_t j = 0; j < m; j++) out[i0 + j] += inp[i0 + j] * f[j];
+        else
+            for (size_t j = 0; j < m; j++) out[i0 + j] = inp[i0 + j] * f[j];
     }
+}
+
+// out (n) = inp · keep / (1 − p)
+void dropout_forward(float *out, const float *inp, size_t n, float p, uint64_t seed) {
+    if (p <= 0.0f) {
+        if (out != inp) memmove(out, inp, n * sizeof(float));
+        return;
+    }
+    dropout_apply(out, inp, n, p, seed, 0);
 }
 
 // dinp (n) += dout · keep / (1 − p)
@@ -34,13 +43,5 @@ void dropout_backward(float *dinp, const float *dout, size_t n, float p, uint64_
         for (size_t i = 0; i < n; i++) dinp[i] += dout[i];
         return;
     }
-    const float s = 1.0f / (1.0f - p);
-    const size_t nchunks = (n + CHUNK - 1) / CHUNK;
-    #pragma omp parallel for schedule(static)
-    for (size_t ch = 0; ch < nchunks; ch++) {
-        float f[CHUNK];
-        const size_t i0 = ch * CHUNK, m = n - i0 < CHUNK ? n - i0 : CHUNK;
-        kernel_dropout_factors(f, (int)m, i0, 1, seed, p, s);
-        for (size_t j = 0; j < m; j++) dinp[i0 + j] += dout[i0 + j] * f[j];
-    }
+    dropout_apply(dinp, dout, n, p, seed, 1);
 }

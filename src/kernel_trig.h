@@ -18,4 +18,14 @@ static inline void kernel_sincos_row(double *cs, double *sn, const double *theta
         sn[c] = sin(a);
     }
 }
+
+// The same, rounded to float: cf, sf (n) for kernels that need no further double arithmetic
+// (polar_k_* combine cs, sn with δ in double first)
+static inline void kernel_sincos_row_f(float *cf, float *sf, const double *theta, int n, long pos) {
+    for (int c = 0; c < n; c++) {
+        double a = (double)pos * theta[c];
+        cf[c] = (float)cos(a);
+        sf[c] = (float)sin(a);
+    }
+}
 #endif

@@ -69,7 +69,10 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
             }
             // q, k, v are split out: qkv is free for the head outputs and the projection
             float *atth = qkv, *proj = qkv + Tz * C;
-            attention_forward(atth, lse, qe, ke, vh, 1, H, T, Dk, D, scale, 0.0f, 0);
+            if (attention_forward(atth, lse, qe, ke, vh, 1, H, T, Dk, D, scale, 0.0f, 0) != 0) {
+                rc = -1;
+                goto done;
+            }
             heads_merge(ln, atth, 1, T, H, D, C);
             matmul_forward(proj, ln, lp->wo, T, C, C);
             residual_forward(x2, x, proj, Tz * C);

@@ -16,6 +16,7 @@ struct pope_kv {
     int cap, len;
     float *kcache;   // (L, H, cap, Dk)
     float *vcache;   // (L, H, cap, D)
+    float *scores;   // (H, cap) attention scores of the new token
     // one-row scratch
     float *x, *x2, *ln, *qkv, *qe, *ke, *att, *proj, *fc, *fcg, *pe_row;
     float rstd;
@@ -31,6 +32,7 @@ pope_kv *pope_kv_new(const pope_model *m, int max_len) {
     size_t cap = (size_t)max_len, C = m->C;
     kv->kcache = malloc(((size_t)m->L * m->H * cap * m->Dk + 1) * sizeof(float));
     kv->vcache = malloc(((size_t)m->L * m->H * cap * m->D + 1) * sizeof(float));
+    kv->scores = malloc((size_t)m->H * cap * sizeof(float));
     kv->x = malloc(C * sizeof(float));
     kv->x2 = malloc(C * sizeof(float));
     kv->ln = malloc(C * sizeof(float));
@@ -42,8 +44,8 @@ pope_kv *pope_kv_new(const pope_model *m, int max_len) {
     kv->fc = malloc((size_t)m->F * sizeof(float));
     kv->fcg = malloc((size_t)m->F * sizeof(float));
     kv->pe_row = malloc(C * sizeof(float));
-    if (!kv->kcache || !kv->vcache || !kv->x || !kv->x2 || !kv->ln || !kv->qkv || !kv->qe ||
-        !kv->ke || !kv->att || !kv->proj || !kv->fc || !kv->fcg || !kv->pe_row) {
+    if (!kv->kcache || !kv->vcache || !kv->scores || !kv->x || !kv->x2 || !kv->ln || !kv->qkv ||
+        !kv->qe || !kv->ke || !kv->att || !kv->proj || !kv->fc || !kv->fcg || !kv->pe_row) {
         pope_kv_free(kv);
         pope_error("kv cache: out of memory for %d positions", max_len);
         return NULL;
@@ -53,8 +55,8 @@ pope_kv *pope_kv_new(const pope_model *m, int max_len) {
 
 void pope_kv_free(pope_kv *kv) {
     if (!kv) return;
-    free(kv->kcache); free(kv->vcache); free(kv->x); free(kv->x2); free(kv->ln); free(kv->qkv);
-    free(kv->qe); free(kv->ke); free(kv->att); free(kv->proj); free(kv->fc); free(kv->fcg);
+    free(kv->kcache); free(kv->vcache); free(kv->scores);
+    free(kv->x); free(kv->x2); free(kv->ln); free(kv->qkv); free(kv->qe); free(kv->ke); free(kv->att); free(kv->proj); free(kv->fc); free(kv->fcg);
     free(kv->pe_row);
     free(kv);
 }
@@ -110,7 +112,7 @@ int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
             memcpy(kc + ((size_t)h * cap + pos) * Dk, k + (size_t)h * Dk, Dk * sizeof(float));
             memcpy(vc + ((size_t)h * cap + pos) * D, v + (size_t)h * D, D * sizeof(float));
         }
-        attention_decode(kv->att, q, kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H, D) = (C)
+        attention_decode(kv->att, kv->scores, q, kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H,D) = (C)
         matmul_forward(kv->proj, kv->att, lp->wo, 1, C, C);
         residual_forward(kv->x2, kv->x, kv->proj, C);
         rmsnorm_forward(kv->ln, &kv->rstd, kv->x2, lp->ffn_norm, 1, C, eps);

@@ -177,8 +177,9 @@ int pope_model_forward(pope_model *m, const int32_t *inputs, const int32_t *targ
             polar_q_forward(qe, qh, B, H, T, D, base, 0);               // (B,H,T,2D)
             polar_k_forward(ke, kh, lp->delta, B, H, T, D, base, 0);
         }
-        attention_forward(atth, lse, qe, ke, vh, B, H, T, Dk, D, scale, p_attn,
-                          pope_dropout_site_seed(dropout_seed, l, 0));
+        if (attention_forward(atth, lse, qe, ke, vh, B, H, T, Dk, D, scale, p_attn,
+                              pope_dropout_site_seed(dropout_seed, l, 0)) != 0)
+            return -1;
         heads_merge(att, atth, B, T, H, D, C);                         // (B,T,C)
         matmul_forward(a->proj, att, lp->wo, Nn, C, C);
         const float *branch = a->proj;
@@ -290,8 +291,9 @@ int pope_model_backward(pope_model *m, float grad_scale) {
         zero(dqe, N * H * Dk);
         zero(dke, N * H * Dk);
         zero(g->dvh, N * C);
-        attention_backward(dqe, dke, g->dvh, g->datth, atth, lse, qe, ke, vh, B, H, T, Dk, D,
-                           scale, p_attn, pope_dropout_site_seed(seed, l, 0));
+        if (attention_backward(dqe, dke, g->dvh, g->datth, atth, lse, qe, ke, vh, B, H, T, Dk, D,
+                               scale, p_attn, pope_dropout_site_seed(seed, l, 0)) != 0)
+            return -1;   // the parameter gradients are partly accumulated: discard them
         if (kind == POPE_PE_ROPE) {
             zero(g->dqh, N * C);
             zero(g->dkh, N * C);

@@ -101,14 +101,15 @@ void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k
 //   p = softmax(scale · q·k) over s <= t; dropout on p with probability dropout_p from
 //   dropout_seed (mask via dropout_keep, index ((b·H + h)·T + t)·T + s); out = p·v.
 // The fast kernel never materialises (T,T): online softmax over key tiles, forward
-// and backward (recomputing p from lse).
-void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+// and backward (recomputing p from lse). Both return -1 (pope_error set, outputs not
+// written) when the per-thread tile scratch cannot be allocated, else 0.
+int attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
+                      int B, int H, int T, int Dk, int Dv, float scale,
+                      float dropout_p, uint64_t dropout_seed);
+int attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out,
+                       const float *lse, const float *q, const float *k, const float *v,
                        int B, int H, int T, int Dk, int Dv, float scale,
                        float dropout_p, uint64_t dropout_seed);
-void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *out,
-                        const float *lse, const float *q, const float *k, const float *v,
-                        int B, int H, int T, int Dk, int Dv, float scale,
-                        float dropout_p, uint64_t dropout_seed);
 // Plain reference kernels that materialise the (T,T) matrix, for tests.
 void attention_forward_ref(float *out, float *lse, const float *q, const float *k, const float *v,
                            int B, int H, int T, int Dk, int Dv, float scale,
@@ -118,8 +119,9 @@ void attention_backward_ref(float *dq, float *dk, float *dv, const float *dout, 
                             int B, int H, int T, int Dk, int Dv, float scale,
                             float dropout_p, uint64_t dropout_seed);
 // One query per head against a KV cache (generation): q (H,Dk); kcache (H,cap,Dk),
-// vcache (H,cap,Dv) hold positions 0..len-1; out (H,Dv). No dropout.
-void attention_decode(float *out, const float *q, const float *kcache, const float *vcache,
-                      int H, int len, int cap, int Dk, int Dv, float scale);
+// vcache (H,cap,Dv) hold positions 0..len-1; out (H,Dv); scores (H,cap) is scratch.
+// No dropout.
+void attention_decode(float *out, float *scores, const float *q, const float *kcache,
+                      const float *vcache, int H, int len, int cap, int Dk, int Dv, float scale);
 
 #endif  // POPE_OPS_H

@@ -35,12 +35,10 @@ void polar_q_forward(float *qt, const float *q, int B, int H, int T, int D, floa
     kernel_thetas(theta, D, 1, D, base);
     #pragma omp parallel
     {
-        double cs[D], sn[D];
         float cf[D], sf[D], mu[D];
         #pragma omp for schedule(static)
         for (int t = 0; t < T; t++) {
-            kernel_sincos_row(cs, sn, theta, D, (long)pos0 + t);
-            for (int c = 0; c < D; c++) cf[c] = (float)cs[c], sf[c] = (float)sn[c];
+            kernel_sincos_row_f(cf, sf, theta, D, (long)pos0 + t);
             for (int bh = 0; bh < B * H; bh++) {
                 const size_t row = (size_t)bh * T + t;
                 float *restrict o = qt + row * 2 * D;
@@ -61,12 +59,10 @@ void polar_q_backward(float *dq, const float *dqt, const float *q, int B, int H,
     kernel_thetas(theta, D, 1, D, base);
     #pragma omp parallel
     {
-        double cs[D], sn[D];
         float cf[D], sf[D], sg[D];
         #pragma omp for schedule(static)
         for (int t = 0; t < T; t++) {
-            kernel_sincos_row(cs, sn, theta, D, (long)pos0 + t);
-            for (int c = 0; c < D; c++) cf[c] = (float)cs[c], sf[c] = (float)sn[c];
+            kernel_sincos_row_f(cf, sf, theta, D, (long)pos0 + t);
             for (int bh = 0; bh < B * H; bh++) {
                 const size_t row = (size_t)bh * T + t;
                 const float *restrict g = dqt + row * 2 * D;

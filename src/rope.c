@@ -14,15 +14,12 @@ static void rope_apply(float *out, const float *inp, int B, int H, int T, int D,
     kernel_thetas(theta, P, 2, D, base);
     #pragma omp parallel
     {
-        double cs[P > 0 ? P : 1], sn[P > 0 ? P : 1];
         float cf[P > 0 ? P : 1], sf[P > 0 ? P : 1];
         #pragma omp for schedule(static)
         for (int t = 0; t < T; t++) {
-            kernel_sincos_row(cs, sn, theta, P, (long)pos0 + t);
-            for (int c = 0; c < P; c++) {
-                cf[c] = (float)cs[c];
-                sf[c] = (float)(sign * sn[c]);
-            }
+            kernel_sincos_row_f(cf, sf, theta, P, (long)pos0 + t);
+            if (sign < 0)  // the transpose: sin(−a) = −sin(a), exact in float
+                for (int c = 0; c < P; c++) sf[c] = -sf[c];
             for (int bh = 0; bh < B * H; bh++) {
                 const size_t off = ((size_t)bh * T + t) * D;
                 const float *x = inp + off;  // no restrict: in place is allowed

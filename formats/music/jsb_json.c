@@ -35,10 +35,10 @@ static char *read_text(const char *path, size_t *len) {
         buf = p;
         cap *= 2;
     }
-    int err = ferror(f);
+    int err = ferror(f) ? errno : 0;   // e.g. EISDIR: fopen accepts a directory, fread does not
     if (f != stdin) fclose(f);
     if (!buf) { pope_error("%s: out of memory", path); return NULL; }
-    if (err) { free(buf); pope_error("%s: read error", path); return NULL; }
+    if (err) { free(buf); pope_error("%s: read error: %s", path, strerror(err)); return NULL; }
     buf[n] = 0;
     *len = n;
     return buf;

@@ -9,7 +9,7 @@
 
 #include "pope_pipeline.h"
 
-int pope_npy_write_i32(const char *path, const int32_t *data, int64_t n) {
+int pope_npy_write_header(FILE *f, int64_t n) {
     if (n < 0) return pope_error("npy: negative length");
     char dict[128];
     int dl = snprintf(dict, sizeof dict, "{'descr': '<i4', 'fortran_order': False, 'shape': (%lld,), }",
@@ -19,13 +19,19 @@ int pope_npy_write_i32(const char *path, const int32_t *data, int64_t n) {
     int hlen = dl + pad + 1;
     unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
                               (unsigned char)(hlen >> 8)};
-    int to_stdout = !strcmp(path, "-");
-    FILE *f = to_stdout ? stdout : fopen(path, "wb");
-    if (!f) return pope_error("%s: cannot write: %s", path, strerror(errno));
     int bad = fwrite(head, 1, 10, f) != 10;
     bad |= fwrite(dict, 1, dl, f) != (size_t)dl;
     for (int i = 0; i < pad; i++) bad |= fputc(' ', f) == EOF;
     bad |= fputc('\n', f) == EOF;
+    return bad ? -1 : 0;
+}
+
+int pope_npy_write_i32(const char *path, const int32_t *data, int64_t n) {
+    if (n < 0) return pope_error("npy: negative length");
+    int to_stdout = !strcmp(path, "-");
+    FILE *f = to_stdout ? stdout : fopen(path, "wb");
+    if (!f) return pope_error("%s: cannot write: %s", path, strerror(errno));
+    int bad = pope_npy_write_header(f, n) != 0;
     // the data is little-endian int32 (x86 and every other target pope builds on)
     const int64_t chunk = 1 << 20;
     for (int64_t i = 0; i < n && !bad; i += chunk) {

@@ -1,4 +1,5 @@
 // cmd_generate.c — `pope-genome generate`: a prompt of bases in, a FASTA record out.
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,10 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
         else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) out_path = argv[++i];
         else if (!strcmp(a, "--length") && has_val) {
             char *end;
+            errno = 0;
             length = strtoll(argv[++i], &end, 10);
-            if (*end || length <= 0 || length > (int64_t)1 << 30)
-                return usage_error("generate", "--length needs a positive number of bases");
+            if (!*argv[i] || *end || errno || length <= 0 || length > (int64_t)1 << 30)
+                return usage_error("generate", "--length: expected a number of bases in [1, 1073741824]");
         } else {
             char msg[300];
             snprintf(msg, sizeof msg, "%s '%s'", a[0] == '-' ? "unknown option (or missing value)" : "unexpected argument", a);
@@ -76,6 +78,11 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     char *pbases = malloc((size_t)plen + 7);
     int32_t *ptok = malloc(((size_t)plen + 1) * sizeof *ptok);
     int64_t n_ptok = 0, skip = 0;
+    if (!pbases || !ptok) {
+        pope_error("out of memory for a prompt of %lld bases", (long long)plen);
+        rc = die("generate");
+        goto done;
+    }
     pope_rng rng;
     pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
     for (int64_t i = 0; i < plen; i++) {
@@ -120,6 +127,13 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     int64_t cap_tok = n_ptok + 2 * go.n_new + 64, n_all = n_ptok, nb = 0;
     int32_t *all = malloc((size_t)cap_tok * sizeof *all);
     char *seq = malloc((size_t)(plen + 6 * (cap_tok + 1) + 1));
+    if (!all || !seq) {   // --length near its bound of 2^30 bases asks for gigabytes here
+        free(all);
+        free(seq);
+        pope_error("out of memory for %lld bases (a smaller --length?)", (long long)length);
+        rc = die("generate");
+        goto done;
+    }
     memcpy(all, ptok, (size_t)n_ptok * sizeof *all);
     memcpy(seq, pbases, (size_t)plen);
     for (int round = 0; round < 8 && nb < length; round++) {

@@ -23,17 +23,6 @@ static void help(void) {
            gdata_help);
 }
 
-static int npy_header(FILE *f, int64_t n) {
-    char dict[128];
-    int dl = snprintf(dict, sizeof dict, "{'descr': '<i4', 'fortran_order': False, 'shape': (%lld,), }", (long long)n);
-    int pad = (64 - (10 + dl + 1) % 64) % 64, hlen = dl + pad + 1;
-    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
-    int bad = fwrite(head, 1, 10, f) != 10 || fwrite(dict, 1, (size_t)dl, f) != (size_t)dl;
-    for (int i = 0; i < pad; i++) bad |= fputc(' ', f) == EOF;
-    bad |= fputc('\n', f) == EOF;
-    return bad ? -1 : 0;
-}
-
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     (void)p;
     pope_cli cli;
@@ -75,6 +64,11 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     // the pieces: whole sequences, or one split's
     int64_t n_pieces = split == POPE_SPLIT_ALL ? pope_genome_n_contigs(d.g) : d.split.n_pieces[split];
     pope_genome_piece *pieces = malloc((size_t)(n_pieces ? n_pieces : 1) * sizeof *pieces);
+    if (!pieces) {
+        pope_error("out of memory for %lld pieces", (long long)n_pieces);
+        gdata_free(&d);
+        return die("tokenize");
+    }
     int64_t total = 0;
     for (int64_t k = 0; k < n_pieces; k++) {
         pieces[k] = split == POPE_SPLIT_ALL ? (pope_genome_piece){k, 0, pope_genome_contig_len(d.g, k)} : d.split.pieces[split][k];
@@ -86,8 +80,8 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     if (!to_stdout) {
         size_t n = strlen(out_path) + 32;
         tmp = malloc(n);
-        snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-        f = fopen(tmp, "wb");
+        if (tmp) snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
+        f = tmp ? fopen(tmp, "wb") : NULL;
     }
     if (index_path) idx = fopen(index_path, "w");
     char *bases = malloc(CHUNK_BASES);
@@ -97,7 +91,7 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
         rc = die("tokenize");
         goto done;
     }
-    if (npy_header(f, total) != 0) goto write_error;
+    if (pope_npy_write_header(f, total) != 0) goto write_error;
     if (idx) fprintf(idx, "name\tstart\tlength\tfirst_token\ttokens\n");
     int64_t first = 0;
     for (int64_t k = 0; k < n_pieces; k++) {

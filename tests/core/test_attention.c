@@ -108,14 +108,15 @@ static void decode_vs_ref(int H, int len, int cap, int Dk, int Dv) {
         memcpy(vc + (size_t)h * cap * Dv, v + (size_t)h * len * Dv, sizeof(float) * len * Dv);
         memcpy(qlast + (size_t)h * Dk, q + ((size_t)h * len + len - 1) * Dk, sizeof(float) * Dk);
     }
-    attention_decode(out, qlast, kc, vc, H, len, cap, Dk, Dv, scale);
+    float *scores = tu_fill((size_t)H * cap, 0);
+    attention_decode(out, scores, qlast, kc, vc, H, len, cap, Dk, Dv, scale);
     float *want = tu_fill((size_t)H * Dv, 0);
     for (int h = 0; h < H; h++)
         memcpy(want + (size_t)h * Dv, out_r + ((size_t)h * len + len - 1) * Dv, sizeof(float) * Dv);
     char what[64];
     snprintf(what, sizeof what, "decode H%d len%d Dk%d Dv%d", H, len, Dk, Dv);
     compare(what, out, want, (size_t)H * Dv);
-    free(q), free(k), free(v), free(out_r), free(lse_r), free(kc), free(vc), free(qlast), free(out), free(want);
+    free(q), free(k), free(v), free(out_r), free(lse_r), free(kc), free(vc), free(qlast), free(out), free(want), free(scores);
 }
 
 int main(void) {

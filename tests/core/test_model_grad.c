@@ -26,20 +26,26 @@ static double loss_at(pope_model *m, const int32_t *in, const int32_t *tg, int t
     return loss;
 }
 
-static void check_case(const grad_case *gc) {
+// The model of every check: V tokens, d 16, 2 layers of 2 heads, δ drawn uniformly.
+static pope_config small_config(pope_pe_kind pe) {
     pope_config cfg;
     pope_config_default(&cfg);
     cfg.vocab_size = V;
     cfg.d_model = 16;
     cfg.n_layers = 2;
     cfg.n_heads = 2;
-    cfg.context_length = T;
-    cfg.pe = gc->pe;
+    cfg.pe = pe;
     cfg.delta_init = POPE_DELTA_UNIFORM;
+    cfg.init_std = 0.3f;   // large enough that every gradient is far above float noise
+    return cfg;
+}
+
+static void check_case(const grad_case *gc) {
+    pope_config cfg = small_config(gc->pe);
+    cfg.context_length = T;
     cfg.tie_embeddings = gc->tie;
     cfg.dropout_attn = gc->dropout;
     cfg.dropout_resid = gc->dropout;
-    cfg.init_std = 0.3f;   // large enough that every gradient is far above float noise
     pope_model *m = pope_model_new(&cfg, 7);
     CHECK(m != NULL, "%s: model_new: %s", gc->what, pope_last_error());
     if (!m) return;
@@ -100,15 +106,7 @@ static void check_case(const grad_case *gc) {
 // Two micro-batches of one row each, grad_scale 1/2, give the gradient of the two-row
 // batch (same number of targets per row, so the two means agree).
 static void check_accumulation(void) {
-    pope_config cfg;
-    pope_config_default(&cfg);
-    cfg.vocab_size = V;
-    cfg.d_model = 16;
-    cfg.n_layers = 2;
-    cfg.n_heads = 2;
-    cfg.pe = POPE_PE_POLAR;
-    cfg.delta_init = POPE_DELTA_UNIFORM;
-    cfg.init_std = 0.3f;
+    pope_config cfg = small_config(POPE_PE_POLAR);
     pope_model *m = pope_model_new(&cfg, 5);
     int32_t in[B * T], tg[B * T];
     pope_rng rng;

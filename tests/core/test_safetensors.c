@@ -276,6 +276,29 @@ static void test_rejections(void) {
     free(buf);
 }
 
+// pope.train counters: negative, or numbers no int64_t holds, are errors (not garbage
+// AdamW bias corrections, not an undefined float-to-integer cast).
+static void test_train_state_rejections(void) {
+    pope_config cfg = tiny_config(POPE_PE_POLAR, 0);
+    pope_model *m = pope_model_new(&cfg, 5);
+    pope_adamw *opt = pope_adamw_new(m);
+    pope_train_state st = {.step = 2, .tokens_seen = 16, .user_json = NULL};
+    const char *good = tmp_path("train.safetensors");
+    CHECK(pope_save(good, m, opt, &st, NULL) == 0, "save: %s", pope_last_error());
+    pope_adamw_free(opt);
+    pope_model_free(m);
+    size_t n;
+    unsigned char *buf = read_file(good, &n);
+    CHECK(buf != NULL, "read back");
+    if (!buf) return;
+    const char *bad = tmp_path("bad_train.safetensors");
+    mutate(buf, n, "\\\"tokens_seen\\\":\\\"16\\\"", "\\\"tokens_seen\\\":\\\"-6\\\"", bad);
+    expect_reject(bad, "negative", "negative tokens_seen");
+    mutate(buf, n, "\\\"tokens_seen\\\":\\\"16\\\"", "\\\"tokens_seen\\\":1e300 ", bad);
+    expect_reject(bad, "not an integer", "tokens_seen beyond int64");
+    free(buf);
+}
+
 int main(void) {
     pope_runtime_init(1);
     snprintf(dir, sizeof dir, "/tmp/pope_test_safetensors_%d", (int)getpid());
@@ -285,6 +308,7 @@ int main(void) {
     }
     test_round_trips();
     test_rejections();
+    test_train_state_rejections();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

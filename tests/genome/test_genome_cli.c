@@ -150,6 +150,22 @@ int main(void) {
     slurp(gen, once, sizeof once);
     snprintf(args, sizeof args, "generate --model %s --prompt ACGTAC --length 50 --seed 3 -o -", run_dir);
     CHECK(run(args) == 0 && strcmp(out_text, once) == 0, "same seed, same sequence (and -o - works)");
+    snprintf(args, sizeof args, "generate --model %s --length 99999999999999", run_dir);
+    CHECK(run(args) == 2 && strstr(err_text, "--length: expected a number of bases in [1, 1073741824]"),
+          "--length out of range says the range: %s", err_text);
+#if !defined(__SANITIZE_ADDRESS__)   // ASan itself needs terabytes of address space
+    // --length at its bound (2^30 bases) asks for ~20 GB of buffers: under a 2 GB address
+    // space that is "out of memory" with exit 1, not a crash on an unchecked malloc
+    {
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "ulimit -v 2000000 && %s generate --model %s --length 1073741824 -o %s 2> %s",
+                 POPE_GENOME_BIN, run_dir, fx_path("huge.fa"), fx_path("err.txt"));
+        int st = system(cmd);
+        slurp(fx_path("err.txt"), err_text, sizeof err_text);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1 && strstr(err_text, "pope-genome: generate: out of memory"),
+              "huge --length: status %d: %s", st, err_text);
+    }
+#endif
 
     // tokenize: a numpy-readable int32 array of all tokens in file order
     const char *npy = fx_path("t.npy");
@@ -209,6 +225,23 @@ int main(void) {
     snprintf(args, sizeof args, "generate --model %s", fx_path("music.safetensors"));
     rc = run(args);
     CHECK(rc == 1 && strstr(err_text, "not a genome tokenizer"), "generate refuses it too: %s", err_text);
+
+    // one 30-base sequence: its tail-5% test split holds 1 base, too short for an eval window.
+    // Training succeeds, so the final test says so instead of failing with exit 1
+    {
+        const char *tn[] = {"t1"};
+        char *ts = fx_random_seq(30, "ACGT", 5);
+        const char *tseq[] = {ts};
+        char *ttext = fx_fasta_text(1, tn, tseq, 60, "\n");
+        fx_write(fx_path("short.fa"), ttext, strlen(ttext));
+        snprintf(args, sizeof args, "train %s --preset %s --context 8 --steps 2 --out %s --quiet --threads 1",
+                 fx_path("short.fa"), fx_path("tiny.json"), fx_path("short-run"));
+        rc = run(args);
+        CHECK(rc == 0 && strstr(out_text, "test split has no targets"), "short test split: exit %d: %s%s", rc,
+              out_text, err_text);
+        free(ts);
+        free(ttext);
+    }
 
     // bad inputs: the message prefix and a non-zero exit, never a crash
     fx_write(fx_path("empty.fa"), "", 0);

@@ -55,6 +55,10 @@ static void test_jsb(void) {
         if (rc == 0) pope_jsb_free(&d);
     }
     CHECK(pope_jsb_load(&d, "/nonexistent.json") == -1, "missing file accepted");
+    // a directory opens with fopen but cannot be read: the message says why
+    rc = pope_jsb_load(&d, tmpdir);
+    CHECK(rc == -1 && strstr(pope_last_error(), "directory"), "directory: rc %d, '%s'", rc, pope_last_error());
+    if (rc == 0) pope_jsb_free(&d);
 }
 
 static void test_maestro(void) {

@@ -239,6 +239,29 @@ static void test_corrupt(void) {
     put(&junk, 0); put(&junk, 0x90); put(&junk, 60);   // missing data byte, then end of track
     memcpy(h.b + h.n, "MTrk", 4); h.n += 4; put32(&h, (uint32_t)junk.n); memcpy(h.b + h.n, junk.b, junk.n); h.n += junk.n;
     expect_fail(h.b, h.n, "garbage track", "malformed");
+    // Tracks on which libsmf asserts (aborting the program) instead of failing: refused first.
+    static const struct { const char *what, *events, *msg; size_t n; } abort_cases[] = {
+        {"no end of track", "\x00\x90\x3c\x40\x60\x80\x3c\x40", "without an End of Track", 8},
+        {"running status after sysex", "\x00\xf0\x03\x7e\x01\xf7\x00\x3c\x40\x00\xff\x2f\x00", "after a SysEx", 13},
+        {"escaped event", "\x00\xf7\x02\xf8\xfa\x00\xff\x2f\x00", "escaped (0xF7)", 9},
+    };
+    for (size_t k = 0; k < sizeof abort_cases / sizeof *abort_cases; k++) {
+        bytes a = {0};
+        header(&a, 0, 1, 96);
+        memcpy(a.b + a.n, "MTrk", 4); a.n += 4; put32(&a, (uint32_t)abort_cases[k].n);
+        memcpy(a.b + a.n, abort_cases[k].events, abort_cases[k].n); a.n += abort_cases[k].n;
+        expect_fail(a.b, a.n, abort_cases[k].what, abort_cases[k].msg);
+    }
+    // ... while what libsmf reads stays readable: a SysEx, and running status after a meta event
+    bytes ok = {0}, okt = {0};
+    header(&ok, 0, 1, 96);
+    static const uint8_t sysex[] = {0x00, 0xF0, 0x03, 0x7E, 0x01, 0xF7, 0x00, 0xFF, 0x01, 0x01, 0x41, 0x00, 0x01, 0x01, 0x42};
+    memcpy(okt.b, sysex, sizeof sysex); okt.n = sizeof sysex;
+    ev3(&okt, 0, 0x90, 60, 64); ev3(&okt, 96, 0x80, 60, 64);
+    track(&ok, &okt);
+    CHECK(pope_midi_read_memory(&m, ok.b, ok.n, "sysex") == 0 && m.n_notes == 1, "sysex + meta running status: %s",
+          pope_last_error());
+    pope_midi_free(&m);
     // Files on disk: a missing file and a directory.
     CHECK(pope_midi_read(&m, "/nonexistent/x.mid") == -1 && strstr(pope_last_error(), "No such file"),
           "missing file: %s", pope_last_error());

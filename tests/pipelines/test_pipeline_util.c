@@ -92,6 +92,16 @@ static void test_npy(void) {
     // empty array
     CHECK(pope_npy_write_i32(path, data, 0) == 0 && pope_npy_read_i32(path, &back, &n) == 0 && n == 0, "empty");
     free(back);
+    // a streamed file: the header alone, then the data written in two parts
+    FILE *sf = fopen(path, "wb");
+    CHECK(sf && pope_npy_write_header(sf, 300) == 0, "header alone");
+    if (sf) {
+        CHECK(fwrite(data, 4, 100, sf) == 100 && fwrite(data + 100, 4, 200, sf) == 200, "stream the data");
+        fclose(sf);
+    }
+    CHECK(pope_npy_read_i32(path, &back, &n) == 0 && n == 300 && !memcmp(back, data, sizeof data),
+          "streamed file reads back: %s", pope_last_error());
+    free(back);
     // an int64 file as numpy writes by default, hand-made: values 5, -3
     unsigned char i8[128 + 16];
     memset(i8, 0, sizeof i8);
