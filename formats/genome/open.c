@@ -204,12 +204,19 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     FILE *out = NULL;
     if (cpath) {
         char *dir = strdup(cpath);
-        if (dir) {
-            genome_mkdir_p(dirname(dir));
-            free(dir);
-        }
+        int dir_ok = dir && genome_mkdir_p(dirname(dir)) == 0;
         if (asprintf(&tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) tmp = NULL;
-        out = tmp ? fopen(tmp, "w+b") : NULL;
+        out = dir_ok && tmp ? fopen(tmp, "w+b") : NULL;
+        // An explicit --cache-dir that cannot be written is the user's mistake: say so,
+        // rather than quietly keeping the whole genome in memory.
+        if (!out && opts->cache == 2 && opts->cache_dir) {
+            int e = errno;
+            pope_error("--cache-dir %s: cannot write the cache there: %s", opts->cache_dir, strerror(e));
+            free(dir);
+            hclose_abruptly(hf);
+            goto fail_tmp;
+        }
+        free(dir);
         static const char zeros[4096];
         if (out && fwrite(zeros, 1, sizeof zeros, out) != sizeof zeros) {
             fclose(out);

@@ -118,6 +118,18 @@ int main(void) {
           "below cache_min_bytes: no cache");
     pope_genome_free(small);
 
+    // an explicit cache directory that cannot be created is an error, not a silent
+    // fall-back to keeping the genome in memory (a file stands where a folder must go)
+    const char *blocker = fx_path("not-a-dir");
+    FILE *bf = fopen(blocker, "w");
+    if (bf) fclose(bf);
+    char bad_dir[4200];
+    snprintf(bad_dir, sizeof bad_dir, "%s/cache", blocker);
+    pope_genome *unwritable = open_with(in, 2, bad_dir);
+    CHECK(unwritable == NULL && strstr(pope_last_error(), "--cache-dir") && strstr(pope_last_error(), bad_dir),
+          "unwritable cache dir: %s", unwritable ? "opened" : pope_last_error());
+    pope_genome_free(unwritable);
+
     pope_genome_free(changed_direct);
     pope_genome_free(direct);
     free(cpath);
