@@ -99,6 +99,11 @@ int pope_preset_from_json(pope_preset *p, const char *json, const char *what);
 char *pope_preset_to_json(const pope_preset *p);
 // Prints "  name  description" for each preset found, one per line (for --help).
 void pope_preset_list(FILE *f);
+// The folders searched for presets and shipped models, in order: $POPE_MODELS_DIR, the
+// source tree's models/, the installed share/pope/models. Returns how many (<= max).
+int pope_models_dirs(const char **dirs, int max);
+// The first readable `file` in those folders (malloc'd), or NULL.
+char *pope_models_find(const char *file);
 // The same, restricted to presets whose tokenizer is in the NULL-terminated list
 // `tokenizers` (NULL: all), so that each program lists only the presets it can train.
 void pope_preset_list_for(FILE *f, const char *const *tokenizers);

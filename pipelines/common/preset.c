@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline_internal.h"
 
@@ -180,17 +181,35 @@ done:
     return rc;
 }
 
-static int n_search_dirs(const char **dirs) {
+// Where presets and shipped models are looked for, in order: $POPE_MODELS_DIR, the source
+// tree's models/ (so that a build run in place sees its own edits), the installed copy.
+int pope_models_dirs(const char **dirs, int max) {
     int n = 0;
     const char *env = getenv("POPE_MODELS_DIR");
-    if (env && *env) dirs[n++] = env;
-    dirs[n++] = POPE_SOURCE_DIR "/models";
+    if (env && *env && n < max) dirs[n++] = env;
+    if (n < max) dirs[n++] = POPE_SOURCE_DIR "/models";
+#ifdef POPE_INSTALL_MODELS_DIR
+    if (n < max) dirs[n++] = POPE_INSTALL_MODELS_DIR;
+#endif
     return n;
 }
 
+char *pope_models_find(const char *file) {
+    const char *dirs[4];
+    int nd = pope_models_dirs(dirs, 4);
+    char buf[4200];
+    for (int i = 0; i < nd; i++) {
+        snprintf(buf, sizeof buf, "%s/%s", dirs[i], file);
+        if (access(buf, R_OK) == 0) return strdup(buf);
+    }
+    return NULL;
+}
+
+static int n_search_dirs(const char **dirs) { return pope_models_dirs(dirs, 4); }
+
 // Calls fn for each *.json file of the preset directories; name_len: its length without ".json".
 static void each_preset_file(void (*fn)(void *arg, const char *dir, const char *file, int name_len), void *arg) {
-    const char *dirs[2];
+    const char *dirs[4];
     int nd = n_search_dirs(dirs);
     for (int i = 0; i < nd; i++) {
         DIR *d = opendir(dirs[i]);
@@ -222,7 +241,7 @@ int pope_preset_load(pope_preset *p, const char *name_or_path) {
     if (is_path) {
         snprintf(path, sizeof path, "%s", name_or_path);
     } else {
-        const char *dirs[2];
+        const char *dirs[4];
         int nd = n_search_dirs(dirs);
         for (int i = 0; i < nd && !path[0]; i++) {
             char cand[1024];

@@ -356,18 +356,13 @@ void mdata_free(mdata *d) {
 #define DEFAULT_MODEL "music-default.safetensors"
 
 char *mmodel_file(const char *model) {
-    char buf[4200];
     if (!model) {
-        const char *env = getenv("POPE_MODELS_DIR");
-        if (env && *env) {
-            snprintf(buf, sizeof buf, "%s/" DEFAULT_MODEL, env);
-            if (access(buf, R_OK) == 0) return strdup(buf);
-        }
-        snprintf(buf, sizeof buf, "%s/models/" DEFAULT_MODEL, POPE_SOURCE_DIR);
-        if (access(buf, R_OK) == 0) return strdup(buf);
-        pope_error("no --model given and the default model " DEFAULT_MODEL " is in neither $POPE_MODELS_DIR nor %s/models",
-                   POPE_SOURCE_DIR);
-        return NULL;
+        char *found = pope_models_find(DEFAULT_MODEL);
+        if (!found)
+            pope_error("no --model given and the default model " DEFAULT_MODEL
+                       " is in none of $POPE_MODELS_DIR, %s/models, the installed share/pope/models",
+                       POPE_SOURCE_DIR);
+        return found;
     }
     return pope_model_file(model);
 }
