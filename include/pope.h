@@ -26,6 +26,13 @@ const char *pope_last_error(void);
 // write `return pope_error("...: %s", why);`. Used by all pope libraries.
 int pope_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// ---------------------------------------------------------------- files
+// The whole file (or stdin for "-") as a NUL-terminated string (malloc'd); *len (may be
+// NULL) = its length. NULL + pope_last_error() ("PATH: why"); errno is kept.
+char *pope_read_file(const char *path, size_t *len);
+// mkdir -p: 0, or -1 + pope_last_error() (errno kept) when DIR cannot be made a directory.
+int pope_mkdir_p(const char *dir);
+
 // ---------------------------------------------------------------- runtime
 // Selects the BLIS kernels (skx on AVX-512 CPUs, where Debian's BLIS 0.9 would pick
 // haswell), and sets the thread count used by BLIS GEMMs and OpenMP loops

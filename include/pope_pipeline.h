@@ -326,8 +326,7 @@ int pope_npy_read_i32(const char *path, int32_t **data, int64_t *n);   // *data 
 
 // Writes a whole string to path atomically (path.tmp + rename).
 int pope_write_file_atomic(const char *path, const char *text);
-// mkdir -p
-int pope_mkdir_p(const char *dir);
+// mkdir -p: pope_mkdir_p, declared in pope.h (libpope), shared with the readers.
 
 // ---------------------------------------------------------------- programs
 // The program layer: pope-genome and pope-music differ only in their data (options,

@@ -227,7 +227,7 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
             char *slash = dir ? strrchr(dir, '/') : NULL;
             if (slash) {
                 *slash = 0;
-                genome_mkdir_p(dir);   // the cache directory may not exist yet
+                pope_mkdir_p(dir);   // the cache directory may not exist yet
             }
             free(dir);
             if (index_build(path, fai, gzi, bgzf) != 0) {

@@ -83,7 +83,6 @@ int genome_cache_map(const char *path, const genome_key *key, pope_genome *g);
 // access() everywhere, at least one write bit in its mode (a dr-xr-xr-x data folder is
 // read-only for everyone, root included).
 int genome_dir_writable(const char *path);
-int genome_mkdir_p(const char *dir);
 
 // ---- readers (feed a packer)
 int genome_read_fasta(genome_packer *p, struct hFILE *hf, const char *path, int n_threads);

@@ -40,18 +40,6 @@ int genome_dir_writable(const char *path) {
     return ok;
 }
 
-int genome_mkdir_p(const char *dir) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *c = tmp + 1; *c; c++)
-        if (*c == '/') {
-            *c = 0;
-            mkdir(tmp, 0755);
-            *c = '/';
-        }
-    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 char *pope_genome_cache_path(const char *path, const pope_genome_opts *o) {
     if (!path || strcmp(path, "-") == 0) return NULL;
     char *abs = realpath(path, NULL);
@@ -204,7 +192,7 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     FILE *out = NULL;
     if (cpath) {
         char *dir = strdup(cpath);
-        int dir_ok = dir && genome_mkdir_p(dirname(dir)) == 0;
+        int dir_ok = dir && pope_mkdir_p(dirname(dir)) == 0;
         if (asprintf(&tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) tmp = NULL;
         out = dir_ok && tmp ? fopen(tmp, "w+b") : NULL;
         // An explicit --cache-dir that cannot be written is the user's mistake: say so,

@@ -22,28 +22,6 @@ void pope_jsb_free(pope_jsb_data *d) {
     memset(d, 0, sizeof *d);
 }
 
-static char *read_text(const char *path, size_t *len) {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) { pope_error("%s: %s", path, strerror(errno)); return NULL; }
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *p = realloc(buf, 2 * cap + 1);
-        if (!p) { free(buf); buf = NULL; break; }
-        buf = p;
-        cap *= 2;
-    }
-    int err = ferror(f) ? errno : 0;   // e.g. EISDIR: fopen accepts a directory, fread does not
-    if (f != stdin) fclose(f);
-    if (!buf) { pope_error("%s: out of memory", path); return NULL; }
-    if (err) { free(buf); pope_error("%s: read error: %s", path, strerror(err)); return NULL; }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 static int parse_piece(pope_jsb_piece *out, const cJSON *piece, const char *path, const char *split, int idx) {
     if (!cJSON_IsArray(piece)) return pope_error("%s: %s[%d] is not a list of steps", path, split, idx);
     int n_steps = cJSON_GetArraySize(piece);
@@ -71,7 +49,7 @@ static int parse_piece(pope_jsb_piece *out, const cJSON *piece, const char *path
 int pope_jsb_load(pope_jsb_data *out, const char *path) {
     memset(out, 0, sizeof *out);
     size_t len;
-    char *text = read_text(path, &len);
+    char *text = pope_read_file(path, &len);
     if (!text) return -1;
     cJSON *root = cJSON_ParseWithLength(text, len);
     free(text);

@@ -78,17 +78,13 @@ static int parse_split(const char *s, pope_music_split *out) {
 
 int pope_maestro_parse_csv(pope_music_filelist *out, const char *csv_path, const char *base_dir) {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(csv_path, "rb");
-    if (!f) return pope_error("%s: %s", csv_path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (size < 0 || size > (1L << 30)) { fclose(f); return pope_error("%s: cannot size the file", csv_path); }
-    char *text = malloc((size_t)size + 1);
-    char *rec = malloc((size_t)size + 2);
-    if (!text || !rec) { fclose(f); free(text); free(rec); return pope_error("%s: out of memory", csv_path); }
-    size_t got = fread(text, 1, (size_t)size, f);
-    fclose(f);
+    size_t got;
+    char *text = pope_read_file(csv_path, &got);
+    if (!text) return -1;
+    if (got > (1u << 30)) { free(text); return pope_error("%s: larger than 1 GiB: not a MAESTRO CSV", csv_path); }
+    const size_t size = got;
+    char *rec = malloc(size + 2);
+    if (!rec) { free(text); return pope_error("%s: out of memory", csv_path); }
     const char *p = text, *end = text + got;
     if (got >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) p += 3;   // UTF-8 BOM
     char *fields[MAX_FIELDS];

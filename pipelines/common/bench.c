@@ -57,7 +57,7 @@ static cJSON *result_to_json(const run_result *r) {
 }
 
 static int result_from_json(run_result *r, const char *path) {
-    char *text = pipeline_read_text(path);
+    char *text = pope_read_file(path, NULL);
     cJSON *o = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (!o) return pope_error("%s: unreadable result", path);
@@ -85,7 +85,7 @@ static int result_from_json(run_result *r, const char *path) {
 static void load_curve(run_result *r, const char *dir) {
     char path[4200];
     snprintf(path, sizeof path, "%s/log.jsonl", dir);
-    char *text = pipeline_read_text(path);
+    char *text = pope_read_file(path, NULL);
     if (!text) return;
     int cap = 1024, n = 0;
     double *xs = malloc(cap * sizeof *xs), *ys = malloc(cap * sizeof *ys);

@@ -19,9 +19,6 @@ int eval_result_init(pope_eval_result *r, int context, int bucket_size, int max_
 double pipeline_now(void);
 int pipeline_isatty_stderr(void);
 
-// Reads a whole file (malloc'd, NUL-terminated) or NULL.
-char *pipeline_read_text(const char *path);
-
 // Training-window sampler (sampler.c).
 typedef struct {
     int64_t n_seqs;

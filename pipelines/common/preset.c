@@ -241,26 +241,25 @@ int pope_preset_load(pope_preset *p, const char *name_or_path) {
     if (is_path) {
         snprintf(path, sizeof path, "%s", name_or_path);
     } else {
-        const char *dirs[4];
-        int nd = n_search_dirs(dirs);
-        for (int i = 0; i < nd && !path[0]; i++) {
-            char cand[1024];
-            snprintf(cand, sizeof cand, "%s/%s.json", dirs[i], name_or_path);
-            FILE *f = fopen(cand, "rb");
-            if (f) {
-                fclose(f);
-                snprintf(path, sizeof path, "%s", cand);
-            }
-        }
-        if (!path[0]) {
+        char file[512];
+        snprintf(file, sizeof file, "%s.json", name_or_path);
+        char *found = pope_models_find(file);
+        if (!found) {
+            const char *dirs[4];
+            int nd = n_search_dirs(dirs);
+            char where[2048] = "";
+            for (int i = 0; i < nd; i++)
+                snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s",
+                         i == 0 ? "" : i == nd - 1 ? " or " : ", ", dirs[i]);
             char names[PRESET_NAMES_MAX] = "";
             each_preset_file(add_preset_name, names);
-            return pope_error("preset '%s' not found in %s%s%s (available: %s)", name_or_path,
-                              nd > 1 ? dirs[0] : "", nd > 1 ? " or " : "", dirs[nd - 1],
+            return pope_error("preset '%s' not found in %s (available: %s)", name_or_path, where,
                               names[0] ? names : "none");
         }
+        snprintf(path, sizeof path, "%s", found);
+        free(found);
     }
-    char *text = pipeline_read_text(path);
+    char *text = pope_read_file(path, NULL);
     if (!text) return pope_error("preset %s: cannot read: %s", path, strerror(errno));
     char what[1100];
     snprintf(what, sizeof what, "preset %s", path);
@@ -326,7 +325,7 @@ static void print_preset(void *arg, const char *dir, const char *file, int name_
     const preset_listing *l = arg;
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    char *text = pipeline_read_text(path);
+    char *text = pope_read_file(path, NULL);
     if (!text) return;
     pope_preset p;
     if (pope_preset_from_json(&p, text, path) == 0 && tokenizer_listed(l->tokenizers, p.tokenizer))

@@ -58,7 +58,7 @@ static int write_curve(const char *dir, const series_buf *tr, const series_buf *
 // Keeps the log lines of steps <= max_step (a resumed run rewrites what came after) and
 // refills the curves from them.
 static int reload_log(const char *path, int64_t max_step, series_buf *tr, series_buf *va) {
-    char *text = pipeline_read_text(path);
+    char *text = pope_read_file(path, NULL);
     if (!text) return 0;   // no log: start a new one
     size_t len = strlen(text), out = 0;
     char *keep = malloc(len + 1);

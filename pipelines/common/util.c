@@ -105,26 +105,6 @@ const char *pope_format_duration(double seconds, char *buf, size_t size) {
 }
 
 // ---------------------------------------------------------------- files
-int pope_mkdir_p(const char *dir) {
-    if (!dir || !*dir) return pope_error("mkdir: empty path");
-    char buf[4096];
-    if (strlen(dir) >= sizeof buf) return pope_error("mkdir: path too long");
-    strcpy(buf, dir);
-    for (char *p = buf + 1; ; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return pope_error("%s: cannot create directory: %s", buf, strerror(errno));
-            *p = c;
-            if (c == '\0') break;
-        }
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return pope_error("%s: not a directory", dir);
-    return 0;
-}
-
 int pope_write_file_atomic(const char *path, const char *text) {
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return pope_error("%s: path too long", path);
@@ -198,26 +178,3 @@ pope_model *pope_model_open(const char *path, const pope_corpus *c) {
     return m;
 }
 
-char *pipeline_read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb, cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0) break;
-    }
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    return buf;
-}
