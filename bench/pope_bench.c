@@ -282,12 +282,15 @@ static double time_sgemm(const char *kind, int M, int N, int K, double budget_s)
 static int model_gemms(const bench_shape *s, gemm_shape *g) {
     int N = s->B * s->T, d = s->d, F = 4 * s->d, V = s->V, L = s->L, n = 0;
     struct { const char *kind; int M, N, K, count; const char *what; } list[] = {
-        {"NT", N, d, d, 4 * L, "fwd q,k,v,o"},   {"NT", N, F, d, L, "fwd w1"},
-        {"NT", N, d, F, L, "fwd w2"},            {"NT", N, V, d, 1, "fwd output"},
-        {"NN", N, d, d, 4 * L, "dinp q,k,v,o"},  {"NN", N, d, F, L, "dinp w1"},
-        {"NN", N, F, d, L, "dinp w2"},           {"NN", N, d, V, 1, "dinp output"},
-        {"TN", d, d, N, 4 * L, "dW q,k,v,o"},    {"TN", F, d, N, L, "dW w1"},
-        {"TN", d, F, N, L, "dW w2"},             {"TN", V, d, N, 1, "dW output"},
+        {"NT", N, 3 * d, d, L, "fwd qkv"},       {"NT", N, d, d, L, "fwd o"},
+        {"NT", N, F, d, L, "fwd w1"},            {"NT", N, d, F, L, "fwd w2"},
+        {"NT", N, V, d, 1, "fwd output"},
+        {"NN", N, d, 3 * d, L, "dinp qkv"},      {"NN", N, d, d, L, "dinp o"},
+        {"NN", N, d, F, L, "dinp w1"},           {"NN", N, F, d, L, "dinp w2"},
+        {"NN", N, d, V, 1, "dinp output"},
+        {"TN", 3 * d, d, N, L, "dW qkv"},        {"TN", d, d, N, L, "dW o"},
+        {"TN", F, d, N, L, "dW w1"},             {"TN", d, F, N, L, "dW w2"},
+        {"TN", V, d, N, 1, "dW output"},
     };
     for (size_t i = 0; i < sizeof list / sizeof *list; i++) {
         snprintf(g[n].kind, sizeof g[n].kind, "%s", list[i].kind);
@@ -624,11 +627,13 @@ static int bench_ops(const bench_shape *s, pope_pe_kind pe, int reps, op_time *o
     for (int i = 0; i < H * D; i++) delta[i] = -3.0f;
     int n = 0;
 #define OP(label, cnt, stmt) do { ops[n].name = label; ops[n].count = (cnt); TIME_OP(ops[n].ms, reps, stmt); n++; } while (0)
-    OP("matmul_forward C->C (q,k,v,o)", 4 * L, matmul_forward(y, x, w, (int)N, C, C));
+    OP("matmul_forward C->3C (qkv)", L, matmul_forward(y, x, w, (int)N, C, 3 * C));
+    OP("matmul_forward C->C (o)", L, matmul_forward(y, x, w, (int)N, C, C));
     OP("matmul_forward C->4C (w1)", L, matmul_forward(y, x, w, (int)N, C, F));
     OP("matmul_forward 4C->C (w2)", L, matmul_forward(y, x, w, (int)N, F, C));
     OP("matmul_forward C->V (output)", 1, matmul_forward(logits, x, w, (int)N, C, V));
-    OP("matmul_backward C->C (q,k,v,o)", 4 * L, matmul_backward(dx, dw, dy, x, w, (int)N, C, C));
+    OP("matmul_backward C->3C (qkv)", L, matmul_backward(dx, dw, dy, x, w, (int)N, C, 3 * C));
+    OP("matmul_backward C->C (o)", L, matmul_backward(dx, dw, dy, x, w, (int)N, C, C));
     OP("matmul_backward C->4C (w1)", L, matmul_backward(dx, dw, dy, x, w, (int)N, C, F));
     OP("matmul_backward 4C->C (w2)", L, matmul_backward(dx, dw, dy, x, w, (int)N, F, C));
     OP("matmul_backward C->V (output)", 1, matmul_backward(dx, dw, dlogits, x, w, (int)N, C, V));
@@ -699,8 +704,18 @@ static void report_ops(const bench_shape *s, pope_pe_kind pe, int reps, double m
 // ---------------------------------------------------------------- (e) PyTorch
 // Runs bench/torch_bench.py on shape s; returns its JSON (cJSON, caller deletes) or NULL.
 static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, size_t why_len) {
-    if (system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-        snprintf(why, why_len, "PyTorch is not importable by /usr/bin/python3 (apt-get install python3-torch)");
+    // Debian's python3-torch lives in /usr/bin/python3; $POPE_PYTHON picks another
+    // interpreter (a venv with a newer torch).
+    const char *py = getenv("POPE_PYTHON");
+    if (!py || !*py) py = "/usr/bin/python3";
+    if (strchr(py, '\'')) {
+        snprintf(why, why_len, "POPE_PYTHON must not contain a quote: %s", py);
+        return NULL;
+    }
+    char probe[4300];
+    snprintf(probe, sizeof probe, "'%s' -c 'import torch' >/dev/null 2>&1", py);
+    if (system(probe) != 0) {
+        snprintf(why, why_len, "PyTorch is not importable by %s (apt-get install python3-torch, or set POPE_PYTHON)", py);
         return NULL;
     }
     char script[4200];
@@ -717,9 +732,9 @@ static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, si
         }
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 '%s' --V %d --d %d --layers %d --heads %d --T %d --B %d "
+             "'%s' '%s' --V %d --d %d --layers %d --heads %d --T %d --B %d "
              "--threads %d --warmup %d --reps %d --pe %s",
-             script, s->V, s->d, s->L, s->H, s->T, s->B, o->threads, o->torch_warmup, o->torch_reps, pes);
+             py, script, s->V, s->d, s->L, s->H, s->T, s->B, o->threads, o->torch_warmup, o->torch_reps, pes);
     fprintf(stderr, "  %s\n", cmd);
     FILE *p = popen(cmd, "r");
     if (!p) {
@@ -1118,6 +1133,12 @@ int main(int argc, char **argv) {
                        p->step_s / r->step_s);
         }
         if (!jtorch && torch_why[0]) printf("PyTorch: skipped: %s\n", torch_why);
+        if (jtorch) {
+            const cJSON *ver = cJSON_GetObjectItemCaseSensitive(jtorch, "torch_version");
+            const cJSON *att = cJSON_GetObjectItemCaseSensitive(jtorch, "attention");
+            printf("PyTorch %s, attention: %s\n", cJSON_IsString(ver) ? ver->valuestring : "?",
+                   cJSON_IsString(att) ? att->valuestring : "materialised");
+        }
     }
     if (!o.skip_eval) {
         printf("\n%-10s %8s %10s %10s %12s\n", "eval pe", "context", "tokens/s", "GFLOP/s", "peak MiB");

@@ -3,13 +3,15 @@
 
 One step = forward + cross-entropy + backward + torch.optim.AdamW (lr 3e-4, betas 0.9/0.999,
 eps 1e-8, weight decay 0.1), float32, same shape, batch and thread count as pope_bench.
-Attention is the plain materialised softmax(q k^T / sqrt(D)) (PyTorch 1.13 has no fused
-attention); that is what a PyTorch research script for these encodings runs on CPU.
+Attention: with --attn auto (default) F.scaled_dot_product_attention(is_causal=True) where
+this torch has it (PyTorch >= 2.0: its fused CPU flash kernel, the fastest PyTorch peer), else
+the plain materialised softmax(q k^T / sqrt(D)) (PyTorch 1.13, Debian 12, has no fused
+attention); --attn materialised forces the latter. The JSON says which ran.
 
 Prints one JSON object on stdout:
   {"torch_version", "threads", "shape": {...}, "results": [{"pe", "step_s": [..],
    "step_s_median", "tokens_per_s"}]}
-pope_bench runs it via popen when /usr/bin/python3 can import torch.
+pope_bench runs it via popen when /usr/bin/python3 (or $POPE_PYTHON) can import torch.
 
 Usage: /usr/bin/python3 bench/torch_bench.py [--V 90 --d 256 --layers 6 --heads 8 --T 2048
        --B 4 --threads 2 --warmup 1 --reps 3 --pe polar,rope,legendre,sinusoidal,none]
@@ -37,6 +39,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--pe", default="polar,rope,legendre,sinusoidal,none")
+    ap.add_argument("--attn", choices=["auto", "materialised"], default="auto")
     a = ap.parse_args()
 
     try:
@@ -48,7 +51,9 @@ def main():
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    flash = a.attn == "auto" and hasattr(torch.nn.functional, "scaled_dot_product_attention")
     out = {"torch_version": torch.__version__, "threads": torch.get_num_threads(),
+           "attention": "sdpa" if flash else "materialised",
            "shape": {"V": a.V, "d": a.d, "layers": a.layers, "heads": a.heads, "T": a.T, "B": a.B},
            "results": []}
     for pe in a.pe.split(","):
@@ -68,7 +73,7 @@ def main():
         for i in range(a.warmup + a.reps):
             t0 = time.perf_counter()
             opt.zero_grad(set_to_none=True)
-            _, loss = pt.forward(cfg, params, x, y)
+            _, loss = pt.forward(cfg, params, x, y, flash=flash)
             loss.backward()
             opt.step()
             dt = time.perf_counter() - t0

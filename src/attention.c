@@ -23,11 +23,11 @@ static void *scratch_alloc(size_t nfloats) {  // 64-byte aligned, rounded up for
 }
 
 // Row helpers on n contiguous floats (vector body, scalar tail).
-// x[j] = exp(scale·x[j] − sub) for j < n.
-static void row_exp(float *x, int n, float scale, float sub) {
+// x[j] = 2^(scale2·x[j] − sub2) for j < n (arguments ≤ 0: kv_exp2_le0).
+static void row_exp2(float *x, int n, float scale2, float sub2) {
     int j = 0;
-    for (; j + KV_W <= n; j += KV_W) kv_store(x + j, kv_exp(kv_load(x + j) * scale - sub));
-    for (; j < n; j++) x[j] = k_exp(scale * x[j] - sub);
+    for (; j + KV_W <= n; j += KV_W) kv_store(x + j, kv_exp2_le0(kv_load(x + j) * scale2 - sub2));
+    for (; j < n; j++) x[j] = k_exp2_le0(scale2 * x[j] - sub2);
 }
 static void row_scale(float *x, int n, float a) {
     int j = 0;
@@ -62,6 +62,9 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
     const float inv_keep = dropout_p > 0.0f ? 1.0f / (1.0f - dropout_p) : 1.0f;
     if (nq < BQ) memset(w->qt, 0, sizeof(float) * (size_t)Dk * BQ);
     tile_transpose(w->qt, BQ, q + ((size_t)bh * T + q0) * Dk, Dk, nq, Dk);
+    // Scores in base-2 units: Qᵀ scaled once by scale·log₂e, so that the softmax below is
+    // 2^(s − m) with no multiply per score (m, the running max, in the same units).
+    row_scale(w->qt, Dk * BQ, scale * K_LOG2E);
     for (int i = 0; i < BQ; i++) w->m[i] = -INFINITY, w->l[i] = 0.0f;
 
     for (int k0 = 0; k0 < q1; k0 += BK) {
@@ -74,18 +77,18 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
         // new running max per query
         for (int i = 0; i < BQ; i += KV_W) {
             kvec mx = kv_load(w->m + i);
-            for (int j = 0; j < nk; j++) mx = kv_max(mx, kv_load(w->st + (size_t)j * BQ + i) * scale);
-            // alpha = exp(m_old − m_new) rescales the old sum and output (exp(−∞) = 0 on
-            // the first tile)
-            kv_store(w->alpha + i, kv_exp(kv_load(w->m + i) - mx));
+            for (int j = 0; j < nk; j++) mx = kv_max(mx, kv_load(w->st + (size_t)j * BQ + i));
+            // alpha = 2^(m_old − m_new) rescales the old sum and output (2^−∞ = 0 on the
+            // first tile)
+            kv_store(w->alpha + i, kv_exp2_le0(kv_load(w->m + i) - mx));
             kv_store(w->m + i, mx);
         }
-        // p = exp(scale·s − m), l = l·alpha + Σ_s p   (masked: exp(−∞) = 0 exactly)
+        // p = 2^(s − m), l = l·alpha + Σ_s p   (masked: 2^−∞ = 0 exactly)
         for (int i = 0; i < BQ; i += KV_W) {
             const kvec mx = kv_load(w->m + i);
             kvec sum = kv_splat(0.0f);
             for (int j = 0; j < nk; j++) {
-                const kvec p = kv_exp(kv_load(w->st + (size_t)j * BQ + i) * scale - mx);
+                const kvec p = kv_exp2_le0(kv_load(w->st + (size_t)j * BQ + i) - mx);
                 kv_store(w->st + (size_t)j * BQ + i, p);
                 sum += p;
             }
@@ -107,7 +110,7 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
         const size_t row = (size_t)bh * T + q0 + i;
         const float inv = 1.0f / w->l[i];
         for (int e = 0; e < Dv; e++) out[row * Dv + e] = w->o[(size_t)i * Dv + e] * inv;
-        if (lse) lse[row] = w->m[i] + logf(w->l[i]);
+        if (lse) lse[row] = w->m[i] * K_LN2 + logf(w->l[i]);  // natural log units
     }
 }
 
@@ -176,6 +179,7 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
     const float *qh = q + ok, *kh = k + ok, *vh = v + ov, *gh = dout + ov, *oh = out + ov;
     const float *lh = lse + (size_t)bh * T;
     const float inv_keep = dropout_p > 0.0f ? 1.0f / (1.0f - dropout_p) : 1.0f;
+    const float scale2 = scale * K_LOG2E;  // p = 2^(scale·log₂e·s − lse·log₂e)
     for (int t = 0; t < T; t++) {  // D_t = Σ_s p·dp = dout_t·out_t (dropout included)
         float d = 0.0f;
         for (int e = 0; e < Dv; e++) d += gh[(size_t)t * Dv + e] * oh[(size_t)t * Dv + e];
@@ -200,7 +204,7 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
                     memset(drow, 0, sizeof(float) * nk);
                     continue;
                 }
-                row_exp(prow, ns, scale, lh[t]);  // p = exp(scale·s − lse)
+                row_exp2(prow, ns, scale2, lh[t] * K_LOG2E);  // p = exp(scale·s − lse)
                 if (dropout_p > 0.0f) {  // key s = k0+j of query t, index stride 1
                     kernel_dropout_factors(w->mask, ns, drop_index(bh, T, t, k0), 1, seed, dropout_p,
                                            inv_keep);

@@ -84,6 +84,33 @@ static inline float k_exp(float x) {
     return kv_exp(v)[0];
 }
 
+// 2^x for x <= 0 (the softmax of attention, whose arguments are score − running max):
+// n = round(x) by the 1.5·2²³ trick, r = x − n ∈ [−½, ½] exactly, 2^r = e^(r·ln2) by its
+// degree-6 Taylor polynomial (truncation < 1.2e−7 relative, as kv_exp), times 2ⁿ built in
+// the exponent bits. x is clamped below at −127, where 2ⁿ's exponent field is 0: the
+// result is then exactly 0 (so 2^−∞ = 0 and masked scores vanish) — also for
+// −127 < x < −126.5, whose true value is a denormal below 1e−38. No upper clamp: valid up
+// to x < 127.5 (a softmax argument is ≤ 0 up to rounding). NaN stays NaN. 13 vector ops
+// against kv_exp's ~20, and the caller folds log₂e into the scores' scale for free.
+#define KEXP2_LO (-127.0f)
+static inline kvec kv_exp2_le0(kvec x0) {
+    const kvec x = kv_max(kv_splat(KEXP2_LO), x0);  // x second: NaN stays NaN
+    const kvec z = x + KEXP_MAGIC;
+    const kvec n = z - KEXP_MAGIC;
+    const kvi ni = (kvi)z - 0x4B400000;
+    const kvec r = x - n;
+    kvec p = r * 1.5403530393381606e-04f + 1.3333558146428443e-03f;
+    p = p * r + 9.6181291076284772e-03f;
+    p = p * r + 5.5504108664821580e-02f;
+    p = p * r + 2.4022650695910071e-01f;
+    p = p * r + 6.9314718055994531e-01f;
+    p = p * r + 1.0f;
+    return p * (kvec)((ni + 127) << 23);
+}
+static inline float k_exp2_le0(float x) { return kv_exp2_le0(kv_splat(x))[0]; }
+#define K_LOG2E 1.44269504088896341f
+#define K_LN2 0.693147180559945309f
+
 // softplus(x) = max(x, 0) + log1p(e), e = exp(−|x|) ∈ (0, 1], with
 // log1p(e) = 2·atanh(u), u = e/(2 + e) ∈ (0, 1/3], by the odd series
 // 2·(u + u³/3 + … + u¹³/13) (truncation < 2e−8 relative): no cancellation, so tiny

@@ -323,6 +323,8 @@ static void test_attention_grad(int fast, int T, int Dk, int Dv, float p) {
 
 int main(void) {
     tu_seed(1);
+    test_matmul(1, 37, 5);     // N < 4: matmul.c's own dot products (generation's one-token step)
+    test_matmul(3, 300, 260);  // ... large enough to run them on threads
     test_matmul(5, 7, 3);
     test_matmul(4, 3, 6);
     test_matmul(33, 40, 24);
