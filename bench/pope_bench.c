@@ -586,8 +586,10 @@ typedef struct {
     int count;        // calls per training step
 } op_time;
 
+// 64-byte aligned, as the model's activations (model_internal.h: pope_alloc_floats)
 static float *rand_buf(size_t n, uint64_t seed, float scale) {
-    float *p = xmalloc(n * sizeof *p);
+    float *p = aligned_alloc(64, (n * sizeof *p + 63) / 64 * 64 + 64);
+    if (!p) die("out of memory", "aligned_alloc failed");
     pope_rng rng;
     pope_rng_seed(&rng, seed);
     for (size_t i = 0; i < n; i++) p[i] = scale * pope_rng_normal(&rng);

@@ -30,18 +30,18 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
     const float base = m->cfg.pe_base, eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
     const int chunk = T < NLL_CHUNK ? T : NLL_CHUNK;
 
-    float *x = malloc(Tz * C * sizeof(float));        // residual stream (T, C)
-    float *x2 = malloc(Tz * C * sizeof(float));       // the next residual stream
-    float *ln = malloc(Tz * C * sizeof(float));       // norm output, then merged heads
-    float *rstd = malloc(Tz * sizeof(float));
-    float *qkv = malloc(Tz * 3 * C * sizeof(float));  // (T, 3C), then the projection
-    float *qh = malloc(Tz * C * sizeof(float)), *kh = malloc(Tz * C * sizeof(float));
-    float *vh = malloc(Tz * C * sizeof(float));
-    float *qe = enc ? malloc(Tz * HDk * sizeof(float)) : NULL;
-    float *ke = enc ? malloc(Tz * HDk * sizeof(float)) : NULL;
-    float *lse = malloc(Tz * H * sizeof(float));
-    float *fc = malloc((size_t)chunk * (F > V ? F : V) * sizeof(float));  // hidden or logits
-    float *fcg = malloc((size_t)chunk * F * sizeof(float));
+    float *x = pope_alloc_floats(Tz * C);        // residual stream (T, C)
+    float *x2 = pope_alloc_floats(Tz * C);       // the next residual stream
+    float *ln = pope_alloc_floats(Tz * C);       // norm output, then merged heads
+    float *rstd = pope_alloc_floats(Tz);
+    float *qkv = pope_alloc_floats(Tz * 3 * C);  // (T, 3C), then the projection
+    float *qh = pope_alloc_floats(Tz * C), *kh = pope_alloc_floats(Tz * C);
+    float *vh = pope_alloc_floats(Tz * C);
+    float *qe = enc ? pope_alloc_floats(Tz * HDk) : NULL;
+    float *ke = enc ? pope_alloc_floats(Tz * HDk) : NULL;
+    float *lse = pope_alloc_floats(Tz * H);
+    float *fc = pope_alloc_floats((size_t)chunk * (F > V ? F : V));  // hidden or logits
+    float *fcg = pope_alloc_floats((size_t)chunk * F);
     int rc = 0;
     if (!x || !x2 || !ln || !rstd || !qkv || !qh || !kh || !vh || (enc && (!qe || !ke)) || !lse ||
         !fc || !fcg) {

@@ -30,20 +30,20 @@ pope_kv *pope_kv_new(const pope_model *m, int max_len) {
     kv->pe = m->cfg.pe;
     kv->cap = max_len;
     size_t cap = (size_t)max_len, C = m->C;
-    kv->kcache = malloc(((size_t)m->L * m->H * cap * m->Dk + 1) * sizeof(float));
-    kv->vcache = malloc(((size_t)m->L * m->H * cap * m->D + 1) * sizeof(float));
-    kv->scores = malloc((size_t)m->H * cap * sizeof(float));
-    kv->x = malloc(C * sizeof(float));
-    kv->x2 = malloc(C * sizeof(float));
-    kv->ln = malloc(C * sizeof(float));
-    kv->qkv = malloc(3 * C * sizeof(float));
-    kv->qe = malloc((size_t)m->H * m->Dk * sizeof(float));
-    kv->ke = malloc((size_t)m->H * m->Dk * sizeof(float));
-    kv->att = malloc(C * sizeof(float));
-    kv->proj = malloc(C * sizeof(float));
-    kv->fc = malloc((size_t)m->F * sizeof(float));
-    kv->fcg = malloc((size_t)m->F * sizeof(float));
-    kv->pe_row = malloc(C * sizeof(float));
+    kv->kcache = pope_alloc_floats((size_t)m->L * m->H * cap * m->Dk + 1);
+    kv->vcache = pope_alloc_floats((size_t)m->L * m->H * cap * m->D + 1);
+    kv->scores = pope_alloc_floats((size_t)m->H * cap);
+    kv->x = pope_alloc_floats(C);
+    kv->x2 = pope_alloc_floats(C);
+    kv->ln = pope_alloc_floats(C);
+    kv->qkv = pope_alloc_floats(3 * C);
+    kv->qe = pope_alloc_floats((size_t)m->H * m->Dk);
+    kv->ke = pope_alloc_floats((size_t)m->H * m->Dk);
+    kv->att = pope_alloc_floats(C);
+    kv->proj = pope_alloc_floats(C);
+    kv->fc = pope_alloc_floats((size_t)m->F);
+    kv->fcg = pope_alloc_floats((size_t)m->F);
+    kv->pe_row = pope_alloc_floats(C);
     if (!kv->kcache || !kv->vcache || !kv->scores || !kv->x || !kv->x2 || !kv->ln || !kv->qkv ||
         !kv->qe || !kv->ke || !kv->att || !kv->proj || !kv->fc || !kv->fcg || !kv->pe_row) {
         pope_kv_free(kv);

@@ -15,7 +15,7 @@
 #define ACT(ptr, count)                                                   \
     do {                                                                  \
         free(ptr);                                                        \
-        (ptr) = malloc((count) * sizeof(float));                          \
+        (ptr) = pope_alloc_floats(count);                                 \
         if (!(ptr)) ok = 0;                                               \
     } while (0)
 

@@ -29,25 +29,37 @@ static inline void sigmoid_row(float *restrict sg, const float *restrict x, int 
 
 static inline float delta_clamped(float d) { return fminf(fmaxf(d, DELTA_LO), DELTA_HI); }
 
+// Positions are processed in blocks of TBLK: a block's cos/sin table is computed once
+// (in double, rounded to float), then every (b, h) row of the block is streamed in order.
+// (Walking t outer and (b, h) inner instead jumps T·D floats between rows and made these
+// kernels memory-latency-bound: ~2x slower.) Threads split the blocks.
+enum { TBLK = 64 };
+static inline int imin(int a, int b) { return a < b ? a : b; }
+
 // qt (B,H,T,2D) from q (B,H,T,D)
 void polar_q_forward(float *qt, const float *q, int B, int H, int T, int D, float base, int pos0) {
     double theta[D];
     kernel_thetas(theta, D, 1, D, base);
+    const int nblk = (T + TBLK - 1) / TBLK;
     #pragma omp parallel
     {
-        float cf[D], sf[D], mu[D];
+        float cf[TBLK * D], sf[TBLK * D], mu[D];
         #pragma omp for schedule(static)
-        for (int t = 0; t < T; t++) {
-            kernel_sincos_row_f(cf, sf, theta, D, (long)pos0 + t);
-            for (int bh = 0; bh < B * H; bh++) {
-                const size_t row = (size_t)bh * T + t;
-                float *restrict o = qt + row * 2 * D;
-                softplus_row(mu, q + row * D, D);
-                for (int c = 0; c < D; c++) {
-                    o[c] = mu[c] * cf[c];
-                    o[D + c] = mu[c] * sf[c];
+        for (int blk = 0; blk < nblk; blk++) {
+            const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
+            for (int j = 0; j < nt; j++)
+                kernel_sincos_row_f(cf + j * D, sf + j * D, theta, D, (long)pos0 + t0 + j);
+            for (int bh = 0; bh < B * H; bh++)
+                for (int j = 0; j < nt; j++) {
+                    const size_t row = (size_t)bh * T + t0 + j;
+                    const float *restrict c_ = cf + j * D, *restrict s_ = sf + j * D;
+                    float *restrict o = qt + row * 2 * D;
+                    softplus_row(mu, q + row * D, D);
+                    for (int c = 0; c < D; c++) {
+                        o[c] = mu[c] * c_[c];
+                        o[D + c] = mu[c] * s_[c];
+                    }
                 }
-            }
         }
     }
 }
@@ -57,32 +69,38 @@ void polar_q_backward(float *dq, const float *dqt, const float *q, int B, int H,
                       float base, int pos0) {
     double theta[D];
     kernel_thetas(theta, D, 1, D, base);
+    const int nblk = (T + TBLK - 1) / TBLK;
     #pragma omp parallel
     {
-        float cf[D], sf[D], sg[D];
+        float cf[TBLK * D], sf[TBLK * D], sg[D];
         #pragma omp for schedule(static)
-        for (int t = 0; t < T; t++) {
-            kernel_sincos_row_f(cf, sf, theta, D, (long)pos0 + t);
-            for (int bh = 0; bh < B * H; bh++) {
-                const size_t row = (size_t)bh * T + t;
-                const float *restrict g = dqt + row * 2 * D;
-                float *restrict o = dq + row * D;
-                sigmoid_row(sg, q + row * D, D);
-                for (int c = 0; c < D; c++) o[c] += sg[c] * (g[c] * cf[c] + g[D + c] * sf[c]);
-            }
+        for (int blk = 0; blk < nblk; blk++) {
+            const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
+            for (int j = 0; j < nt; j++)
+                kernel_sincos_row_f(cf + j * D, sf + j * D, theta, D, (long)pos0 + t0 + j);
+            for (int bh = 0; bh < B * H; bh++)
+                for (int j = 0; j < nt; j++) {
+                    const size_t row = (size_t)bh * T + t0 + j;
+                    const float *restrict c_ = cf + j * D, *restrict s_ = sf + j * D;
+                    const float *restrict g = dqt + row * 2 * D;
+                    float *restrict o = dq + row * D;
+                    sigmoid_row(sg, q + row * D, D);
+                    for (int c = 0; c < D; c++) o[c] += sg[c] * (g[c] * c_[c] + g[D + c] * s_[c]);
+                }
         }
     }
 }
 
-// cos/sin of (pos·θ_c + δ_hc) for all heads h: (H, D) each, by the angle-addition
-// formula in double from one sincos of pos·θ per c.
+// cos/sin of (pos·θ_c + δ_hc) of head h for the nt positions of a block: (nt, D) each,
+// by the angle-addition formula in double from the block's cos/sin of pos·θ (cs, sn:
+// (nt, D)) and δ's (cd, sd: (H, D)).
 static void k_angles(float *cf, float *sf, const double *cs, const double *sn,
-                     const double *cd, const double *sd, int H, int D) {
-    for (int h = 0; h < H; h++)
+                     const double *cd, const double *sd, int h, int nt, int D) {
+    for (int j = 0; j < nt; j++)
         for (int c = 0; c < D; c++) {
-            const int i = h * D + c;
-            cf[i] = (float)(cs[c] * cd[i] - sn[c] * sd[i]);
-            sf[i] = (float)(sn[c] * cd[i] + cs[c] * sd[i]);
+            const int i = h * D + c, a = j * D + c;
+            cf[a] = (float)(cs[a] * cd[i] - sn[a] * sd[i]);
+            sf[a] = (float)(sn[a] * cd[i] + cs[a] * sd[i]);
         }
 }
 
@@ -101,63 +119,70 @@ void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H
     kernel_thetas(theta, D, 1, D, base);
     double cd[H * D], sd[H * D];  // (H·D = C values: small enough for the stack)
     delta_sincos(cd, sd, delta, H, D);
+    const int nblk = (T + TBLK - 1) / TBLK;
     #pragma omp parallel
     {
-        double cs[D], sn[D];
-        float mu[D], cf[H * D], sf[H * D];
+        double cs[TBLK * D], sn[TBLK * D];
+        float mu[D], cf[TBLK * D], sf[TBLK * D];
         #pragma omp for schedule(static)
-        for (int t = 0; t < T; t++) {
-            kernel_sincos_row(cs, sn, theta, D, (long)pos0 + t);
-            k_angles(cf, sf, cs, sn, cd, sd, H, D);
-            for (int b = 0; b < B; b++)
-                for (int h = 0; h < H; h++) {
-                    const size_t row = ((size_t)b * H + h) * T + t;
-                    float *restrict o = kt + row * 2 * D;
-                    const float *restrict ch = cf + h * D, *restrict sh = sf + h * D;
-                    softplus_row(mu, k + row * D, D);
-                    for (int c = 0; c < D; c++) {
-                        o[c] = mu[c] * ch[c];
-                        o[D + c] = mu[c] * sh[c];
+        for (int blk = 0; blk < nblk; blk++) {
+            const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
+            for (int j = 0; j < nt; j++)
+                kernel_sincos_row(cs + j * D, sn + j * D, theta, D, (long)pos0 + t0 + j);
+            for (int h = 0; h < H; h++) {
+                k_angles(cf, sf, cs, sn, cd, sd, h, nt, D);
+                for (int b = 0; b < B; b++)
+                    for (int j = 0; j < nt; j++) {
+                        const size_t row = ((size_t)b * H + h) * T + t0 + j;
+                        const float *restrict ch = cf + j * D, *restrict sh = sf + j * D;
+                        float *restrict o = kt + row * 2 * D;
+                        softplus_row(mu, k + row * D, D);
+                        for (int c = 0; c < D; c++) {
+                            o[c] = mu[c] * ch[c];
+                            o[D + c] = mu[c] * sh[c];
+                        }
                     }
-                }
+            }
         }
     }
 }
 
 // dk (B,H,T,D) += σ(k)·(dk̃_cos·cos a + dk̃_sin·sin a), a = sθ + δ;
 // ddelta (H,D) += Σ_{b,s} μk·(−dk̃_cos·sin a + dk̃_sin·cos a) where −2π ≤ δ ≤ 0.
-// ddelta is summed in double per fixed block of positions, then the blocks in order,
-// so the result does not depend on the number of threads.
+// ddelta is summed in double per block of TBLK positions, then the blocks in order, so
+// the result does not depend on the number of threads.
 void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k,
                       const float *delta, int B, int H, int T, int D, float base, int pos0) {
-    int tblock = 64, nblocks = (T + tblock - 1) / tblock;
+    const int nblocks = (T + TBLK - 1) / TBLK;
     double theta[D];
     kernel_thetas(theta, D, 1, D, base);
-    double cd[H * D], sd[H * D], one_block[H * D];
+    double cd[H * D], sd[H * D], one_sum[H * D];
     delta_sincos(cd, sd, delta, H, D);
     double *heap = ddelta ? calloc((size_t)nblocks * H * D, sizeof(double)) : NULL;
     double *partial = heap;
-    if (ddelta && !heap) {  // out of memory: one block, serial, on the stack
-        tblock = T > 0 ? T : 1, nblocks = 1;
-        for (int i = 0; i < H * D; i++) one_block[i] = 0.0;
-        partial = one_block;
+    int serial = 0;
+    if (ddelta && !heap) {  // out of memory: one partial sum, the blocks in order on one thread
+        for (int i = 0; i < H * D; i++) one_sum[i] = 0.0;
+        partial = one_sum;
+        serial = 1;
     }
-    #pragma omp parallel
+    #pragma omp parallel if (!serial)
     {
-        double cs[D], sn[D];
-        float mu[D], sg[D], cf[H * D], sf[H * D];
+        double cs[TBLK * D], sn[TBLK * D];
+        float mu[D], sg[D], cf[TBLK * D], sf[TBLK * D];
         #pragma omp for schedule(static)
         for (int blk = 0; blk < nblocks; blk++) {
-            double *restrict part = partial ? partial + (size_t)blk * H * D : NULL;
-            const int t1 = (blk + 1) * tblock < T ? (blk + 1) * tblock : T;
-            for (int t = blk * tblock; t < t1; t++) {
-                kernel_sincos_row(cs, sn, theta, D, (long)pos0 + t);
-                k_angles(cf, sf, cs, sn, cd, sd, H, D);
+            double *restrict part = partial ? partial + (serial ? 0 : (size_t)blk * H * D) : NULL;
+            const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
+            for (int j = 0; j < nt; j++)
+                kernel_sincos_row(cs + j * D, sn + j * D, theta, D, (long)pos0 + t0 + j);
+            for (int h = 0; h < H; h++) {
+                k_angles(cf, sf, cs, sn, cd, sd, h, nt, D);
                 for (int b = 0; b < B; b++)
-                    for (int h = 0; h < H; h++) {
-                        const size_t row = ((size_t)b * H + h) * T + t;
+                    for (int j = 0; j < nt; j++) {
+                        const size_t row = ((size_t)b * H + h) * T + t0 + j;
                         const float *restrict g = dkt + row * 2 * D;
-                        const float *restrict ch = cf + h * D, *restrict sh = sf + h * D;
+                        const float *restrict ch = cf + j * D, *restrict sh = sf + j * D;
                         if (dk) {
                             float *restrict o = dk + row * D;
                             sigmoid_row(sg, k + row * D, D);
@@ -173,10 +198,11 @@ void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k
         }
     }
     if (partial) {
+        const int np = serial ? 1 : nblocks;
         for (int i = 0; i < H * D; i++) {
             if (!(delta[i] >= DELTA_LO && delta[i] <= DELTA_HI)) continue;  // clamped: no gradient
             double s = 0.0;
-            for (int blk = 0; blk < nblocks; blk++) s += partial[(size_t)blk * H * D + i];
+            for (int blk = 0; blk < np; blk++) s += partial[(size_t)blk * H * D + i];
             ddelta[i] += (float)s;
         }
     }

@@ -6,37 +6,46 @@
 
 // Rotates pair (2c, 2c+1) by sign·(pos0+t)·θ_c, θ_c = base^(−2c/D); sign −1 is the
 // transpose (backward). accumulate: out += rotated, else out = rotated. An odd last
-// element (odd D) passes through unrotated.
+// element (odd D) passes through unrotated. Positions go in blocks of TBLK: the block's
+// cos/sin table once, then each (b, h) row of the block in memory order (as polar.c).
+enum { TBLK = 64 };
 static void rope_apply(float *out, const float *inp, int B, int H, int T, int D, float base,
                        int pos0, double sign, int accumulate) {
-    const int P = D / 2;
-    double theta[P > 0 ? P : 1];
+    const int P = D / 2, W = P > 0 ? P : 1;
+    double theta[W];
     kernel_thetas(theta, P, 2, D, base);
+    const int nblk = (T + TBLK - 1) / TBLK;
     #pragma omp parallel
     {
-        float cf[P > 0 ? P : 1], sf[P > 0 ? P : 1];
+        float cft[TBLK * W], sft[TBLK * W];
         #pragma omp for schedule(static)
-        for (int t = 0; t < T; t++) {
-            kernel_sincos_row_f(cf, sf, theta, P, (long)pos0 + t);
-            if (sign < 0)  // the transpose: sin(−a) = −sin(a), exact in float
-                for (int c = 0; c < P; c++) sf[c] = -sf[c];
-            for (int bh = 0; bh < B * H; bh++) {
-                const size_t off = ((size_t)bh * T + t) * D;
-                const float *x = inp + off;  // no restrict: in place is allowed
-                float *o = out + off;
-                for (int c = 0; c < P; c++) {
-                    const float x0 = x[2 * c], x1 = x[2 * c + 1];
-                    const float y0 = x0 * cf[c] - x1 * sf[c], y1 = x0 * sf[c] + x1 * cf[c];
-                    if (accumulate) {
-                        o[2 * c] += y0;
-                        o[2 * c + 1] += y1;
-                    } else {
-                        o[2 * c] = y0;
-                        o[2 * c + 1] = y1;
-                    }
-                }
-                if (D & 1) o[D - 1] = accumulate ? o[D - 1] + x[D - 1] : x[D - 1];
+        for (int blk = 0; blk < nblk; blk++) {
+            const int t0 = blk * TBLK, nt = T - t0 < TBLK ? T - t0 : TBLK;
+            for (int j = 0; j < nt; j++) {
+                float *cf = cft + j * W, *sf = sft + j * W;
+                kernel_sincos_row_f(cf, sf, theta, P, (long)pos0 + t0 + j);
+                if (sign < 0)  // the transpose: sin(−a) = −sin(a), exact in float
+                    for (int c = 0; c < P; c++) sf[c] = -sf[c];
             }
+            for (int bh = 0; bh < B * H; bh++)
+                for (int j = 0; j < nt; j++) {
+                    const size_t off = ((size_t)bh * T + t0 + j) * D;
+                    const float *x = inp + off;  // no restrict: in place is allowed
+                    float *o = out + off;
+                    const float *cf = cft + j * W, *sf = sft + j * W;
+                    for (int c = 0; c < P; c++) {
+                        const float x0 = x[2 * c], x1 = x[2 * c + 1];
+                        const float y0 = x0 * cf[c] - x1 * sf[c], y1 = x0 * sf[c] + x1 * cf[c];
+                        if (accumulate) {
+                            o[2 * c] += y0;
+                            o[2 * c + 1] += y1;
+                        } else {
+                            o[2 * c] = y0;
+                            o[2 * c + 1] = y1;
+                        }
+                    }
+                    if (D & 1) o[D - 1] = accumulate ? o[D - 1] + x[D - 1] : x[D - 1];
+                }
         }
     }
 }
