@@ -104,8 +104,8 @@ typedef struct {
     int long_pe_on[POPE_PE_COUNT];   // encodings evaluated at contexts > 16384
     int contexts[8], n_contexts;
     const char *genome_preset;
-    int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome, skip_ops;
-    int train_warmup, train_reps, torch_warmup, torch_reps, gen_tokens;
+    int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome, skip_ops, skip_pair;
+    int train_warmup, train_reps, torch_warmup, torch_reps, gen_tokens, pair_reps;
 } bench_opts;
 
 static void parse_pe_list(const char *s, int *on) {
@@ -132,7 +132,8 @@ static void usage(void) {
         "  --long-pe LIST     encodings evaluated at contexts above 16384 (default polar)\n"
         "  --reps N           timed training steps after the warm-up (default 3, quick 2)\n"
         "  --torch-reps N     timed PyTorch steps after the warm-up (default 2, quick 1)\n"
-        "  --skip LIST        sections to skip: gemm,train,ops,eval,gen,torch,genome\n"
+        "  --pair-reps N      alternating rope/polar step pairs (default 6, quick 3)\n"
+        "  --skip LIST        sections to skip: gemm,train,pair,ops,eval,gen,torch,genome\n"
         "  --genome-preset F  genome shape (default models/genome-small.json, else fallback)\n"
         "  --source DIR       repository root (default: . or the parent of the build dir)\n");
 }
@@ -142,7 +143,7 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
     parse_pe_list("polar,rope,legendre,sinusoidal,none", o->pe_on);
     parse_pe_list("polar,rope", o->eval_pe_on);
     parse_pe_list("polar", o->long_pe_on);
-    int have_contexts = 0, reps = 0, torch_reps = 0;
+    int have_contexts = 0, reps = 0, torch_reps = 0, pair_reps = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -156,6 +157,7 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
         else if (!strcmp(a, "--eval-pe")) { NEED_VALUE(); parse_pe_list(v, o->eval_pe_on); }
         else if (!strcmp(a, "--reps")) { NEED_VALUE(); reps = atoi(v); if (reps < 1) die(a, "must be >= 1"); }
         else if (!strcmp(a, "--torch-reps")) { NEED_VALUE(); torch_reps = atoi(v); if (torch_reps < 1) die(a, "must be >= 1"); }
+        else if (!strcmp(a, "--pair-reps")) { NEED_VALUE(); pair_reps = atoi(v); if (pair_reps < 1 || pair_reps > 64) die(a, "must be 1..64"); }
         else if (!strcmp(a, "--long-pe")) { NEED_VALUE(); parse_pe_list(v, o->long_pe_on); }
         else if (!strcmp(a, "--genome-preset")) { NEED_VALUE(); o->genome_preset = v; }
         else if (!strcmp(a, "--contexts")) {
@@ -181,7 +183,8 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
                 else if (!strcmp(t, "torch")) o->skip_torch = 1;
                 else if (!strcmp(t, "genome")) o->skip_genome = 1;
                 else if (!strcmp(t, "ops")) o->skip_ops = 1;
-                else die("--skip", "sections are gemm, train, ops, eval, gen, torch, genome");
+                else if (!strcmp(t, "pair")) o->skip_pair = 1;
+                else die("--skip", "sections are gemm, train, pair, ops, eval, gen, torch, genome");
             }
         } else {
             fprintf(stderr, "pope_bench: unknown option '%s' (try --help)\n", a);
@@ -198,6 +201,7 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
     o->torch_warmup = 1;
     o->torch_reps = torch_reps ? torch_reps : o->quick ? 1 : 2;
     o->gen_tokens = o->quick ? 128 : 512;
+    o->pair_reps = pair_reps ? pair_reps : o->quick ? 3 : 6;
 }
 
 // The repository root: --source, else "." when it holds bench/torch_bench.py, else the
@@ -420,61 +424,137 @@ typedef struct {
     double tokens_per_s, model_tflops, mfu, loss;
 } train_result;
 
-static train_result bench_train(const bench_shape *s, pope_pe_kind pe, const bench_opts *o) {
-    train_result r = {0};
+// One model + optimizer + batch of random tokens, stepped by trainer_step.
+typedef struct {
+    const bench_shape *s;
+    pope_pe_kind pe;
+    pope_model *m;
+    pope_adamw *opt;
+    pope_adamw_config ac;
+    int32_t *x, *y;
+    int steps;
+} trainer;
+
+static int trainer_init(trainer *t, const bench_shape *s, pope_pe_kind pe) {
+    memset(t, 0, sizeof *t);
+    t->s = s;
+    t->pe = pe;
     pope_config cfg;
     shape_config(s, pe, &cfg);
-    pope_model *m = pope_model_new(&cfg, 1234);
-    pope_adamw *opt = m ? pope_adamw_new(m) : NULL;
-    if (!m || !opt) {
+    t->m = pope_model_new(&cfg, 1234);
+    t->opt = t->m ? pope_adamw_new(t->m) : NULL;
+    if (!t->m || !t->opt) {
         fprintf(stderr, "pope_bench: train %s %s: %s\n", s->name, pope_pe_name(pe), pope_last_error());
-        pope_adamw_free(opt);
-        pope_model_free(m);
-        return r;
+        pope_adamw_free(t->opt);
+        pope_model_free(t->m);
+        return -1;
     }
-    pope_adamw_config ac;
-    pope_adamw_config_default(&ac);
+    pope_adamw_config_default(&t->ac);
     size_t n = (size_t)s->B * s->T;
-    int32_t *x = xmalloc(n * sizeof *x), *y = xmalloc(n * sizeof *y);
-    random_tokens(x, n, s->V, 1);
-    random_tokens(y, n, s->V, 2);
+    t->x = xmalloc(n * sizeof *t->x);
+    t->y = xmalloc(n * sizeof *t->y);
+    random_tokens(t->x, n, s->V, 1);
+    random_tokens(t->y, n, s->V, 2);
+    return 0;
+}
+
+static void trainer_free(trainer *t) {
+    free(t->x);
+    free(t->y);
+    pope_adamw_free(t->opt);
+    pope_model_free(t->m);
+}
+
+// One training step; times (s): sec[0] step, [1] forward, [2] backward, [3] AdamW.
+static int trainer_step(trainer *t, double sec[4], float *loss) {
+    double t0 = now_s();
+    pope_model_zero_grad(t->m);
+    int rc = pope_model_forward(t->m, t->x, t->y, t->s->B, t->s->T, 1, (uint64_t)t->steps, loss);
+    double t1 = now_s();
+    if (rc == 0) rc = pope_model_backward(t->m, 1.0f);
+    double t2 = now_s();
+    if (rc == 0) rc = pope_adamw_step(t->opt, t->m, &t->ac, 3e-4f, NULL);
+    double t3 = now_s();
+    if (rc != 0) {
+        fprintf(stderr, "pope_bench: train %s %s: %s\n", t->s->name, pope_pe_name(t->pe), pope_last_error());
+        return -1;
+    }
+    sec[0] = t3 - t0, sec[1] = t1 - t0, sec[2] = t2 - t1, sec[3] = t3 - t2;
+    fprintf(stderr, "  train %-14s %-10s step %d: %.3f s (fwd %.3f bwd %.3f adamw %.3f) loss %.4f\n",
+            t->s->name, pope_pe_name(t->pe), t->steps, sec[0], sec[1], sec[2], sec[3], *loss);
+    t->steps++;
+    return 0;
+}
+
+static train_result bench_train(const bench_shape *s, pope_pe_kind pe, const bench_opts *o) {
+    train_result r = {0};
+    trainer t;
+    if (trainer_init(&t, s, pe) != 0) return r;
     double step[64], fwd[64], bwd[64], upd[64];
     int nr = 0;
     for (int i = 0; i < o->train_warmup + o->train_reps && nr < 64; i++) {
         float loss = 0;
-        double t0 = now_s();
-        pope_model_zero_grad(m);
-        int rc = pope_model_forward(m, x, y, s->B, s->T, 1, (uint64_t)i, &loss);
-        double t1 = now_s();
-        if (rc == 0) rc = pope_model_backward(m, 1.0f);
-        double t2 = now_s();
-        if (rc == 0) rc = pope_adamw_step(opt, m, &ac, 3e-4f, NULL);
-        double t3 = now_s();
-        if (rc != 0) {
-            fprintf(stderr, "pope_bench: train %s %s: %s\n", s->name, pope_pe_name(pe), pope_last_error());
-            goto out;
-        }
+        double sec[4];
+        if (trainer_step(&t, sec, &loss) != 0) goto out;
         r.loss = loss;
         if (i >= o->train_warmup) {
-            step[nr] = t3 - t0; fwd[nr] = t1 - t0; bwd[nr] = t2 - t1; upd[nr] = t3 - t2;
+            step[nr] = sec[0]; fwd[nr] = sec[1]; bwd[nr] = sec[2]; upd[nr] = sec[3];
             nr++;
         }
-        fprintf(stderr, "  train %-14s %-10s step %d: %.3f s (fwd %.3f bwd %.3f adamw %.3f) loss %.4f\n",
-                s->name, pope_pe_name(pe), i, t3 - t0, t1 - t0, t2 - t1, t3 - t2, loss);
     }
     r.ok = nr > 0;
     r.step_s = median(step, nr);
     r.fwd_s = median(fwd, nr);
     r.bwd_s = median(bwd, nr);
     r.opt_s = median(upd, nr);
-    r.tokens_per_s = (double)n / r.step_s;
+    r.tokens_per_s = (double)s->B * s->T / r.step_s;
     r.model_tflops = train_flops(s, pe) / r.step_s * 1e-12;
 out:
-    free(x);
-    free(y);
-    pope_adamw_free(opt);
-    pope_model_free(m);
+    trainer_free(&t);
     return r;
+}
+
+// Polar against RoPE with their steps alternating (rope, polar, then polar, rope, ...), so
+// that both see the same moments of a shared machine: the ratio of the issue-5 target
+// measured without the drift between two sequential runs. Returns the median of the
+// per-pair ratios polar step / rope step (NAN on failure) and fills the JSON object.
+static double bench_pair(const bench_shape *s, int pairs, cJSON *jo) {
+    trainer tr, tp;
+    if (trainer_init(&tr, s, POPE_PE_ROPE) != 0) return NAN;
+    if (trainer_init(&tp, s, POPE_PE_POLAR) != 0) {
+        trainer_free(&tr);
+        return NAN;
+    }
+    double ratio[64], rs[64], ps[64], sec[4];
+    float loss;
+    int n = 0, ok = trainer_step(&tr, sec, &loss) == 0 && trainer_step(&tp, sec, &loss) == 0;  // warm-up
+    for (int i = 0; ok && i < pairs && i < 64; i++) {
+        trainer *first = i % 2 ? &tp : &tr, *second = i % 2 ? &tr : &tp;
+        double a[4], b[4];
+        ok = trainer_step(first, a, &loss) == 0 && trainer_step(second, b, &loss) == 0;
+        if (!ok) break;
+        rs[n] = i % 2 ? b[0] : a[0];
+        ps[n] = i % 2 ? a[0] : b[0];
+        ratio[n] = ps[n] / rs[n];
+        n++;
+    }
+    trainer_free(&tr);
+    trainer_free(&tp);
+    if (n == 0) return NAN;
+    double med = median(ratio, n);
+    cJSON_AddNumberToObject(jo, "pairs", n);
+    cJSON_AddNumberToObject(jo, "ratio_median", med);
+    cJSON_AddNumberToObject(jo, "ratio_of_fastest_steps", minimum(ps, n) / minimum(rs, n));
+    cJSON_AddNumberToObject(jo, "rope_step_s_median", median(rs, n));
+    cJSON_AddNumberToObject(jo, "polar_step_s_median", median(ps, n));
+    cJSON *jr = cJSON_AddArrayToObject(jo, "ratios");
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(jr, cJSON_CreateNumber(ratio[i]));
+    double hi = ratio[0];
+    for (int i = 1; i < n; i++) hi = ratio[i] > hi ? ratio[i] : hi;
+    printf("  %-16s %d pairs: polar/rope per pair median %.3f (range %.3f-%.3f); fastest steps "
+           "%.3f / %.3f s = %.3f\n", s->name, n, med, minimum(ratio, n), hi, minimum(ps, n),
+           minimum(rs, n), minimum(ps, n) / minimum(rs, n));
+    return med;
 }
 
 // ---------------------------------------------------------------- (c) evaluation (child)
@@ -1047,8 +1127,17 @@ int main(int argc, char **argv) {
                                     tr[i][POPE_PE_POLAR].step_s / tr[i][POPE_PE_ROPE].step_s);
     if (jtorch) cJSON_AddItemToObject(J, "torch", jtorch);
     else if (torch_why[0]) cJSON_AddStringToObject(J, "torch_skipped", torch_why);
-
     write_json(J, out);
+
+    // ---- polar against rope, steps alternating (the issue-5 ratio without drift)
+    double pair_ratio[2] = {NAN, NAN};
+    if (!o.skip_pair && o.pe_on[POPE_PE_POLAR] && o.pe_on[POPE_PE_ROPE]) {
+        printf("\n[pair] polar vs rope, training steps alternating (1 warm-up each)\n");
+        cJSON *jp = cJSON_AddObjectToObject(J, "polar_over_rope_paired");
+        for (int i = 0; i < n_shapes; i++)
+            pair_ratio[i] = bench_pair(shapes[i], o.pair_reps, cJSON_AddObjectToObject(jp, shapes[i]->name));
+        write_json(J, out);
+    }
 
     // ---- (f) per-op breakdown on the music-jsb-paper shape, polar and rope
     if (!o.skip_ops) {
@@ -1143,6 +1232,9 @@ int main(int argc, char **argv) {
             if (p->ok && r->ok)
                 printf("%s: polar step = %.2f x rope step (issue 5 target: <= 1.15)\n", shapes[i]->name,
                        p->step_s / r->step_s);
+            if (pair_ratio[i] == pair_ratio[i])
+                printf("%s: polar / rope with steps alternating: %.2f (median of %d pairs)\n",
+                       shapes[i]->name, pair_ratio[i], o.pair_reps);
         }
         if (!jtorch && torch_why[0]) printf("PyTorch: skipped: %s\n", torch_why);
         if (jtorch) {

@@ -57,6 +57,15 @@ def tables(new, old=None):
     if ratio:
         out.append("")
         out.append("Polar step / RoPE step: " + ", ".join("%s %.2f" % kv for kv in ratio.items()) + ".")
+    paired = new.get("polar_over_rope_paired", {})
+    if paired:
+        out.append("Polar / RoPE with steps alternating (median of the per-pair ratios): " +
+                   ", ".join("%s %.2f (%d pairs, %.2f-%.2f)" % (k, v["ratio_median"], v["pairs"],
+                                                                min(v["ratios"]), max(v["ratios"]))
+                             for k, v in paired.items() if "ratio_median" in v) + ".")
+    if new.get("torch", {}).get("torch_version"):
+        t = new["torch"]
+        out.append("PyTorch %s, attention: %s." % (t["torch_version"], t.get("attention", "materialised")))
     if new.get("torch_skipped"):
         out.append("PyTorch skipped: " + new["torch_skipped"])
     if new.get("generate"):
