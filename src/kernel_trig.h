@@ -28,4 +28,14 @@ static inline void kernel_sincos_row_f(float *cf, float *sf, const double *theta
         sf[c] = (float)sin(a);
     }
 }
+// (nt, n) tables for the positions pos0 .. pos0+nt−1 (row j: position pos0 + j): the
+// position blocks of rope.c and polar.c
+static inline void kernel_sincos_block(double *cs, double *sn, const double *theta, int n, long pos0,
+                                       int nt) {
+    for (int j = 0; j < nt; j++) kernel_sincos_row(cs + (size_t)j * n, sn + (size_t)j * n, theta, n, pos0 + j);
+}
+static inline void kernel_sincos_block_f(float *cf, float *sf, const double *theta, int n, long pos0,
+                                         int nt) {
+    for (int j = 0; j < nt; j++) kernel_sincos_row_f(cf + (size_t)j * n, sf + (size_t)j * n, theta, n, pos0 + j);
+}
 #endif

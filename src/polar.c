@@ -29,6 +29,24 @@ static inline void sigmoid_row(float *restrict sg, const float *restrict x, int 
 
 static inline float delta_clamped(float d) { return fminf(fmaxf(d, DELTA_LO), DELTA_HI); }
 
+// One row of either side, given its angles' cos/sin (ca, sa: D each); mu is D floats of
+// scratch. Forward: o (2D) = [softplus(x)·ca, softplus(x)·sa]. Backward:
+// dx (D) += σ(x)·(g_cos·ca + g_sin·sa), g (2D) the gradient of the row of q̃ or k̃.
+static inline void row_forward(float *restrict o, const float *restrict x, const float *restrict ca,
+                               const float *restrict sa, float *restrict mu, int D) {
+    softplus_row(mu, x, D);
+    for (int c = 0; c < D; c++) {
+        o[c] = mu[c] * ca[c];
+        o[D + c] = mu[c] * sa[c];
+    }
+}
+static inline void row_backward(float *restrict dx, const float *restrict g, const float *restrict x,
+                                const float *restrict ca, const float *restrict sa,
+                                float *restrict sg, int D) {
+    sigmoid_row(sg, x, D);
+    for (int c = 0; c < D; c++) dx[c] += sg[c] * (g[c] * ca[c] + g[D + c] * sa[c]);
+}
+
 // Positions are processed in blocks of TBLK: a block's cos/sin table is computed once
 // (in double, rounded to float), then every (b, h) row of the block is streamed in order.
 // (Walking t outer and (b, h) inner instead jumps T·D floats between rows and made these
@@ -36,59 +54,41 @@ static inline float delta_clamped(float d) { return fminf(fmaxf(d, DELTA_LO), DE
 enum { TBLK = 64 };
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
-// qt (B,H,T,2D) from q (B,H,T,D)
-void polar_q_forward(float *qt, const float *q, int B, int H, int T, int D, float base, int pos0) {
+// The q side, both directions, one block walk:
+//   forward (dqt == NULL):  out = qt (B,H,T,2D) = [μ·cos(tθ), μ·sin(tθ)],  μ = softplus(q)
+//   backward:               out = dq (B,H,T,D) += σ(q)·(dq̃_cos·cos(tθ) + dq̃_sin·sin(tθ))
+static void polar_q_apply(float *out, const float *dqt, const float *q, int B, int H, int T, int D,
+                          float base, int pos0) {
     double theta[D];
     kernel_thetas(theta, D, 1, D, base);
     const int nblk = (T + TBLK - 1) / TBLK;
     #pragma omp parallel
     {
-        float cf[TBLK * D], sf[TBLK * D], mu[D];
+        float cf[TBLK * D], sf[TBLK * D], w[D];
         #pragma omp for schedule(static)
         for (int blk = 0; blk < nblk; blk++) {
             const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
-            for (int j = 0; j < nt; j++)
-                kernel_sincos_row_f(cf + j * D, sf + j * D, theta, D, (long)pos0 + t0 + j);
+            kernel_sincos_block_f(cf, sf, theta, D, (long)pos0 + t0, nt);
             for (int bh = 0; bh < B * H; bh++)
                 for (int j = 0; j < nt; j++) {
                     const size_t row = (size_t)bh * T + t0 + j;
-                    const float *restrict c_ = cf + j * D, *restrict s_ = sf + j * D;
-                    float *restrict o = qt + row * 2 * D;
-                    softplus_row(mu, q + row * D, D);
-                    for (int c = 0; c < D; c++) {
-                        o[c] = mu[c] * c_[c];
-                        o[D + c] = mu[c] * s_[c];
-                    }
+                    const float *c_ = cf + j * D, *s_ = sf + j * D;
+                    if (!dqt) row_forward(out + row * 2 * D, q + row * D, c_, s_, w, D);
+                    else row_backward(out + row * D, dqt + row * 2 * D, q + row * D, c_, s_, w, D);
                 }
         }
     }
 }
 
+// qt (B,H,T,2D) from q (B,H,T,D)
+void polar_q_forward(float *qt, const float *q, int B, int H, int T, int D, float base, int pos0) {
+    polar_q_apply(qt, NULL, q, B, H, T, D, base, pos0);
+}
+
 // dq (B,H,T,D) += σ(q) · (dq̃_cos·cos(tθ) + dq̃_sin·sin(tθ))
 void polar_q_backward(float *dq, const float *dqt, const float *q, int B, int H, int T, int D,
                       float base, int pos0) {
-    double theta[D];
-    kernel_thetas(theta, D, 1, D, base);
-    const int nblk = (T + TBLK - 1) / TBLK;
-    #pragma omp parallel
-    {
-        float cf[TBLK * D], sf[TBLK * D], sg[D];
-        #pragma omp for schedule(static)
-        for (int blk = 0; blk < nblk; blk++) {
-            const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
-            for (int j = 0; j < nt; j++)
-                kernel_sincos_row_f(cf + j * D, sf + j * D, theta, D, (long)pos0 + t0 + j);
-            for (int bh = 0; bh < B * H; bh++)
-                for (int j = 0; j < nt; j++) {
-                    const size_t row = (size_t)bh * T + t0 + j;
-                    const float *restrict c_ = cf + j * D, *restrict s_ = sf + j * D;
-                    const float *restrict g = dqt + row * 2 * D;
-                    float *restrict o = dq + row * D;
-                    sigmoid_row(sg, q + row * D, D);
-                    for (int c = 0; c < D; c++) o[c] += sg[c] * (g[c] * c_[c] + g[D + c] * s_[c]);
-                }
-        }
-    }
+    polar_q_apply(dq, dqt, q, B, H, T, D, base, pos0);
 }
 
 // cos/sin of (pos·θ_c + δ_hc) of head h for the nt positions of a block: (nt, D) each,
@@ -112,39 +112,55 @@ static void delta_sincos(double *cd, double *sd, const float *delta, int H, int 
     }
 }
 
-// kt (B,H,T,2D) from k (B,H,T,D) and delta (H,D)
-void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H, int T, int D,
-                     float base, int pos0) {
+// The k side, both directions, one block walk (cd, sd: cos/sin of the clamped δ, (H, D)):
+//   forward (dkt == NULL):  kt (B,H,T,2D) = [μ·cos a, μ·sin a],  μ = softplus(k), a = sθ + δ
+//   backward:  dk (B,H,T,D) += σ(k)·(dk̃_cos·cos a + dk̃_sin·sin a)       (dk may be NULL)
+//              partial[blk] (H,D) += Σ_{b, s in blk} μ·(dk̃_sin·cos a − dk̃_cos·sin a)
+//              (partial may be NULL; serial: one partial sum, the blocks in order on one thread)
+static void polar_k_walk(float *kt, float *dk, double *partial, int serial, const float *dkt,
+                         const float *k, const double *cd, const double *sd, int B, int H, int T,
+                         int D, float base, int pos0) {
     double theta[D];
     kernel_thetas(theta, D, 1, D, base);
-    double cd[H * D], sd[H * D];  // (H·D = C values: small enough for the stack)
-    delta_sincos(cd, sd, delta, H, D);
     const int nblk = (T + TBLK - 1) / TBLK;
-    #pragma omp parallel
+    #pragma omp parallel if (!serial)
     {
         double cs[TBLK * D], sn[TBLK * D];
-        float mu[D], cf[TBLK * D], sf[TBLK * D];
+        float mu[D], sg[D], cf[TBLK * D], sf[TBLK * D];
         #pragma omp for schedule(static)
         for (int blk = 0; blk < nblk; blk++) {
+            double *restrict part = partial ? partial + (serial ? 0 : (size_t)blk * H * D) : NULL;
             const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
-            for (int j = 0; j < nt; j++)
-                kernel_sincos_row(cs + j * D, sn + j * D, theta, D, (long)pos0 + t0 + j);
+            kernel_sincos_block(cs, sn, theta, D, (long)pos0 + t0, nt);
             for (int h = 0; h < H; h++) {
                 k_angles(cf, sf, cs, sn, cd, sd, h, nt, D);
                 for (int b = 0; b < B; b++)
                     for (int j = 0; j < nt; j++) {
                         const size_t row = ((size_t)b * H + h) * T + t0 + j;
                         const float *restrict ch = cf + j * D, *restrict sh = sf + j * D;
-                        float *restrict o = kt + row * 2 * D;
-                        softplus_row(mu, k + row * D, D);
-                        for (int c = 0; c < D; c++) {
-                            o[c] = mu[c] * ch[c];
-                            o[D + c] = mu[c] * sh[c];
+                        if (!dkt) {
+                            row_forward(kt + row * 2 * D, k + row * D, ch, sh, mu, D);
+                            continue;
+                        }
+                        const float *restrict g = dkt + row * 2 * D;
+                        if (dk) row_backward(dk + row * D, g, k + row * D, ch, sh, sg, D);
+                        if (part) {
+                            softplus_row(mu, k + row * D, D);
+                            for (int c = 0; c < D; c++)
+                                part[h * D + c] += mu[c] * (g[D + c] * ch[c] - g[c] * sh[c]);
                         }
                     }
             }
         }
     }
+}
+
+// kt (B,H,T,2D) from k (B,H,T,D) and delta (H,D)
+void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H, int T, int D,
+                     float base, int pos0) {
+    double cd[H * D], sd[H * D];  // (H·D = C values: small enough for the stack)
+    delta_sincos(cd, sd, delta, H, D);
+    polar_k_walk(kt, NULL, NULL, 0, NULL, k, cd, sd, B, H, T, D, base, pos0);
 }
 
 // dk (B,H,T,D) += σ(k)·(dk̃_cos·cos a + dk̃_sin·sin a), a = sθ + δ;
@@ -154,8 +170,6 @@ void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H
 void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k,
                       const float *delta, int B, int H, int T, int D, float base, int pos0) {
     const int nblocks = (T + TBLK - 1) / TBLK;
-    double theta[D];
-    kernel_thetas(theta, D, 1, D, base);
     double cd[H * D], sd[H * D], one_sum[H * D];
     delta_sincos(cd, sd, delta, H, D);
     double *heap = ddelta ? calloc((size_t)nblocks * H * D, sizeof(double)) : NULL;
@@ -166,37 +180,7 @@ void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k
         partial = one_sum;
         serial = 1;
     }
-    #pragma omp parallel if (!serial)
-    {
-        double cs[TBLK * D], sn[TBLK * D];
-        float mu[D], sg[D], cf[TBLK * D], sf[TBLK * D];
-        #pragma omp for schedule(static)
-        for (int blk = 0; blk < nblocks; blk++) {
-            double *restrict part = partial ? partial + (serial ? 0 : (size_t)blk * H * D) : NULL;
-            const int t0 = blk * TBLK, nt = imin(TBLK, T - t0);
-            for (int j = 0; j < nt; j++)
-                kernel_sincos_row(cs + j * D, sn + j * D, theta, D, (long)pos0 + t0 + j);
-            for (int h = 0; h < H; h++) {
-                k_angles(cf, sf, cs, sn, cd, sd, h, nt, D);
-                for (int b = 0; b < B; b++)
-                    for (int j = 0; j < nt; j++) {
-                        const size_t row = ((size_t)b * H + h) * T + t0 + j;
-                        const float *restrict g = dkt + row * 2 * D;
-                        const float *restrict ch = cf + j * D, *restrict sh = sf + j * D;
-                        if (dk) {
-                            float *restrict o = dk + row * D;
-                            sigmoid_row(sg, k + row * D, D);
-                            for (int c = 0; c < D; c++) o[c] += sg[c] * (g[c] * ch[c] + g[D + c] * sh[c]);
-                        }
-                        if (part) {
-                            softplus_row(mu, k + row * D, D);
-                            for (int c = 0; c < D; c++)
-                                part[h * D + c] += mu[c] * (g[D + c] * ch[c] - g[c] * sh[c]);
-                        }
-                    }
-            }
-        }
-    }
+    polar_k_walk(NULL, dk, partial, serial, dkt, k, cd, sd, B, H, T, D, base, pos0);
     if (partial) {
         const int np = serial ? 1 : nblocks;
         for (int i = 0; i < H * D; i++) {

@@ -21,12 +21,9 @@ static void rope_apply(float *out, const float *inp, int B, int H, int T, int D,
         #pragma omp for schedule(static)
         for (int blk = 0; blk < nblk; blk++) {
             const int t0 = blk * TBLK, nt = T - t0 < TBLK ? T - t0 : TBLK;
-            for (int j = 0; j < nt; j++) {
-                float *cf = cft + j * W, *sf = sft + j * W;
-                kernel_sincos_row_f(cf, sf, theta, P, (long)pos0 + t0 + j);
-                if (sign < 0)  // the transpose: sin(−a) = −sin(a), exact in float
-                    for (int c = 0; c < P; c++) sf[c] = -sf[c];
-            }
+            kernel_sincos_block_f(cft, sft, theta, P, (long)pos0 + t0, nt);  // row stride P = W when P > 0
+            if (sign < 0)  // the transpose: sin(−a) = −sin(a), exact in float
+                for (int i = 0; i < nt * P; i++) sft[i] = -sft[i];
             for (int bh = 0; bh < B * H; bh++)
                 for (int j = 0; j < nt; j++) {
                     const size_t off = ((size_t)bh * T + t0 + j) * D;
