@@ -27,7 +27,7 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
     const size_t Tz = (size_t)T, HDk = (size_t)H * Dk;
     const pope_pe_kind kind = m->cfg.pe;
     const int enc = kind == POPE_PE_ROPE || kind == POPE_PE_POLAR;
-    const float base = m->cfg.pe_base, eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const float eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
     const int chunk = T < NLL_CHUNK ? T : NLL_CHUNK;
 
     float *x = pope_alloc_floats(Tz * C);        // residual stream (T, C)
@@ -60,13 +60,7 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
             heads_split(qh, qkv, 1, T, H, D, 3 * C);
             heads_split(kh, qkv + C, 1, T, H, D, 3 * C);
             heads_split(vh, qkv + 2 * C, 1, T, H, D, 3 * C);
-            if (kind == POPE_PE_ROPE) {
-                rope_forward(qe, qh, 1, H, T, D, base, 0);
-                rope_forward(ke, kh, 1, H, T, D, base, 0);
-            } else if (kind == POPE_PE_POLAR) {
-                polar_q_forward(qe, qh, 1, H, T, D, base, 0);
-                polar_k_forward(ke, kh, lp->delta, 1, H, T, D, base, 0);
-            }
+            model_encode_qk(m, lp, qe, ke, qh, kh, 1, T, 0);
             // q, k, v are split out: qkv is free for the head outputs and the projection
             float *atth = qkv, *proj = qkv + Tz * C;
             if (attention_forward(atth, lse, qe, ke, vh, 1, H, T, Dk, D, scale, 0.0f, 0) != 0) {
@@ -80,10 +74,7 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
             for (int r0 = 0; r0 < T; r0 += chunk) {
                 int n = T - r0 < chunk ? T - r0 : chunk;
                 size_t o = (size_t)r0 * C;
-                rmsnorm_forward(ln + o, rstd + r0, x2 + o, lp->ffn_norm, n, C, eps);
-                matmul_forward(fc, ln + o, lp->w1, n, C, F);
-                gelu_forward(fcg, fc, (size_t)n * F);
-                matmul_forward(qkv + o, fcg, lp->w2, n, F, C);
+                model_mlp_forward(m, lp, qkv + o, ln + o, rstd + r0, fc, fcg, x2 + o, n);
                 residual_forward(x + o, x2 + o, qkv + o, (size_t)n * C);
             }
         }

@@ -126,4 +126,16 @@ const float *pope_model_pe_table(pope_model *m, int T, int *err);
 // Validates tokens (0 <= tok < V) and targets (< V; negative = ignored).
 int pope_check_tokens(const pope_model *m, const int32_t *inputs, const int32_t *targets, size_t n);
 
+// Pieces of a block's forward shared by training (model_train.c), scoring (model_eval.c)
+// and the one-token step (model_step.c), which differ in what they keep (model_block.c).
+// Returns whether layer lp's encoding rewrites q and k: rope rotates, polar builds q̃, k̃
+// (B,H,T,2D), both for positions pos0..pos0+T−1, into qe, ke; otherwise (none and the
+// absolute encodings) it writes nothing and attention reads qh, kh directly.
+int model_encode_qk(const pope_model *m, const pope_layer_params *lp, float *qe, float *ke,
+                    const float *qh, const float *kh, int B, int T, int pos0);
+// The MLP branch of n rows, before its dropout and residual: ln (n,C) = RMSNorm(h) (rstd
+// (n) saved), fc (n,F) = ln·W1ᵀ, fcg = gelu(fc), out (n,C) = fcg·W2ᵀ.
+void model_mlp_forward(const pope_model *m, const pope_layer_params *lp, float *out, float *ln,
+                       float *rstd, float *fc, float *fcg, const float *h, int n);
+
 #endif  // POPE_MODEL_INTERNAL_H

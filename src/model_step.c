@@ -71,9 +71,9 @@ int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
         return pope_error("model step: KV cache full (%d positions)", kv->cap);
     if (token < 0 || token >= m->V)
         return pope_error("model step: token %d outside the vocabulary [0, %d)", (int)token, m->V);
-    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, pos = kv->len;
+    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, pos = kv->len;
     const pope_pe_kind kind = m->cfg.pe;
-    const float base = m->cfg.pe_base, eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const float eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
     const size_t cap = (size_t)kv->cap;
 
     const float *pe = NULL;
@@ -99,14 +99,9 @@ int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
         matmul_forward(kv->qkv, kv->ln, lp->wqkv, 1, C, 3 * C);
         // one row: (1,1,C) is already the head-major (1,H,1,D) layout
         const float *q = kv->qkv, *k = kv->qkv + C, *v = kv->qkv + 2 * C;
-        if (kind == POPE_PE_ROPE) {
-            rope_forward(kv->qe, q, 1, H, 1, D, base, pos);
-            rope_forward(kv->ke, k, 1, H, 1, D, base, pos);
-            q = kv->qe; k = kv->ke;
-        } else if (kind == POPE_PE_POLAR) {
-            polar_q_forward(kv->qe, q, 1, H, 1, D, base, pos);
-            polar_k_forward(kv->ke, k, lp->delta, 1, H, 1, D, base, pos);
-            q = kv->qe; k = kv->ke;
+        if (model_encode_qk(m, lp, kv->qe, kv->ke, q, k, 1, 1, pos)) {
+            q = kv->qe;
+            k = kv->ke;
         }
         for (int h = 0; h < H; h++) {
             memcpy(kc + ((size_t)h * cap + pos) * Dk, k + (size_t)h * Dk, Dk * sizeof(float));
@@ -115,10 +110,7 @@ int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
         attention_decode(kv->att, kv->scores, q, kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H,D) = (C)
         matmul_forward(kv->proj, kv->att, lp->wo, 1, C, C);
         residual_forward(kv->x2, kv->x, kv->proj, C);
-        rmsnorm_forward(kv->ln, &kv->rstd, kv->x2, lp->ffn_norm, 1, C, eps);
-        matmul_forward(kv->fc, kv->ln, lp->w1, 1, C, F);
-        gelu_forward(kv->fcg, kv->fc, F);
-        matmul_forward(kv->proj, kv->fcg, lp->w2, 1, F, C);
+        model_mlp_forward(m, lp, kv->proj, kv->ln, &kv->rstd, kv->fc, kv->fcg, kv->x2, 1);
         residual_forward(kv->x, kv->x2, kv->proj, C);
     }
     rmsnorm_forward(kv->ln, &kv->rstd, kv->x, m->p.norm, 1, C, eps);

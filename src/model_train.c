@@ -147,9 +147,8 @@ int pope_model_forward(pope_model *m, const int32_t *inputs, const int32_t *targ
     const float *pe = pope_model_pe_table(m, T, &err);
     if (err) return -1;
 
-    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, V = m->V, Nn = (int)N;
-    const pope_pe_kind kind = m->cfg.pe;
-    const float base = m->cfg.pe_base, eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, V = m->V, Nn = (int)N;
+    const float eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
     const float p_attn = training ? m->cfg.dropout_attn : 0.0f;
     const float p_resid = training ? m->cfg.dropout_resid : 0.0f;
     pope_acts *a = &m->a;
@@ -170,13 +169,7 @@ int pope_model_forward(pope_model *m, const int32_t *inputs, const int32_t *targ
         heads_split(qh, a->qkv, B, T, H, D, 3 * C);                    // (B,H,T,D)
         heads_split(kh, a->qkv + C, B, T, H, D, 3 * C);
         heads_split(vh, a->qkv + 2 * C, B, T, H, D, 3 * C);
-        if (kind == POPE_PE_ROPE) {
-            rope_forward(qe, qh, B, H, T, D, base, 0);
-            rope_forward(ke, kh, B, H, T, D, base, 0);
-        } else if (kind == POPE_PE_POLAR) {
-            polar_q_forward(qe, qh, B, H, T, D, base, 0);               // (B,H,T,2D)
-            polar_k_forward(ke, kh, lp->delta, B, H, T, D, base, 0);
-        }
+        model_encode_qk(m, lp, qe, ke, qh, kh, B, T, 0);   // (qe, ke == qh, kh without rope/polar)
         if (attention_forward(atth, lse, qe, ke, vh, B, H, T, Dk, D, scale, p_attn,
                               pope_dropout_site_seed(dropout_seed, l, 0)) != 0)
             return -1;
@@ -190,10 +183,7 @@ int pope_model_forward(pope_model *m, const int32_t *inputs, const int32_t *targ
         }
         residual_forward(hmid, x, branch, N * C);
 
-        rmsnorm_forward(ln2, rstd2, hmid, lp->ffn_norm, Nn, C, eps);
-        matmul_forward(fc, ln2, lp->w1, Nn, C, F);                     // (N, F)
-        gelu_forward(fcg, fc, N * F);
-        matmul_forward(a->proj, fcg, lp->w2, Nn, F, C);                // (N, C)
+        model_mlp_forward(m, lp, a->proj, ln2, rstd2, fc, fcg, hmid, Nn);  // (N, C)
         branch = a->proj;
         if (p_resid > 0.0f) {
             dropout_forward(a->proj_drop, a->proj, N * C, p_resid,
