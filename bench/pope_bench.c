@@ -29,6 +29,7 @@
 #include <cjson/cJSON.h>
 #include <omp.h>
 
+#include "kernel_alloc.h"
 #include "ops.h"
 #include "pope.h"
 
@@ -676,9 +677,9 @@ typedef struct {
     int count;        // calls per training step
 } op_time;
 
-// 64-byte aligned, as the model's activations (model_internal.h: pope_alloc_floats)
+// 64-byte aligned, as the model's activations
 static float *rand_buf(size_t n, uint64_t seed, float scale) {
-    float *p = aligned_alloc(64, (n * sizeof *p + 63) / 64 * 64 + 64);
+    float *p = pope_alloc_floats(n);
     if (!p) die("out of memory", "aligned_alloc failed");
     pope_rng rng;
     pope_rng_seed(&rng, seed);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_alloc.h"
 #include "kernel_hash.h"
 #include "kernel_tile.h"
 #include "kernel_vec.h"
@@ -16,11 +17,6 @@
 enum { BQ = 64, BK = 64 };
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
-
-static void *scratch_alloc(size_t nfloats) {  // 64-byte aligned, rounded up for aligned_alloc
-    const size_t bytes = (nfloats * sizeof(float) + 63) / 64 * 64;
-    return aligned_alloc(64, bytes ? bytes : 64);
-}
 
 // Row helpers on n contiguous floats (vector body, scalar tail).
 // x[j] = 2^(scale2·x[j] − sub2) for j < n (arguments ≤ 0: kv_exp2_le0).
@@ -137,7 +133,7 @@ int attention_forward(float *out, float *lse, const float *q, const float *k, co
     #pragma omp parallel
     {
         fwd_scratch w;
-        float *buf = scratch_alloc((size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ);
+        float *buf = pope_alloc_floats((size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ);
         if (scratch_failed(buf, &failed)) goto out;
         w.qt = buf;
         w.st = w.qt + (size_t)Dk * BQ;
@@ -246,7 +242,7 @@ int attention_backward(float *dq, float *dk, float *dv, const float *dout, const
     #pragma omp parallel
     {
         bwd_scratch w;
-        float *buf = scratch_alloc((size_t)(Dk + Dv) * BK + 2 * BQ * BK + (size_t)BK * (Dk + Dv) + T + BK);
+        float *buf = pope_alloc_floats((size_t)(Dk + Dv) * BK + 2 * BQ * BK + (size_t)BK * (Dk + Dv) + T + BK);
         if (scratch_failed(buf, &failed)) goto out;
         w.kt = buf;
         w.vt = w.kt + (size_t)Dk * BK;

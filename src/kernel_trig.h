@@ -28,8 +28,12 @@ static inline void kernel_sincos_row_f(float *cf, float *sf, const double *theta
         sf[c] = (float)sin(a);
     }
 }
-// (nt, n) tables for the positions pos0 .. pos0+nt−1 (row j: position pos0 + j): the
-// position blocks of rope.c and polar.c
+// rope.c and polar.c walk positions in blocks of TRIG_BLOCK: a block's cos/sin table is
+// computed once, then every (b, h) row of the block is processed in memory order (t outer
+// and (b, h) inner jumped T·D floats between rows: memory-latency-bound, 2–3x slower).
+enum { TRIG_BLOCK = 64 };
+
+// (nt, n) tables for the positions pos0 .. pos0+nt−1 (row j: position pos0 + j)
 static inline void kernel_sincos_block(double *cs, double *sn, const double *theta, int n, long pos0,
                                        int nt) {
     for (int j = 0; j < nt; j++) kernel_sincos_row(cs + (size_t)j * n, sn + (size_t)j * n, theta, n, pos0 + j);

@@ -25,8 +25,7 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
     if (err) return -1;
     const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, V = m->V;
     const size_t Tz = (size_t)T, HDk = (size_t)H * Dk;
-    const pope_pe_kind kind = m->cfg.pe;
-    const int enc = kind == POPE_PE_ROPE || kind == POPE_PE_POLAR;
+    const int enc = model_encodes_qk(m);
     const float eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
     const int chunk = T < NLL_CHUNK ? T : NLL_CHUNK;
 

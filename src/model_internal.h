@@ -14,17 +14,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 
+#include "kernel_alloc.h"
 #include "pope.h"
-
-// n floats on a 64-byte boundary (free() releases them), for activations and caches: a
-// large malloc is mmapped and returns page + 16 bytes, so every AVX-512 load of a row
-// would straddle two cache lines (measured: attention backward ~20% slower on a Xeon).
-static inline float *pope_alloc_floats(size_t n) {
-    const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-    return aligned_alloc(64, bytes ? bytes : 64);
-}
 
 // Pointers into the flat parameter (or gradient) buffer for one block.
 typedef struct {
@@ -125,6 +117,12 @@ uint64_t pope_dropout_site_seed(uint64_t seed, int layer, int site);
 const float *pope_model_pe_table(pope_model *m, int T, int *err);
 // Validates tokens (0 <= tok < V) and targets (< V; negative = ignored).
 int pope_check_tokens(const pope_model *m, const int32_t *inputs, const int32_t *targets, size_t n);
+
+// Whether the encoding rewrites q and k before attention (rope, polar): only then do the
+// qe/ke buffers exist; polar's are 2D wide (Dk).
+static inline int model_encodes_qk(const pope_model *m) {
+    return m->cfg.pe == POPE_PE_ROPE || m->cfg.pe == POPE_PE_POLAR;
+}
 
 // Pieces of a block's forward shared by training (model_train.c), scoring (model_eval.c)
 // and the one-token step (model_step.c), which differ in what they keep (model_block.c).

@@ -23,7 +23,7 @@ static int alloc_acts(pope_model *m, size_t N) {
     if (N <= m->acts_cap_N) return 0;
     size_t L = (size_t)m->L, C = m->C, F = m->F, V = m->V;
     size_t Dk = (size_t)m->H * m->Dk;   // per-row width of q̃/k̃
-    int enc = m->cfg.pe == POPE_PE_ROPE || m->cfg.pe == POPE_PE_POLAR;
+    int enc = model_encodes_qk(m);
     int ok = 1;
     pope_acts *a = &m->a;
     ACT(a->res, (L + 1) * N * C);
@@ -120,7 +120,7 @@ static layer_acts layer_view(pope_model *m, int l, size_t N) {
     v.qh = a->qh + qk_off;
     v.kh = a->kh + qk_off;
     v.vh = a->vh + L * N * C;
-    int enc = kind == POPE_PE_ROPE || kind == POPE_PE_POLAR;
+    int enc = model_encodes_qk(m);
     v.qe = enc ? a->qe + L * N * HDk : v.qh;
     v.ke = enc ? a->ke + L * N * HDk : v.kh;
     v.atth = a->atth + L * N * C;
@@ -248,7 +248,7 @@ int pope_model_backward(pope_model *m, float grad_scale) {
         float *x = v.x, *ln1 = v.ln1, *rstd1 = v.rstd1, *qh = v.qh, *kh = v.kh, *vh = v.vh;
         float *qe = v.qe, *ke = v.ke, *atth = v.atth, *lse = v.lse, *att = a->att;
         float *hmid = v.hmid, *ln2 = v.ln2, *rstd2 = v.rstd2, *fc = v.fc, *fcg = v.fcg;
-        const int enc = kind == POPE_PE_ROPE || kind == POPE_PE_POLAR;
+        const int enc = model_encodes_qk(m);
 
         // ---- MLP branch: dx holds d(x'); the identity path passes it to dh unchanged
         const float *dbranch = g->dx;

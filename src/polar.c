@@ -47,11 +47,8 @@ static inline void row_backward(float *restrict dx, const float *restrict g, con
     for (int c = 0; c < D; c++) dx[c] += sg[c] * (g[c] * ca[c] + g[D + c] * sa[c]);
 }
 
-// Positions are processed in blocks of TBLK: a block's cos/sin table is computed once
-// (in double, rounded to float), then every (b, h) row of the block is streamed in order.
-// (Walking t outer and (b, h) inner instead jumps T·D floats between rows and made these
-// kernels memory-latency-bound: ~2x slower.) Threads split the blocks.
-enum { TBLK = 64 };
+// Positions in blocks of TBLK (kernel_trig.h); threads split the blocks.
+enum { TBLK = TRIG_BLOCK };
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
 // The q side, both directions, one block walk:

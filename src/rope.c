@@ -6,9 +6,9 @@
 
 // Rotates pair (2c, 2c+1) by sign·(pos0+t)·θ_c, θ_c = base^(−2c/D); sign −1 is the
 // transpose (backward). accumulate: out += rotated, else out = rotated. An odd last
-// element (odd D) passes through unrotated. Positions go in blocks of TBLK: the block's
-// cos/sin table once, then each (b, h) row of the block in memory order (as polar.c).
-enum { TBLK = 64 };
+// element (odd D) passes through unrotated. Positions go in blocks of TBLK (kernel_trig.h);
+// threads split the blocks.
+enum { TBLK = TRIG_BLOCK };
 static void rope_apply(float *out, const float *inp, int B, int H, int T, int D, float base,
                        int pos0, double sign, int accumulate) {
     const int P = D / 2, W = P > 0 ? P : 1;
