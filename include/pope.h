@@ -64,6 +64,9 @@ int pope_pe_parse(const char *name, pope_pe_kind *out);    // 0 ok, -1 unknown n
 
 typedef enum { POPE_GRID_ENDPOINT = 0, POPE_GRID_MIDPOINT } pope_legendre_grid;
 typedef enum { POPE_DELTA_ZERO = 0, POPE_DELTA_UNIFORM } pope_delta_init;
+// How polar's learnable phase δ is kept in [−2π, 0]: the paper's clamp (zero gradient
+// outside the interval), or δ = −2π·sigmoid(u) with u the stored parameter (no dead zone).
+typedef enum { POPE_DELTA_CLAMP = 0, POPE_DELTA_SIGMOID } pope_delta_param;
 
 #define POPE_TOKENIZER_MAX 32
 
@@ -77,6 +80,7 @@ typedef struct {
     float pe_base;         // 10000 for rope and polar
     pope_legendre_grid legendre_grid;
     pope_delta_init delta_init;  // polar only
+    pope_delta_param delta_param;  // polar only (docs/MODEL.md)
     float norm_eps;        // 1e-5
     int tie_embeddings;    // 0: separate output.weight
     float dropout_attn;    // on attention probabilities, training only
@@ -93,7 +97,7 @@ void pope_config_default(pope_config *cfg);        // small valid defaults
 int pope_config_validate(const pope_config *cfg);  // -1 with a message when inconsistent
 // The whole config as a JSON object (malloc'd string; the caller frees it). Keys:
 // vocab_size, d_model, n_layers, n_heads, context_length, pe, pe_base, legendre_grid
-// ("endpoint"|"midpoint"), delta_init ("zero"|"uniform"), norm_eps, tie_embeddings,
+// ("endpoint"|"midpoint"), delta_init ("zero"|"uniform"), delta_param ("clamp"|"sigmoid"), norm_eps, tie_embeddings,
 // dropout_attn, dropout_resid, init_std, embed_init_std, tokenizer.
 char *pope_config_to_json(const pope_config *cfg);
 // Parses such a JSON object; keys absent keep the values already in *cfg.

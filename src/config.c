@@ -32,6 +32,7 @@ void pope_config_default(pope_config *cfg) {
     cfg->pe_base = 10000.0f;
     cfg->legendre_grid = POPE_GRID_ENDPOINT;
     cfg->delta_init = POPE_DELTA_ZERO;
+    cfg->delta_param = POPE_DELTA_CLAMP;
     cfg->norm_eps = 1e-5f;
     cfg->tie_embeddings = 0;
     cfg->dropout_attn = 0.0f;
@@ -62,6 +63,8 @@ int pope_config_validate(const pope_config *c) {
         return pope_error("config: legendre_grid %d out of range", (int)c->legendre_grid);
     if (c->delta_init != POPE_DELTA_ZERO && c->delta_init != POPE_DELTA_UNIFORM)
         return pope_error("config: delta_init %d out of range", (int)c->delta_init);
+    if (c->delta_param != POPE_DELTA_CLAMP && c->delta_param != POPE_DELTA_SIGMOID)
+        return pope_error("config: delta_param %d out of range", (int)c->delta_param);
     if (!(c->norm_eps > 0.0f) || !isfinite(c->norm_eps))
         return pope_error("config: norm_eps %g must be > 0", (double)c->norm_eps);
     if (c->tie_embeddings != 0 && c->tie_embeddings != 1)
@@ -94,6 +97,7 @@ char *pope_config_to_json(const pope_config *c) {
     cJSON_AddStringToObject(o, "legendre_grid",
                             c->legendre_grid == POPE_GRID_MIDPOINT ? "midpoint" : "endpoint");
     cJSON_AddStringToObject(o, "delta_init", c->delta_init == POPE_DELTA_UNIFORM ? "uniform" : "zero");
+    cJSON_AddStringToObject(o, "delta_param", c->delta_param == POPE_DELTA_SIGMOID ? "sigmoid" : "clamp");
     cJSON_AddNumberToObject(o, "norm_eps", (double)c->norm_eps);
     cJSON_AddBoolToObject(o, "tie_embeddings", c->tie_embeddings != 0);
     cJSON_AddNumberToObject(o, "dropout_attn", (double)c->dropout_attn);
@@ -138,7 +142,7 @@ int pope_config_from_json(pope_config *cfg, const char *json) {
     if (!o) return pope_error("config JSON: not valid JSON");
     if (!cJSON_IsObject(o)) { cJSON_Delete(o); return pope_error("config JSON: not an object"); }
     pope_config c = *cfg;
-    const char *pe = NULL, *grid = NULL, *dinit = NULL, *tok = NULL;
+    const char *pe = NULL, *grid = NULL, *dinit = NULL, *dparam = NULL, *tok = NULL;
     int rc = 0;
     rc |= json_int(o, "vocab_size", &c.vocab_size);
     rc |= json_int(o, "d_model", &c.d_model);
@@ -149,6 +153,7 @@ int pope_config_from_json(pope_config *cfg, const char *json) {
     rc |= json_float(o, "pe_base", &c.pe_base);
     rc |= json_string(o, "legendre_grid", &grid);
     rc |= json_string(o, "delta_init", &dinit);
+    rc |= json_string(o, "delta_param", &dparam);
     rc |= json_float(o, "norm_eps", &c.norm_eps);
     rc |= json_float(o, "dropout_attn", &c.dropout_attn);
     rc |= json_float(o, "dropout_resid", &c.dropout_resid);
@@ -172,6 +177,11 @@ int pope_config_from_json(pope_config *cfg, const char *json) {
         if (strcmp(dinit, "zero") == 0) c.delta_init = POPE_DELTA_ZERO;
         else if (strcmp(dinit, "uniform") == 0) c.delta_init = POPE_DELTA_UNIFORM;
         else rc = pope_error("config JSON: delta_init '%s' (zero, uniform)", dinit);
+    }
+    if (rc == 0 && dparam) {
+        if (strcmp(dparam, "clamp") == 0) c.delta_param = POPE_DELTA_CLAMP;
+        else if (strcmp(dparam, "sigmoid") == 0) c.delta_param = POPE_DELTA_SIGMOID;
+        else rc = pope_error("config JSON: delta_param '%s' (clamp, sigmoid)", dparam);
     }
     if (rc == 0 && tok) {
         if (strlen(tok) >= sizeof c.tokenizer)

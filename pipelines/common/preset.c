@@ -36,7 +36,7 @@ void pope_train_config_default(pope_train_config *t) {
 
 static const char *const model_keys[] = {
     "vocab_size", "d_model", "n_layers", "n_heads", "context_length", "pe", "pe_base",
-    "legendre_grid", "delta_init", "norm_eps", "tie_embeddings", "dropout_attn",
+    "legendre_grid", "delta_init", "delta_param", "norm_eps", "tie_embeddings", "dropout_attn",
     "dropout_resid", "init_std", "embed_init_std", "tokenizer", NULL};
 static const char *const train_keys[] = {
     "batch", "accum", "lr", "lr_min", "beta1", "beta2", "eps", "weight_decay", "grad_clip",
