@@ -2,7 +2,8 @@
 // BGZF: pope_genome_open detects the format from the content, as `pope-genome` does). A FASTA
 // is read on both routes — through a faidx index (opts.faidx = 2) and streamed (faidx = 0) —
 // and the two must agree: both reject, or both accept with the same contigs (names, lengths)
-// and the same bases, case and N included (docs/GENOME.md "faidx").
+// and the same bases, case and N included (docs/GENOME.md "faidx"). SAM and BAM are also read
+// with --mapped-only and --unmapped-only, which must split the reads between them.
 #include <htslib/hts.h>
 
 #include "fuzz_util.h"
@@ -16,9 +17,11 @@ static void remove_side_files(void) {
     unlink(cache_path);
 }
 
-static pope_genome *open_route(int faidx) {
+static pope_genome *open_route(int faidx, int mapped_only, int unmapped_only) {
     pope_genome_opts o;
     pope_genome_opts_default(&o);
+    o.mapped_only = mapped_only;
+    o.unmapped_only = unmapped_only;
     o.cache = 0;        // the packed cache has its own tests; here the parsers
     o.faidx = faidx;
     o.n_threads = 1;
@@ -65,13 +68,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         snprintf(cache_path, sizeof cache_path, "%s.pope", in);
     }
     fuzz_write(in, data, size);
-    pope_genome *streamed = open_route(0);
+    pope_genome *streamed = open_route(0, 0, 0);
     char why_streamed[1200];
     snprintf(why_streamed, sizeof why_streamed, "%s", streamed ? "" : pope_last_error());
-    pope_genome *indexed = open_route(2);
+    pope_genome *indexed = open_route(2, 0, 0);
     FUZZ_CHECK(!streamed == !indexed, "streamed %s, faidx route %s", streamed ? "accepts" : why_streamed,
                indexed ? "accepts" : pope_last_error());
     if (streamed) check_same(streamed, indexed);
+    if (streamed && (!strcmp(pope_genome_format(streamed), "sam") || !strcmp(pope_genome_format(streamed), "bam"))) {
+        int64_t n = 0, bases = 0;
+        for (int only = 0; only < 2; only++) {   // a subset without reads is an error ("no bases")
+            pope_genome *g = open_route(0, only == 0, only == 1);
+            if (g) n += pope_genome_n_contigs(g), bases += pope_genome_total_bases(g);
+            pope_genome_free(g);
+        }
+        FUZZ_CHECK(n == pope_genome_n_contigs(streamed) && bases == pope_genome_total_bases(streamed),
+                   "mapped + unmapped: %lld reads, %lld bases; all: %lld, %lld", (long long)n, (long long)bases,
+                   (long long)pope_genome_n_contigs(streamed), (long long)pope_genome_total_bases(streamed));
+    }
     pope_genome_free(streamed);
     pope_genome_free(indexed);
     return 0;
