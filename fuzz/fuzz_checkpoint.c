@@ -20,8 +20,7 @@ static void run_model(pope_model *m) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static char path[128];
-    if (!path[0]) fuzz_path(path, sizeof path, "model.safetensors");
-    fuzz_write(path, data, size);
+    fuzz_input(path, sizeof path, "model.safetensors", data, size);
 
     static const char *const keys[] = {"pope.config", "pope.train", "pope.preset", "pope.genome.split"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) free(pope_load_metadata(path, keys[k]));

@@ -23,8 +23,7 @@ static void one_piece(const pope_jsb_piece *p) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static char path[128];
-    if (!path[0]) fuzz_path(path, sizeof path, "jsb.json");
-    fuzz_write(path, data, size);
+    fuzz_input(path, sizeof path, "jsb.json", data, size);
     pope_jsb_data d;
     if (pope_jsb_load(&d, path) != 0) return 0;
     for (int s = 0; s < 3; s++)

@@ -6,8 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static char path[128];
-    if (!path[0]) fuzz_path(path, sizeof path, "maestro-v3.0.0.csv");
-    fuzz_write(path, data, size);
+    fuzz_input(path, sizeof path, "maestro-v3.0.0.csv", data, size);
     pope_music_filelist l = {0};
     if (pope_maestro_parse_csv(&l, path, "/base") != 0) return 0;
     for (size_t i = 0; i < l.n; i++) {

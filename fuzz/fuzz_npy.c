@@ -7,11 +7,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static char npy[128], mid[128];
-    if (!npy[0]) {
-        fuzz_path(npy, sizeof npy, "tokens.npy");
-        fuzz_path(mid, sizeof mid, "out.mid");
-    }
-    fuzz_write(npy, data, size);
+    if (!mid[0]) fuzz_path(mid, sizeof mid, "out.mid");
+    fuzz_input(npy, sizeof npy, "tokens.npy", data, size);
     int32_t *tok = NULL;
     int64_t n = 0;
     if (pope_npy_read_i32(npy, &tok, &n) != 0) return 0;

@@ -6,8 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static char path[128];
-    if (!path[0]) fuzz_path(path, sizeof path, "preset.json");
-    fuzz_write(path, data, size);
+    fuzz_input(path, sizeof path, "preset.json", data, size);
     pope_preset p;
     if (pope_preset_load(&p, path) != 0) return 0;
     char *json = pope_preset_to_json(&p);

@@ -62,4 +62,11 @@ static inline void fuzz_write(const char *path, const uint8_t *data, size_t size
         abort();
     }
 }
+// The input as the file DIR/name: path (a static buffer of the harness, cap bytes) is filled
+// on the first call; returns it.
+static inline const char *fuzz_input(char *path, size_t cap, const char *name, const uint8_t *data, size_t size) {
+    if (!path[0]) fuzz_path(path, cap, name);
+    fuzz_write(path, data, size);
+    return path;
+}
 #endif  // POPE_FUZZ_UTIL_H
