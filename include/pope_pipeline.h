@@ -158,7 +158,9 @@ extern const char pope_help_bench[];     // --preset --time-per-run --steps --co
 int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i);
 
 // ---------------------------------------------------------------- parsers
-// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else.
+// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else,
+// including durations above POPE_MAX_DURATION_S (a year: "1e308m" would be infinity).
+#define POPE_MAX_DURATION_S (366.0 * 86400)
 int pope_parse_duration(const char *s, double *seconds);
 // "1,2,4,8" -> out[0..*n). Positive integers only; -1 when malformed or more than max.
 int pope_parse_int_list(const char *s, int *out, int max, int *n);
