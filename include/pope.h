@@ -94,7 +94,18 @@ typedef struct {
 } pope_config;
 
 void pope_config_default(pope_config *cfg);        // small valid defaults
+// The ranges pope_config_validate enforces, checked in 64-bit arithmetic so that no size the
+// model derives from them (4·d_model, vocab × d_model, 3 + 9·n_layers tensors...) overflows an
+// int: a checkpoint's config is input like any other (docs/RELIABILITY.md).
+#define POPE_MAX_D_MODEL 16384
+#define POPE_MAX_LAYERS 4096
+#define POPE_MAX_VOCAB (1 << 24)
+#define POPE_MAX_CONTEXT (1 << 24)
+#define POPE_MAX_TENSOR_NUMEL 2147483647LL   // vocab_size × d_model, the largest tensor
 int pope_config_validate(const pope_config *cfg);  // -1 with a message when inconsistent
+// The number of parameters the model of a valid config has (the checkpoint loader compares it
+// with the file's size before allocating); 0 when the config is invalid.
+uint64_t pope_config_num_params(const pope_config *cfg);
 // The whole config as a JSON object (malloc'd string; the caller frees it). Keys:
 // vocab_size, d_model, n_layers, n_heads, context_length, pe, pe_base, legendre_grid
 // ("endpoint"|"midpoint"), delta_init ("zero"|"uniform"), delta_param ("clamp"|"sigmoid"), norm_eps, tie_embeddings,
