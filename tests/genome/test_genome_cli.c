@@ -226,6 +226,33 @@ int main(void) {
     rc = run(args);
     CHECK(rc == 1 && strstr(err_text, "not a genome tokenizer"), "generate refuses it too: %s", err_text);
 
+    // a checkpoint cut short (a download that stopped) is called truncated by every command
+    // that loads a model: at a quarter of the file (inside the tensors) and at 20 bytes (inside
+    // the header)
+    {
+        char mp[600];
+        snprintf(mp, sizeof mp, "%s/model.safetensors", run_dir);
+        FILE *mf = fopen(mp, "rb");
+        static unsigned char whole[1 << 20];
+        size_t mn = mf ? fread(whole, 1, sizeof whole, mf) : 0;
+        if (mf) fclose(mf);
+        CHECK(mn > 1000 && mn < sizeof whole, "read the trained model (%zu bytes)", mn);
+        size_t cut[2] = {mn / 4, 20};
+        for (int c = 0; c < 2; c++) {
+            fx_write(fx_path("trunc.safetensors"), whole, cut[c]);
+            const char *cmds[3] = {"eval --model %s %s", "generate --model %s --length 20 -o /dev/null",
+                                   "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128"};
+            for (int k = 0; k < 3; k++) {
+                char fmt[256];
+                snprintf(fmt, sizeof fmt, "%s", cmds[k]);
+                snprintf(args, sizeof args, fmt, fx_path("trunc.safetensors"), fa);
+                rc = run(args);
+                CHECK(rc == 1 && strncmp(err_text, "pope-genome: ", 13) == 0 && strstr(err_text, "truncated: "),
+                      "%s (cut at %zu): exit %d: %s", args, cut[c], rc, err_text);
+            }
+        }
+    }
+
     // one 30-base sequence: its tail-5% test split holds 1 base, too short for an eval window.
     // Training succeeds, so the final test says so instead of failing with exit 1
     {

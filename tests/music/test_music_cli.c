@@ -219,6 +219,55 @@ static void test_errors(void) {
     }
 }
 
+static void write_bytes(const char *name, const void *data, size_t n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f) { fwrite(data, 1, n, f); fclose(f); }
+}
+
+// Runs `args` (with %s for dir, twice at most) expecting exit 1 and "pope-music: " + want.
+static void expect_clean_error(const char *fmt, const char *want, const char *what) {
+    char args[2048];
+    snprintf(args, sizeof args, fmt, dir, dir, dir);
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    CHECK(rc == 1 && strncmp(err, "pope-music: ", 12) == 0 && strstr(err, want),
+          "%s: '%s': exit %d, stderr '%s' (want '%s')", what, args, rc, err, want);
+    free(err);
+}
+
+// Hostile inputs through the program (issue 12): a clean message and exit 1.
+static void test_hostile(void) {
+    make_jsb();
+    // the shipped model cut short, at a quarter (inside the tensors) and at 20 bytes (the header)
+    char path[1024];
+    snprintf(path, sizeof path, "%s/models/music-default.safetensors", check_source_dir());
+    FILE *f = fopen(path, "rb");
+    static unsigned char whole[8 << 20];
+    size_t n = f ? fread(whole, 1, sizeof whole, f) : 0;
+    if (f) fclose(f);
+    CHECK(n > 1000 && n < sizeof whole, "read the shipped model (%zu bytes)", n);
+    size_t cut[2] = {n / 4, 20};
+    for (int c = 0; c < 2; c++) {
+        write_bytes("trunc.safetensors", whole, cut[c]);
+        expect_clean_error("eval --model '%s/trunc.safetensors' --data jsb '%s/chorales.json'", "truncated: ", "eval");
+        expect_clean_error("generate --model '%s/trunc.safetensors' --midi '%s/t.mid' --tokens 8", "truncated: ", "generate");
+        expect_clean_error("extrapolate --model '%s/trunc.safetensors' --data jsb '%s/chorales.json' --contexts 1,2",
+                           "truncated: ", "extrapolate");
+    }
+    // a .npy whose shape promises 500,000,000 values in 144 bytes (it allocated 2 GB)
+    unsigned char npy[144];
+    memset(npy, ' ', sizeof npy);
+    memcpy(npy, "\x93NUMPY\x01\x00\x76\x00", 10);
+    const char *d = "{'descr': '<i4', 'fortran_order': False, 'shape': (500000000,), }";
+    memcpy(npy + 10, d, strlen(d));
+    npy[127] = '\n';
+    memset(npy + 128, 0, 16);
+    write_bytes("big.npy", npy, sizeof npy);
+    expect_clean_error("detokenize '%s/big.npy' -o '%s/x.mid'", "truncated: ", "a .npy promising 2 GB");
+}
+
 // The shipped model: no --model, found through the source tree.
 static void test_default_model(void) {
     char path[1024];
@@ -243,6 +292,7 @@ int main(void) {
     snprintf(dir, sizeof dir, "/tmp/pope-test-program-XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_errors();
+    test_hostile();
     test_train_eval_generate();
     test_default_model();
     char cmd[512];
