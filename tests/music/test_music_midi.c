@@ -238,12 +238,27 @@ static void test_corrupt(void) {
     header(&h, 0, 1, 480);
     put(&junk, 0); put(&junk, 0x90); put(&junk, 60);   // missing data byte, then end of track
     memcpy(h.b + h.n, "MTrk", 4); h.n += 4; put32(&h, (uint32_t)junk.n); memcpy(h.b + h.n, junk.b, junk.n); h.n += junk.n;
-    expect_fail(h.b, h.n, "garbage track", "malformed");
+    expect_fail(h.b, h.n, "garbage track", "runs past the track");
     // Tracks on which libsmf asserts (aborting the program) instead of failing: refused first.
     static const struct { const char *what, *events, *msg; size_t n; } abort_cases[] = {
         {"no end of track", "\x00\x90\x3c\x40\x60\x80\x3c\x40", "without an End of Track", 8},
         {"running status after sysex", "\x00\xf0\x03\x7e\x01\xf7\x00\x3c\x40\x00\xff\x2f\x00", "after a SysEx", 13},
         {"escaped event", "\x00\xf7\x02\xf8\xfa\x00\xff\x2f\x00", "escaped (0xF7)", 9},
+        // issue 12: delta times adding up past INT_MAX ticks (9 × (2^28 - 1))
+        {"ticks past INT_MAX", "\xff\xff\xff\x7f\x90\x3c\x40\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40"
+                               "\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40"
+                               "\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40\x00\xff\x2f\x00",
+         "INT_MAX", 59},
+        {"5-byte delta time", "\x81\x80\x80\x80\x00\x90\x3c\x40\x00\xff\x2f\x00", "delta time", 12},
+        {"tempo of 0 bytes", "\x00\xff\x51\x00\x00\xff\x2f\x00", "tempo", 8},
+        {"tempo 0", "\x00\xff\x51\x03\x00\x00\x00\x00\xff\x2f\x00", "tempo", 11},
+        {"time signature 4/2^200", "\x00\xff\x58\x04\x04\xc8\x18\x08\x00\xff\x2f\x00", "time signature", 12},
+        {"meta past the track", "\x00\xff\x01\x7f\x41\x00\xff\x2f\x00", "runs past", 9},
+        {"sysex past the track", "\x00\xf0\x8f\x7f\x41\x00\xff\x2f\x00", "runs past", 9},
+        {"unknown status", "\x00\xf4\x00\xff\x2f\x00", "unknown status", 6},
+        {"data byte first", "\x00\x3c\x40\x00\xff\x2f\x00", "without a status", 7},
+        {"cut inside an event", "\x00\x90\x3c", "runs past", 3},
+        {"cut after a delta", "\x00", "inside an event", 1},
     };
     for (size_t k = 0; k < sizeof abort_cases / sizeof *abort_cases; k++) {
         bytes a = {0};
@@ -251,6 +266,15 @@ static void test_corrupt(void) {
         memcpy(a.b + a.n, "MTrk", 4); a.n += 4; put32(&a, (uint32_t)abort_cases[k].n);
         memcpy(a.b + a.n, abort_cases[k].events, abort_cases[k].n); a.n += abort_cases[k].n;
         expect_fail(a.b, a.n, abort_cases[k].what, abort_cases[k].msg);
+    }
+    {   // a second chunk whose id is not 4 letters
+        bytes a = {0}, at = {0};
+        header(&a, 1, 2, 96);
+        ev3(&at, 0, 0x90, 60, 64); ev3(&at, 96, 0x80, 60, 64);
+        track(&a, &at);
+        memcpy(a.b + a.n, "MT\x01k", 4); a.n += 4; put32(&a, 4);
+        memcpy(a.b + a.n, "\x00\xff\x2f\x00", 4); a.n += 4;
+        expect_fail(a.b, a.n, "chunk id", "no chunk id");
     }
     // ... while what libsmf reads stays readable: a SysEx, and running status after a meta event
     bytes ok = {0}, okt = {0};
