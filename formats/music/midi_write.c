@@ -4,6 +4,7 @@
 // tempo map as tempo meta events, one program change per channel used, and events sorted
 // so that at the same tick note-offs come before note-ons (a re-struck pitch stays two notes).
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,16 @@ static int wevent_cmp(const void *a, const void *b) {
     return memcmp(x->b, y->b, 3);
 }
 
+// The ticks a file can hold: libsmf keeps an event's tick in an int (and asserts past it), and a
+// delta time is a VLQ of at most 4 bytes (midi_validate.c refuses longer ones on reading).
+#define MAX_TICK ((double)INT_MAX - 1)
+#define MAX_DELTA 0x0FFFFFFFL
+
+// Ticks at WRITE_PPQN, or -1 when the time is past MAX_TICK (or not a number).
 static long to_pulses(const pope_midi *m, double seconds) {
     double beats = pope_midi_seconds_to_beats(m, seconds < 0 ? 0 : seconds);
-    return lround(beats * WRITE_PPQN);
+    double ticks = beats * WRITE_PPQN;
+    return ticks >= 0 && ticks < MAX_TICK ? lround(ticks) : -1;
 }
 
 static int save_smf(const pope_midi *m, const char *path) {
@@ -38,6 +46,12 @@ static int save_smf(const pope_midi *m, const char *path) {
     wevent *ev = calloc(cap, sizeof *ev);
     if (!ev) return pope_error("%s: out of memory", path);
     for (size_t i = 0; i < m->n_tempos; i++) {
+        double tick = m->tempos[i].beat * WRITE_PPQN;
+        if (!(m->tempos[i].qpm > 0 && m->tempos[i].qpm < 1e9) || !(tick >= 0 && tick < MAX_TICK)) {
+            free(ev);
+            return pope_error("%s: tempo %g qpm at beat %g cannot be written (a MIDI file ends at tick %d)",
+                              path, m->tempos[i].qpm, m->tempos[i].beat, INT_MAX);
+        }
         long us = lround(60e6 / m->tempos[i].qpm);
         if (us < 1) us = 1;
         if (us > 0xFFFFFF) us = 0xFFFFFF;
@@ -53,12 +67,24 @@ static int save_smf(const pope_midi *m, const char *path) {
             ev[n++] = (wevent){0, W_PROGRAM, {(uint8_t)(0xC0 | ch), nt->program & 0x7F}, 2};
         }
         long on = to_pulses(m, nt->start), off = to_pulses(m, nt->end);
+        if (on < 0 || off < 0) {
+            free(ev);
+            return pope_error("%s: a note at %.0f s ends past tick %d, the end of a MIDI file's time "
+                              "(%d ticks per quarter note)", path, nt->start, INT_MAX, WRITE_PPQN);
+        }
         if (off <= on) off = on + 1;   // a note keeps at least one tick
         int vel = nt->velocity < 1 ? 1 : nt->velocity > 127 ? 127 : nt->velocity;
         ev[n++] = (wevent){on, W_NOTE_ON, {(uint8_t)(0x90 | ch), nt->pitch & 0x7F, (uint8_t)vel}, 3};
         ev[n++] = (wevent){off, W_NOTE_OFF, {(uint8_t)(0x80 | ch), nt->pitch & 0x7F, 64}, 3};
     }
     qsort(ev, n, sizeof *ev, wevent_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (ev[i].pulse - ev[i - 1].pulse > MAX_DELTA) {
+            long gap = ev[i].pulse - ev[i - 1].pulse;
+            free(ev);
+            return pope_error("%s: a silence of %ld ticks (more than %ld, the longest delta time a MIDI "
+                              "file holds)", path, gap, MAX_DELTA);
+        }
 
     smf_log_begin();
     smf_t *smf = smf_new();

@@ -266,6 +266,45 @@ static void test_hostile(void) {
     memset(npy + 128, 0, 16);
     write_bytes("big.npy", npy, sizeof npy);
     expect_clean_error("detokenize '%s/big.npy' -o '%s/x.mid'", "truncated: ", "a .npy promising 2 GB");
+    // a MIDI file whose delta times add up past INT_MAX ticks (libsmf aborted on it)
+    uint8_t overflow[22 + 9 * 7 + 4] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+                                        'M', 'T', 'r', 'k', 0, 0, 0, 9 * 7 + 4};
+    for (int e = 0; e < 9; e++)   // 9 × (2^28 - 1) ticks
+        memcpy(overflow + 22 + 7 * e, (const uint8_t[]){0xff, 0xff, 0xff, 0x7f, 0x90, 60, e % 2 ? 0 : 64}, 7);
+    memcpy(overflow + 22 + 63, (const uint8_t[]){0, 0xff, 0x2f, 0}, 4);
+    write_bytes("overflow.mid", overflow, sizeof overflow);
+    expect_clean_error("tokenize '%s/overflow.mid' -o '%s/x.npy'", "INT_MAX", "ticks past INT_MAX");
+    // 600,000 remi Bar tokens then a note: an event past 2^31 ticks, refused before libsmf writes
+    size_t nb = 600000 + 4;
+    int32_t *bars = malloc(nb * sizeof *bars);
+    for (size_t i = 0; i < nb; i++) bars[i] = POPE_REMI_BAR;
+    bars[nb - 4] = POPE_REMI_POSITION, bars[nb - 3] = POPE_REMI_PITCH + 60, bars[nb - 2] = POPE_REMI_DURATION + 3;
+    bars[nb - 1] = POPE_MUSIC_EOS;
+    memset(npy + 10, ' ', 118);
+    d = "{'descr': '<i4', 'fortran_order': False, 'shape': (600004,), }";
+    memcpy(npy + 10, d, strlen(d));
+    char npath[600];
+    snprintf(npath, sizeof npath, "%s/bars.npy", dir);
+    FILE *nf = fopen(npath, "wb");
+    CHECK(nf && fwrite(npy, 1, 128, nf) == 128 && fwrite(bars, sizeof *bars, nb, nf) == nb, "write bars.npy");
+    if (nf) fclose(nf);
+    free(bars);
+    expect_clean_error("detokenize '%s/bars.npy' --tokenizer remi -o '%s/x.mid'", "tick 2147483647", "remi past 2^31 ticks");
+    // a folder of MIDI files with bad ones among them: they are skipped and counted, never fatal
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/mdir' && cp '%s'/tests/music/data/mini_maestro/2004/*.midi '%s/mdir/' && "
+             "cp '%s/overflow.mid' '%s/mdir/overflow.mid' && head -c 100 '%s/mdir/a.midi' > '%s/mdir/cut.mid' && "
+             "cp '%s/big.npy' '%s/mdir/junk.mid'", dir, check_source_dir(), dir, dir, dir, dir, dir, dir, dir);
+    CHECK(system(cmd) == 0, "make the MIDI folder");
+    snprintf(cmd, sizeof cmd, "eval --model '%s/models/music-default.safetensors' --data midi '%s/mdir' --split all --json",
+             check_source_dir(), dir);
+    int rc = run(cmd);
+    char *err = slurp("err.txt"), *out = slurp("out.txt");
+    CHECK(rc == 0 && strstr(err, "skipped 3 unreadable MIDI files of 6") && strstr(err, "INT_MAX") &&
+              json_number(out, "targets") > 0,
+          "a MIDI folder with 3 bad files: exit %d: %s%s", rc, err, out);
+    free(err);
+    free(out);
 }
 
 // The shipped model: no --model, found through the source tree.
