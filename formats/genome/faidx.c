@@ -1,7 +1,7 @@
 // faidx.c — reading a plain or BGZF FASTA through its htslib faidx index (.fai, and .gzi
 // for BGZF): the index is used when present next to the input, else built with fai_build3
 // (next to the input when its directory is writable, else in the cache directory), and the
-// contigs are fetched with faidx_fetch_seq64 in line-aligned chunks into the packer.
+// records' bytes are read at the index's offsets in line-aligned chunks into the packer.
 //
 // The index only says where each record's bases lie; before trusting it we check that it
 // describes this file (a '>' header line with the record's name right before each record,
@@ -24,7 +24,7 @@
 
 #include "genome_internal.h"
 
-#define FAIDX_CHUNK (4u << 20)      // bases per faidx_fetch_seq64 call (rounded to whole lines)
+#define FAIDX_CHUNK (4u << 20)      // bytes per read (rounded down to whole lines)
 #define FAIDX_MAX_GAP (1u << 20)    // header + blank lines between two records, at most
 
 typedef struct {
@@ -37,7 +37,9 @@ static void entries_free(fai_entry *e, size_t n) {
     free(e);
 }
 
-// Parses FILE.fai (name, length, offset, bases per line, bytes per line). 0 ok, -1 malformed.
+// Parses FILE.fai (name, length, offset, bases per line, bytes per line, tab-separated).
+// 0 ok, -1 malformed, 1 a name the streaming parser refuses (genome_name_check: a NUL, a
+// control byte, 1024 bytes or more), which it is then left to report.
 static int fai_parse(const char *fai_path, fai_entry **out, size_t *n_out) {
     FILE *f = fopen(fai_path, "r");
     if (!f) return -1;
@@ -45,14 +47,17 @@ static int fai_parse(const char *fai_path, fai_entry **out, size_t *n_out) {
     size_t n = 0, cap = 0;
     char *line = NULL;
     size_t line_cap = 0;
+    ssize_t got;
     int rc = 0;
-    while (getline(&line, &line_cap, f) > 0) {
-        char name[1024];
+    while (rc == 0 && (got = getline(&line, &line_cap, f)) > 0) {
+        const char *tab = memchr(line, '\t', (size_t)got);
+        size_t name_len = tab ? (size_t)(tab - line) : 0;
         unsigned long long len, off, blen, llen;
-        if (sscanf(line, "%1023s %llu %llu %llu %llu", name, &len, &off, &blen, &llen) != 5) {
-            rc = -1;
-            break;
-        }
+        char tail;
+        if (!tab) rc = -1;
+        else if (genome_name_check(line, name_len) != NULL) rc = 1;
+        else if (sscanf(tab, "%llu %llu %llu %llu %c", &len, &off, &blen, &llen, &tail) != 4) rc = -1;
+        if (rc) break;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             fai_entry *ne = realloc(e, cap * sizeof *e);
@@ -62,14 +67,15 @@ static int fai_parse(const char *fai_path, fai_entry **out, size_t *n_out) {
             }
             e = ne;
         }
-        e[n++] = (fai_entry){strdup(name), len, off, blen, llen};
+        e[n] = (fai_entry){strndup(line, name_len), len, off, blen, llen};
+        if (!e[n++].name) rc = -1;
     }
     free(line);
     fclose(f);
     if (rc == 0 && n == 0) rc = -1;
     if (rc) {
         entries_free(e, n);
-        return -1;
+        return rc;
     }
     *out = e;
     *n_out = n;
@@ -98,7 +104,7 @@ static int gap_ok(const char *b, size_t n, const char *name) {
     size_t k = strlen(name);
     if (n - i < k || memcmp(b + i, name, k) != 0) return 0;
     i += k;
-    if (i < n && b[i] != '\n' && b[i] != '\r' && b[i] != ' ' && b[i] != '\t') return 0;   // a longer name
+    if (i < n && !genome_name_end(b[i]) && b[i] != '\n') return 0;   // a longer name
     const char *nl = memchr(b + i, '\n', n - i);
     return nl && (size_t)(nl - b) == n - 1;
 }
@@ -244,8 +250,10 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
     fai_entry *e = NULL;
     size_t n = 0;
     char why[1300];
-    if (fai_parse(fai, &e, &n) != 0) {
-        int rc = pope_error("%s: not a readable FASTA index (corrupt?); delete it (it is rebuilt)", fai);
+    int parsed = fai_parse(fai, &e, &n);
+    if (parsed != 0) {
+        int rc = parsed > 0 ? 1   // a header name streaming refuses: it says why
+                            : pope_error("%s: not a readable FASTA index (corrupt?); delete it (it is rebuilt)", fai);
         free(fai);
         free(gzi);
         return rc;
@@ -263,44 +271,39 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
         free(gzi);
         return rc;
     }
-    enum htsLogLevel level = hts_get_log_level();
-    hts_set_log_level(HTS_LOG_OFF);
-    faidx_t *fx = fai_load3(path, fai, gzi, 0);
-    hts_set_log_level(level);
+    // 3. the contigs, in file order: the index gives where each record's lines are; the bytes
+    // are read here (not with faidx_fetch_seq64, which silently drops non-printing bytes) and
+    // go through the same packer_push as the streaming parser's. Any byte it refuses, or a
+    // base count other than the index's, hands the file back to the streaming parser, which
+    // reports it with its line number: both routes accept the same files, with the same bases.
     int rc = 0;
-    if (!fx || (size_t)faidx_nseq(fx) != n)
-        rc = pope_error("%s: htslib cannot load the index %s; delete it (it is rebuilt)", path, fai);
-    // 3. the contigs, in file order, in chunks of whole lines
+    BGZF *bz = bgzf_open(path, "r");
+    if (!bz || (bz->is_compressed && bgzf_index_load(bz, gzi, NULL) < 0))
+        rc = pope_error("%s: cannot read it through its index %s; delete the index (it is rebuilt)", path, gzi);
+    char *buf = rc ? NULL : malloc(FAIDX_CHUNK);
+    if (!rc && !buf) rc = pope_error("out of memory");
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = faidx_iseq(fx, (int)i);
-        if (!name || strcmp(name, e[i].name) != 0) {
-            rc = pope_error("%s: index order differs from htslib's", fai);
-            break;
-        }
-        if (packer_begin(p, name, strlen(name))) {
+        if (packer_begin(p, e[i].name, strlen(e[i].name))) {
             rc = -1;
             break;
         }
-        uint64_t chunk = FAIDX_CHUNK / e[i].blen * e[i].blen;
-        if (chunk == 0) chunk = e[i].blen;
-        for (uint64_t beg = 0; beg < e[i].len && rc == 0; beg += chunk) {
-            uint64_t end = beg + chunk < e[i].len ? beg + chunk : e[i].len;
-            hts_pos_t got = 0;
-            char *s = faidx_fetch_seq64(fx, name, (hts_pos_t)beg, (hts_pos_t)end - 1, &got);
+        uint64_t first = p->pos, end = entry_end(&e[i]);
+        uint64_t step = FAIDX_CHUNK / e[i].llen * e[i].llen;   // whole lines
+        if (step == 0) step = FAIDX_CHUNK;
+        for (uint64_t at = e[i].off; at < end && rc == 0; at += step) {
+            uint64_t to = at + step < end ? at + step : end;
             size_t bad;
-            if (!s || got != (hts_pos_t)(end - beg)) {
-                rc = pope_error("%s: faidx read of '%s' %llu..%llu failed (truncated or corrupt?)", path, name,
-                                (unsigned long long)beg, (unsigned long long)end);
-            } else if (packer_push(p, s, (size_t)got, &bad)) {
-                // a byte the streaming parser treats otherwise (';' comments) or rejects with
-                // a line number: let it read the file
+            if (read_range(bz, at, to, buf) != 0)
+                rc = pope_error("%s: read of '%s' at byte %llu failed (truncated or corrupt?)", path, e[i].name,
+                                (unsigned long long)at);
+            else if (packer_push(p, buf, (size_t)(to - at), &bad))
                 rc = 1;
-            }
-            free(s);
         }
+        if (rc == 0 && p->pos - first != e[i].len) rc = 1;   // a byte streaming skips
         if (rc == 0 && packer_end(p)) rc = -1;
     }
-    if (fx) fai_destroy(fx);
+    free(buf);
+    if (bz) bgzf_close(bz);
     entries_free(e, n);
     free(fai);
     free(gzi);
