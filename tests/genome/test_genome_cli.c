@@ -232,14 +232,9 @@ int main(void) {
     {
         char mp[600];
         snprintf(mp, sizeof mp, "%s/model.safetensors", run_dir);
-        FILE *mf = fopen(mp, "rb");
-        static unsigned char whole[1 << 20];
-        size_t mn = mf ? fread(whole, 1, sizeof whole, mf) : 0;
-        if (mf) fclose(mf);
-        CHECK(mn > 1000 && mn < sizeof whole, "read the trained model (%zu bytes)", mn);
-        size_t cut[2] = {mn / 4, 20};
+        size_t cut[2] = {check_file_size(mp) / 4, 20};
         for (int c = 0; c < 2; c++) {
-            fx_write(fx_path("trunc.safetensors"), whole, cut[c]);
+            CHECK(cut[0] > 250 && check_truncated_copy(mp, fx_path("trunc.safetensors"), cut[c]) == 0, "cut the model");
             const char *cmds[3] = {"eval --model %s %s", "generate --model %s --length 20 -o /dev/null",
                                    "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128"};
             for (int k = 0; k < 3; k++) {
