@@ -21,7 +21,7 @@ int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG
 const char mdata_help[] =
     "  --data KIND PATH     maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
     "                       (every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)\n"
-    "  --tokenizer NAME     perf (default) | remi | jsb (default for --data jsb)\n"
+    "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb (default for --data jsb) | remi-pope\n"
     "  --no-augment         train without transposition (+-3 semitones) and time stretch (perf)\n"
     "  --split-seed N       seed of the midi-folder split (default 1)\n";
 
@@ -240,7 +240,7 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
     #pragma omp parallel for schedule(dynamic, 4)
     for (size_t i = 0; i < n; i++) {
         pope_midi m;
-        int rc = pope_midi_read(&m, l->files[i].path);
+        int rc = pope_midi_read_opt(&m, l->files[i].path, pope_music_tok_read_flags(c->tok));
         if (rc == 0) {
             int keep = c->augment && l->files[i].split == POPE_MSPLIT_TRAIN && c->tok == POPE_TOK_PERF;
             rc = make_piece(c, &m, keep, &pieces[i]);

@@ -123,7 +123,7 @@ static const pope_program music_program = {
     .usage = usage,
     .commands = commands,
     .ctx = &state,
-    .tokenizers = (const char *const[]){"perf", "remi", "jsb", NULL},
+    .tokenizers = (const char *const[]){"perf", "remi", "jsb", "remi-pope", NULL},
     .data_help = mdata_help,
     .help_train =
         "usage: " PROG " train --data KIND PATH [options]\n\n"

@@ -16,7 +16,7 @@ typedef enum { MDATA_NONE = 0, MDATA_MAESTRO, MDATA_JSB, MDATA_MIDI } mdata_kind
 typedef struct {
     mdata_kind kind;          // --data maestro|jsb|midi PATH (or the positional KIND PATH)
     const char *path;
-    const char *tokenizer;    // --tokenizer perf|remi|jsb (NULL: the model's, else by data)
+    const char *tokenizer;    // --tokenizer perf|remi|jsb|remi-pope (NULL: the model's, else by data)
     int no_augment;           // --no-augment: no transposition / time stretch in training
     uint64_t split_seed;      // --split-seed N (midi folders; default 1)
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
