@@ -191,6 +191,12 @@ int pope_maestro_parse_csv(pope_music_filelist *out, const char *csv_path, const
 // path relative to dir: 80% train, 10% valid, 10% test (docs/MUSIC.md).
 int pope_mididir_list(pope_music_filelist *out, const char *dir, uint64_t seed);
 pope_music_split pope_mididir_split(const char *relpath, uint64_t seed);
+// The seeded hash both splits use: FNV-1a 64 over seed then name, splitmix64's finaliser.
+uint64_t pope_music_name_hash(const char *name, uint64_t seed);
+// The Polar PoPE paper's random 90/5/5 split, in place of the list's own: files ranked by
+// pope_music_name_hash of their file name (no folders) and seed (ties by path); the first
+// round(0.9 n) train, the next round(0.05 n) valid, the rest test.
+int pope_music_split_random(pope_music_filelist *l, uint64_t seed);
 
 #ifdef __cplusplus
 }

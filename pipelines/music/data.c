@@ -23,7 +23,9 @@ const char mdata_help[] =
     "                       (every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)\n"
     "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb (default for --data jsb) | remi-pope\n"
     "  --no-augment         train without transposition (+-3 semitones) and time stretch (perf)\n"
-    "  --split-seed N       seed of the midi-folder split (default 1)\n";
+    "  --split-mode MODE    maestro: official (the CSV's, default) | random-90-5-5 (the Polar PoPE\n"
+    "                       paper's: files ranked by a seeded hash of their name)\n"
+    "  --split-seed N       seed of the midi-folder split and of random-90-5-5 (default 1)\n";
 
 static const char *const kind_names[] = {"", "maestro", "jsb", "midi"};
 
@@ -59,6 +61,14 @@ int mdata_option(mdata_opts *o, int argc, char **argv, int *i) {
         if (!*argv[*i + 1] || *end || errno) return pope_error("--split-seed: expected an integer, got '%s'", argv[*i + 1]);
         o->split_seed = v;
         (*i)++;
+        return 1;
+    }
+    if (!strcmp(a, "--split-mode")) {
+        if (*i + 1 >= argc) return pope_error("--split-mode: missing value (official or random-90-5-5)");
+        const char *v = argv[++*i];
+        if (!strcmp(v, "official")) o->split_random = 0;
+        else if (!strcmp(v, "random-90-5-5")) o->split_random = 1;
+        else return pope_error("--split-mode: expected official or random-90-5-5, got '%s'", v);
         return 1;
     }
     if (!strcmp(a, "--no-augment")) { o->no_augment = 1; return 1; }
@@ -301,12 +311,15 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     int rc = 0;
     char what[64];
     snprintf(what, sizeof what, "%s data", mdata_kind_name(o->kind));
-    if (o->kind == MDATA_JSB) {
+    if (o->split_random && o->kind != MDATA_MAESTRO) {
+        rc = pope_error("--split-mode random-90-5-5: only for --data maestro");
+    } else if (o->kind == MDATA_JSB) {
         rc = load_jsb(c, o->path);
     } else {
         pope_music_filelist l;
         rc = o->kind == MDATA_MAESTRO ? pope_maestro_list(&l, o->path)
                                       : pope_mididir_list(&l, o->path, o->split_seed ? o->split_seed : 1);
+        if (rc == 0 && o->split_random) rc = pope_music_split_random(&l, o->split_seed ? o->split_seed : 1);
         if (rc == 0) {
             rc = load_files(c, &l, verbose);
             pope_music_filelist_free(&l);
@@ -328,6 +341,11 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     cJSON_AddStringToObject(meta, "pope.music.data", mdata_kind_name(o->kind));
     cJSON_AddStringToObject(meta, "pope.music.path", o->path);
     cJSON_AddStringToObject(meta, "pope.music.tokenizer", c->tok_name);
+    if (o->split_random) {
+        char split[64];
+        snprintf(split, sizeof split, "random-90-5-5 seed %llu", (unsigned long long)(o->split_seed ? o->split_seed : 1));
+        cJSON_AddStringToObject(meta, "pope.music.split", split);
+    }
     cJSON_AddStringToObject(meta, "pope.music.augment",
                             !augment ? "none" : tok == POPE_TOK_PERF ? "transpose -3..3, stretch 0.95..1.05" : "transpose -3..3");
     d->metadata = cJSON_PrintUnformatted(meta);

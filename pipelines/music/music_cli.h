@@ -18,7 +18,8 @@ typedef struct {
     const char *path;
     const char *tokenizer;    // --tokenizer perf|remi|jsb|remi-pope (NULL: the model's, else by data)
     int no_augment;           // --no-augment: no transposition / time stretch in training
-    uint64_t split_seed;      // --split-seed N (midi folders; default 1)
+    uint64_t split_seed;      // --split-seed N (midi folders, random MAESTRO split; default 1)
+    int split_random;         // --split-mode random-90-5-5 (maestro): the paper's split
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
 } mdata_opts;
 
