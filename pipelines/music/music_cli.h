@@ -18,6 +18,8 @@ typedef struct {
     const char *path;
     const char *tokenizer;    // --tokenizer perf|remi|jsb|remi-pope (NULL: the model's, else by data)
     int no_augment;           // --no-augment: no transposition / time stretch in training
+    int augment;              // --augment: transposition on jsb data too (off there by default)
+    int score_eos;            // --score-eos: jsb also scores EOS/BOS targets (not the paper's units)
     uint64_t split_seed;      // --split-seed N (midi folders, random MAESTRO split; default 1)
     int split_random;         // --split-mode random-90-5-5 (maestro): the paper's split
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces

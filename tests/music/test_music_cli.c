@@ -122,6 +122,16 @@ static void test_train_eval_generate(void) {
     CHECK(context == 32, "eval context %g", context);
     CHECK(strchr(out, '\n') == strrchr(out, '\n') && out[0] == '{', "eval --json printed more than one object: %s", out);
     free(out);
+    // The paper's units: a chorale of 194 tokens at context 32 is windows at 0, 33, .. 132
+    // and one of 29 tokens: 188 targets, the last its EOS. Only grid tokens count by default
+    // (3 x 187), --score-eos adds the 3 EOS.
+    CHECK(targets == 3 * 187, "grid targets %g, want %d", targets, 3 * 187);
+    snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --score-eos --json", dir, dir);
+    rc = run(args);
+    out = slurp("out.txt");
+    CHECK(rc == 0 && json_number(out, "targets") == 3 * 188, "--score-eos: exit %d, targets %g, want %d", rc,
+          json_number(out, "targets"), 3 * 188);
+    free(out);
 
     // The same model on MAESTRO-layout data (the fixture), tokenized as the model was (jsb).
     snprintf(args, sizeof args, "eval --model '%s/run' --data maestro '%s/tests/music/data/mini_maestro' --split train --json",
