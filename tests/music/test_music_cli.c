@@ -110,6 +110,14 @@ static void test_train_eval_generate(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/run/curve.svg", dir);
     CHECK(access(path, R_OK) == 0, "no curve.svg");
+    // jsb data: no transposition unless --augment (the paper augments MAESTRO only), and the
+    // paper's units (grid tokens) recorded.
+    snprintf(path, sizeof path, "%s/run/model.safetensors", dir);
+    char *aug = pope_load_metadata(path, "pope.music.augment"), *units = pope_load_metadata(path, "pope.music.targets");
+    CHECK(aug && strcmp(aug, "none") == 0, "jsb trained with augmentation '%s'", aug ? aug : "(none recorded)");
+    CHECK(units && strcmp(units, "grid") == 0, "jsb targets '%s'", units ? units : "(none recorded)");
+    free(aug);
+    free(units);
 
     snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --json", dir, dir);
     rc = run(args);
