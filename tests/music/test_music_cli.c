@@ -288,22 +288,28 @@ static void test_hostile(void) {
     memcpy(overflow + 22 + 63, (const uint8_t[]){0, 0xff, 0x2f, 0}, 4);
     write_bytes("overflow.mid", overflow, sizeof overflow);
     expect_clean_error("tokenize '%s/overflow.mid' -o '%s/x.npy'", "INT_MAX", "ticks past INT_MAX");
-    // 600,000 remi Bar tokens then a note: an event past 2^31 ticks, refused before libsmf writes
-    size_t nb = 600000 + 4;
-    int32_t *bars = malloc(nb * sizeof *bars);
-    for (size_t i = 0; i < nb; i++) bars[i] = POPE_REMI_BAR;
-    bars[nb - 4] = POPE_REMI_POSITION, bars[nb - 3] = POPE_REMI_PITCH + 60, bars[nb - 2] = POPE_REMI_DURATION + 3;
-    bars[nb - 1] = POPE_MUSIC_EOS;
-    memset(npy + 10, ' ', 118);
-    d = "{'descr': '<i4', 'fortran_order': False, 'shape': (600004,), }";
-    memcpy(npy + 10, d, strlen(d));
-    char npath[600];
-    snprintf(npath, sizeof npath, "%s/bars.npy", dir);
-    FILE *nf = fopen(npath, "wb");
-    CHECK(nf && fwrite(npy, 1, 128, nf) == 128 && fwrite(bars, sizeof *bars, nb, nf) == nb, "write bars.npy");
-    if (nf) fclose(nf);
-    free(bars);
-    expect_clean_error("detokenize '%s/bars.npy' --tokenizer remi -o '%s/x.mid'", "tick 2147483647", "remi past 2^31 ticks");
+    // 600,000 Bar tokens then a note (remi-pope, then MidiTok's remi): an event past 2^31 ticks,
+    // refused before libsmf writes it
+    for (int v = 0; v < 2; v++) {
+        size_t nb = 600000 + 5;
+        int32_t *bars = malloc(nb * sizeof *bars);
+        for (size_t i = 0; i < nb; i++) bars[i] = v ? POPE_MIDITOK_BAR : POPE_REMI_BAR;
+        int32_t tail[2][5] = {{POPE_REMI_POSITION, POPE_REMI_PITCH + 60, POPE_REMI_VELOCITY + 15, POPE_REMI_DURATION + 3, POPE_MUSIC_EOS},
+                              {POPE_MIDITOK_POSITION, POPE_MIDITOK_PITCH + 39, POPE_MIDITOK_VELOCITY + 15, POPE_MIDITOK_DURATION + 3, POPE_MUSIC_EOS}};
+        memcpy(bars + nb - 5, tail[v], sizeof tail[v]);
+        memset(npy + 10, ' ', 118);
+        d = "{'descr': '<i4', 'fortran_order': False, 'shape': (600005,), }";
+        memcpy(npy + 10, d, strlen(d));
+        char npath[600];
+        snprintf(npath, sizeof npath, "%s/bars.npy", dir);
+        FILE *nf = fopen(npath, "wb");
+        CHECK(nf && fwrite(npy, 1, 128, nf) == 128 && fwrite(bars, sizeof *bars, nb, nf) == nb, "write bars.npy");
+        if (nf) fclose(nf);
+        free(bars);
+        expect_clean_error(v ? "detokenize '%s/bars.npy' --tokenizer remi -o '%s/x.mid'"
+                             : "detokenize '%s/bars.npy' --tokenizer remi-pope -o '%s/x.mid'",
+                           "tick 2147483647", "600,000 bars: past 2^31 ticks");
+    }
     // a folder of MIDI files with bad ones among them: they are skipped and counted, never fatal
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/mdir' && cp '%s'/tests/music/data/mini_maestro/2004/*.midi '%s/mdir/' && "

@@ -308,8 +308,8 @@ static void test_limits(void) {
     pope_midi_free(&m);
 }
 
-// The cost must follow the input: 50,000 tempo changes and a note 200,000 bars later made remi
-// walk bars × tempos (10^10); jsb walked every note's length. Each finishes at once now.
+// The cost must follow the input: 50,000 tempo changes and a note 200,000 bars later made
+// remi-pope walk bars × tempos (10^10); jsb walked every note's length. Each finishes at once now.
 static void test_cost(void) {
     pope_midi m;
     pope_midi_init(&m);
@@ -324,11 +324,13 @@ static void test_cost(void) {
     a.start_beat = 800000, a.end_beat = 800001;
     pope_midi_add_note(&m, a);
     pope_tokens t = {0};
-    CHECK(pope_music_tokenize(POPE_TOK_REMI, &m, &t) == 0 && t.n > 200000, "remi: %s", pope_last_error());
+    CHECK(pope_music_tokenize(POPE_TOK_REMI_POPE, &m, &t) == 0 && t.n > 200000, "remi-pope: %s", pope_last_error());
     // Bar tokens: one per bar up to the last onset's (bar 200000)
     size_t bars = 0;
     for (size_t i = 0; i < t.n; i++) bars += t.data[i] == POPE_REMI_BAR;
-    CHECK(bars == 200001, "remi: %zu bars", bars);
+    CHECK(bars == 200001, "remi-pope: %zu bars", bars);
+    pope_tokens_free(&t);
+    CHECK(pope_music_tokenize(POPE_TOK_REMI, &m, &t) == 0 && t.n > 200000, "remi: %s", pope_last_error());
     pope_tokens_free(&t);
     pope_midi_free(&m);
     // jsb: 20,000 notes each sounding for 200,000 steps (4·10^9 cell visits the old way); the
