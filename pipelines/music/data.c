@@ -280,15 +280,15 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (tty) fputs("\r\033[K", stderr);
     int rc = 0, n_bad = 0;
-    for (size_t i = 0; i < n; i++) n_bad += errors[i] != NULL;
+    for (size_t i = 0; i < n; i++) n_bad += !pieces[i].tok;   // a read piece has BOS..EOS
     if (verbose)
         fprintf(stderr, PROG ": read %zu MIDI files in %.1f s (%d unreadable, skipped)\n", n - (size_t)n_bad,
                 (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), n_bad);
     n_bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (errors[i]) {
+        if (!pieces[i].tok) {
             // One unreadable file does not sink a data set: say so and go on without it.
-            if (n_bad++ < 10) fprintf(stderr, PROG ": warning: skipping %s\n", errors[i]);
+            if (n_bad++ < 10) fprintf(stderr, PROG ": warning: skipping %s\n", errors[i] ? errors[i] : l->files[i].path);
             free(errors[i]);
             continue;
         }
