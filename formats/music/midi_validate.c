@@ -11,6 +11,7 @@
 // - escaped events (F7) assert; F4, F5 and FD are unknown to it;
 // - a track must end with End of Track (FF 2F): running out of bytes asserts;
 // - an event's tick (the track's sum of delta times) is an int: past INT_MAX it asserts.
+// And for pope's own bounds: at most MIDI_MAX_EVENTS events in the file.
 // And for the tempo map built from them: a tempo (FF 51) must have 3 bytes and be > 0 (libsmf
 // reads 3 bytes whatever the length), a time signature (FF 58) at least 4, with a denominator
 // 2^d that an int holds (libsmf computes (int)pow(2, d)).
@@ -53,12 +54,19 @@ static size_t message_length(int status) {
 
 #define TRACK_ERROR(...) pope_error("%s: track %d: " __VA_ARGS__)
 
-static int check_track(const uint8_t *b, size_t len, const char *name, int track) {
+// Events in a whole file, at most: libsmf holds ~150 bytes per event (1 M events: 150 MB and
+// 1.7 s), so a few MB of running-status bytes must not become gigabytes. The longest MAESTRO
+// performance has ~0.3 M events.
+#define MIDI_MAX_EVENTS (1L << 21)
+
+static int check_track(const uint8_t *b, size_t len, const char *name, int track, long *events) {
     size_t i = 0;
     int last_status = 0;
     int64_t tick = 0;
     for (;;) {
         if (i >= len) return TRACK_ERROR("ends without an End of Track event (truncated?)", name, track);
+        if (++*events > MIDI_MAX_EVENTS)
+            return pope_error("%s: more than %ld MIDI events: not a piece pope reads", name, MIDI_MAX_EVENTS);
         int64_t delta = read_vlq(b, len, &i);
         if (delta < 0) return TRACK_ERROR("bad delta time at byte %zu (cut off or longer than 4 bytes)", name, track, i);
         tick += delta;
@@ -114,6 +122,7 @@ int midi_validate(const uint8_t *b, size_t len, const char *name) {
         return pope_error("%s: SMPTE time division is not supported (only ticks per quarter note)", name);
     if (division == 0) return pope_error("%s: MIDI division is 0 ticks per quarter note", name);
     size_t off = 14;
+    long events = 0;
     for (int chunk = 1; chunk <= ntracks; chunk++) {   // libsmf reads the first ntracks chunks
         if (len - off <= 8)
             return pope_error("%s: truncated MIDI file (%d of %d tracks present)", name, chunk - 1, ntracks);
@@ -126,7 +135,7 @@ int midi_validate(const uint8_t *b, size_t len, const char *name) {
         if (clen > len - off - 8)
             return pope_error("%s: truncated MIDI file (chunk at byte %zu claims %u bytes, %zu left)",
                               name, off, clen, len - off - 8);
-        if (memcmp(b + off, "MTrk", 4) == 0 && check_track(b + off + 8, clen, name, chunk) != 0) return -1;
+        if (memcmp(b + off, "MTrk", 4) == 0 && check_track(b + off + 8, clen, name, chunk, &events) != 0) return -1;
         off += 8 + (size_t)clen;
     }
     return 0;

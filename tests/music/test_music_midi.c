@@ -277,6 +277,22 @@ static void test_corrupt(void) {
         memcpy(a.b + a.n, "\x00\xff\x2f\x00", 4); a.n += 4;
         expect_fail(a.b, a.n, "chunk id", "no chunk id");
     }
+    {   // 3 MB of running-status notes: more events than a piece has (libsmf would hold 450 MB)
+        size_t nev = (1u << 21) + 10, len = 14 + 8 + 4 + 3 * nev + 4;
+        uint8_t *big = malloc(len), *q = big + 14;
+        bytes hd = {0};
+        header(&hd, 0, 1, 96);
+        memcpy(big, hd.b, 14);
+        memcpy(q, "MTrk", 4);
+        uint32_t tl = (uint32_t)(4 + 3 * nev + 4);
+        q[4] = tl >> 24, q[5] = tl >> 16, q[6] = tl >> 8, q[7] = tl;
+        q += 8;
+        memcpy(q, "\x00\x90\x3c\x40", 4), q += 4;
+        for (size_t k = 0; k < nev; k++) q[0] = 0, q[1] = 0x3c, q[2] = k % 2 ? 0x40 : 0, q += 3;
+        memcpy(q, "\x00\xff\x2f\x00", 4);
+        expect_fail(big, len, "too many events", "more than 2097152 MIDI events");
+        free(big);
+    }
     // ... while what libsmf reads stays readable: a SysEx, and running status after a meta event
     bytes ok = {0}, okt = {0};
     header(&ok, 0, 1, 96);
