@@ -11,7 +11,8 @@ static void help(void) {
            "Samples N bases (default 1000) after the prompt and writes one FASTA record (the prompt\n"
            "followed by the new bases) to -o FILE, or stdout ('-', the default).\n"
            "Without --prompt the first token is drawn uniformly (a base for nt, a 6-mer for kmer6).\n"
-           "With kmer6 the prompt's last floor(L/6)*6 bases are fed as 6-mers (L >= 6).\n\n"
+           "With kmer6 the prompt's last floor(L/6)*6 bases are tokenized (L >= 6; the first L %% 6\n"
+           "are only echoed), so that it ends on a whole 6-mer.\n\n"
            "options:\n%s"
            "  --prompt SEQ         bases to start from (A C G T N, any case; IUPAC codes read as N)\n"
            "  --length N           bases to generate (default 1000)\n"
@@ -95,25 +96,19 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
         pbases[i] = strchr("ACGTacgt", c) ? c : (c >= 'a' ? 'n' : 'N');
         if (tok != POPE_GTOK_NT_CASE && pbases[i] >= 'a') pbases[i] = (char)(pbases[i] - 32);
     }
-    if (tok == POPE_GTOK_KMER6) {
-        if (prompt && plen < 6) {
-            pope_error("--prompt: kmer6 needs at least 6 bases, got %lld", (long long)plen);
-            rc = die("generate");
-            goto done;
-        }
-        skip = plen % 6;   // fed as whole 6-mers: the first len % 6 bases are only echoed
-        n_ptok = plen / 6;
-        pope_gtok_encode(tok, pbases + skip, 6 * n_ptok, ptok);
-    } else {
-        n_ptok = plen;
-        pope_gtok_encode(tok, pbases, plen, ptok);
+    int per = pope_gtok_max_bases(tok);   // bases per whole token
+    if (prompt && per > 1 && plen < per) {
+        pope_error("--prompt: %s needs at least %d bases, got %lld", pope_gtok_name(tok), per, (long long)plen);
+        rc = die("generate");
+        goto done;
     }
-    if (n_ptok == 0) {   // no prompt: a uniform first token, echoed as the start of the output
-        ptok[0] = (int32_t)pope_rng_below(&rng, tok == POPE_GTOK_KMER6 ? 4096 : 4);
+    skip = plen % per;   // so that the prompt ends on a whole token: its first plen % per bases are only echoed
+    n_ptok = pope_gtok_encode(tok, pbases + skip, plen - skip, ptok);
+    if (n_ptok == 0) {   // no prompt: a uniform first word, echoed as the start of the output
+        ptok[0] = pope_gtok_word(tok, (int)pope_rng_below(&rng, (uint64_t)pope_gtok_n_words(tok)));
         n_ptok = 1;
-        plen = pope_gtok_decode(tok, ptok, 1, pbases, 6);
+        plen = pope_gtok_decode(tok, ptok, 1, pbases, per);
     }
-    int per = tok == POPE_GTOK_KMER6 ? 6 : 1;
     pope_gen_opts go;
     pope_gen_opts_default(&go);
     go.n_new = (length + per - 1) / per;
@@ -126,7 +121,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     // each continuing from everything so far, until `length` bases exist
     int64_t cap_tok = n_ptok + 2 * go.n_new + 64, n_all = n_ptok, nb = 0;
     int32_t *all = malloc((size_t)cap_tok * sizeof *all);
-    char *seq = malloc((size_t)(plen + 6 * (cap_tok + 1) + 1));
+    char *seq = malloc((size_t)(plen + per * (cap_tok + 1) + 1));
     if (!all || !seq) {   // --length near its bound of 2^30 bases asks for gigabytes here
         free(all);
         free(seq);
@@ -149,7 +144,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
             goto done;
         }
         memcpy(all + n_all, gen, (size_t)n_gen * sizeof *all);
-        int64_t w = pope_gtok_decode(tok, gen, n_gen, seq + plen + nb, 6 * n_gen);
+        int64_t w = pope_gtok_decode(tok, gen, n_gen, seq + plen + nb, per * n_gen);
         n_all += n_gen;
         nb += w > 0 ? w : 0;
         go.seed = pope_rng_u64(&rng);

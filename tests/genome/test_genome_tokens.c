@@ -4,28 +4,49 @@
 #include "genome_fixtures.h"
 #include "pope_genome.h"
 
+// kmer6 = the Nucleotide Transformer's tokenizer. Ids worked out by hand from NT's
+// vocabulary (<unk> <pad> <mask> <cls>, product("ATCG", repeat=6), A T C G N, <eos> <bos>):
+// a 6-mer's id is 4 + Σ rank(b_i)·4^(6−i) with ranks A=0 T=1 C=2 G=3.
+enum { A1 = 4100, T1 = 4101, C1 = 4102, G1 = 4103, N1 = 4104 };
+
 static void test_kmer6_ids(void) {
-    // hand-computed: A=0 C=1 G=2 T=3, first base most significant (base 4)
-    struct { const char *s; int32_t id; } cases[] = {
-        {"AAAAAA", 0}, {"AAAAAC", 1}, {"AAAAAT", 3}, {"AAAACA", 4}, {"CAAAAA", 1024},
-        {"TTTTTT", 4095}, {"ACGTAC", 0 * 1024 + 1 * 256 + 2 * 64 + 3 * 16 + 0 * 4 + 1}, {"ACGNAC", POPE_K6_N6},
+    struct { const char *s; int32_t id; } kmers[] = {
+        {"AAAAAA", 4},    {"AAAAAT", 5},    {"AAAAAC", 6},    {"AAAAAG", 7}, {"AAAATA", 8},
+        {"TAAAAA", 1028}, {"GGGGGG", 4099}, {"CCCCCC", 2734}, // 4 + 2·(1024+256+64+16+4+1)
+        {"ACGTAC", 726},  // 4 + 0·1024 + 2·256 + 3·64 + 1·16 + 0·4 + 2
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        int32_t id = -7;
-        pope_gtok_encode(POPE_GTOK_KMER6, cases[i].s, 6, &id);
-        CHECK(id == cases[i].id, "%s -> %d, want %d", cases[i].s, id, cases[i].id);
+    for (size_t i = 0; i < sizeof kmers / sizeof *kmers; i++) {
+        int32_t id[6] = {-7};
+        int64_t n = pope_gtok_encode(POPE_GTOK_KMER6, kmers[i].s, 6, id);
+        CHECK(n == 1 && id[0] == kmers[i].id, "%s -> %d (%lld tokens), want %d", kmers[i].s, id[0], (long long)n, kmers[i].id);
     }
-    // a 15-base sequence: two 6-mers and three tail singles
-    int32_t t[8];
-    pope_gtok_encode(POPE_GTOK_KMER6, "AAAAACTTTTTTGNa", 15, t);
-    CHECK(pope_gtok_count(POPE_GTOK_KMER6, 15) == 5, "count 15 -> 5");
-    CHECK(t[0] == 1 && t[1] == 4095 && t[2] == POPE_K6_TAIL_A + 2 && t[3] == POPE_K6_TAIL_A + 4 && t[4] == POPE_K6_TAIL_A,
-          "tail tokens %d %d %d %d %d", t[0], t[1], t[2], t[3], t[4]);
-    CHECK(pope_gtok_vocab(POPE_GTOK_KMER6) == 4104 && pope_gtok_vocab(POPE_GTOK_NT) == 7 && pope_gtok_vocab(POPE_GTOK_NT_CASE) == 12,
+    // whole sequences, tokenized by hand with NT's rule (cut at every N; 6-mers from the start
+    // of each N-free run, its last len % 6 bases single; each N a single N)
+    struct { const char *s; int n; int32_t want[8]; const char *what; } seqs[] = {
+        {"ACGTACGTA", 4, {726, G1, T1, A1}, "length 9: a 6-mer, then 3 singles"},
+        {"AAAAAANNACGTACG", 5, {4, N1, N1, 726, G1}, "an N run: one N token per N"},
+        {"NACGTACN", 3, {N1, 726, N1}, "N at both ends"},
+        {"ACGTNACGTACGT", 8, {A1, C1, G1, T1, N1, 726, G1, T1}, "a run shorter than 6 before N"},
+        {"acgtacGT", 3, {726, G1, T1}, "lowercase folded"},
+        {"ACRTAC", 6, {A1, C1, N1, T1, A1, C1}, "IUPAC R is an N"},
+        {"CCCCCCAT", 3, {2734, A1, T1}, "6-mer then tail"},
+        {"", 0, {0}, "empty"},
+    };
+    for (size_t i = 0; i < sizeof seqs / sizeof *seqs; i++) {
+        int32_t t[32];
+        int64_t n = pope_gtok_encode(POPE_GTOK_KMER6, seqs[i].s, (int64_t)strlen(seqs[i].s), t);
+        int ok = n == seqs[i].n;
+        for (int k = 0; ok && k < seqs[i].n; k++) ok = t[k] == seqs[i].want[k];
+        CHECK(ok, "%s: %s (%lld tokens)", seqs[i].what, seqs[i].s, (long long)n);
+    }
+    CHECK(pope_gtok_vocab(POPE_GTOK_KMER6) == 4107 && pope_gtok_vocab(POPE_GTOK_NT) == 7 && pope_gtok_vocab(POPE_GTOK_NT_CASE) == 12,
           "vocab sizes");
-    CHECK(pope_gtok_bases(POPE_GTOK_KMER6, 17) == 6 && pope_gtok_bases(POPE_GTOK_KMER6, POPE_K6_TAIL_A) == 1 &&
-          pope_gtok_bases(POPE_GTOK_KMER6, POPE_K6_PAD) == 0,
+    CHECK(pope_gtok_pad(POPE_GTOK_KMER6) == 1 && pope_gtok_bos(POPE_GTOK_KMER6) == 4106, "NT's <pad> and <bos> ids");
+    CHECK(pope_gtok_bases(POPE_GTOK_KMER6, 17) == 6 && pope_gtok_bases(POPE_GTOK_KMER6, A1) == 1 &&
+              pope_gtok_bases(POPE_GTOK_KMER6, N1) == 1 && pope_gtok_bases(POPE_GTOK_KMER6, 1) == 0 &&
+              pope_gtok_bases(POPE_GTOK_KMER6, 3) == 0 && pope_gtok_bases(POPE_GTOK_KMER6, 4105) == 0,
           "bases per token");
+    CHECK(pope_gtok_is_n(POPE_GTOK_KMER6, N1) && !pope_gtok_is_n(POPE_GTOK_KMER6, A1), "is_n");
     int32_t nt[6];
     pope_gtok_encode(POPE_GTOK_NT_CASE, "ACgtNn", 6, nt);
     CHECK(nt[0] == 0 && nt[1] == 1 && nt[2] == 9 && nt[3] == 10 && nt[4] == 4 && nt[5] == 11, "nt-case ids");
@@ -38,23 +59,28 @@ static void test_kmer6_ids(void) {
 }
 
 static void test_round_trips(void) {
-    for (int len = 0; len < 40; len++) {
-        char *s = fx_random_seq(len, "ACGT", (uint64_t)len + 1), out[64];
-        int32_t tok[64];
-        for (int t = 0; t < POPE_GTOK_COUNT; t++) {
-            pope_gtok_encode((pope_gtok)t, s, len, tok);
-            int64_t n = pope_gtok_count((pope_gtok)t, len);
-            int64_t w = pope_gtok_decode((pope_gtok)t, tok, n, out, sizeof out);
-            CHECK(w == len && memcmp(out, s, (size_t)len) == 0, "round trip %s len %d", pope_gtok_name((pope_gtok)t), len);
+    // decode(encode(s)) = s for every tokenizer: lengths 0..39 (every len % 6), with and
+    // without N (kmer6 keeps each N as its own token, so N runs survive too)
+    for (int len = 0; len < 40; len++)
+        for (int with_n = 0; with_n < 2; with_n++) {
+            char *s = fx_random_seq(len, with_n ? "ACGTNN" : "ACGT", (uint64_t)len + 1), out[64];
+            int32_t tok[64];
+            for (int t = 0; t < POPE_GTOK_COUNT; t++) {
+                int64_t n = pope_gtok_encode((pope_gtok)t, s, len, tok);
+                int64_t w = pope_gtok_decode((pope_gtok)t, tok, n, out, sizeof out);
+                CHECK(w == len && memcmp(out, s, (size_t)len) == 0, "round trip %s len %d %s", pope_gtok_name((pope_gtok)t),
+                      len, s);
+            }
+            free(s);
         }
-        free(s);
-    }
     char *s = fx_random_seq(500, "ACGTacgtN", 99), out[600];
     int32_t tok[600];
     pope_gtok_encode(POPE_GTOK_NT_CASE, s, 500, tok);
     CHECK(pope_gtok_decode(POPE_GTOK_NT_CASE, tok, 500, out, 600) == 500 && memcmp(out, s, 500) == 0, "nt-case keeps case");
-    int32_t bad = 5000;
+    int32_t bad = 4107;
     CHECK(pope_gtok_decode(POPE_GTOK_KMER6, &bad, 1, out, 600) < 0, "id outside vocab");
+    int32_t specials[3] = {3, 4, 4106};   // <cls> AAAAAA <bos>: specials carry no bases
+    CHECK(pope_gtok_decode(POPE_GTOK_KMER6, specials, 3, out, 600) == 6 && memcmp(out, "AAAAAA", 6) == 0, "specials skipped");
     free(s);
 }
 
@@ -137,9 +163,8 @@ static void test_corpus(void) {
                 char *bases = malloc((size_t)p->len);
                 pope_genome_fetch(g, p->contig, p->start, p->len, t == POPE_GTOK_NT_CASE, bases);
                 int64_t n = c.seq_len(c.ctx, (pope_split)sp, q);
-                CHECK(n == pope_gtok_count((pope_gtok)t, p->len), "seq_len");
-                int32_t *whole = malloc((size_t)n * 4), *part = malloc((size_t)n * 4);
-                pope_gtok_encode((pope_gtok)t, bases, p->len, whole);
+                int32_t *whole = malloc((size_t)p->len * 4 + 4), *part = malloc((size_t)p->len * 4 + 4);
+                CHECK(n == pope_gtok_encode((pope_gtok)t, bases, p->len, whole), "seq_len = tokens of the ASCII bases");
                 uint64_t x = 12345;
                 int ok = 1;
                 for (int trial = 0; trial < 50 && ok; trial++) {
@@ -155,14 +180,13 @@ static void test_corpus(void) {
                 free(bases);
             }
         // window_ok: at most half N; ignore_target: N and PAD
-        int32_t N = t == POPE_GTOK_KMER6 ? POPE_K6_N6 : POPE_NT_N, A = t == POPE_GTOK_KMER6 ? 0 : POPE_NT_A;
+        int32_t N = t == POPE_GTOK_KMER6 ? N1 : POPE_NT_N, A = t == POPE_GTOK_KMER6 ? 4 : POPE_NT_A;
         int32_t win[4] = {N, N, A, A}, win2[4] = {N, N, N, A};
         CHECK(c.window_ok(c.ctx, win, 4) == 1 && c.window_ok(c.ctx, win2, 4) == 0, "window_ok");
         CHECK(c.ignore_target(c.ctx, N) == POPE_IGNORE && c.ignore_target(c.ctx, A) == A &&
               c.ignore_target(c.ctx, pope_gtok_pad((pope_gtok)t)) == POPE_IGNORE,
               "ignore_target");
-        int32_t tg[3] = {A, N, A};
-        CHECK(pope_genome_corpus_bases(&c, tg, 3) == (t == POPE_GTOK_KMER6 ? 12 : 2), "bases of targets");
+        CHECK(c.target_units(c.ctx, A) == (t == POPE_GTOK_KMER6 ? 6 : 1), "bases of a target");
         pope_genome_corpus_free(&c);
     }
     pope_genome_split_free(&s);

@@ -1,0 +1,94 @@
+// markov.c — the order-k Markov baseline that eval prints beside a model's bits per base:
+// what counting (k+1)-mers of the training split alone achieves (docs/GENOME.md).
+//
+// One table of (k+1)-mer counts over the N-free runs of the fit pieces; the tables of the
+// shorter orders (used for the first k bases of a run) are its marginals over the leading
+// bases. Add-one smoothing: p(b | ctx) = (count(ctx b) + 1) / (count(ctx ·) + 4).
+#include <math.h>
+#include <stdlib.h>
+
+#include "genome_internal.h"
+
+// The N-free runs [*a, *b) (global bases) of one piece, in order.
+typedef struct { const pope_genome *g; uint64_t cur, end, k; } run_iter;
+
+static run_iter runs_of(const pope_genome *g, const pope_genome_piece *p) {
+    uint64_t g0 = g->contigs[p->contig].start + (uint64_t)p->start;
+    return (run_iter){g, g0, g0 + (uint64_t)p->len, genome_runs_lower_bound(g->nruns, g->n_nruns, g0)};
+}
+
+static int next_run(run_iter *it, uint64_t *a, uint64_t *b) {
+    const genome_run *n = it->g->nruns;
+    while (it->cur < it->end) {
+        if (it->k < it->g->n_nruns && n[it->k].start <= it->cur) {   // inside an N run: skip it
+            if (n[it->k].start + n[it->k].len > it->cur) it->cur = n[it->k].start + n[it->k].len;
+            it->k++;
+            continue;
+        }
+        *a = it->cur;
+        *b = it->k < it->g->n_nruns && n[it->k].start < it->end ? n[it->k].start : it->end;
+        it->cur = *b;
+        return 1;
+    }
+    return 0;
+}
+
+// The tables of all orders in one array: order j (j bases of context) holds 4^(j+1) entries
+// (context · 4 + base) from offset 4 + 16 + ... + 4^j.
+static size_t table_off(int j) { return (((size_t)1 << (2 * (j + 1))) - 4) / 3; }
+
+double pope_genome_markov_bits(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit,
+                               const pope_genome_piece *score, int64_t n_score, int k, int64_t *n_scored) {
+    if (n_scored) *n_scored = 0;
+    if (k < 0 || k > 8) {
+        pope_error("markov: order %d outside 0..8", k);
+        return NAN;
+    }
+    size_t total = table_off(k + 1), top = table_off(k);
+    uint64_t *cnt = calloc(total, sizeof *cnt);
+    double *bits = malloc(total * sizeof *bits);
+    if (!cnt || !bits) {
+        free(cnt);
+        free(bits);
+        pope_error("out of memory");
+        return NAN;
+    }
+    uint64_t mask = ((uint64_t)1 << (2 * k)) - 1, a, b;
+    for (int64_t p = 0; p < n_fit; p++)
+        for (run_iter it = runs_of(g, &fit[p]); next_run(&it, &a, &b);) {
+            gbase_src src = {NULL, g->packed, a};
+            uint64_t ctx = 0;
+            for (uint64_t i = 0; i < b - a; i++) {
+                int c = gbase_code(&src, (int64_t)i);
+                if (i >= (uint64_t)k) cnt[top + ctx * 4 + (uint64_t)c]++;
+                ctx = ((ctx << 2) | (uint64_t)c) & mask;
+            }
+        }
+    for (int j = k - 1; j >= 0; j--) {   // marginals: drop the leading context base
+        size_t off = table_off(j), up = table_off(j + 1), n = (size_t)1 << (2 * (j + 1));
+        for (size_t lead = 0; lead < 4; lead++)
+            for (size_t x = 0; x < n; x++) cnt[off + x] += cnt[up + lead * n + x];
+    }
+    for (size_t x = 0; x < total; x += 4) {
+        double sum = (double)(cnt[x] + cnt[x + 1] + cnt[x + 2] + cnt[x + 3]) + 4;
+        for (int c = 0; c < 4; c++) bits[x + (size_t)c] = -log2(((double)cnt[x + (size_t)c] + 1) / sum);
+    }
+    double sum_bits = 0;
+    int64_t scored = 0;
+    for (int64_t p = 0; p < n_score; p++)
+        for (run_iter it = runs_of(g, &score[p]); next_run(&it, &a, &b);) {
+            gbase_src src = {NULL, g->packed, a};
+            uint64_t ctx = 0;
+            for (uint64_t i = 0; i < b - a; i++) {
+                int c = gbase_code(&src, (int64_t)i);
+                int h = i < (uint64_t)k ? (int)i : k;   // context length available in this run
+                sum_bits += bits[table_off(h) + (ctx & (((uint64_t)1 << (2 * h)) - 1)) * 4 + (uint64_t)c];
+                ctx = ((ctx << 2) | (uint64_t)c) & mask;
+            }
+            scored += (int64_t)(b - a);
+        }
+    free(cnt);
+    free(bits);
+    if (n_scored) *n_scored = scored;
+    return scored > 0 ? sum_bits / (double)scored : NAN;
+}
