@@ -9,7 +9,7 @@
 #include "genome_cli.h"
 
 const char gdata_help[] =
-    "  --tokenizer T        nt (one token per base) or kmer6 (non-overlapping 6-mers)\n"
+    "  --tokenizer T        nt (one token per base) or kmer6 (the Nucleotide Transformer's 6-mers)\n"
     "  --keep-case          keep soft-masked (lowercase) bases as their own tokens (nt only)\n"
     "  --valid-contigs A,B  hold out these sequences for validation (default: chr21)\n"
     "  --test-contigs A,B   hold out these sequences for test (default: chr14,chrX)\n"

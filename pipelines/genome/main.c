@@ -103,6 +103,9 @@ static void genome_eval_report(void *ctx, pope_split split, const pope_eval_resu
     cJSON *splits = json && split == POPE_SPLIT_ALL ? cJSON_AddObjectToObject(json, "splits") : NULL;
     double markov_sum = 0;
     int64_t markov_bases = 0;
+    if (!json && sp->n_bases[POPE_SPLIT_TRAIN] > 100000000)   // a pass over the packed bases: seconds
+        fprintf(stderr, PROG ": fitting the order-%d Markov baseline on %lld bases of the train split...\n", MARKOV_ORDER,
+                (long long)sp->n_bases[POPE_SPLIT_TRAIN]);
     for (int s = first; s <= last; s++) {
         int64_t scored = 0;
         double mk = pope_genome_markov_bits(g->data.g, sp->pieces[POPE_SPLIT_TRAIN], sp->n_pieces[POPE_SPLIT_TRAIN],
@@ -137,7 +140,7 @@ static void genome_eval_report(void *ctx, pope_split split, const pope_eval_resu
         cJSON_AddNumberToObject(json, "markov_order", MARKOV_ORDER);
         if (markov_bases > 0) cJSON_AddNumberToObject(json, "markov_bits_per_base", markov);
     } else {
-        printf("  baselines on the same bases: uniform 2.0000 bits/base; order-%d Markov chain fitted on the train split %.4f bits/base\n",
+        printf("  baselines over the split's bases: uniform 2.0000 bits/base; order-%d Markov chain fitted on the train split %.4f bits/base\n",
                MARKOV_ORDER, markov);
     }
 }
@@ -172,7 +175,9 @@ static const pope_program genome_program = {
         "Cuts the split's token stream into consecutive non-overlapping windows of T+1 tokens (never\n"
         "crossing a sequence; a last window shorter than 2 tokens is dropped), scores targets 1..T of\n"
         "each window (N targets excluded) and reports the mean NLL in nats per token, bits per base\n"
-        "(total NLL / ln 2 / bases covered by the scored targets) and the number of targets.\n\n"
+        "(total NLL / ln 2 / bases covered by the scored targets) and the number of targets, beside\n"
+        "two baselines in bits per base: uniform (2) and an order-5 Markov chain fitted on the train\n"
+        "split. --split all reports each split as well.\n\n"
         "options:\n",
     .help_eval_extra = "  --eval-tokens N       score about N targets in evenly spaced windows (default: all)\n",
     .help_extrap = "usage: " PROG " extrapolate --model M FILE [options]\n",

@@ -111,6 +111,36 @@ int main(void) {
     CHECK(rc == 0 && js && json_num(js, "targets") == 454 + 242, "context 10 targets %g, want 696",
           js ? json_num(js, "targets") : -1.0);
     cJSON_Delete(js);
+    // --split all: each split on its own beside the total, and the baselines. The test split's
+    // numbers are those of --split test above (742 targets).
+    snprintf(args, sizeof args, "eval --model %s %s --json --split all", run_dir, fa);
+    rc = run(args);
+    js = cJSON_Parse(out_text);
+    CHECK(rc == 0 && js, "eval --split all exit %d: %s", rc, err_text);
+    if (js) {
+        const cJSON *splits = cJSON_GetObjectItemCaseSensitive(js, "splits");
+        double sum = 0, nll_sum = 0;
+        const char *sn[] = {"train", "valid", "test"};
+        for (int k = 0; k < 3; k++) {
+            const cJSON *o = cJSON_GetObjectItemCaseSensitive(splits, sn[k]);
+            sum += json_num(o, "targets");
+            nll_sum += json_num(o, "nll") * json_num(o, "targets");
+            CHECK(json_num(o, "markov_bits_per_base") > 0.5 && json_num(o, "markov_bits_per_base") < 2.5, "%s: markov %g", sn[k],
+                  json_num(o, "markov_bits_per_base"));
+        }
+        const cJSON *test = cJSON_GetObjectItemCaseSensitive(splits, "test");
+        CHECK(json_num(test, "targets") == 742, "test split inside 'all': %g targets", json_num(test, "targets"));
+        CHECK(sum == json_num(js, "targets"), "split targets add up: %g vs %g", sum, json_num(js, "targets"));
+        CHECK_NEAR(nll_sum / sum, json_num(js, "nll"), 1e-9, 1e-6, "split NLLs average to the total");
+        CHECK(json_num(js, "uniform_bits_per_base") == 2 && json_num(js, "markov_order") == 5, "baseline keys");
+        cJSON_Delete(js);
+    }
+    snprintf(args, sizeof args, "eval --model %s %s --split all", run_dir, fa);
+    rc = run(args);
+    CHECK(rc == 0 && strstr(out_text, "  train NLL") && strstr(out_text, "  valid NLL") && strstr(out_text, "  test  NLL") &&
+              strstr(out_text, "uniform 2.0000 bits/base") && strstr(out_text, "order-5 Markov"),
+          "eval --split all text: %s", out_text);
+
     // a model trained with nt cannot evaluate kmer6 tokens
     snprintf(args, sizeof args, "eval --model %s %s --tokenizer kmer6", run_dir, fa);
     rc = run(args);
@@ -205,6 +235,48 @@ int main(void) {
         for (int i = 0; i < 3000; i++) lower += t[i] >= POPE_NT_LOWER_A;
         CHECK(lower > 500, "lowercase ids present (%d)", lower);
         fclose(f);
+    }
+
+    // kmer6 read from the packed cache = kmer6 of the ASCII text (soft-masked chr1 folded;
+    // chrX's 33 N are 33 N tokens)
+    snprintf(args, sizeof args, "tokenize %s -o %s --tokenizer kmer6 --index %s", fa, fx_path("k6.npy"), fx_path("k6.tsv"));
+    rc = run(args);
+    CHECK(rc == 0 && strstr(err_text, "kmer6, vocab 4107"), "tokenize kmer6: %s", err_text);
+    f = fopen(fx_path("k6.npy"), "rb");
+    if (f) {
+        const char *all[] = {c1, c2, c14, cx};
+        int64_t lens[] = {3000, 400, 500, 300}, n_all = 0;
+        int32_t *want = malloc(4200 * sizeof *want), *t = malloc(4200 * sizeof *t);
+        for (int k = 0; k < 4; k++) n_all += pope_gtok_encode(POPE_GTOK_KMER6, all[k], lens[k], want + n_all);
+        fseek(f, 128, SEEK_SET);
+        CHECK((int64_t)fread(t, 4, 4200, f) == n_all && memcmp(t, want, (size_t)n_all * 4) == 0, "kmer6 tokens (%lld)",
+              (long long)n_all);
+        fclose(f);
+        free(want);
+        free(t);
+    }
+
+    // tokenize needs no split: seven contigs named like samtools' C. elegans test FASTA, where
+    // the default rule holds every sequence out, tokenize; train names the contigs and the fix
+    {
+        const char *cn[] = {"CHROMOSOME_I", "CHROMOSOME_II", "CHROMOSOME_III", "CHROMOSOME_IV", "CHROMOSOME_V",
+                            "CHROMOSOME_X", "CHROMOSOME_MtDNA"};
+        char *cs[7];
+        for (int k = 0; k < 7; k++) cs[k] = fx_random_seq(k == 0 ? 100000 : 500, "ACGT", (uint64_t)k + 20);
+        char *ct = fx_fasta_text(7, cn, (const char *const *)cs, 60, "\n");
+        fx_write(fx_path("ce.fa"), ct, strlen(ct));
+        snprintf(args, sizeof args, "tokenize %s -o %s", fx_path("ce.fa"), fx_path("ce.npy"));
+        rc = run(args);
+        CHECK(rc == 0 && strstr(err_text, "103000 tokens"), "tokenize without a split: %d %s", rc, err_text);
+        snprintf(args, sizeof args, "train %s --preset %s --out %s --quiet", fx_path("ce.fa"), fx_path("tiny.json"), fx_path("ce-run"));
+        rc = run(args);
+        CHECK(rc == 1 && strstr(err_text, "training split is empty") && strstr(err_text, "CHROMOSOME_I") &&
+                  strstr(err_text, "--valid-contigs"),
+              "empty training split explained: %s", err_text);
+        snprintf(args, sizeof args, "tokenize %s -o %s --split train", fx_path("ce.fa"), fx_path("ce.npy"));
+        CHECK(run(args) == 1 && strstr(err_text, "training split is empty"), "tokenize --split still needs one");
+        for (int k = 0; k < 7; k++) free(cs[k]);
+        free(ct);
     }
 
     // a model trained on something else than a genome tokenizer is refused

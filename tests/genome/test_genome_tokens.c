@@ -193,11 +193,39 @@ static void test_corpus(void) {
     pope_genome_free(g);
 }
 
+// The Markov baseline, worked by hand. fit "AAAC": order-1 pairs AA AA AC (the first base
+// has no context); order 0 is their marginal: A 2, C 1. score "ANCA": runs "A" and "CA";
+// A and C have no context (order 0: p(A) = 3/7, p(C) = 2/7), the last A follows C, a
+// context never seen: p(A|C) = 1/4.
+static void test_markov(void) {
+    const char *names[] = {"fit", "score"}, *seqs[] = {"AAAC", "ANCA"};
+    char *text = fx_fasta_text(2, names, seqs, 60, "\n");
+    fx_write(fx_path("markov.fa"), text, strlen(text));
+    free(text);
+    pope_genome_opts o;
+    pope_genome_opts_default(&o);
+    o.cache = 0;
+    pope_genome *g = pope_genome_open(fx_path("markov.fa"), &o);
+    CHECK(g != NULL, "open: %s", pope_last_error());
+    if (!g) return;
+    pope_genome_piece fit = {0, 0, 4}, score = {1, 0, 4};
+    int64_t n = 0;
+    double bits = pope_genome_markov_bits(g, &fit, 1, &score, 1, 1, &n);
+    CHECK(n == 3, "N not scored: %lld bases", (long long)n);
+    CHECK_NEAR(bits, -(log2(3.0 / 7) + log2(2.0 / 7) + log2(1.0 / 4)) / 3, 1e-12, 1e-12, "order 1");
+    // order 0 on "AAAC": counts A 3 C 1 -> p(A) = 4/8, p(C) = 2/8
+    bits = pope_genome_markov_bits(g, &fit, 1, &score, 1, 0, &n);
+    CHECK_NEAR(bits, -(log2(4.0 / 8) + log2(2.0 / 8) + log2(4.0 / 8)) / 3, 1e-12, 1e-12, "order 0");
+    CHECK(isnan(pope_genome_markov_bits(g, &fit, 1, &score, 1, 9, &n)), "order outside 0..8 refused");
+    pope_genome_free(g);
+}
+
 int main(void) {
     test_kmer6_ids();
     test_round_trips();
     test_splits();
     test_corpus();
+    test_markov();
     fx_cleanup();
     return check_summary("test_genome_tokens");
 }
