@@ -37,6 +37,30 @@ static int next_run(run_iter *it, uint64_t *a, uint64_t *b) {
 // (context · 4 + base) from offset 4 + 16 + ... + 4^j.
 static size_t table_off(int j) { return (((size_t)1 << (2 * (j + 1))) - 4) / 3; }
 
+// Every base of the N-free runs of the pieces with its context (the up to k bases before it
+// in its run). count != NULL: counts the bases with a full context into the order-k table;
+// else sums and returns the bits of each base under `bits` (the shorter orders where the run
+// is shorter) and sets *scored.
+static double walk(const pope_genome *g, const pope_genome_piece *pieces, int64_t n, int k, uint64_t *count,
+                   const double *bits, int64_t *scored) {
+    uint64_t mask = ((uint64_t)1 << (2 * k)) - 1, a, b;
+    double sum = 0;
+    for (int64_t p = 0; p < n; p++)
+        for (run_iter it = runs_of(g, &pieces[p]); next_run(&it, &a, &b);) {
+            gbase_src src = {NULL, g->packed, a};
+            uint64_t ctx = 0;
+            for (uint64_t i = 0; i < b - a; i++) {
+                int c = gbase_code(&src, (int64_t)i);
+                int h = i < (uint64_t)k ? (int)i : k;   // context length available in this run
+                if (count && h == k) count[ctx * 4 + (uint64_t)c]++;
+                else if (!count) sum += bits[table_off(h) + (ctx & (((uint64_t)1 << (2 * h)) - 1)) * 4 + (uint64_t)c];
+                ctx = ((ctx << 2) | (uint64_t)c) & mask;
+            }
+            if (scored) *scored += (int64_t)(b - a);
+        }
+    return sum;
+}
+
 double pope_genome_markov_bits(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit,
                                const pope_genome_piece *score, int64_t n_score, int k, int64_t *n_scored) {
     if (n_scored) *n_scored = 0;
@@ -53,17 +77,7 @@ double pope_genome_markov_bits(const pope_genome *g, const pope_genome_piece *fi
         pope_error("out of memory");
         return NAN;
     }
-    uint64_t mask = ((uint64_t)1 << (2 * k)) - 1, a, b;
-    for (int64_t p = 0; p < n_fit; p++)
-        for (run_iter it = runs_of(g, &fit[p]); next_run(&it, &a, &b);) {
-            gbase_src src = {NULL, g->packed, a};
-            uint64_t ctx = 0;
-            for (uint64_t i = 0; i < b - a; i++) {
-                int c = gbase_code(&src, (int64_t)i);
-                if (i >= (uint64_t)k) cnt[top + ctx * 4 + (uint64_t)c]++;
-                ctx = ((ctx << 2) | (uint64_t)c) & mask;
-            }
-        }
+    walk(g, fit, n_fit, k, cnt + top, NULL, NULL);
     for (int j = k - 1; j >= 0; j--) {   // marginals: drop the leading context base
         size_t off = table_off(j), up = table_off(j + 1), n = (size_t)1 << (2 * (j + 1));
         for (size_t lead = 0; lead < 4; lead++)
@@ -73,20 +87,8 @@ double pope_genome_markov_bits(const pope_genome *g, const pope_genome_piece *fi
         double sum = (double)(cnt[x] + cnt[x + 1] + cnt[x + 2] + cnt[x + 3]) + 4;
         for (int c = 0; c < 4; c++) bits[x + (size_t)c] = -log2(((double)cnt[x + (size_t)c] + 1) / sum);
     }
-    double sum_bits = 0;
     int64_t scored = 0;
-    for (int64_t p = 0; p < n_score; p++)
-        for (run_iter it = runs_of(g, &score[p]); next_run(&it, &a, &b);) {
-            gbase_src src = {NULL, g->packed, a};
-            uint64_t ctx = 0;
-            for (uint64_t i = 0; i < b - a; i++) {
-                int c = gbase_code(&src, (int64_t)i);
-                int h = i < (uint64_t)k ? (int)i : k;   // context length available in this run
-                sum_bits += bits[table_off(h) + (ctx & (((uint64_t)1 << (2 * h)) - 1)) * 4 + (uint64_t)c];
-                ctx = ((ctx << 2) | (uint64_t)c) & mask;
-            }
-            scored += (int64_t)(b - a);
-        }
+    double sum_bits = walk(g, score, n_score, k, NULL, bits, &scored);
     free(cnt);
     free(bits);
     if (n_scored) *n_scored = scored;

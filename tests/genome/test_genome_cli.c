@@ -41,6 +41,12 @@ static int run(const char *args) {
     return rc;
 }
 
+// run() of a command that prints one JSON object: the object (NULL when it did not), *rc its status.
+static cJSON *run_json(const char *args, int *rc) {
+    *rc = run(args);
+    return cJSON_Parse(out_text);
+}
+
 static const char *tiny_preset =
     "{\"name\": \"tiny\", \"tokenizer\": \"nt\",\n"
     " \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2, \"context_length\": 32, \"pe\": \"polar\"},\n"
@@ -90,9 +96,8 @@ int main(void) {
     // context 32 -> windows of 33 tokens. chr14: 500 = 15*33 + 5 -> 15*32 + 4 = 484 targets;
     // chrX: 300 = 9*33 + 3 -> 9*32 + 2 = 290, minus the 32 N targets of window 0 = 258.
     snprintf(args, sizeof args, "eval --model %s %s --json", run_dir, fa);
-    rc = run(args);
+    cJSON *js = run_json(args, &rc);
     CHECK(rc == 0, "eval exit %d: %s", rc, err_text);
-    cJSON *js = cJSON_Parse(out_text);
     CHECK(js != NULL, "eval --json prints JSON: %s", out_text);
     if (js) {
         double nll = json_num(js, "nll"), bpb = json_num(js, "bits_per_base");
@@ -106,16 +111,14 @@ int main(void) {
     // the N targets: tokens 1..32 are N; windows [0,11) [11,22) [22,33) score targets 1..10, 12..21,
     // 23..32: 30 N targets -> 242.
     snprintf(args, sizeof args, "eval --model %s %s --json --context 10 --split test", run_dir, fa);
-    rc = run(args);
-    js = cJSON_Parse(out_text);
+    js = run_json(args, &rc);
     CHECK(rc == 0 && js && json_num(js, "targets") == 454 + 242, "context 10 targets %g, want 696",
           js ? json_num(js, "targets") : -1.0);
     cJSON_Delete(js);
     // --split all: each split on its own beside the total, and the baselines. The test split's
     // numbers are those of --split test above (742 targets).
     snprintf(args, sizeof args, "eval --model %s %s --json --split all", run_dir, fa);
-    rc = run(args);
-    js = cJSON_Parse(out_text);
+    js = run_json(args, &rc);
     CHECK(rc == 0 && js, "eval --split all exit %d: %s", rc, err_text);
     if (js) {
         const cJSON *splits = cJSON_GetObjectItemCaseSensitive(js, "splits");
@@ -149,8 +152,7 @@ int main(void) {
 
     // extrapolate at 1x and 2x the training context
     snprintf(args, sizeof args, "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128 --json", run_dir, fa);
-    rc = run(args);
-    js = cJSON_Parse(out_text);
+    js = run_json(args, &rc);
     CHECK(rc == 0 && js, "extrapolate exit %d: %s", rc, err_text);
     if (js) {
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(js, "results");
