@@ -281,6 +281,27 @@ int main(void) {
         free(ct);
     }
 
+    // a kmer6 model: targets and bases of the test split counted by hand (context 32, windows
+    // of 33 tokens; the first token of each window is no target). chr14: 500 bases = 83 6-mers
+    // + 2 singles = 85 tokens; targets all but tokens 0, 33, 66: 80 6-mers + 2 singles = 82
+    // targets, 482 bases. chrX: 33 N + 267 bases = 33 N tokens + 44 6-mers + 3 singles = 80
+    // tokens; window 0's targets are N (ignored), window 1 scores 32 6-mers, window 2 tokens
+    // 67..79 = 10 6-mers + 3 singles: 45 targets, 255 bases. Total 127 targets, 737 bases.
+    snprintf(args, sizeof args, "train %s --preset %s --tokenizer kmer6 --steps 2 --out %s --quiet --threads 1", fa,
+             fx_path("tiny.json"), fx_path("k6-run"));
+    rc = run(args);
+    CHECK(rc == 0, "train kmer6: %d %s", rc, err_text);
+    snprintf(args, sizeof args, "eval --model %s %s --json", fx_path("k6-run"), fa);
+    js = run_json(args, &rc);
+    CHECK(rc == 0 && js, "eval kmer6: %d %s", rc, err_text);
+    if (js) {
+        CHECK(json_num(js, "targets") == 127 && json_num(js, "bases") == 737, "kmer6 targets %g bases %g, want 127 and 737",
+              json_num(js, "targets"), json_num(js, "bases"));
+        CHECK_NEAR(json_num(js, "bits_per_base"), json_num(js, "nll") * 127 / log(2.0) / 737, 1e-9, 1e-9,
+                   "bits per base = NLL sum / ln 2 / bases");
+        cJSON_Delete(js);
+    }
+
     // a model trained on something else than a genome tokenizer is refused
     pope_config cfg;
     pope_config_default(&cfg);
