@@ -84,6 +84,64 @@ static void test_round_trips(void) {
     free(s);
 }
 
+// tests/genome/fixtures/nt_kmer6.txt: sequences with N runs and every length mod 6, and their
+// ids under the Nucleotide Transformer's own rule (made by make_nt_kmer6.py there, which
+// re-states NT's Python tokenizer). pope's kmer6 must give the same ids from the ASCII text
+// and from the packed genome of a FASTA holding the same sequences.
+static void test_nt_fixture(void) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tests/genome/fixtures/nt_kmer6.txt", check_source_dir());
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "%s readable", path);
+    if (!f) return;
+    enum { MAXSEQ = 16, MAXLEN = 1024 };
+    static char line[16384], seqs[MAXSEQ][MAXLEN], names[MAXSEQ][8];
+    static int32_t want[MAXSEQ][MAXLEN];
+    int64_t n_want[MAXSEQ];
+    int n = 0;
+    while (n < MAXSEQ && fgets(line, sizeof line, f)) {
+        char *save = NULL, *name = strtok_r(line, "\t", &save), *seq = strtok_r(NULL, "\t", &save);
+        if (!name || !seq || strlen(seq) >= MAXLEN) break;
+        snprintf(names[n], sizeof names[n], "%.7s", name);
+        snprintf(seqs[n], MAXLEN, "%s", seq);
+        n_want[n] = 0;
+        for (char *id = strtok_r(NULL, " \n", &save); id && n_want[n] < MAXLEN; id = strtok_r(NULL, " \n", &save))
+            want[n][n_want[n]++] = (int32_t)atoi(id);
+        n++;
+    }
+    fclose(f);
+    CHECK(n == 12, "12 fixture sequences, read %d", n);
+    int32_t got[MAXLEN];
+    for (int k = 0; k < n; k++) {
+        int64_t m = pope_gtok_encode(POPE_GTOK_KMER6, seqs[k], (int64_t)strlen(seqs[k]), got);
+        CHECK(m == n_want[k] && memcmp(got, want[k], (size_t)m * 4) == 0, "%s: ASCII kmer6 = NT's ids", names[k]);
+    }
+    const char *np[MAXSEQ], *sp[MAXSEQ];
+    for (int k = 0; k < n; k++) {
+        np[k] = names[k];
+        sp[k] = seqs[k];
+    }
+    char *text = fx_fasta_text(n, np, sp, 60, "\n");
+    fx_write(fx_path("nt.fa"), text, strlen(text));
+    free(text);
+    pope_genome_opts o;
+    pope_genome_opts_default(&o);
+    o.cache = 0;
+    pope_genome *g = pope_genome_open(fx_path("nt.fa"), &o);
+    CHECK(g && pope_genome_n_contigs(g) == n, "fixture FASTA: %s", g ? "read" : pope_last_error());
+    if (!g) return;
+    pope_genome_piece pieces[MAXSEQ];
+    for (int k = 0; k < n; k++) pieces[k] = (pope_genome_piece){k, 0, pope_genome_contig_len(g, k)};
+    pope_gtok_view *v = pope_gtok_view_new(g, pieces, n, POPE_GTOK_KMER6);
+    for (int k = 0; v && k < n; k++) {
+        int64_t m = pope_gtok_view_len(v, k);
+        CHECK(m == n_want[k] && pope_gtok_view_read(v, k, 0, m, got) == 0 && memcmp(got, want[k], (size_t)m * 4) == 0,
+              "%s: kmer6 from the packed genome = NT's ids", names[k]);
+    }
+    pope_gtok_view_free(v);
+    pope_genome_free(g);
+}
+
 static pope_genome *make_genome(int n, const char *const *names, const int64_t *lens) {
     char **seqs = calloc((size_t)n, sizeof *seqs);
     for (int i = 0; i < n; i++) seqs[i] = fx_random_seq(lens[i], "ACGTACGTACGTacgtN", (uint64_t)i + 7);
@@ -223,6 +281,7 @@ static void test_markov(void) {
 int main(void) {
     test_kmer6_ids();
     test_round_trips();
+    test_nt_fixture();
     test_splits();
     test_corpus();
     test_markov();
