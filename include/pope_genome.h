@@ -141,13 +141,17 @@ int pope_genome_corpus_init(pope_corpus *c, const pope_genome *g, const pope_gen
 void pope_genome_corpus_free(pope_corpus *c);
 
 // ---------------------------------------------------------------- baseline
-// Bits per base of an order-k Markov chain over A C G T (k <= 8), fitted on the bases of the
-// `fit` pieces with add-one smoothing and scored on every non-N base of the `score` pieces.
-// Counts restart after each N and at each piece start; a base with fewer than k bases of
-// context uses the shorter context (counts marginalised from the order-k table).
-// *n_scored (may be NULL): the bases scored. NAN when there are none.
-double pope_genome_markov_bits(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit,
-                               const pope_genome_piece *score, int64_t n_score, int k, int64_t *n_scored);
+// An order-k Markov chain over A C G T (k <= 8), fitted on the bases of the `fit` pieces with
+// add-one smoothing: p(b | c) = (n(c b) + 1) / (n(c ·) + 4). Counts restart after each N and
+// at each piece start; a base with fewer than k bases of context before it in its run uses
+// the shorter context (counts marginalised from the order-k table). NULL + pope_last_error().
+typedef struct pope_genome_markov pope_genome_markov;
+pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit, int k);
+// Mean bits per base over every non-N base of the pieces; *n_scored (may be NULL): how many.
+// NAN when there are none.
+double pope_genome_markov_score(const pope_genome_markov *m, const pope_genome_piece *score, int64_t n_score,
+                                int64_t *n_scored);
+void pope_genome_markov_free(pope_genome_markov *m);
 
 #ifdef __cplusplus
 }

@@ -61,21 +61,27 @@ static double walk(const pope_genome *g, const pope_genome_piece *pieces, int64_
     return sum;
 }
 
-double pope_genome_markov_bits(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit,
-                               const pope_genome_piece *score, int64_t n_score, int k, int64_t *n_scored) {
-    if (n_scored) *n_scored = 0;
+struct pope_genome_markov {
+    const pope_genome *g;
+    int k;
+    double *bits;   // −log2 p(base | context), all orders (table_off)
+};
+
+pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit, int k) {
     if (k < 0 || k > 8) {
         pope_error("markov: order %d outside 0..8", k);
-        return NAN;
+        return NULL;
     }
     size_t total = table_off(k + 1), top = table_off(k);
     uint64_t *cnt = calloc(total, sizeof *cnt);
+    pope_genome_markov *m = malloc(sizeof *m);
     double *bits = malloc(total * sizeof *bits);
-    if (!cnt || !bits) {
+    if (!cnt || !m || !bits) {
         free(cnt);
+        free(m);
         free(bits);
         pope_error("out of memory");
-        return NAN;
+        return NULL;
     }
     walk(g, fit, n_fit, k, cnt + top, NULL, NULL);
     for (int j = k - 1; j >= 0; j--) {   // marginals: drop the leading context base
@@ -83,14 +89,25 @@ double pope_genome_markov_bits(const pope_genome *g, const pope_genome_piece *fi
         for (size_t lead = 0; lead < 4; lead++)
             for (size_t x = 0; x < n; x++) cnt[off + x] += cnt[up + lead * n + x];
     }
-    for (size_t x = 0; x < total; x += 4) {
+    for (size_t x = 0; x < total; x += 4) {   // add-one smoothing
         double sum = (double)(cnt[x] + cnt[x + 1] + cnt[x + 2] + cnt[x + 3]) + 4;
         for (int c = 0; c < 4; c++) bits[x + (size_t)c] = -log2(((double)cnt[x + (size_t)c] + 1) / sum);
     }
-    int64_t scored = 0;
-    double sum_bits = walk(g, score, n_score, k, NULL, bits, &scored);
     free(cnt);
-    free(bits);
+    *m = (pope_genome_markov){g, k, bits};
+    return m;
+}
+
+double pope_genome_markov_score(const pope_genome_markov *m, const pope_genome_piece *score, int64_t n_score,
+                                int64_t *n_scored) {
+    int64_t scored = 0;
+    double sum = walk(m->g, score, n_score, m->k, NULL, m->bits, &scored);
     if (n_scored) *n_scored = scored;
-    return scored > 0 ? sum_bits / (double)scored : NAN;
+    return scored > 0 ? sum / (double)scored : NAN;
+}
+
+void pope_genome_markov_free(pope_genome_markov *m) {
+    if (!m) return;
+    free(m->bits);
+    free(m);
 }

@@ -106,10 +106,11 @@ static void genome_eval_report(void *ctx, pope_split split, const pope_eval_resu
     if (!json && sp->n_bases[POPE_SPLIT_TRAIN] > 100000000)   // a pass over the packed bases: seconds
         fprintf(stderr, PROG ": fitting the order-%d Markov baseline on %lld bases of the train split...\n", MARKOV_ORDER,
                 (long long)sp->n_bases[POPE_SPLIT_TRAIN]);
+    pope_genome_markov *chain = pope_genome_markov_fit(g->data.g, sp->pieces[POPE_SPLIT_TRAIN], sp->n_pieces[POPE_SPLIT_TRAIN],
+                                                       MARKOV_ORDER);   // NULL (out of memory): NAN below
     for (int s = first; s <= last; s++) {
         int64_t scored = 0;
-        double mk = pope_genome_markov_bits(g->data.g, sp->pieces[POPE_SPLIT_TRAIN], sp->n_pieces[POPE_SPLIT_TRAIN],
-                                            sp->pieces[s], sp->n_pieces[s], MARKOV_ORDER, &scored);
+        double mk = chain ? pope_genome_markov_score(chain, sp->pieces[s], sp->n_pieces[s], &scored) : NAN;
         if (scored > 0) {
             markov_sum += mk * (double)scored;
             markov_bases += scored;
@@ -134,6 +135,7 @@ static void genome_eval_report(void *ctx, pope_split split, const pope_eval_resu
                 printf("  %-5s no targets\n", pope_split_name((pope_split)s));
         }
     }
+    pope_genome_markov_free(chain);
     double markov = markov_bases > 0 ? markov_sum / (double)markov_bases : NAN;
     if (json) {
         cJSON_AddNumberToObject(json, "uniform_bits_per_base", 2.0);

@@ -84,6 +84,19 @@ static void test_round_trips(void) {
     free(s);
 }
 
+// Writes the sequences as FASTA file `name` in the test folder and opens it (no cache).
+static pope_genome *open_fasta(const char *name, int n, const char *const *names, const char *const *seqs) {
+    char *text = fx_fasta_text(n, names, seqs, 60, "\n");
+    fx_write(fx_path(name), text, strlen(text));
+    free(text);
+    pope_genome_opts o;
+    pope_genome_opts_default(&o);
+    o.cache = 0;
+    pope_genome *g = pope_genome_open(fx_path(name), &o);
+    CHECK(g != NULL, "open %s: %s", name, g ? "" : pope_last_error());
+    return g;
+}
+
 // tests/genome/fixtures/nt_kmer6.txt: sequences with N runs and every length mod 6, and their
 // ids under the Nucleotide Transformer's own rule (made by make_nt_kmer6.py there, which
 // re-states NT's Python tokenizer). pope's kmer6 must give the same ids from the ASCII text
@@ -121,15 +134,9 @@ static void test_nt_fixture(void) {
         np[k] = names[k];
         sp[k] = seqs[k];
     }
-    char *text = fx_fasta_text(n, np, sp, 60, "\n");
-    fx_write(fx_path("nt.fa"), text, strlen(text));
-    free(text);
-    pope_genome_opts o;
-    pope_genome_opts_default(&o);
-    o.cache = 0;
-    pope_genome *g = pope_genome_open(fx_path("nt.fa"), &o);
-    CHECK(g && pope_genome_n_contigs(g) == n, "fixture FASTA: %s", g ? "read" : pope_last_error());
+    pope_genome *g = open_fasta("nt.fa", n, np, sp);
     if (!g) return;
+    CHECK(pope_genome_n_contigs(g) == n, "fixture FASTA: %lld sequences", (long long)pope_genome_n_contigs(g));
     pope_genome_piece pieces[MAXSEQ];
     for (int k = 0; k < n; k++) pieces[k] = (pope_genome_piece){k, 0, pope_genome_contig_len(g, k)};
     pope_gtok_view *v = pope_gtok_view_new(g, pieces, n, POPE_GTOK_KMER6);
@@ -145,15 +152,9 @@ static void test_nt_fixture(void) {
 static pope_genome *make_genome(int n, const char *const *names, const int64_t *lens) {
     char **seqs = calloc((size_t)n, sizeof *seqs);
     for (int i = 0; i < n; i++) seqs[i] = fx_random_seq(lens[i], "ACGTACGTACGTacgtN", (uint64_t)i + 7);
-    char *text = fx_fasta_text(n, names, (const char *const *)seqs, 60, "\n");
-    fx_write(fx_path("split.fa"), text, strlen(text));
-    pope_genome_opts o;
-    pope_genome_opts_default(&o);
-    o.cache = 0;
-    pope_genome *g = pope_genome_open(fx_path("split.fa"), &o);
+    pope_genome *g = open_fasta("split.fa", n, names, (const char *const *)seqs);
     for (int i = 0; i < n; i++) free(seqs[i]);
     free(seqs);
-    free(text);
     return g;
 }
 
@@ -257,24 +258,21 @@ static void test_corpus(void) {
 // context never seen: p(A|C) = 1/4.
 static void test_markov(void) {
     const char *names[] = {"fit", "score"}, *seqs[] = {"AAAC", "ANCA"};
-    char *text = fx_fasta_text(2, names, seqs, 60, "\n");
-    fx_write(fx_path("markov.fa"), text, strlen(text));
-    free(text);
-    pope_genome_opts o;
-    pope_genome_opts_default(&o);
-    o.cache = 0;
-    pope_genome *g = pope_genome_open(fx_path("markov.fa"), &o);
-    CHECK(g != NULL, "open: %s", pope_last_error());
+    pope_genome *g = open_fasta("markov.fa", 2, names, seqs);
     if (!g) return;
     pope_genome_piece fit = {0, 0, 4}, score = {1, 0, 4};
     int64_t n = 0;
-    double bits = pope_genome_markov_bits(g, &fit, 1, &score, 1, 1, &n);
+    pope_genome_markov *m = pope_genome_markov_fit(g, &fit, 1, 1);
+    double bits = m ? pope_genome_markov_score(m, &score, 1, &n) : NAN;
     CHECK(n == 3, "N not scored: %lld bases", (long long)n);
     CHECK_NEAR(bits, -(log2(3.0 / 7) + log2(2.0 / 7) + log2(1.0 / 4)) / 3, 1e-12, 1e-12, "order 1");
+    pope_genome_markov_free(m);
     // order 0 on "AAAC": counts A 3 C 1 -> p(A) = 4/8, p(C) = 2/8
-    bits = pope_genome_markov_bits(g, &fit, 1, &score, 1, 0, &n);
+    m = pope_genome_markov_fit(g, &fit, 1, 0);
+    bits = m ? pope_genome_markov_score(m, &score, 1, &n) : NAN;
     CHECK_NEAR(bits, -(log2(4.0 / 8) + log2(2.0 / 8) + log2(4.0 / 8)) / 3, 1e-12, 1e-12, "order 0");
-    CHECK(isnan(pope_genome_markov_bits(g, &fit, 1, &score, 1, 9, &n)), "order outside 0..8 refused");
+    pope_genome_markov_free(m);
+    CHECK(pope_genome_markov_fit(g, &fit, 1, 9) == NULL, "order outside 0..8 refused");
     pope_genome_free(g);
 }
 
