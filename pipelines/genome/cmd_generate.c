@@ -31,6 +31,28 @@ static int write_fasta(FILE *f, const char *name, const char *desc, const char *
     return ferror(f) ? -1 : 0;
 }
 
+// The prompt's tokens (plen bases of `prompt`, NULL: none, into pbases and ptok, each with
+// room for plen + 7): IUPAC codes become N, case is kept only for nt-case. So that the prompt
+// ends on a whole token, its first plen % max_bases bases are only echoed. Without a prompt,
+// a uniform first word (*plen becomes its bases). Returns the token count, -1 on a bad prompt.
+static int64_t prompt_tokens(pope_gtok tok, const char *prompt, pope_rng *rng, char *pbases, int32_t *ptok, int64_t *plen) {
+    for (int64_t i = 0; i < *plen; i++) {
+        char c = prompt[i];
+        if (!strchr("ACGTNacgtnRYKMSWBDHVrykmswbdhv", c)) return pope_error("--prompt: '%c' is not a base", c);
+        pbases[i] = strchr("ACGTacgt", c) ? c : (c >= 'a' ? 'n' : 'N');
+        if (tok != POPE_GTOK_NT_CASE && pbases[i] >= 'a') pbases[i] = (char)(pbases[i] - 32);
+    }
+    int per = pope_gtok_max_bases(tok);
+    if (prompt && per > 1 && *plen < per)
+        return pope_error("--prompt: %s needs at least %d bases, got %lld", pope_gtok_name(tok), per, (long long)*plen);
+    int64_t skip = *plen % per;
+    int64_t n = pope_gtok_encode(tok, pbases + skip, *plen - skip, ptok);
+    if (n > 0) return n;
+    ptok[0] = pope_gtok_word(tok, (int)pope_rng_below(rng, (uint64_t)pope_gtok_n_words(tok)));
+    *plen = pope_gtok_decode(tok, ptok, 1, pbases, per);
+    return 1;
+}
+
 int cmd_generate(const pope_program *p, int argc, char **argv) {
     (void)p;
     pope_cli cli;
@@ -68,9 +90,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     if (!m) return die("generate");
     const pope_config *cfg = pope_model_config(m);
     pope_gtok tok;
-    if (pope_gtok_parse(cfg->tokenizer, 0, &tok) != 0 || pope_gtok_vocab(tok) != cfg->vocab_size) {
-        pope_error("%s: the model's tokenizer '%s' (vocab %d) is not a genome tokenizer", cli.model, cfg->tokenizer,
-                   cfg->vocab_size);
+    if (gmodel_tokenizer(cli.model, cfg, &tok) != 0) {
         pope_model_free(m);
         return die("generate");
     }
@@ -78,7 +98,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     int64_t plen = prompt ? (int64_t)strlen(prompt) : 0;
     char *pbases = malloc((size_t)plen + 7);
     int32_t *ptok = malloc(((size_t)plen + 1) * sizeof *ptok);
-    int64_t n_ptok = 0, skip = 0;
+    int64_t n_ptok = 0;
     if (!pbases || !ptok) {
         pope_error("out of memory for a prompt of %lld bases", (long long)plen);
         rc = die("generate");
@@ -86,28 +106,10 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     }
     pope_rng rng;
     pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
-    for (int64_t i = 0; i < plen; i++) {
-        char c = prompt[i];
-        if (!strchr("ACGTNacgtnRYKMSWBDHVrykmswbdhv", c)) {
-            pope_error("--prompt: '%c' is not a base", c);
-            rc = die("generate");
-            goto done;
-        }
-        pbases[i] = strchr("ACGTacgt", c) ? c : (c >= 'a' ? 'n' : 'N');
-        if (tok != POPE_GTOK_NT_CASE && pbases[i] >= 'a') pbases[i] = (char)(pbases[i] - 32);
-    }
     int per = pope_gtok_max_bases(tok);   // bases per whole token
-    if (prompt && per > 1 && plen < per) {
-        pope_error("--prompt: %s needs at least %d bases, got %lld", pope_gtok_name(tok), per, (long long)plen);
+    if ((n_ptok = prompt_tokens(tok, prompt, &rng, pbases, ptok, &plen)) < 0) {
         rc = die("generate");
         goto done;
-    }
-    skip = plen % per;   // so that the prompt ends on a whole token: its first plen % per bases are only echoed
-    n_ptok = pope_gtok_encode(tok, pbases + skip, plen - skip, ptok);
-    if (n_ptok == 0) {   // no prompt: a uniform first word, echoed as the start of the output
-        ptok[0] = pope_gtok_word(tok, (int)pope_rng_below(&rng, (uint64_t)pope_gtok_n_words(tok)));
-        n_ptok = 1;
-        plen = pope_gtok_decode(tok, ptok, 1, pbases, per);
     }
     pope_gen_opts go;
     pope_gen_opts_default(&go);

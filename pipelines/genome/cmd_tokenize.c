@@ -23,6 +23,71 @@ static void help(void) {
            gdata_help);
 }
 
+static int64_t total_tokens(const pope_gtok_view *v, int64_t n) {
+    int64_t total = 0;
+    for (int64_t k = 0; k < n; k++) total += pope_gtok_view_len(v, k);
+    return total;
+}
+
+// The .npy (written to a temp file, renamed when complete; "-": stdout) and the optional
+// index. 0, or -1 with pope_error set.
+static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_genome_piece *pieces, int64_t n_pieces,
+                        const char *out_path, const char *index_path) {
+    int64_t total = total_tokens(view, n_pieces);
+    int rc = 0, to_stdout = !strcmp(out_path, "-");
+    char *tmp = NULL;
+    FILE *f = stdout, *idx = NULL;
+    if (!to_stdout) {
+        size_t n = strlen(out_path) + 32;
+        tmp = malloc(n);
+        if (tmp) snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
+        f = tmp ? fopen(tmp, "wb") : NULL;
+    }
+    if (index_path) idx = fopen(index_path, "w");
+    int32_t *tok = malloc(CHUNK_TOKENS * sizeof *tok);
+    if (!f || (index_path && !idx) || !tok) {
+        rc = pope_error("%s: cannot write: %s", !f ? out_path : index_path ? index_path : "memory", strerror(errno));
+        goto done;
+    }
+    if (pope_npy_write_header(f, total) != 0) goto write_error;
+    if (idx) fprintf(idx, "name\tstart\tlength\tfirst_token\ttokens\n");
+    int64_t first = 0;
+    for (int64_t k = 0; k < n_pieces; k++) {
+        const pope_genome_piece *p = &pieces[k];
+        int64_t nt = pope_gtok_view_len(view, k);
+        for (int64_t off = 0; off < nt; off += CHUNK_TOKENS) {
+            int64_t n = nt - off < CHUNK_TOKENS ? nt - off : CHUNK_TOKENS;
+            if ((rc = pope_gtok_view_read(view, k, off, n, tok)) != 0) goto done;
+            if (fwrite(tok, sizeof *tok, (size_t)n, f) != (size_t)n) goto write_error;
+        }
+        if (idx)
+            fprintf(idx, "%s\t%lld\t%lld\t%lld\t%lld\n", pope_genome_contig_name(d->g, p->contig), (long long)p->start,
+                    (long long)p->len, (long long)first, (long long)nt);
+        first += nt;
+    }
+    if (fflush(f) != 0) goto write_error;
+    if (!to_stdout) {
+        int bad = fclose(f) != 0;
+        f = NULL;
+        if (bad || rename(tmp, out_path) != 0) goto write_error;
+    }
+    if (idx && fclose(idx) != 0) {
+        idx = NULL;
+        goto write_error;
+    }
+    idx = NULL;
+    goto done;
+write_error:
+    rc = pope_error("%s: write failed: %s", out_path, strerror(errno));
+done:
+    if (f && !to_stdout) fclose(f);
+    if (tmp && rc) unlink(tmp);
+    if (idx) fclose(idx);
+    free(tmp);
+    free(tok);
+    return rc;
+}
+
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     (void)p;
     pope_cli cli;
@@ -77,66 +142,10 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
         gdata_opts_free(&go);
         return die("tokenize");
     }
-    int64_t total = 0;
-    for (int64_t k = 0; k < n_pieces; k++) total += pope_gtok_view_len(view, k);
-    int rc = 0, to_stdout = !strcmp(out_path, "-");
-    char *tmp = NULL;
-    FILE *f = stdout, *idx = NULL;
-    if (!to_stdout) {
-        size_t n = strlen(out_path) + 32;
-        tmp = malloc(n);
-        if (tmp) snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-        f = tmp ? fopen(tmp, "wb") : NULL;
-    }
-    if (index_path) idx = fopen(index_path, "w");
-    int32_t *tok = malloc(CHUNK_TOKENS * sizeof *tok);
-    if (!f || (index_path && !idx) || !tok) {
-        pope_error("%s: cannot write: %s", !f ? out_path : index_path ? index_path : "memory", strerror(errno));
-        rc = die("tokenize");
-        goto done;
-    }
-    if (pope_npy_write_header(f, total) != 0) goto write_error;
-    if (idx) fprintf(idx, "name\tstart\tlength\tfirst_token\ttokens\n");
-    int64_t first = 0;
-    for (int64_t k = 0; k < n_pieces; k++) {
-        const pope_genome_piece *p = &pieces[k];
-        int64_t nt = pope_gtok_view_len(view, k);
-        for (int64_t off = 0; off < nt; off += CHUNK_TOKENS) {
-            int64_t n = nt - off < CHUNK_TOKENS ? nt - off : CHUNK_TOKENS;
-            if (pope_gtok_view_read(view, k, off, n, tok) != 0) {
-                rc = die("tokenize");
-                goto done;
-            }
-            if (fwrite(tok, sizeof *tok, (size_t)n, f) != (size_t)n) goto write_error;
-        }
-        if (idx)
-            fprintf(idx, "%s\t%lld\t%lld\t%lld\t%lld\n", pope_genome_contig_name(d.g, p->contig), (long long)p->start,
-                    (long long)p->len, (long long)first, (long long)nt);
-        first += nt;
-    }
-    if (fflush(f) != 0) goto write_error;
-    if (!to_stdout) {
-        int bad = fclose(f) != 0;
-        f = NULL;
-        if (bad || rename(tmp, out_path) != 0) goto write_error;
-    }
-    if (idx && fclose(idx) != 0) {
-        idx = NULL;
-        goto write_error;
-    }
-    idx = NULL;
-    fprintf(stderr, PROG ": %s: %lld tokens (%s, vocab %d) in %lld piece%s -> %s\n", file, (long long)total,
-            pope_gtok_name(d.tok), pope_gtok_vocab(d.tok), (long long)n_pieces, n_pieces == 1 ? "" : "s", out_path);
-    goto done;
-write_error:
-    pope_error("%s: write failed: %s", out_path, strerror(errno));
-    rc = die("tokenize");
-done:
-    if (f && !to_stdout) fclose(f);
-    if (tmp && rc) unlink(tmp);
-    if (idx) fclose(idx);
-    free(tmp);
-    free(tok);
+    int rc = write_tokens(&d, view, pieces, n_pieces, out_path, index_path) == 0 ? 0 : die("tokenize");
+    if (rc == 0)
+        fprintf(stderr, PROG ": %s: %lld tokens (%s, vocab %d) in %lld piece%s -> %s\n", file, (long long)total_tokens(view, n_pieces),
+                pope_gtok_name(d.tok), pope_gtok_vocab(d.tok), (long long)n_pieces, n_pieces == 1 ? "" : "s", out_path);
     pope_gtok_view_free(view);
     free(pieces);
     gdata_free(&d);

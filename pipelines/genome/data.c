@@ -123,6 +123,16 @@ void gdata_free(gdata *d) {
     memset(d, 0, sizeof *d);
 }
 
+int gmodel_tokenizer(const char *what, const pope_config *cfg, pope_gtok *out) {
+    if (pope_gtok_parse(cfg->tokenizer, 0, out) != 0)
+        return pope_error("%s: the model was trained with tokenizer '%s', not a genome tokenizer (nt, nt-case, kmer6)", what,
+                          cfg->tokenizer);
+    if (pope_gtok_vocab(*out) != cfg->vocab_size)   // e.g. a kmer6 model from before kmer6 became NT's (vocab 4104)
+        return pope_error("%s: the model's tokenizer '%s' has vocab %d, but %s now has %d (docs/GENOME.md \"Tokenizers\")",
+                          what, cfg->tokenizer, cfg->vocab_size, cfg->tokenizer, pope_gtok_vocab(*out));
+    return 0;
+}
+
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]) {
     char *file = pope_model_file(model);
     if (!file) return -1;   // pope_model_file's message names the path
@@ -141,9 +151,7 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
         return -1;
     }
     pope_gtok t;
-    if (pope_gtok_parse(cfg.tokenizer, 0, &t) != 0) {
-        pope_error("%s: the model was trained with tokenizer '%s', not a genome tokenizer (nt, nt-case, kmer6)", file,
-                   cfg.tokenizer);
+    if (gmodel_tokenizer(file, &cfg, &t) != 0) {
         free(file);
         return -1;
     }
@@ -159,12 +167,6 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
             free(file);
             return -1;
         }
-    }
-    if (pope_gtok_vocab(t) != cfg.vocab_size) {   // e.g. a kmer6 model from before kmer6 became NT's (vocab 4104)
-        pope_error("%s: the model's tokenizer '%s' has vocab %d, but %s has %d (docs/GENOME.md \"Tokenizers\")", file,
-                   cfg.tokenizer, cfg.vocab_size, cfg.tokenizer, pope_gtok_vocab(t));
-        free(file);
-        return -1;
     }
     snprintf(tok_name, POPE_TOKENIZER_MAX, "%s", cfg.tokenizer);
     // the training split's named contigs, so that "test" means the same sequences

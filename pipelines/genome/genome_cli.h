@@ -41,6 +41,9 @@ typedef struct {
 int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int split, int verbose);
 void gdata_free(gdata *d);
 
+// The genome tokenizer of a model's config (name and vocabulary must both match one of ours;
+// `what` names the model in the message). 0, or -1 with pope_error set.
+int gmodel_tokenizer(const char *what, const pope_config *cfg, pope_gtok *out);
 // For eval/extrapolate/generate: the tokenizer a model was trained with and, unless the
 // user gave them, the contig lists its training split used (from the file's metadata).
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]);

@@ -320,6 +320,18 @@ int main(void) {
     snprintf(args, sizeof args, "generate --model %s", fx_path("music.safetensors"));
     rc = run(args);
     CHECK(rc == 1 && strstr(err_text, "not a genome tokenizer"), "generate refuses it too: %s", err_text);
+    // a kmer6 model of the layout before NT's (vocab 4104) is refused by name and both sizes
+    cfg.vocab_size = 4104;
+    snprintf(cfg.tokenizer, sizeof cfg.tokenizer, "kmer6");
+    pope_model *old_k6 = pope_model_new(&cfg, 1);
+    CHECK(old_k6 && pope_save(fx_path("old-k6.safetensors"), old_k6, NULL, NULL, NULL) == 0, "save an old kmer6 model");
+    pope_model_free(old_k6);
+    const char *old_cmds[] = {"eval --model %s %s", "generate --model %s"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, old_cmds[k], fx_path("old-k6.safetensors"), fa);
+        rc = run(args);
+        CHECK(rc == 1 && strstr(err_text, "vocab 4104") && strstr(err_text, "4107"), "old kmer6 model refused: %s", err_text);
+    }
 
     // one 30-base sequence: its tail-5% test split holds 1 base, too short for an eval window.
     // Training succeeds, so the final test says so instead of failing with exit 1
