@@ -48,6 +48,13 @@ static int64_t add_segments(pope_gtok_view *v, const pope_genome_piece *p) {
 }
 
 pope_gtok_view *pope_gtok_view_new(const pope_genome *g, const pope_genome_piece *pieces, int64_t n, pope_gtok t) {
+    for (int64_t k = 0; k < n; k++)
+        if (pieces[k].contig < 0 || (uint64_t)pieces[k].contig >= g->n_contigs || pieces[k].start < 0 || pieces[k].len < 0 ||
+            (uint64_t)(pieces[k].start + pieces[k].len) > g->contigs[pieces[k].contig].len) {
+            pope_error("tokens: piece %lld (contig %lld, %lld+%lld) outside the genome", (long long)k,
+                       (long long)pieces[k].contig, (long long)pieces[k].start, (long long)pieces[k].len);
+            return NULL;
+        }
     pope_gtok_view *v = calloc(1, sizeof *v);
     if (!v) {
         pope_error("out of memory");
@@ -85,7 +92,8 @@ int64_t pope_gtok_view_len(const pope_gtok_view *v, int64_t piece) {
     return piece >= 0 && piece < v->n_pieces ? v->len[piece] : 0;
 }
 
-// nt / nt-case: codes, then N over the N runs and lowercase ids over the soft-masked runs.
+// nt / nt-case: codes (nt ids 0..4 are the codes A C G T N), then N over the N runs and
+// lowercase ids over the soft-masked runs.
 static void read_nt(const pope_gtok_view *v, uint64_t g0, int64_t n, int32_t *out) {
     const pope_genome *g = v->g;
     gbase_src src = {NULL, g->packed, g0};

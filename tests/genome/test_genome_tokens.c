@@ -146,6 +146,9 @@ static void test_nt_fixture(void) {
               "%s: kmer6 from the packed genome = NT's ids", names[k]);
     }
     pope_gtok_view_free(v);
+    pope_genome_piece outside[2] = {{0, 0, 1}, {0, 1, pope_genome_contig_len(g, 0)}};
+    CHECK(pope_gtok_view_new(g, outside, 2, POPE_GTOK_KMER6) == NULL && strstr(pope_last_error(), "outside"),
+          "a piece outside its contig is refused");
     pope_genome_free(g);
 }
 
