@@ -302,6 +302,25 @@ int main(void) {
         cJSON_Delete(js);
     }
 
+    // an input large enough to be cached (>= 16 MiB): the "packs it into a cache" note only
+    // when a cache is written
+    {
+        static char big_line[1024];
+        memset(big_line, 'A', 1000);
+        big_line[1000] = '\n';
+        FILE *bf = fopen(fx_path("big.fa"), "w");
+        fputs(">big\n", bf);
+        for (int k = 0; k < 17000; k++) fwrite(big_line, 1, 1001, bf);
+        fclose(bf);
+        snprintf(args, sizeof args, "tokenize %s -o /dev/null --tokenizer kmer6 --no-cache", fx_path("big.fa"));
+        rc = run(args);
+        CHECK(rc == 0 && strstr(err_text, "reading") && !strstr(err_text, "cache,"), "--no-cache: no cache note: %s", err_text);
+        snprintf(args, sizeof args, "tokenize %s -o /dev/null --tokenizer kmer6 --cache-dir %s", fx_path("big.fa"),
+                 fx_path("cachedir"));
+        rc = run(args);
+        CHECK(rc == 0 && strstr(err_text, "packs it into a cache"), "with a cache: the note: %s", err_text);
+    }
+
     // a model trained on something else than a genome tokenizer is refused
     pope_config cfg;
     pope_config_default(&cfg);
