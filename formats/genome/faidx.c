@@ -188,13 +188,13 @@ static void set_note(char *note, size_t cap, const char *fmt, const char *a, con
     if (note && cap) snprintf(note, cap, fmt, a, b);
 }
 
-int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts *o, int bgzf,
-                      const struct stat *input, char *note, size_t note_cap) {
-    if (note && note_cap) note[0] = 0;
-    if (o->faidx == 0) return 1;
-    int built = 0;   // 1: the index was made just now from this file
-    // 1. where the index is: next to the input when present there, else where the cache goes
+// 1. where the index is: next to the input when present there, else where the cache goes;
+// built there when missing or stale (unless the input is small). 0: *fai and *gzi set
+// (*built = 1 when made just now); 1: stream instead (nothing allocated); -1 out of memory.
+static int locate_index(const char *path, const pope_genome_opts *o, int bgzf, const struct stat *input, char **fai_out,
+                        char **gzi_out, int *built, char *note, size_t note_cap) {
     char *fai = NULL, *gzi = NULL;
+    *built = 0;
     if (asprintf(&fai, "%s.fai", path) < 0) fai = NULL;
     if (asprintf(&gzi, "%s.gzi", path) < 0) gzi = NULL;
     if (!fai || !gzi) {
@@ -243,39 +243,20 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
                 free(gzi);
                 return 1;
             }
-            built = 1;
+            *built = 1;
         }
     }
-    // 2. the index must describe this very file
-    fai_entry *e = NULL;
-    size_t n = 0;
-    char why[1300];
-    int parsed = fai_parse(fai, &e, &n);
-    if (parsed != 0) {
-        int rc = parsed > 0 ? 1   // a header name streaming refuses: it says why
-                            : pope_error("%s: not a readable FASTA index (corrupt?); delete it (it is rebuilt)", fai);
-        free(fai);
-        free(gzi);
-        return rc;
-    }
-    if (index_matches(path, gzi, e, n, why, sizeof why)) {
-        // htslib drops empty and duplicate records from an index it builds: then stream.
-        // An index that was already there and does not describe the file usually means the
-        // FASTA was replaced (with its old mtime): say so rather than guess.
-        int rc = built ? 1
-                       : pope_error("%s: the index does not describe %s (%s); delete it (it is rebuilt, "
-                                    "or the file streamed)", fai, path, why);
-        if (built) set_note(note, note_cap, "faidx skips records of %s (empty or repeated names): %s", path, why);
-        entries_free(e, n);
-        free(fai);
-        free(gzi);
-        return rc;
-    }
-    // 3. the contigs, in file order: the index gives where each record's lines are; the bytes
-    // are read here (not with faidx_fetch_seq64, which silently drops non-printing bytes) and
-    // go through the same packer_push as the streaming parser's. Any byte it refuses, or a
-    // base count other than the index's, hands the file back to the streaming parser, which
-    // reports it with its line number: both routes accept the same files, with the same bases.
+    *fai_out = fai;
+    *gzi_out = gzi;
+    return 0;
+}
+
+// The contigs, in file order: the index gives where each record's lines are; the bytes are
+// read here (not with faidx_fetch_seq64, which silently drops non-printing bytes) and go
+// through the same packer_push as the streaming parser's. Any byte it refuses, or a base count
+// other than the index's, hands the file back to the streaming parser (1), which reports it
+// with its line number: both routes accept the same files, with the same bases.
+static int read_contigs(genome_packer *p, const char *path, const char *gzi, const fai_entry *e, size_t n) {
     int rc = 0;
     BGZF *bz = bgzf_open(path, "r");
     if (!bz || (bz->is_compressed && bgzf_index_load(bz, gzi, NULL) < 0))
@@ -304,6 +285,44 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
     }
     free(buf);
     if (bz) bgzf_close(bz);
+    return rc;
+}
+
+int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts *o, int bgzf,
+                      const struct stat *input, char *note, size_t note_cap) {
+    if (note && note_cap) note[0] = 0;
+    if (o->faidx == 0) return 1;
+    int built = 0;   // 1: the index was made just now from this file
+    char *fai = NULL, *gzi = NULL;
+    int located = locate_index(path, o, bgzf, input, &fai, &gzi, &built, note, note_cap);
+    if (located != 0) return located;
+    // 2. the index must describe this very file
+    fai_entry *e = NULL;
+    size_t n = 0;
+    char why[1300];
+    int parsed = fai_parse(fai, &e, &n);
+    if (parsed != 0) {
+        int rc = parsed > 0 ? 1   // a header name streaming refuses: it says why
+                            : pope_error("%s: not a readable FASTA index (corrupt?); delete it (it is rebuilt)", fai);
+        free(fai);
+        free(gzi);
+        return rc;
+    }
+    if (index_matches(path, gzi, e, n, why, sizeof why)) {
+        // htslib drops empty and duplicate records from an index it builds: then stream.
+        // An index that was already there and does not describe the file usually means the
+        // FASTA was replaced (with its old mtime): say so rather than guess.
+        int rc = built ? 1
+                       : pope_error("%s: the index does not describe %s (%s); delete it (it is rebuilt, "
+                                    "or the file streamed)", fai, path, why);
+        if (built) set_note(note, note_cap, "faidx skips records of %s (empty or repeated names): %s", path, why);
+        entries_free(e, n);
+        free(fai);
+        free(gzi);
+        return rc;
+    }
+    // 3. the contigs, in file order
+    int rc = read_contigs(p, path, gzi, e, n);
     entries_free(e, n);
     free(fai);
     free(gzi);
