@@ -140,6 +140,45 @@ static void test_format0_pedal(void) {
 
 static char tmpdir[256];
 
+// The writer's bytes against the SMF spec, by hand: one note C4 (channel 0, velocity 100) from
+// beat 0 to beat 1 at 120 qpm; then 200,000 notes, which libsmf's writer took minutes over
+// (quadratic), written and read back.
+static void test_write_bytes(void) {
+    pope_midi m;
+    pope_midi_init(&m);
+    pope_note nt = {.start = 0, .end = 0.5, .start_beat = 0, .end_beat = 1, .pitch = 60, .velocity = 100};
+    pope_midi_add_note(&m, nt);
+    char path[600];
+    snprintf(path, sizeof path, "%s/bytes.mid", tmpdir);
+    CHECK(pope_midi_write(path, &m) == 0, "write: %s", pope_last_error());
+    static const uint8_t want[] = {
+        'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0x03, 0xC0,        // format 0, 1 track, 960 ppqn
+        'M', 'T', 'r', 'k', 0, 0, 0, 23,
+        0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20,                       // tempo 500,000 µs (120 qpm)
+        0x00, 0xC0, 0x00,                                               // program 0
+        0x00, 0x90, 60, 100,                                            // note on at tick 0
+        0x87, 0x40, 0x80, 60, 64,                                       // note off 960 ticks later
+        0x00, 0xFF, 0x2F, 0x00};                                        // end of track
+    FILE *f = fopen(path, "rb");
+    uint8_t got[128];
+    size_t n = f ? fread(got, 1, sizeof got, f) : 0;
+    if (f) fclose(f);
+    CHECK(n == sizeof want && memcmp(got, want, n) == 0, "written bytes differ from the SMF by hand (%zu bytes)", n);
+    pope_midi_free(&m);
+    pope_midi_init(&m);
+    for (int i = 0; i < 200000; i++) {
+        pope_note k = {.start = i * 0.25, .end = i * 0.25 + 0.2, .start_beat = -1, .end_beat = -1,
+                       .pitch = (uint8_t)(40 + i % 40), .velocity = 80};
+        pope_midi_add_note(&m, k);
+    }
+    pope_midi r;
+    CHECK(pope_midi_write(path, &m) == 0 && pope_midi_read(&r, path) == 0 && r.n_notes == 200000,
+          "200,000 notes: %s", pope_last_error());
+    if (r.n_notes == 200000) CHECK(fabs(r.notes[199999].start - 199999 * 0.25) < 1e-3, "last onset %g", r.notes[199999].start);
+    pope_midi_free(&r);
+    pope_midi_free(&m);
+}
+
 static void test_write_read(void) {
     pope_midi m;
     pope_midi_init(&m);
@@ -314,6 +353,7 @@ int main(void) {
     test_format1_tempo_running_status();
     test_format0_pedal();
     test_write_read();
+    test_write_bytes();
     test_corrupt();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
