@@ -11,7 +11,8 @@
 // - escaped events (F7) assert; F4, F5 and FD are unknown to it;
 // - a track must end with End of Track (FF 2F): running out of bytes asserts;
 // - an event's tick (the track's sum of delta times) is an int: past INT_MAX it asserts.
-// And for pope's own bounds: at most MIDI_MAX_EVENTS events in the file.
+// And for pope's own bounds: at most MIDI_MAX_EVENTS events in the file, and tempo events ×
+// events at most MIDI_MAX_TEMPO_WORK (libsmf's time grows with that product).
 // And for the tempo map built from them: a tempo (FF 51) must have 3 bytes and be > 0 (libsmf
 // reads 3 bytes whatever the length), a time signature (FF 58) at least 4, with a denominator
 // 2^d that an int holds (libsmf computes (int)pow(2, d)).
@@ -58,14 +59,21 @@ static size_t message_length(int status) {
 // 1.7 s), so a few MB of running-status bytes must not become gigabytes. The longest MAESTRO
 // performance has ~0.3 M events.
 #define MIDI_MAX_EVENTS (1L << 21)
+// Tempo and time-signature events × all events, at most: libsmf scans its tempo map per event
+// (and rebuilds it per tempo event), so its time grows with the product: 40,000 tempo changes
+// and 40,000 notes (a 600 KB file) took 6.7 s, 80,000 of each 29 s. 2^30 is ~4 s here; a
+// MAESTRO performance has one or two tempo events.
+#define MIDI_MAX_TEMPO_WORK (1LL << 30)
 
-static int check_track(const uint8_t *b, size_t len, const char *name, int track, long *events) {
+typedef struct { long events, tempo_events; } midi_counts;
+
+static int check_track(const uint8_t *b, size_t len, const char *name, int track, midi_counts *count) {
     size_t i = 0;
     int last_status = 0;
     int64_t tick = 0;
     for (;;) {
         if (i >= len) return TRACK_ERROR("ends without an End of Track event (truncated?)", name, track);
-        if (++*events > MIDI_MAX_EVENTS)
+        if (++count->events > MIDI_MAX_EVENTS)
             return pope_error("%s: more than %ld MIDI events: not a piece pope reads", name, MIDI_MAX_EVENTS);
         int64_t delta = read_vlq(b, len, &i);
         if (delta < 0) return TRACK_ERROR("bad delta time at byte %zu (cut off or longer than 4 bytes)", name, track, i);
@@ -96,6 +104,7 @@ static int check_track(const uint8_t *b, size_t len, const char *name, int track
                 return TRACK_ERROR("bad tempo event at byte %zu (%d bytes, want 3 giving a tempo > 0)", name, track, i, mlen);
             if (type == 0x58 && (mlen < 4 || d[1] > 30))
                 return TRACK_ERROR("bad time signature at byte %zu", name, track, i);
+            count->tempo_events += type == 0x51 || type == 0x58;
             i = c + 2 + (size_t)mlen;
         } else {
             size_t n = message_length(status);
@@ -122,7 +131,7 @@ int midi_validate(const uint8_t *b, size_t len, const char *name) {
         return pope_error("%s: SMPTE time division is not supported (only ticks per quarter note)", name);
     if (division == 0) return pope_error("%s: MIDI division is 0 ticks per quarter note", name);
     size_t off = 14;
-    long events = 0;
+    midi_counts count = {0, 0};
     for (int chunk = 1; chunk <= ntracks; chunk++) {   // libsmf reads the first ntracks chunks
         if (len - off <= 8)
             return pope_error("%s: truncated MIDI file (%d of %d tracks present)", name, chunk - 1, ntracks);
@@ -135,8 +144,11 @@ int midi_validate(const uint8_t *b, size_t len, const char *name) {
         if (clen > len - off - 8)
             return pope_error("%s: truncated MIDI file (chunk at byte %zu claims %u bytes, %zu left)",
                               name, off, clen, len - off - 8);
-        if (memcmp(b + off, "MTrk", 4) == 0 && check_track(b + off + 8, clen, name, chunk, &events) != 0) return -1;
+        if (memcmp(b + off, "MTrk", 4) == 0 && check_track(b + off + 8, clen, name, chunk, &count) != 0) return -1;
         off += 8 + (size_t)clen;
     }
+    if ((long long)count.tempo_events * count.events > MIDI_MAX_TEMPO_WORK)
+        return pope_error("%s: %ld tempo and time-signature changes among %ld events: more than libsmf reads "
+                          "in reasonable time (their product is at most 2^30)", name, count.tempo_events, count.events);
     return 0;
 }

@@ -332,6 +332,27 @@ static void test_corrupt(void) {
         expect_fail(big, len, "too many events", "more than 2097152 MIDI events");
         free(big);
     }
+    {   // 33,000 tempo changes in a conductor track and 33,000 notes: libsmf's time grows with the
+        // product (a file of 400 KB would take ~5 s): refused
+        size_t nt = 33000, l0 = 7 * nt + 4, l1 = 4 * nt + 4, len = 14 + 8 + l0 + 8 + l1;
+        uint8_t *big = malloc(len), *q = big;
+        bytes hd = {0};
+        header(&hd, 1, 2, 96);
+        memcpy(q, hd.b, 14), q += 14;
+        size_t lens[2] = {l0, l1};
+        for (int t = 0; t < 2; t++) {
+            memcpy(q, "MTrk", 4);
+            q[4] = (uint8_t)(lens[t] >> 24), q[5] = (uint8_t)(lens[t] >> 16), q[6] = (uint8_t)(lens[t] >> 8), q[7] = (uint8_t)lens[t];
+            q += 8;
+            for (size_t k = 0; k < nt; k++) {
+                if (t == 0) memcpy(q, (const uint8_t[]){10, 0xFF, 0x51, 3, 0x07, 0xA1, (uint8_t)(k % 2 ? 0x20 : 0x40)}, 7), q += 7;
+                else memcpy(q, (const uint8_t[]){10, 0x90, 60, (uint8_t)(k % 2 ? 0 : 64)}, 4), q += 4;
+            }
+            memcpy(q, "\x00\xff\x2f\x00", 4), q += 4;
+        }
+        expect_fail(big, len, "tempo work", "33000 tempo and time-signature changes among 66002 events");
+        free(big);
+    }
     // ... while what libsmf reads stays readable: a SysEx, and running status after a meta event
     bytes ok = {0}, okt = {0};
     header(&ok, 0, 1, 96);
