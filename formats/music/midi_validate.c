@@ -11,8 +11,8 @@
 // - escaped events (F7) assert; F4, F5 and FD are unknown to it;
 // - a track must end with End of Track (FF 2F): running out of bytes asserts;
 // - an event's tick (the track's sum of delta times) is an int: past INT_MAX it asserts.
-// And for pope's own bounds: at most MIDI_MAX_EVENTS events in the file, and tempo events ×
-// events at most MIDI_MAX_TEMPO_WORK (libsmf's time grows with that product).
+// And for pope's own bounds: at most MIDI_MAX_EVENTS events in the file, and (tempo events +
+// tracks) × events at most MIDI_MAX_TEMPO_WORK (libsmf's time grows with that product).
 // And for the tempo map built from them: a tempo (FF 51) must have 3 bytes and be > 0 (libsmf
 // reads 3 bytes whatever the length), a time signature (FF 58) at least 4, with a denominator
 // 2^d that an int holds (libsmf computes (int)pow(2, d)).
@@ -59,11 +59,12 @@ static size_t message_length(int status) {
 // 1.7 s), so a few MB of running-status bytes must not become gigabytes. The longest MAESTRO
 // performance has ~0.3 M events.
 #define MIDI_MAX_EVENTS (1L << 21)
-// Tempo and time-signature events × all events, at most: libsmf scans its tempo map per event
-// (and rebuilds it per tempo event), so its time grows with the product: 40,000 tempo changes
-// and 40,000 notes (a 600 KB file) took 6.7 s, 80,000 of each 29 s. 2^30 is ~4 s here; a
-// MAESTRO performance has one or two tempo events.
-#define MIDI_MAX_TEMPO_WORK (1LL << 30)
+// (Tempo and time-signature events + tracks) × all events, at most: libsmf scans its tempo map
+// per event (and rebuilds it per tempo event) and all tracks per event it merges, so its time
+// grows with these products: 40,000 tempo changes among 40,000 notes (a 600 KB file) took
+// 6.7 s, 80,000 of each 29 s; 16,000 tracks of one note 5.7 s. 2^29 is ~2-4 s here; a MAESTRO
+// performance has one or two tempo events and two tracks.
+#define MIDI_MAX_TEMPO_WORK (1LL << 29)
 
 typedef struct { long events, tempo_events; } midi_counts;
 
@@ -147,8 +148,9 @@ int midi_validate(const uint8_t *b, size_t len, const char *name) {
         if (memcmp(b + off, "MTrk", 4) == 0 && check_track(b + off + 8, clen, name, chunk, &count) != 0) return -1;
         off += 8 + (size_t)clen;
     }
-    if ((long long)count.tempo_events * count.events > MIDI_MAX_TEMPO_WORK)
-        return pope_error("%s: %ld tempo and time-signature changes among %ld events: more than libsmf reads "
-                          "in reasonable time (their product is at most 2^30)", name, count.tempo_events, count.events);
+    if ((long long)(count.tempo_events + ntracks) * count.events > MIDI_MAX_TEMPO_WORK)
+        return pope_error("%s: %ld tempo and time-signature changes and %d tracks among %ld events: more than "
+                          "libsmf reads in reasonable time (their sum times the events is at most 2^29)", name,
+                          count.tempo_events, ntracks, count.events);
     return 0;
 }
