@@ -330,7 +330,7 @@ int pope_midi_read_opt(pope_midi *out, const char *path, int flags) {
     while (buf) {
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
-        if (len < cap) break;
+        if (len < cap || memcmp(buf, "MThd", 4) != 0) break;   // not MIDI: no need to read it all
         if (cap >= MAX_FILE_BYTES) { rc = pope_error("%s: larger than %u MiB, not a MIDI file", path, MAX_FILE_BYTES >> 20); break; }
         uint8_t *p = realloc(buf, cap * 2);
         if (!p) { free(buf); buf = NULL; break; }

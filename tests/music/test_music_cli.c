@@ -310,11 +310,13 @@ static void test_hostile(void) {
                              : "detokenize '%s/bars.npy' --tokenizer remi-pope -o '%s/x.mid'",
                            "tick 2147483647", "600,000 bars: past 2^31 ticks");
     }
-    // a folder of MIDI files with bad ones among them: they are skipped and counted, never fatal
+    // a folder of MIDI files with bad ones among them: they are skipped and counted, never fatal;
+    // a link to /dev/zero and a FIFO are not files to read (a FIFO's read would never end)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/mdir' && cp '%s'/tests/music/data/mini_maestro/2004/*.midi '%s/mdir/' && "
              "cp '%s/overflow.mid' '%s/mdir/overflow.mid' && head -c 100 '%s/mdir/a.midi' > '%s/mdir/cut.mid' && "
-             "cp '%s/big.npy' '%s/mdir/junk.mid'", dir, check_source_dir(), dir, dir, dir, dir, dir, dir, dir);
+             "cp '%s/big.npy' '%s/mdir/junk.mid' && ln -s /dev/zero '%s/mdir/zero.mid' && mkfifo '%s/mdir/fifo.mid'",
+             dir, check_source_dir(), dir, dir, dir, dir, dir, dir, dir, dir, dir);
     CHECK(system(cmd) == 0, "make the MIDI folder");
     snprintf(cmd, sizeof cmd, "eval --model '%s/models/music-default.safetensors' --data midi '%s/mdir' --split all --json",
              check_source_dir(), dir);
