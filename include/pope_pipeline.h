@@ -115,7 +115,7 @@ typedef struct {
     const char *preset;     // --preset NAME|FILE
     const char *out_dir;    // --out DIR (-o is left to the programs)
     int resume;             // --resume
-    const char *pe;         // --pe polar|rope|legendre|sinusoidal|none
+    const char *pe;         // --pe polar|rope|legendre|sinusoidal|none (bench: a comma list)
     int context;            // --context N (train: training context; eval: T)
     int64_t steps;          // --steps N
     double time_s;          // --time 30m | 2h | 90s | 1h30m
@@ -133,6 +133,11 @@ typedef struct {
     int top_k;              // --top-k N
     float top_p;            // --top-p X
     int quiet;              // --quiet (no progress line)
+    const char *delta_init; // --delta-init zero|uniform (polar's δ initialisation)
+    const char *delta_param;// --delta-param clamp|sigmoid (polar's δ parameterisation)
+    int seeds;              // --seeds N (bench: runs per encoding)
+    int jobs;               // --jobs N (bench: runs at once)
+    const char *bench_run;  // --bench-run PE:SEED (bench: the one run of a --jobs child)
 } pope_cli;
 void pope_cli_init(pope_cli *o);
 // Tries to consume argv[*i] (and its value: "--steps 100" or "--steps=100"). Returns 1
@@ -140,7 +145,8 @@ void pope_cli_init(pope_cli *o);
 // (the program handles it), -1 on a missing/bad value (pope_last_error says which).
 int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
 // Loads o->preset (or default_preset when none was given) into *p and applies the
-// overrides (--pe, --context, --steps, --time, --batch, --lr, --threads, --seed).
+// overrides (--pe, --context, --steps, --time, --batch, --lr, --threads, --seed,
+// --delta-init, --delta-param). A --pe list (bench) is left to the caller: p keeps its pe.
 // --time without --steps sets steps to POPE_STEPS_UNBOUNDED: the budget decides.
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
@@ -162,6 +168,9 @@ int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i);
 int pope_parse_duration(const char *s, double *seconds);
 // "1,2,4,8" -> out[0..*n). Positive integers only; -1 when malformed or more than max.
 int pope_parse_int_list(const char *s, int *out, int max, int *n);
+// "polar,rope" -> distinct encodings out[0..*n) in the given order; -1 when an entry is unknown,
+// repeated or there are more than max.
+int pope_pe_list_parse(const char *s, pope_pe_kind *out, int max, int *n);
 // "1h02m03s" / "4m05s" / "37s" for progress lines, "2.5s" under 10 s (buf >= 16 bytes).
 const char *pope_format_duration(double seconds, char *buf, size_t size);
 
@@ -280,7 +289,14 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt,
 
 // ---------------------------------------------------------------- bench (NLL reports)
 typedef struct {
-    const char *out_dir;        // DIR/<pe>/ training runs, DIR/report.md/.json/*.svg
+    const char *out_dir;        // DIR/<pe>/seed-<s>/ training runs, DIR/bench.json, DIR/report.*
+    const pope_pe_kind *pes;    // the encodings (n_pes of them); n_pes 0: all five
+    int n_pes;
+    int seeds;                  // runs per encoding, seeds preset seed + 0 .. seeds−1 (0: 1)
+    int jobs;                   // > 1: runs at once as processes of child_argv (threads split)
+    char *const *child_argv;    // the command that runs one run: it gets "--bench-run PE:SEED
+                                // --threads K --quiet" appended (NULL: runs in this process)
+    const char *command;        // the exact command, for the record
     double time_per_run_s;      // > 0: each run stops at this wall time (no step limit
                                 //      unless steps_per_run is also given)
     int64_t steps_per_run;      // > 0: overrides the preset's steps
@@ -288,18 +304,30 @@ typedef struct {
     int n_contexts;             // 0: 1,2,4,8
     int64_t eval_tokens;        // bound on extrapolation targets (0: default)
     int64_t test_tokens;        // bound on test-NLL targets (0: the whole test split)
-    int resume;                 // resume runs already started (finished ones are reused)
+    int one_run;                // 1: only the run (one_pe, one_seed), no report (a --jobs child)
+    pope_pe_kind one_pe;
+    uint64_t one_seed;
     const char *program;
     const char *extra_metadata;
     int quiet;
 } pope_bench_opts;
 
-// Trains each of the five encodings with the same preset and budget, evaluates test NLL
-// and extrapolation of each, writes DIR/report.md, DIR/report.json,
-// DIR/curves.svg (training loss of all encodings, moving average) and
-// DIR/extrapolation.svg (NLL vs context); each run keeps its own files and result.json in
-// DIR/<pe>/. Prints the Markdown report to `report` (may be NULL).
+// The bench protocol (docs/PIPELINE.md §8): each encoding × seed trained with the same
+// preset, budget and data into DIR/<pe>/seed-<s>/ (finished runs, those with a
+// result.json, are kept; interrupted ones continue), then test NLL and extrapolation of
+// each, then the report over every finished run of DIR: DIR/report.md, DIR/report.json,
+// DIR/curves.svg, DIR/extrapolation.svg. DIR/bench.json holds the settings the runs share
+// and every invocation; settings that differ from the folder's are refused. Prints the
+// Markdown report to `report` (may be NULL).
 int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts *o, FILE *report);
+
+// Mean and sample standard deviation (n−1 in the denominator; 0 when one value) of the
+// finite values of x[0..n). Returns how many were finite (mean, std NAN when none).
+int pope_mean_std(const double *x, int n, double *mean, double *std);
+// The report's rule for "a difference beyond the seed spread" (Welch-style): 1 when
+// |m1 − m2| > 2·sqrt(s1²/n1 + s2²/n2), 0 when not, −1 when n1 or n2 is below 2 (no
+// spread). *threshold (may be NULL) = 2·sqrt(...) or NAN.
+int pope_beyond_spread(double m1, double s1, int n1, double m2, double s2, int n2, double *threshold);
 
 // ---------------------------------------------------------------- report writers
 typedef struct {

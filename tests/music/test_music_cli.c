@@ -158,19 +158,32 @@ static void test_train_eval_generate(void) {
         free(out);
     }
 
-    // bench: every encoding with the same tiny budget, a Markdown report.
-    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' --quiet",
-             dir, dir, dir);
+    // bench: two encodings × two seeds as two processes at once, then a second invocation
+    // adds an encoding and keeps the finished runs; the report covers all of them.
+    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' "
+             "--pe polar,rope --seeds 2 --jobs 2 --threads 2 --quiet", dir, dir, dir);
     rc = run(args);
     out = slurp("out.txt");
-    CHECK(rc == 0, "bench exit %d", rc);
-    const char *encodings[] = {"polar", "rope", "legendre", "sinusoidal", "none"};
-    for (int k = 0; k < 5; k++) {
-        char row[32];
-        snprintf(row, sizeof row, "| %s |", encodings[k]);
-        CHECK(strstr(out, row) != NULL, "bench report lacks the %s row", encodings[k]);
-    }
+    err = slurp("err.txt");
+    CHECK(rc == 0 && strstr(out, "| polar | 2 |") && strstr(out, "| rope | 2 |") && !strstr(out, "| none |"),
+          "bench --jobs 2: exit %d: %s %s", rc, out, err);
     free(out);
+    free(err);
+    snprintf(args, sizeof args, "%s/bench/rope/seed-2/bench.log", dir);   // tiny.json: seed 1
+    CHECK(access(args, R_OK) == 0, "a --jobs run logs to its folder");
+    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' "
+             "--pe none,polar --seeds 2 --quiet", dir, dir, dir);
+    rc = run(args);
+    out = slurp("out.txt");
+    CHECK(rc == 0 && strstr(out, "| polar | 2 |") && strstr(out, "| rope | 2 |") && strstr(out, "| none | 2 |"),
+          "bench, second invocation: exit %d: %s", rc, out);
+    free(out);
+    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 3 --out '%s/bench' --quiet",
+             dir, dir, dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK(rc == 1 && strstr(err, "pope-music: bench:") && strstr(err, "other settings"), "other settings: exit %d: %s", rc, err);
+    free(err);
 
     // tokenize -> detokenize keeps the notes (jsb: exactly).
     snprintf(args, sizeof args, "tokenize '%s/gen.mid' --tokenizer jsb -o '%s/gen.npy'", dir, dir);
