@@ -176,6 +176,8 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     pope_model *m = pope_model_open(path, c);
     if (!m) return -1;
+    r.n_frozen = pope_model_delta_frozen(m, r.frozen, BENCH_MAX_LAYERS);
+    if (r.n_frozen > BENCH_MAX_LAYERS) r.n_frozen = BENCH_MAX_LAYERS;
     pope_eval_opts eo;
     pope_eval_opts_default(&eo);
     eo.split = POPE_SPLIT_TEST;

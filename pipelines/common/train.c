@@ -115,6 +115,31 @@ static int validate(pope_model *m, const pope_corpus *c, const pope_train_config
     return 0;
 }
 
+// Polar: the share of frozen δ per layer (pope_model_delta_frozen) as a JSON array
+// "[0.125,0]" into buf; "" for other encodings.
+static void frozen_json(const pope_model *m, char *buf, size_t size) {
+    double share[64];
+    int n = pope_model_delta_frozen(m, share, 64), len = 0;
+    buf[0] = '\0';
+    if (n <= 0) return;
+    if (n > 64) n = 64;
+    len += snprintf(buf + len, size - len, "[");
+    for (int l = 0; l < n && (size_t)len < size; l++) len += snprintf(buf + len, size - len, "%s%.4g", l ? "," : "", share[l]);
+    if ((size_t)len < size) snprintf(buf + len, size - len, "]");
+}
+
+// The checkpoint metadata `meta` plus "pope.delta_frozen" (polar) at this point of the run.
+static char *metadata_now(const char *meta, const pope_model *m) {
+    char fz[1024];
+    frozen_json(m, fz, sizeof fz);
+    cJSON *o = cJSON_Parse(meta);
+    if (!o) return NULL;
+    if (fz[0]) cJSON_AddStringToObject(o, "pope.delta_frozen", fz);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
 // A training checkpoint: model, AdamW moments, step, tokens, the data RNG, and as user
 // JSON the wall time so far (for --time across resumes) and the seed (as a string: JSON
 // numbers are doubles).
@@ -123,7 +148,10 @@ static int save_checkpoint(const char *path, const pope_model *m, const pope_ada
     char uj[128];
     snprintf(uj, sizeof uj, "{\"elapsed_s\":%.3f,\"seed\":\"%llu\"}", elapsed, (unsigned long long)seed);
     pope_train_state cs = {step, tokens, *rng, uj};
-    return pope_save(path, m, opt, &cs, meta);
+    char *md = metadata_now(meta, m);
+    int rc = md ? pope_save(path, m, opt, &cs, md) : pope_error("train: metadata: out of memory");
+    free(md);
+    return rc;
 }
 
 // The checkpoint's __metadata__ additions: the program's own keys plus the preset.
@@ -310,9 +338,14 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         }
         elapsed = elapsed0 + pipeline_now() - t_start;
         double tps = steps_here * (double)B * T * tc->accum / train_time;
+        // polar: the frozen δ share every log_every steps and at the last step
+        char fz[1024] = "";
+        int log_step = step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || step == steps ||
+                       (tc->time_s > 0 && elapsed >= tc->time_s);
+        if (log_step) frozen_json(m, fz, sizeof fz);
         fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
-                      "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
-                (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed);
+                      "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f%s%s}\n",
+                (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed, fz[0] ? ",\"delta_frozen\":" : "", fz);
         fflush(logf);
         series_push(&tr, (double)step, loss);
 
@@ -349,7 +382,10 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     {
         if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, meta) != 0) goto done;
-        if (pope_save(final, m, NULL, NULL, meta) != 0) goto done;
+        char *md = metadata_now(meta, m);
+        int r = md ? pope_save(final, m, NULL, NULL, md) : pope_error("train: metadata: out of memory");
+        free(md);
+        if (r != 0) goto done;
     }
     {
         char title[128];

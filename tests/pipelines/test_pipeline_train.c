@@ -548,6 +548,16 @@ static void test_bench(const pope_corpus *c) {
               strstr(first, "\"cpu\":"),
           "result.json records seed, command, CPU: %s", first);
     CHECK(r7 && r8 && strcmp(r7, r8) != 0, "two seeds, two different runs");
+    // polar: the frozen δ share per layer in result.json, log.jsonl and the model's metadata
+    CHECK(first && strstr(first, "\"delta_frozen\":") && r7 && !strstr(r7, "delta_frozen"), "δ frozen share: polar only");
+    char *log = run_file(dir, "polar", 7, "log.jsonl");
+    CHECK(log && count(log, "\"delta_frozen\":[") >= 1, "log.jsonl: δ frozen share");
+    free(log);
+    char mpath[700];
+    snprintf(mpath, sizeof mpath, "%s/polar/seed-7/model.safetensors", dir);
+    char *fz = pope_load_metadata(mpath, "pope.delta_frozen");
+    CHECK(fz && fz[0] == '[' && strchr(fz, ']'), "model metadata pope.delta_frozen: %s", fz ? fz : "(none)");
+    free(fz);
     free(r7);
     free(r8);
 
