@@ -76,6 +76,8 @@ typedef struct {
     int64_t log_every;       // a progress line every N steps when stderr is not a TTY
     uint64_t seed;           // model init, data sampling and dropout all derive from it
     int threads;             // 0: OMP_NUM_THREADS or all cores
+    int augment;             // 1 (default): the program's training augmentation (pope-music:
+                             // transposition, perf time stretch); 0: none (preset key "augment")
 } pope_train_config;
 void pope_train_config_default(pope_train_config *t);
 

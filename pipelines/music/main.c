@@ -55,12 +55,12 @@ static const char *music_default_preset(void *ctx) {
 }
 
 // Tokenizer (--tokenizer, else the preset's, else by data), then the data, augmented
-// unless --no-augment.
+// unless --no-augment or the preset's train.augment is false.
 static int music_open_train(void *ctx, const pope_preset *p, int verbose, const pope_corpus **c, const char **metadata) {
     music_state *s = ctx;
     pope_music_tok tok;
     if (mdata_pick_tokenizer(&s->opts, p->tokenizer, &tok) != 0) return POPE_PROGRAM_USAGE;
-    if (mdata_load(&s->data, &s->opts, tok, !s->opts.no_augment, 0, verbose) != 0) return -1;
+    if (mdata_load(&s->data, &s->opts, tok, !s->opts.no_augment && p->train.augment, 0, verbose) != 0) return -1;
     *c = &s->data.corpus;
     *metadata = s->data.metadata;
     return 0;

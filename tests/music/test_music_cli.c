@@ -111,6 +111,22 @@ static void test_train_eval_generate(void) {
     snprintf(path, sizeof path, "%s/run/curve.svg", dir);
     CHECK(access(path, R_OK) == 0, "no curve.svg");
 
+    // the preset's train.augment: false trains without transposition (the paper's JSB)
+    snprintf(path, sizeof path, "%s/run/model.safetensors", dir);
+    char *aug = pope_load_metadata(path, "pope.music.augment");
+    CHECK(aug && !strcmp(aug, "transpose -3..3"), "default: transposed: %s", aug ? aug : "(none)");
+    free(aug);
+    write_file("tiny-noaug.json",
+               "{\"name\": \"tiny\", \"tokenizer\": \"jsb\", \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2,"
+               " \"context_length\": 32}, \"train\": {\"batch\": 2, \"steps\": 1, \"warmup\": 0, \"augment\": false}}");
+    snprintf(args, sizeof args, "train --data jsb '%s/chorales.json' --preset '%s/tiny-noaug.json' --out '%s/run-noaug' --quiet",
+             dir, dir, dir);
+    rc = run(args);
+    snprintf(path, sizeof path, "%s/run-noaug/model.safetensors", dir);
+    aug = rc == 0 ? pope_load_metadata(path, "pope.music.augment") : NULL;
+    CHECK(aug && !strcmp(aug, "none"), "augment false: exit %d, %s", rc, aug ? aug : "(none)");
+    free(aug);
+
     snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --json", dir, dir);
     rc = run(args);
     char *out = slurp("out.txt");
