@@ -315,7 +315,7 @@ static void write_md(FILE *f, const bench_report_info *in, const enc_agg *a, int
         for (int k = 0; k < in->n_mult; k++) {
             fputs(" ", f);
             md_stat(f, a[i].nll[k], 4);
-            if (a[i].rel[k].n > 0) fprintf(f, " [%.3f]", a[i].rel[k].mean);
+            if (a[i].rel[k].n > 0) fprintf(f, " [%.4f]", a[i].rel[k].mean);
             fputs(" |", f);
         }
         fputs("\n", f);
