@@ -431,7 +431,7 @@ struct pope_program {
     double (*bits_per_unit)(void *ctx, const pope_corpus *c, pope_split split, const pope_eval_result *r,
                             int64_t *all_targets);
     int eval_bounded;               // 1: eval honours --eval-tokens (evenly spaced windows)
-    int64_t test_targets;           // bound on the targets of train's final test NLL (0: all)
+    int64_t test_targets;           // bound on the targets of train's final test NLL and of bench's (0: all)
 };
 
 // Dispatches argv[1] to the program's commands; --help/-h/help, --version. Returns the exit status.

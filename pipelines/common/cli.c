@@ -267,6 +267,7 @@ const char pope_help_bench[] =
     "  --jobs N             runs at once, as processes; --threads are split among them\n"
     "  --time-per-run DUR   wall-clock budget of each run (e.g. 10m)\n"
     "  --steps N            steps per run (instead of the preset's)\n"
+    "  --context N          training context (the extrapolation multiples refer to it)\n"
     "  --delta-init I       polar's δ at initialisation: zero or uniform\n"
     "  --delta-param P      polar's δ: clamp or sigmoid\n"
     "  --contexts LIST      extrapolation contexts, multiples of the training context (default 1,2,4,8)\n"

@@ -247,6 +247,7 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     bo.contexts = n_mult ? mult : NULL;
     bo.n_contexts = n_mult;
     bo.eval_tokens = cli.eval_tokens > 0 ? cli.eval_tokens : 0;
+    bo.test_tokens = p->test_targets;   // as train's final test NLL (genome: bounded)
     bo.program = p->name;
     bo.extra_metadata = metadata;
     bo.quiet = cli.quiet;

@@ -127,10 +127,11 @@ static const pope_program music_program = {
     .data_help = mdata_help,
     .help_train =
         "usage: " PROG " train --data KIND PATH [options]\n\n"
-        "Trains on the data set's train split (augmented: transposition -3..+3 semitones, and for\n"
-        "perf time stretch 0.95..1.05), validates on its valid split, and prints the test NLL at\n"
-        "the end. Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl,\n"
-        "DIR/curve.svg and DIR/test.json. Ctrl-C stops after a checkpoint; --resume continues.\n\n"
+        "Trains on the data set's train split (augmented unless the preset says \"augment\": false:\n"
+        "transposition -3..+3 semitones, and for perf time stretch 0.95..1.05), validates on its\n"
+        "valid split, and prints the test NLL at the end. Writes DIR/model.safetensors,\n"
+        "DIR/checkpoint.safetensors, DIR/log.jsonl, DIR/curve.svg and DIR/test.json. Ctrl-C\n"
+        "stops after a checkpoint; --resume continues.\n\n"
         "options:\n",
     .help_train_presets = "presets (default music-jsb-small for jsb data, music-maestro-small otherwise;\n"
                           "output directory ./" PROG "-run):\n",
