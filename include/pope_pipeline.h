@@ -136,7 +136,7 @@ typedef struct {
     float top_p;            // --top-p X
     int quiet;              // --quiet (no progress line)
     const char *delta_init; // --delta-init zero|uniform (polar's δ initialisation)
-    const char *delta_param;// --delta-param clamp|sigmoid (polar's δ parameterisation)
+    const char *delta_param;// --delta-param clamp|sigmoid (polar's δ parameterisation; bench: a list)
     int seeds;              // --seeds N (bench: runs per encoding)
     int jobs;               // --jobs N (bench: runs at once)
     const char *bench_run;  // --bench-run PE:SEED (bench: the one run of a --jobs child)
@@ -291,9 +291,11 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt,
 
 // ---------------------------------------------------------------- bench (NLL reports)
 typedef struct {
-    const char *out_dir;        // DIR/<pe>/seed-<s>/ training runs, DIR/bench.json, DIR/report.*
+    const char *out_dir;        // DIR/<arm>/seed-<s>/ training runs, DIR/bench.json, DIR/report.*
     const pope_pe_kind *pes;    // the encodings (n_pes of them); n_pes 0: all five
     int n_pes;
+    const pope_delta_param *dparams;   // polar's δ parameterisations (n_dparams); 0: the preset's.
+    int n_dparams;              // Each (encoding, δ param) pair is an arm: polar, polar-sigmoid, rope…
     int seeds;                  // runs per encoding, seeds preset seed + 0 .. seeds−1 (0: 1)
     int jobs;                   // > 1: runs at once as processes of child_argv (threads split)
     char *const *child_argv;    // the command that runs one run: it gets "--bench-run PE:SEED
@@ -306,16 +308,14 @@ typedef struct {
     int n_contexts;             // 0: 1,2,4,8
     int64_t eval_tokens;        // bound on extrapolation targets (0: default)
     int64_t test_tokens;        // bound on test-NLL targets (0: the whole test split)
-    int one_run;                // 1: only the run (one_pe, one_seed), no report (a --jobs child)
-    pope_pe_kind one_pe;
-    uint64_t one_seed;
+    const char *one_run;        // "ARM:SEED": only that run, no report (a --jobs child)
     const char *program;
     const char *extra_metadata;
     int quiet;
 } pope_bench_opts;
 
-// The bench protocol (docs/PIPELINE.md §8): each encoding × seed trained with the same
-// preset, budget and data into DIR/<pe>/seed-<s>/ (finished runs, those with a
+// The bench protocol (docs/PIPELINE.md §8): each arm × seed trained with the same
+// preset, budget and data into DIR/<arm>/seed-<s>/ (finished runs, those with a
 // result.json, are kept; interrupted ones continue), then test NLL and extrapolation of
 // each, then the report over every finished run of DIR: DIR/report.md, DIR/report.json,
 // DIR/curves.svg, DIR/extrapolation.svg. DIR/bench.json holds the settings the runs share

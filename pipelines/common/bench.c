@@ -1,5 +1,6 @@
-// bench.c — the NLL benchmark protocol: chosen encodings × seeds trained with the same
-// preset, data and budget, each run in DIR/<pe>/seed-<s>/ with its result.json, then one
+// bench.c — the NLL benchmark protocol: chosen arms (encodings, and for polar its δ
+// parameterisation) × seeds trained with the same preset, data and budget, each run in
+// DIR/<arm>/seed-<s>/ with its result.json, then one
 // report over every finished run of DIR (bench_report.c). DIR/bench.json holds the
 // settings every run of the folder shares; a rerun with other settings is refused, one
 // with more seeds or encodings adds runs and keeps the finished ones.
@@ -23,9 +24,24 @@ static const pope_pe_kind all_pes[] = {POPE_PE_POLAR, POPE_PE_ROPE, POPE_PE_LEGE
                                        POPE_PE_NONE};
 enum { N_ALL_PES = 5, MAX_RUNS = 4096 };
 
+// The arms of the encodings × δ parameterisations asked for, without repeats (δ only
+// splits polar), in the order given. Returns how many (<= BENCH_MAX_ARMS).
+static int arms_of(const pope_pe_kind *pes, int n_pes, const pope_delta_param *dps, int n_dps, bench_arm *out) {
+    int n = 0;
+    for (int i = 0; i < n_pes; i++)
+        for (int j = 0; j < n_dps; j++) {
+            bench_arm a = {pes[i], pes[i] == POPE_PE_POLAR ? dps[j] : POPE_DELTA_CLAMP};
+            int seen = 0;
+            for (int k = 0; k < n; k++) seen |= bench_arm_same(out[k], a);
+            if (!seen && n < BENCH_MAX_ARMS) out[n++] = a;
+        }
+    return n;
+}
+
 // ---------------------------------------------------------------- settings
 // What must be equal for runs to be compared: the preset as trained (the budget applied)
-// without pe, seed and threads, the data, the tokenizer, and the evaluation.
+// without pe, delta_param (the arm says them), seed and threads, the data, the tokenizer,
+// and the evaluation.
 static cJSON *bench_settings(const pope_preset *p, const pope_corpus *c, const pope_bench_opts *o, const int *mult,
                              int n_mult) {
     char *pj = pope_preset_to_json(p);
@@ -33,7 +49,9 @@ static cJSON *bench_settings(const pope_preset *p, const pope_corpus *c, const p
     free(pj);
     if (!preset) return NULL;
     cJSON_DeleteItemFromObjectCaseSensitive(preset, "description");
-    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(preset, "model"), "pe");
+    cJSON *model = cJSON_GetObjectItemCaseSensitive(preset, "model");
+    cJSON_DeleteItemFromObjectCaseSensitive(model, "pe");
+    cJSON_DeleteItemFromObjectCaseSensitive(model, "delta_param");
     cJSON *train = cJSON_GetObjectItemCaseSensitive(preset, "train");
     cJSON_DeleteItemFromObjectCaseSensitive(train, "seed");
     cJSON_DeleteItemFromObjectCaseSensitive(train, "threads");
@@ -132,8 +150,10 @@ static void utc_now(char *buf, size_t size) {
 }
 
 // ---------------------------------------------------------------- one run
-static int run_dir(char *buf, size_t size, const char *out, pope_pe_kind pe, uint64_t seed) {
-    if (snprintf(buf, size, "%s/%s/seed-%llu", out, pope_pe_name(pe), (unsigned long long)seed) >= (int)size)
+static int run_dir(char *buf, size_t size, const char *out, bench_arm arm, uint64_t seed) {
+    char name[32];
+    if (snprintf(buf, size, "%s/%s/seed-%llu", out, bench_arm_name(arm, name, sizeof name), (unsigned long long)seed) >=
+        (int)size)
         return pope_error("bench: output directory name too long");
     return 0;
 }
@@ -147,14 +167,17 @@ static int file_exists(const char *dir, const char *file) {
 // Trains (or continues) the run in `dir`, then test NLL and extrapolation; writes
 // dir/result.json. p: the preset with the budget applied; pe and seed are set here.
 static int run_one(const pope_corpus *c, const pope_preset *base, const pope_bench_opts *o, const int *mult,
-                   int n_mult, pope_pe_kind pe, uint64_t seed, const char *dir) {
+                   int n_mult, bench_arm arm, uint64_t seed, const char *dir) {
     bench_run r;
     memset(&r, 0, sizeof r);
-    r.pe = pe, r.seed = seed;
+    r.pe = arm.pe, r.dp = arm.dp, r.seed = seed;
     r.train_loss = r.valid_nll = r.test_nll = r.tokens_per_s = NAN;
     pope_preset p = *base;
-    p.model.pe = pe;
+    p.model.pe = arm.pe;
+    p.model.delta_param = arm.dp;
     p.train.seed = seed;
+    char name[32];
+    bench_arm_name(arm, name, sizeof name);
     double t0 = pipeline_now();
     pope_train_opts to = {0};
     to.out_dir = dir;
@@ -163,7 +186,7 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     to.program = o->program;
     to.extra_metadata = o->extra_metadata;
     if (!o->quiet)
-        fprintf(stderr, "bench: %s %s seed %llu in %s\n", to.resume ? "continuing" : "training", pope_pe_name(pe),
+        fprintf(stderr, "bench: %s %s seed %llu in %s\n", to.resume ? "continuing" : "training", name,
                 (unsigned long long)seed, dir);
     pope_train_result tr;
     if (pope_train(c, &p, &to, &tr) != 0) return -1;
@@ -203,7 +226,7 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
             for (int i = 0; i < xr.n_contexts; i++) r.ctx[i] = xr.contexts[i], r.ctx_nll[i] = xr.res[i].nll;
             pope_extrap_result_free(&xr);
         } else if (!o->quiet) {   // a test split too short for the longest context still gives a report
-            fprintf(stderr, "bench: %s: extrapolation skipped: %s\n", pope_pe_name(pe), pope_last_error());
+            fprintf(stderr, "bench: %s: extrapolation skipped: %s\n", name, pope_last_error());
         }
     }
     pope_model_free(m);
@@ -228,21 +251,21 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
 
 // ---------------------------------------------------------------- runs as processes (--jobs)
 typedef struct {
-    pope_pe_kind pe;
+    bench_arm arm;
     uint64_t seed;
     pid_t pid;
 } job;
 
 // Starts `argv0 bench ... --bench-run PE:SEED --threads K --quiet` with stdout and stderr
 // appended to dir/bench.log.
-static int spawn_run(const pope_bench_opts *o, pope_pe_kind pe, uint64_t seed, int threads, const char *dir,
+static int spawn_run(const pope_bench_opts *o, bench_arm arm, uint64_t seed, int threads, const char *dir,
                      pid_t *pid) {
     int n = 0;
     while (o->child_argv[n]) n++;
     char **argv = calloc((size_t)n + 7, sizeof *argv);
     if (!argv) return pope_error("out of memory");
-    char which[64], th[32], log[4200];
-    snprintf(which, sizeof which, "%s:%llu", pope_pe_name(pe), (unsigned long long)seed);
+    char which[64], th[32], log[4200], name[32];
+    snprintf(which, sizeof which, "%s:%llu", bench_arm_name(arm, name, sizeof name), (unsigned long long)seed);
     snprintf(th, sizeof th, "%d", threads);
     snprintf(log, sizeof log, "%s/bench.log", dir);
     for (int i = 0; i < n; i++) argv[i] = o->child_argv[i];
@@ -272,21 +295,22 @@ static int run_jobs(const pope_bench_opts *o, const job *todo, int n, int thread
     while (next < n || running > 0) {
         while (running < jobs && next < n) {
             char dir[2048];
-            if (run_dir(dir, sizeof dir, o->out_dir, todo[next].pe, todo[next].seed) != 0 || pope_mkdir_p(dir) != 0) {
+            if (run_dir(dir, sizeof dir, o->out_dir, todo[next].arm, todo[next].seed) != 0 || pope_mkdir_p(dir) != 0) {
                 failed++, next++;
                 continue;
             }
             int slot = 0;
             while (live[slot].pid) slot++;
             live[slot] = todo[next];
-            if (spawn_run(o, todo[next].pe, todo[next].seed, per, dir, &live[slot].pid) != 0) {
+            if (spawn_run(o, todo[next].arm, todo[next].seed, per, dir, &live[slot].pid) != 0) {
                 live[slot].pid = 0;
                 free(live);
                 return -1;
             }
+            char name[32];
             if (!o->quiet)
                 fprintf(stderr, "bench: started %s seed %llu (%d threads; log in %s/bench.log)\n",
-                        pope_pe_name(todo[next].pe), (unsigned long long)todo[next].seed, per, dir);
+                        bench_arm_name(todo[next].arm, name, sizeof name), (unsigned long long)todo[next].seed, per, dir);
             running++, next++;
         }
         int status;
@@ -300,14 +324,14 @@ static int run_jobs(const pope_bench_opts *o, const job *todo, int n, int thread
         if (slot == jobs) continue;   // not one of ours
         running--, done++;
         int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        char dir[2048];
-        run_dir(dir, sizeof dir, o->out_dir, live[slot].pe, live[slot].seed);
+        char dir[2048], name[32];
+        run_dir(dir, sizeof dir, o->out_dir, live[slot].arm, live[slot].seed);
         if (!ok) {
             failed++;
             if (!first_log[0]) snprintf(first_log, sizeof first_log, "%s/bench.log", dir);
         }
         if (!o->quiet)
-            fprintf(stderr, "bench: %s seed %llu %s (%d of %d)\n", pope_pe_name(live[slot].pe),
+            fprintf(stderr, "bench: %s seed %llu %s (%d of %d)\n", bench_arm_name(live[slot].arm, name, sizeof name),
                     (unsigned long long)live[slot].seed, ok ? "done" : "FAILED", done, n);
         live[slot].pid = 0;
     }
@@ -332,15 +356,15 @@ static int cmp_run(const void *a, const void *b) {
     return x->seed < y->seed ? -1 : x->seed > y->seed;
 }
 
-// Every finished run of DIR (DIR/<pe>/seed-<s>/result.json), by encoding in all_pes order
+// Every finished run of DIR (DIR/<arm>/seed-<s>/result.json), by arm in bench_arms order
 // and by seed. *runs malloc'd.
 static int load_runs(const char *out, bench_run **runs, int *n) {
     *n = 0;
     *runs = NULL;
     int cap = 0;
-    for (int k = 0; k < N_ALL_PES; k++) {
-        char pdir[2200];
-        snprintf(pdir, sizeof pdir, "%s/%s", out, pope_pe_name(all_pes[k]));
+    for (int k = 0; k < BENCH_MAX_ARMS; k++) {
+        char pdir[2200], name[32];
+        snprintf(pdir, sizeof pdir, "%s/%s", out, bench_arm_name(bench_arms[k], name, sizeof name));
         DIR *d = opendir(pdir);
         if (!d) continue;
         int first = *n;
@@ -366,7 +390,7 @@ static int load_runs(const char *out, bench_run **runs, int *n) {
                 closedir(d);
                 return -1;
             }
-            r->pe = all_pes[k], r->seed = seed;
+            r->pe = bench_arms[k].pe, r->dp = bench_arms[k].dp, r->seed = seed;
             bench_load_curve(r, sub);
             (*n)++;
         }
@@ -395,8 +419,11 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
         p.train.time_s = o->time_per_run_s;
         if (o->steps_per_run <= 0) p.train.steps = POPE_STEPS_UNBOUNDED;   // the budget decides
     }
-    const pope_pe_kind *pes = o->n_pes > 0 ? o->pes : all_pes;
-    int n_pes = o->n_pes > 0 ? o->n_pes : N_ALL_PES, seeds = o->seeds > 0 ? o->seeds : 1;
+    bench_arm arms[BENCH_MAX_ARMS];
+    const pope_delta_param preset_dp = p.model.delta_param;
+    int n_arms = arms_of(o->n_pes > 0 ? o->pes : all_pes, o->n_pes > 0 ? o->n_pes : N_ALL_PES,
+                         o->n_dparams > 0 ? o->dparams : &preset_dp, o->n_dparams > 0 ? o->n_dparams : 1, arms);
+    int seeds = o->seeds > 0 ? o->seeds : 1;
     uint64_t seed0 = p.train.seed;
 
     // Extrapolation scores whole regions of the largest context + 1 tokens: a context longer
@@ -424,9 +451,19 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     char dir[2048], path[4200];
     snprintf(path, sizeof path, "%s/bench.json", o->out_dir);
 
-    if (o->one_run) {   // a --jobs child: the one run, no report
-        rc = run_dir(dir, sizeof dir, o->out_dir, o->one_pe, o->one_seed);
-        if (rc == 0 && !file_exists(dir, "result.json")) rc = run_one(c, &p, o, fit, n_fit, o->one_pe, o->one_seed, dir);
+    if (o->one_run) {   // a --jobs child: "ARM:SEED", the one run, no report
+        const char *colon = strrchr(o->one_run, ':');
+        char name[32], *end = NULL;
+        bench_arm arm;
+        unsigned long long seed = colon && colon[1] ? strtoull(colon + 1, &end, 10) : 0;
+        if (!colon || colon - o->one_run >= (long)sizeof name || !end || *end)
+            rc = pope_error("--bench-run: expected ARM:SEED, got '%s'", o->one_run);
+        else {
+            snprintf(name, sizeof name, "%.*s", (int)(colon - o->one_run), o->one_run);
+            rc = bench_arm_parse(name, &arm);
+        }
+        if (rc == 0) rc = run_dir(dir, sizeof dir, o->out_dir, arm, seed);
+        if (rc == 0 && !file_exists(dir, "result.json")) rc = run_one(c, &p, o, fit, n_fit, arm, seed, dir);
         cJSON_Delete(state);
         return rc;
     }
@@ -447,16 +484,16 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     rc = js ? pope_write_file_atomic(path, js) : pope_error("bench: JSON failed");
     cJSON_free(js);
 
-    // The runs still to do, encodings first, then seeds.
-    job *todo = rc ? NULL : malloc((size_t)n_pes * seeds * sizeof *todo);
+    // The runs still to do, arms first, then seeds.
+    job *todo = rc ? NULL : malloc((size_t)n_arms * seeds * sizeof *todo);
     int n_todo = 0, n_kept = 0;
     if (!rc && !todo) rc = pope_error("out of memory");
-    for (int k = 0; k < n_pes && rc == 0; k++)
+    for (int k = 0; k < n_arms && rc == 0; k++)
         for (int s = 0; s < seeds && rc == 0; s++) {
             uint64_t seed = seed0 + (uint64_t)s;
-            if ((rc = run_dir(dir, sizeof dir, o->out_dir, pes[k], seed)) != 0) break;
+            if ((rc = run_dir(dir, sizeof dir, o->out_dir, arms[k], seed)) != 0) break;
             if (file_exists(dir, "result.json")) n_kept++;
-            else todo[n_todo++] = (job){pes[k], seed, 0};
+            else todo[n_todo++] = (job){arms[k], seed, 0};
         }
     if (rc == 0 && !o->quiet && n_kept)
         fprintf(stderr, "bench: keeping %d finished run%s of %s; %d to do\n", n_kept, n_kept == 1 ? "" : "s",
@@ -466,11 +503,12 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
             rc = run_jobs(o, todo, n_todo, threads);
         } else {
             for (int i = 0; i < n_todo && rc == 0; i++) {
-                run_dir(dir, sizeof dir, o->out_dir, todo[i].pe, todo[i].seed);
-                if ((rc = run_one(c, &p, o, fit, n_fit, todo[i].pe, todo[i].seed, dir)) != 0) {
-                    char why[1024];
+                run_dir(dir, sizeof dir, o->out_dir, todo[i].arm, todo[i].seed);
+                if ((rc = run_one(c, &p, o, fit, n_fit, todo[i].arm, todo[i].seed, dir)) != 0) {
+                    char why[1024], name[32];
                     snprintf(why, sizeof why, "%s", pope_last_error());
-                    pope_error("bench: %s seed %llu: %s", pope_pe_name(todo[i].pe), (unsigned long long)todo[i].seed, why);
+                    pope_error("bench: %s seed %llu: %s", bench_arm_name(todo[i].arm, name, sizeof name),
+                               (unsigned long long)todo[i].seed, why);
                 }
             }
         }

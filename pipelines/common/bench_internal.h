@@ -5,10 +5,24 @@
 
 #include "pipeline_internal.h"
 
-enum { BENCH_MAX_CTX = 32, BENCH_MAX_LAYERS = 64 };
+enum { BENCH_MAX_CTX = 32, BENCH_MAX_LAYERS = 64, BENCH_MAX_ARMS = 6 };
+
+// An arm: an encoding and, for polar, its δ parameterisation. Named by its folder:
+// "polar" (clamp, the paper's), "polar-sigmoid", "rope", ... (δ means nothing to the others,
+// whose dp is always clamp).
+typedef struct {
+    pope_pe_kind pe;
+    pope_delta_param dp;
+} bench_arm;
+// All arms in report order: polar, polar-sigmoid, rope, legendre, sinusoidal, none.
+extern const bench_arm bench_arms[BENCH_MAX_ARMS];
+const char *bench_arm_name(bench_arm a, char *buf, size_t size);
+int bench_arm_parse(const char *name, bench_arm *a);
+int bench_arm_same(bench_arm a, bench_arm b);
 
 typedef struct {
     pope_pe_kind pe;
+    pope_delta_param dp;         // polar's δ parameterisation (clamp for the others)
     uint64_t seed;
     int64_t steps, tokens;
     double seconds;              // training wall time

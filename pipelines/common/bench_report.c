@@ -35,6 +35,32 @@ int pope_beyond_spread(double m1, double s1, int n1, double m2, double s2, int n
     return fabs(m1 - m2) > t;
 }
 
+// ---------------------------------------------------------------- arms
+const bench_arm bench_arms[BENCH_MAX_ARMS] = {
+    {POPE_PE_POLAR, POPE_DELTA_CLAMP},      {POPE_PE_POLAR, POPE_DELTA_SIGMOID}, {POPE_PE_ROPE, POPE_DELTA_CLAMP},
+    {POPE_PE_LEGENDRE, POPE_DELTA_CLAMP},   {POPE_PE_SINUSOIDAL, POPE_DELTA_CLAMP}, {POPE_PE_NONE, POPE_DELTA_CLAMP}};
+
+const char *bench_arm_name(bench_arm a, char *buf, size_t size) {
+    snprintf(buf, size, "%s%s", pope_pe_name(a.pe), a.pe == POPE_PE_POLAR && a.dp == POPE_DELTA_SIGMOID ? "-sigmoid" : "");
+    return buf;
+}
+
+int bench_arm_parse(const char *name, bench_arm *a) {
+    char buf[32];
+    for (int k = 0; k < BENCH_MAX_ARMS; k++)
+        if (!strcmp(name, bench_arm_name(bench_arms[k], buf, sizeof buf))) {
+            *a = bench_arms[k];
+            return 0;
+        }
+    return pope_error("unknown arm '%s' (polar, polar-sigmoid, rope, legendre, sinusoidal, none)", name);
+}
+
+int bench_arm_same(bench_arm a, bench_arm b) { return a.pe == b.pe && a.dp == b.dp; }
+
+static const char *run_name(const bench_run *r, char *buf, size_t size) {
+    return bench_arm_name((bench_arm){r->pe, r->dp}, buf, size);
+}
+
 // ---------------------------------------------------------------- result.json
 static double json_num(const cJSON *o, const char *k) {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -51,6 +77,7 @@ cJSON *bench_run_to_json(const bench_run *r) {
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
     cJSON_AddStringToObject(o, "pe", pope_pe_name(r->pe));
+    if (r->pe == POPE_PE_POLAR) cJSON_AddStringToObject(o, "delta_param", r->dp == POPE_DELTA_SIGMOID ? "sigmoid" : "clamp");
     cJSON_AddStringToObject(o, "seed", seed);   // a string: JSON numbers are doubles
     cJSON_AddNumberToObject(o, "steps", (double)r->steps);
     cJSON_AddNumberToObject(o, "tokens", (double)r->tokens);
@@ -87,6 +114,9 @@ int bench_run_from_json(bench_run *r, const char *path) {
         cJSON_Delete(o);
         return pope_error("%s: no valid \"pe\"", path);
     }
+    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(o, "delta_param");
+    r->dp = r->pe == POPE_PE_POLAR && cJSON_IsString(dp) && !strcmp(dp->valuestring, "sigmoid") ? POPE_DELTA_SIGMOID
+                                                                                              : POPE_DELTA_CLAMP;
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
     if (cJSON_IsString(seed)) r->seed = strtoull(seed->valuestring, NULL, 10);
     r->steps = (int64_t)json_num(o, "steps");
@@ -164,6 +194,7 @@ typedef struct {
 
 typedef struct {
     pope_pe_kind pe;
+    char name[32];         // the arm's name
     const bench_run *r;    // its runs, r[0..n)
     int n;
     stat test, steps, seconds, tps;
@@ -185,6 +216,7 @@ static double run_nll_at(const bench_run *r, int context) {
 static void aggregate(enc_agg *a, const bench_run *r, int n, const int *mult, int n_mult, int T0) {
     memset(a, 0, sizeof *a);
     a->pe = r[0].pe, a->r = r, a->n = n;
+    run_name(&r[0], a->name, sizeof a->name);
     double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
     if (!x || !y) {
         free(x);
@@ -232,9 +264,9 @@ static void compare(FILE *md, cJSON *arr, const enc_agg *a, int n_enc, int which
             if (s1.n == 0 || s2.n == 0) continue;
             double t, d = s1.mean - s2.mean;
             int v = pope_beyond_spread(s1.mean, s1.std, s1.n, s2.mean, s2.std, s2.n, &t);
-            const char *lower = d < 0 ? pope_pe_name(a[i].pe) : pope_pe_name(a[j].pe);
+            const char *lower = d < 0 ? a[i].name : a[j].name;
             if (md) {
-                fprintf(md, "| %s | %s | %s | %+.4f | ", metric, pope_pe_name(a[i].pe), pope_pe_name(a[j].pe), d);
+                fprintf(md, "| %s | %s | %s | %+.4f | ", metric, a[i].name, a[j].name, d);
                 if (v < 0) fprintf(md, "– | one seed, no spread |\n");
                 else if (v) fprintf(md, "%.4f | **%s lower, beyond the seed spread** |\n", t, lower);
                 else fprintf(md, "%.4f | within the seed spread |\n", t);
@@ -242,8 +274,8 @@ static void compare(FILE *md, cJSON *arr, const enc_agg *a, int n_enc, int which
             if (arr) {
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "metric", metric);
-                cJSON_AddStringToObject(o, "a", pope_pe_name(a[i].pe));
-                cJSON_AddStringToObject(o, "b", pope_pe_name(a[j].pe));
+                cJSON_AddStringToObject(o, "a", a[i].name);
+                cJSON_AddStringToObject(o, "b", a[j].name);
                 add_num(o, "difference", d);
                 add_num(o, "threshold", t);
                 if (v < 0) cJSON_AddNullToObject(o, "beyond_spread");
@@ -274,18 +306,18 @@ static void write_md(FILE *f, const bench_report_info *in, const enc_agg *a, int
     else snprintf(budget, sizeof budget, "%lld steps", (long long)p->train.steps);
     fprintf(f,
             "# NLL benchmark: %s\n\nPreset `%s` (d %d, %d layers, %d heads, context %d, batch %d × %d, lr %g, "
-            "weight decay %g, dropout %g/%g, δ init %s, δ param %s), tokenizer `%s`, budget %s per run. "
-            "NLL in nats per token; test NLL over %s.\n\n",
+            "weight decay %g, dropout %g/%g, δ init %s), tokenizer `%s`, budget %s per run. "
+            "NLL in nats per token; test NLL over %s. `polar` is Polar PoPE with the paper's "
+            "clamped δ, `polar-sigmoid` with δ = −2π·σ(u) (docs/MODEL.md §3).\n\n",
             p->name, p->name, p->model.d_model, p->model.n_layers, p->model.n_heads, T0, p->train.batch,
             p->train.accum, p->train.lr, p->train.adamw.weight_decay, p->model.dropout_attn, p->model.dropout_resid,
-            p->model.delta_init == POPE_DELTA_UNIFORM ? "uniform" : "zero",
-            p->model.delta_param == POPE_DELTA_SIGMOID ? "sigmoid" : "clamp", in->tokenizer, budget,
+            p->model.delta_init == POPE_DELTA_UNIFORM ? "uniform" : "zero", in->tokenizer, budget,
             in->test_tokens > 0 ? "a bounded, evenly spaced part of the test split" : "the whole test split");
 
     fputs("## Test NLL\n\n| encoding | seeds | test NLL (mean ± std) | each seed | steps | train time | tokens/s |\n"
           "|---|---:|---:|---|---:|---:|---:|\n", f);
     for (int i = 0; i < n_enc; i++) {
-        fprintf(f, "| %s | %d | ", pope_pe_name(a[i].pe), a[i].n);
+        fprintf(f, "| %s | %d | ", a[i].name, a[i].n);
         md_stat(f, a[i].test, 4);
         fputs(" | ", f);
         for (int s = 0; s < a[i].n; s++)
@@ -311,7 +343,7 @@ static void write_md(FILE *f, const bench_report_info *in, const enc_agg *a, int
     for (int k = 0; k < in->n_mult; k++) fputs("---:|", f);
     fputs("\n", f);
     for (int i = 0; i < n_enc; i++) {
-        fprintf(f, "| %s |", pope_pe_name(a[i].pe));
+        fprintf(f, "| %s |", a[i].name);
         for (int k = 0; k < in->n_mult; k++) {
             fputs(" ", f);
             md_stat(f, a[i].nll[k], 4);
@@ -331,7 +363,8 @@ static void write_md(FILE *f, const bench_report_info *in, const enc_agg *a, int
           "share by layer |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n", f);
     for (int i = 0; i < n_runs; i++) {
         const bench_run *r = &runs[i];
-        fprintf(f, "| %s | %llu | %lld | %s | %.0f | %.4f | %.4f | %.4f | ", pope_pe_name(r->pe),
+        char nb[32];
+        fprintf(f, "| %s | %llu | %lld | %s | %.0f | %.4f | %.4f | %.4f | ", run_name(r, nb, sizeof nb),
                 (unsigned long long)r->seed, (long long)r->steps, pope_format_duration(r->seconds, t, sizeof t),
                 r->tokens_per_s, r->train_loss, r->valid_nll, r->test_nll);
         if (!r->n_frozen) fputs("–", f);
@@ -380,6 +413,7 @@ static char *build_json(const bench_report_info *in, const enc_agg *a, int n_enc
     cJSON *enc = cJSON_AddArrayToObject(j, "encodings");
     for (int i = 0; i < n_enc; i++) {
         cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "arm", a[i].name);
         cJSON_AddStringToObject(e, "pe", pope_pe_name(a[i].pe));
         cJSON_AddNumberToObject(e, "seeds", a[i].n);
         stat_json(e, "test_nll", a[i].test);
@@ -424,11 +458,12 @@ static char *build_json(const bench_report_info *in, const enc_agg *a, int n_enc
 // ---------------------------------------------------------------- charts
 // Per encoding the mean smoothed training loss over its runs, up to the shortest run.
 static int write_charts(const char *dir, const bench_report_info *in, const enc_agg *a, int n_enc) {
-    pope_series s[5];
-    char names[5][64];
-    double *mean[5] = {0}, cx[5][BENCH_MAX_CTX], cy[5][BENCH_MAX_CTX];
+    enum { M = BENCH_MAX_ARMS };
+    pope_series s[M];
+    char names[M][64];
+    double *mean[M] = {0}, cx[M][BENCH_MAX_CTX], cy[M][BENCH_MAX_CTX];
     int rc = 0;
-    for (int i = 0; i < n_enc && i < 5; i++) {
+    for (int i = 0; i < n_enc && i < M; i++) {
         int n = a[i].r[0].curve_n;
         for (int r = 1; r < a[i].n; r++)
             if (a[i].r[r].curve_n < n) n = a[i].r[r].curve_n;
@@ -439,11 +474,11 @@ static int write_charts(const char *dir, const bench_report_info *in, const enc_
             for (int r = 0; r < a[i].n; r++) acc += a[i].r[r].curve_y[t];
             mean[i][t] = acc / a[i].n;
         }
-        if (a[i].n > 1) snprintf(names[i], sizeof names[i], "%s (mean of %d)", pope_pe_name(a[i].pe), a[i].n);
-        else snprintf(names[i], sizeof names[i], "%s", pope_pe_name(a[i].pe));
+        if (a[i].n > 1) snprintf(names[i], sizeof names[i], "%s (mean of %d)", a[i].name, a[i].n);
+        else snprintf(names[i], sizeof names[i], "%s", a[i].name);
         s[i] = (pope_series){names[i], a[i].r[0].curve_x, mean[i], n, 0};
     }
-    int ns = n_enc < 5 ? n_enc : 5;
+    int ns = n_enc < M ? n_enc : M;
     pope_chart ch = {"Training loss (moving average, mean over seeds)", "step", "loss (nats/token)", 0};
     char path[4200];
     snprintf(path, sizeof path, "%s/curves.svg", dir);
@@ -455,17 +490,17 @@ static int write_charts(const char *dir, const bench_report_info *in, const enc_
     pope_chart ce = {"Test NLL vs evaluation context (mean over seeds)", "context (tokens)", "NLL (nats/token)", 1};
     snprintf(path, sizeof path, "%s/extrapolation.svg", dir);
     if (rc == 0) rc = pope_svg_line_chart(path, &ce, s, ns);
-    for (int i = 0; i < 5; i++) free(mean[i]);
+    for (int i = 0; i < M; i++) free(mean[i]);
     return rc;
 }
 
 // ---------------------------------------------------------------- the report
 int bench_write_report(const char *dir, const bench_report_info *in, const bench_run *runs, int n, FILE *md_out) {
-    enc_agg a[5];
+    enc_agg a[BENCH_MAX_ARMS];
     int n_enc = 0;
-    for (int i = 0; i < n && n_enc < 5;) {   // runs come grouped by encoding
+    for (int i = 0; i < n && n_enc < BENCH_MAX_ARMS;) {   // runs come grouped by arm
         int j = i;
-        while (j < n && runs[j].pe == runs[i].pe) j++;
+        while (j < n && runs[j].pe == runs[i].pe && runs[j].dp == runs[i].dp) j++;
         aggregate(&a[n_enc++], runs + i, j - i, in->mult, in->n_mult, in->p->model.context_length);
         i = j;
     }

@@ -129,9 +129,9 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
         if (strcmp(val, "zero") && strcmp(val, "uniform"))
             rc = pope_error("--delta-init: expected zero or uniform, got '%s'", val);
         o->delta_init = val;
-    } else if (!strcmp(name, "--delta-param")) {
-        if (strcmp(val, "clamp") && strcmp(val, "sigmoid"))
-            rc = pope_error("--delta-param: expected clamp or sigmoid, got '%s'", val);
+    } else if (!strcmp(name, "--delta-param")) {   // bench: a list
+        if (strcmp(val, "clamp") && strcmp(val, "sigmoid") && strcmp(val, "clamp,sigmoid") && strcmp(val, "sigmoid,clamp"))
+            rc = pope_error("--delta-param: expected clamp, sigmoid or (bench) clamp,sigmoid, got '%s'", val);
         o->delta_param = val;
     } else if (!strcmp(name, "--bench-run")) {
         o->bench_run = val;   // checked by pope_cmd_bench
@@ -188,7 +188,8 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
     if (o->pe && !strchr(o->pe, ',') && pope_pe_parse(o->pe, &p->model.pe) != 0)
         return pope_error("--pe: unknown encoding '%s'", o->pe);
     if (o->delta_init) p->model.delta_init = !strcmp(o->delta_init, "zero") ? POPE_DELTA_ZERO : POPE_DELTA_UNIFORM;
-    if (o->delta_param) p->model.delta_param = !strcmp(o->delta_param, "clamp") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
+    if (o->delta_param && !strchr(o->delta_param, ','))
+        p->model.delta_param = !strcmp(o->delta_param, "clamp") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
     if (o->context > 0) p->model.context_length = o->context;
     if (o->steps > 0) {
         p->train.steps = o->steps;
@@ -269,10 +270,10 @@ const char pope_help_bench[] =
     "  --steps N            steps per run (instead of the preset's)\n"
     "  --context N          training context (the extrapolation multiples refer to it)\n"
     "  --delta-init I       polar's δ at initialisation: zero or uniform\n"
-    "  --delta-param P      polar's δ: clamp or sigmoid\n"
+    "  --delta-param P      polar's δ: clamp, sigmoid, or both (clamp,sigmoid: arms polar and polar-sigmoid)\n"
     "  --contexts LIST      extrapolation contexts, multiples of the training context (default 1,2,4,8)\n"
     "  --eval-tokens N      bound on the scored extrapolation tokens\n"
-    "  --out DIR            report directory (runs in DIR/<pe>/seed-<s>/); a rerun adds runs\n"
+    "  --out DIR            report directory (runs in DIR/<arm>/seed-<s>/); a rerun adds runs\n"
     "  --threads N          threads in all\n"
     "  --resume             accepted; interrupted runs always continue, finished ones are kept\n"
     "  --quiet              no progress lines\n";

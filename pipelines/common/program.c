@@ -146,8 +146,10 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "train", argc, argv, &cli, 0, train_help);
     if (rc) return rc < 0 ? 0 : rc;
-    if ((cli.pe && strchr(cli.pe, ',')) || cli.seeds > 0 || cli.jobs > 0 || cli.bench_run)
-        return pope_usage_error(p->name, "train", "one encoding and one seed per run (--pe lists, --seeds and --jobs are for bench)");
+    if ((cli.pe && strchr(cli.pe, ',')) || (cli.delta_param && strchr(cli.delta_param, ',')) || cli.seeds > 0 ||
+        cli.jobs > 0 || cli.bench_run)
+        return pope_usage_error(p->name, "train",
+                                "one encoding and one seed per run (lists, --seeds, --jobs and --bench-run are for bench)");
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
     const pope_corpus *c;
@@ -211,17 +213,11 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     int n_pes = 0;
     if (cli.pe && pope_pe_list_parse(cli.pe, pes, 8, &n_pes) != 0)
         return pope_usage_error(p->name, "bench", pope_last_error());
+    pope_delta_param dps[2];
+    int n_dps = 0;
+    for (const char *q = cli.delta_param; q && n_dps < 2; q = strchr(q, ','), q = q ? q + 1 : NULL)
+        dps[n_dps++] = strncmp(q, "sigmoid", 7) ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;   // checked by pope_cli_option
     pope_bench_opts bo = {0};
-    if (cli.bench_run) {   // PE:SEED, the one run of a --jobs child
-        const char *colon = strchr(cli.bench_run, ':');
-        char pe[32], *end;
-        unsigned long long seed = colon ? strtoull(colon + 1, &end, 10) : 0;
-        if (!colon || colon - cli.bench_run >= (long)sizeof pe || !colon[1] || *end)
-            return pope_usage_error(p->name, "bench", "--bench-run: expected PE:SEED");
-        snprintf(pe, sizeof pe, "%.*s", (int)(colon - cli.bench_run), cli.bench_run);
-        if (pope_pe_parse(pe, &bo.one_pe) != 0) return pope_usage_error(p->name, "bench", "--bench-run: unknown encoding");
-        bo.one_run = 1, bo.one_seed = seed;
-    }
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
     const pope_corpus *c;
@@ -238,6 +234,8 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     }
     bo.out_dir = cli.out_dir ? cli.out_dir : default_out;
     bo.pes = pes, bo.n_pes = n_pes;
+    bo.dparams = dps, bo.n_dparams = n_dps;
+    bo.one_run = cli.bench_run;
     bo.seeds = cli.seeds > 0 ? cli.seeds : 1;
     bo.jobs = cli.jobs > 0 ? cli.jobs : 1;
     bo.child_argv = child;

@@ -188,10 +188,11 @@ static void test_train_eval_generate(void) {
     snprintf(args, sizeof args, "%s/bench/rope/seed-2/bench.log", dir);   // tiny.json: seed 1
     CHECK(access(args, R_OK) == 0, "a --jobs run logs to its folder");
     snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' "
-             "--pe none,polar --seeds 2 --quiet", dir, dir, dir);
+             "--pe none,polar --delta-param clamp,sigmoid --seeds 2 --jobs 2 --quiet", dir, dir, dir);
     rc = run(args);
     out = slurp("out.txt");
-    CHECK(rc == 0 && strstr(out, "| polar | 2 |") && strstr(out, "| rope | 2 |") && strstr(out, "| none | 2 |"),
+    CHECK(rc == 0 && strstr(out, "| polar | 2 |") && strstr(out, "| rope | 2 |") && strstr(out, "| none | 2 |") &&
+              strstr(out, "| polar-sigmoid | 2 |"),
           "bench, second invocation: exit %d: %s", rc, out);
     free(out);
     snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 3 --out '%s/bench' --quiet",

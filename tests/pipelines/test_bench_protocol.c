@@ -81,12 +81,17 @@ static void test_options(void) {
     CHECK(pope_cli_preset(&o, NULL, &p) == 0 && p.model.pe == POPE_PE_POLAR && p.model.delta_init == POPE_DELTA_UNIFORM &&
               p.model.delta_param == POPE_DELTA_CLAMP,
           "one encoding and the δ options applied");
+    // a --delta-param list (bench's arms) leaves the preset's parameterisation alone
+    char *both[] = {"prog", "--delta-param", "clamp,sigmoid", NULL};
+    CHECK(parse_all(&o, 3, both) == 1, "--delta-param clamp,sigmoid: %s", pope_last_error());
+    o.preset = path;
+    CHECK(pope_cli_preset(&o, NULL, &p) == 0 && p.model.delta_param == POPE_DELTA_CLAMP, "a δ list is left to bench");
     unlink(path);
 
     struct { char *opt, *val, *says; } bad[] = {
         {"--pe", "polar,polar", "twice"},     {"--pe", "polar,alibi", "alibi"}, {"--pe", "polar,", "commas"},
         {"--seeds", "0", "--seeds"},          {"--jobs", "x", "--jobs"},        {"--delta-init", "half", "zero or uniform"},
-        {"--delta-param", "tanh", "clamp or sigmoid"},
+        {"--delta-param", "tanh", "clamp, sigmoid"},          {"--delta-param", "clamp,tanh", "clamp, sigmoid"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         char *av[] = {"prog", bad[k].opt, bad[k].val, NULL};

@@ -619,6 +619,21 @@ static void test_bench(const pope_corpus *c) {
     CHECK(js && count(js, "class=\"series\"") == 3, "3 extrapolation curves");
     free(js);
 
+    // A δ parameterisation list adds the arm polar-sigmoid beside polar (same settings).
+    pope_pe_kind polar_only[] = {POPE_PE_POLAR};
+    pope_delta_param both[] = {POPE_DELTA_CLAMP, POPE_DELTA_SIGMOID};
+    o.pes = polar_only, o.n_pes = 1, o.seeds = 2, o.dparams = both, o.n_dparams = 2;
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc == 0, "bench, polar-sigmoid arm: %s", pope_last_error());
+    CHECK(rep && strstr(rep, "| polar | 3 |") && strstr(rep, "| polar-sigmoid | 2 |") &&
+              strstr(rep, "| test NLL | polar | polar-sigmoid |"),
+          "report with the sigmoid arm:\n%s", rep ? rep : "");
+    free(rep);
+    char *sg = run_file(dir, "polar-sigmoid", 8, "result.json");
+    CHECK(sg && strstr(sg, "\"delta_param\":\t\"sigmoid\""), "the sigmoid arm trained with sigmoid: %s", sg ? sg : "");
+    free(sg);
+    o.dparams = NULL, o.n_dparams = 0;
+
     // Other settings in the same folder are refused, naming what differs.
     o.steps_per_run = 4;
     rep = bench_report(c, &p, &o, &rc);
