@@ -329,6 +329,7 @@ static void write_md(FILE *f, const bench_report_info *in, const enc_agg *a, int
     fprintf(f, "\n## Differences beyond the seed spread\n\nRule: %s\n\n"
                "| metric | A | B | A − B | threshold | verdict |\n|---|---|---|---:|---:|---|\n", rule_text);
     compare(f, NULL, a, n_enc, 0, 0, "test NLL");
+    if (n_enc < 2) fputs("| – | – | – | – | – | one encoding: nothing to compare |\n", f);
     int kl = last_rel_index(a, n_enc, in->mult, in->n_mult);
     char metric[64];
     if (kl >= 0) {
@@ -384,7 +385,7 @@ static void write_md(FILE *f, const bench_report_info *in, const enc_agg *a, int
                 isfinite(w) ? pope_format_duration(w, t, sizeof t) : "unfinished", json_num(inv, "threads"),
                 json_num(inv, "jobs"), cJSON_IsString(cpu) ? cpu->valuestring : "?");
     }
-    fputs("\nEach run: `<pe>/seed-<s>/` (result.json, log.jsonl, model, extrapolate.*). Settings shared by all runs: "
+    fputs("\nEach run: `<arm>/seed-<s>/` (result.json, log.jsonl, model, extrapolate.*). Settings shared by all runs: "
           "`bench.json`. Charts: `curves.svg` (training loss, mean over seeds), `extrapolation.svg` (NLL vs "
           "context, mean over seeds).\n", f);
 }
