@@ -32,7 +32,7 @@ void pope_train_config_default(pope_train_config *t) {
     t->log_every = 10;
     t->seed = 1;
     t->threads = 0;
-    t->augment = 1;
+    t->augment = -1;   // the program's default
 }
 
 static const char *const model_keys[] = {
@@ -308,7 +308,7 @@ char *pope_preset_to_json(const pope_preset *p) {
     cJSON_AddNumberToObject(t, "log_every", (double)c->log_every);
     cJSON_AddNumberToObject(t, "seed", (double)c->seed);
     cJSON_AddNumberToObject(t, "threads", c->threads);
-    cJSON_AddBoolToObject(t, "augment", c->augment);
+    if (c->augment >= 0) cJSON_AddBoolToObject(t, "augment", c->augment);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

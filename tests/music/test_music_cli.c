@@ -110,22 +110,30 @@ static void test_train_eval_generate(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/run/curve.svg", dir);
     CHECK(access(path, R_OK) == 0, "no curve.svg");
-
-    // the preset's train.augment: false trains without transposition (the paper's JSB)
+    // jsb data: no transposition unless --augment (the paper augments MAESTRO only), and the
+    // paper's units (grid tokens) recorded.
     snprintf(path, sizeof path, "%s/run/model.safetensors", dir);
-    char *aug = pope_load_metadata(path, "pope.music.augment");
-    CHECK(aug && !strcmp(aug, "transpose -3..3"), "default: transposed: %s", aug ? aug : "(none)");
+    char *aug = pope_load_metadata(path, "pope.music.augment"), *units = pope_load_metadata(path, "pope.music.targets");
+    CHECK(aug && strcmp(aug, "none") == 0, "jsb trained with augmentation '%s'", aug ? aug : "(none recorded)");
+    CHECK(units && strcmp(units, "grid") == 0, "jsb targets '%s'", units ? units : "(none recorded)");
     free(aug);
-    write_file("tiny-noaug.json",
+    free(units);
+
+    // a preset's train.augment sets the default (true: transposed even on jsb data); the
+    // command line's --no-augment wins over it
+    write_file("tiny-aug.json",
                "{\"name\": \"tiny\", \"tokenizer\": \"jsb\", \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2,"
-               " \"context_length\": 32}, \"train\": {\"batch\": 2, \"steps\": 1, \"warmup\": 0, \"augment\": false}}");
-    snprintf(args, sizeof args, "train --data jsb '%s/chorales.json' --preset '%s/tiny-noaug.json' --out '%s/run-noaug' --quiet",
-             dir, dir, dir);
-    rc = run(args);
-    snprintf(path, sizeof path, "%s/run-noaug/model.safetensors", dir);
-    aug = rc == 0 ? pope_load_metadata(path, "pope.music.augment") : NULL;
-    CHECK(aug && !strcmp(aug, "none"), "augment false: exit %d, %s", rc, aug ? aug : "(none)");
-    free(aug);
+               " \"context_length\": 32}, \"train\": {\"batch\": 2, \"steps\": 1, \"warmup\": 0, \"augment\": true}}");
+    const char *extra[2] = {"", "--no-augment"}, *want[2] = {"transpose -3..3", "none"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "train --data jsb '%s/chorales.json' --preset '%s/tiny-aug.json' --out '%s/run-aug%d' %s --quiet",
+                 dir, dir, dir, k, extra[k]);
+        rc = run(args);
+        snprintf(path, sizeof path, "%s/run-aug%d/model.safetensors", dir, k);
+        aug = rc == 0 ? pope_load_metadata(path, "pope.music.augment") : NULL;
+        CHECK(aug && !strcmp(aug, want[k]), "preset augment true %s: exit %d, %s", extra[k], rc, aug ? aug : "(none)");
+        free(aug);
+    }
 
     snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --json", dir, dir);
     rc = run(args);
@@ -137,6 +145,16 @@ static void test_train_eval_generate(void) {
     CHECK(targets > 500 && targets < 3 * 194, "eval targets %g", targets);
     CHECK(context == 32, "eval context %g", context);
     CHECK(strchr(out, '\n') == strrchr(out, '\n') && out[0] == '{', "eval --json printed more than one object: %s", out);
+    free(out);
+    // The paper's units: a chorale of 194 tokens at context 32 is windows at 0, 33, .. 132
+    // and one of 29 tokens: 188 targets, the last its EOS. Only grid tokens count by default
+    // (3 x 187), --score-eos adds the 3 EOS.
+    CHECK(targets == 3 * 187, "grid targets %g, want %d", targets, 3 * 187);
+    snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --score-eos --json", dir, dir);
+    rc = run(args);
+    out = slurp("out.txt");
+    CHECK(rc == 0 && json_number(out, "targets") == 3 * 188, "--score-eos: exit %d, targets %g, want %d", rc,
+          json_number(out, "targets"), 3 * 188);
     free(out);
 
     // The same model on MAESTRO-layout data (the fixture), tokenized as the model was (jsb).

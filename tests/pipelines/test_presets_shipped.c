@@ -41,7 +41,7 @@ typedef struct {
     int d, layers, heads, context, batch;   // batch: effective (batch x accum)
     float dropout, lr, lr_min, beta2;
     int warmup, steps;
-    int augment;   // issue 9: the paper transposes MAESTRO, not JSB (genome: no augmentation)
+    int augment;   // issue 9: the paper transposes MAESTRO, not JSB; −1: not set (genome: none exists)
 } paper_setting;
 
 static void check_paper(const paper_setting *w) {
@@ -77,10 +77,14 @@ static void check_small(const char *name, int augment) {
     CHECK(p.train.augment == augment, "%s: augment %d", name, p.train.augment);
 }
 
-// train.augment: a boolean, default true, kept by pope_preset_to_json.
+// train.augment: a boolean, unset (−1: the program's default) when absent, kept by
+// pope_preset_to_json.
 static void check_augment_key(void) {
     pope_preset p;
-    CHECK(pope_preset_from_json(&p, "{\"train\": {}}", "t") == 0 && p.train.augment == 1, "augment defaults to true");
+    CHECK(pope_preset_from_json(&p, "{\"train\": {}}", "t") == 0 && p.train.augment == -1, "augment unset by default");
+    char *unset = pope_preset_to_json(&p);
+    CHECK(unset && !strstr(unset, "augment"), "an unset augment is not written: %s", unset ? unset : "");
+    free(unset);
     CHECK(pope_preset_from_json(&p, "{\"train\": {\"augment\": false}}", "t") == 0 && p.train.augment == 0, "augment false");
     char *js = pope_preset_to_json(&p);
     pope_preset q;
@@ -98,14 +102,14 @@ int main(void) {
     check_all_load();
     // issue 3 (genome) and issue 4 (music), as quoted from the paper
     static const paper_setting paper[] = {
-        {"genome-paper", "kmer6", 1024, 16, 16, 1000, 64, 0.1f, 2.5e-4f, 2.5e-5f, 0.999f, 4000, 100000, 1},
+        {"genome-paper", "kmer6", 1024, 16, 16, 1000, 64, 0.1f, 2.5e-4f, 2.5e-5f, 0.999f, 4000, 100000, -1},
         {"music-jsb-paper", "jsb", 256, 6, 8, 2048, 4, 0.2f, 6e-4f, 6e-5f, 0.99f, 10, 3000, 0},
         {"music-maestro-paper", "remi", 384, 6, 8, 2048, 16, 0.1f, 6e-4f, 6e-5f, 0.99f, 500, 60000, 1},
     };
     for (size_t i = 0; i < sizeof paper / sizeof paper[0]; i++) check_paper(&paper[i]);
     check_small("music-jsb-small", 0);
     check_small("music-maestro-small", 1);
-    check_small("genome-small", 1);
+    check_small("genome-small", -1);
     check_augment_key();
     return check_summary("test_presets_shipped");
 }
