@@ -3,7 +3,6 @@
 // whole human genome never has to fit in memory as int32). Without --split no split is made.
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,20 +29,16 @@ static int64_t total_tokens(const pope_gtok_view *v, int64_t n) {
     return total;
 }
 
-// The .npy (written to a temp file, renamed when complete; "-": stdout; an existing file that
-// is not a regular file, e.g. /dev/null or a FIFO, is written in place: renaming over it would
-// replace the device) and the optional index. 0, or -1 with pope_error set.
+// The .npy (written to a temp file, renamed when complete; "-": stdout) and the optional
+// index. 0, or -1 with pope_error set.
 static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_genome_piece *pieces, int64_t n_pieces,
                         const char *out_path, const char *index_path) {
     int64_t total = total_tokens(view, n_pieces);
-    int rc = 0, to_stdout = !strcmp(out_path, "-");
-    struct stat sb;
-    const int in_place = !to_stdout && stat(out_path, &sb) == 0 && !S_ISREG(sb.st_mode);
+    int rc = 0, to_stdout = !strcmp(out_path, "-"), in_place = !to_stdout && pope_path_is_special(out_path);
     char *tmp = NULL;
     FILE *f = stdout, *idx = NULL;
-    if (in_place) {
-        f = fopen(out_path, "wb");
-    } else if (!to_stdout) {
+    if (in_place) f = fopen(out_path, "wb");   // /dev/null, a FIFO: never renamed over
+    else if (!to_stdout) {
         size_t n = strlen(out_path) + 32;
         tmp = malloc(n);
         if (tmp) snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
