@@ -125,9 +125,9 @@ static double now_s(void) {
 // ---- 1. two ranks = one process with twice the accumulation
 static void same_numbers(const char *fa) {
     enum { STEPS = 20 };
-    const char *p2 = write_preset("accum2.json", 2, STEPS, 10, 10), *p1 = write_preset("accum1.json", 1, STEPS, 10, 10);
+    const char *p1 = write_preset("accum1.json", 1, STEPS, 10, 10);
     const char *one = fx_path("one"), *two = fx_path("two");
-    int rc = sh("%s train %s --preset %s --out %s --threads 1", POPE_GENOME_BIN, fa, p2, one);
+    int rc = sh("%s train %s --preset %s --accum 2 --out %s --threads 1", POPE_GENOME_BIN, fa, p1, one);
     CHECK(rc == 0, "one process: exit %d: %s", rc, err_text);
     rc = sh(MPIRUN2 "%s train %s --preset %s --out %s --threads 1", POPE_GENOME_BIN, fa, p1, two);
     CHECK(rc == 0, "two ranks: exit %d: %s", rc, err_text);
