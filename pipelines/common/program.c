@@ -373,8 +373,14 @@ int pope_program_main(const pope_program *p, int argc, char **argv) {
     }
     if (dist_init(&argc, &argv) != 0) return pope_die(p->name, cmd);
     pope_runtime_init(dist_default_threads());   // --threads, applied later, overrides it
-    for (const pope_command *k = p->commands; k->name; k++)
-        if (!strcmp(cmd, k->name)) return dist_finish(k->run(p, argc - 1, argv + 1));
+    for (const pope_command *k = p->commands; k->name; k++) {
+        if (strcmp(cmd, k->name)) continue;
+        int shared = k->run == pope_cmd_train || k->run == pope_cmd_bench || k->run == pope_cmd_eval ||
+                     k->run == pope_cmd_extrapolate;
+        if (!shared && dist_size() > 1)   // generate, tokenize...: N ranks would all write the same files
+            return dist_finish(pope_usage_error(p->name, cmd, "runs as one process: start it without mpirun"));
+        return dist_finish(k->run(p, argc - 1, argv + 1));
+    }
     dist_finish(0);
     fprintf(stderr, "%s: unknown command '%s'\n\n%s", p->name, cmd, p->usage);
     return 2;

@@ -165,9 +165,13 @@ static void microbatch_rng(pope_rng *r, uint64_t seed, int64_t step, int64_t g) 
 static int resume_accum(const char *user_json, int accum, int *out) {
     cJSON *u = user_json ? cJSON_Parse(user_json) : NULL;
     const cJSON *g = u ? cJSON_GetObjectItemCaseSensitive(u, "micro_batches") : NULL;
-    int G = g && cJSON_IsNumber(g) ? g->valueint : accum * dist_size(), N = dist_size();
+    double Gd = g && cJSON_IsNumber(g) ? g->valuedouble : (double)accum * dist_size();
     cJSON_Delete(u);
-    if (G < 1 || G % N != 0)
+    if (!(Gd >= 1 && Gd <= (1 << 20)) || Gd != (int)Gd)   // --accum's own bound
+        return pope_error("--resume: the checkpoint's micro_batches per step (%g) is not an integer in [1, %d]", Gd,
+                          1 << 20);
+    int G = (int)Gd, N = dist_size();
+    if (G % N != 0)
         return pope_error("--resume: the checkpoint took %d micro-batches per step, which %d ranks cannot share "
                           "evenly: run with a number of ranks that divides %d", G, N, G);
     *out = G / N;

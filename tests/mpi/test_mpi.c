@@ -179,6 +179,11 @@ static void same_numbers(const char *fa) {
     CHECK(json_num(x1, "regions") >= 2 && json_num(x1, "regions") == json_num(x2, "regions"), "regions shared out");
     cJSON_Delete(x1), cJSON_Delete(x2);
 
+    // the program's own commands run as one process
+    rc = sh(MPIRUN2 "%s generate --model %s --length 10", POPE_GENOME_BIN, one);
+    CHECK(rc != 0 && strstr(err_text, "generate: runs as one process: start it without mpirun"), "generate: %d %s", rc,
+          err_text);
+
     // a 1-rank checkpoint of accum 1 cannot be shared by 2 ranks: a message, not a hang
     double t0 = now_s();
     rc = sh(MPIRUN2 "%s train %s --preset %s --out %s --threads 1 --resume --steps 30", POPE_GENOME_BIN, fa, p1, one);
