@@ -27,13 +27,11 @@
 
 static char out_text[1 << 16], err_text[1 << 16];
 
+// The file's text (at most cap − 1 bytes) in buf; "" when unreadable.
 static void slurp(const char *path, char *buf, size_t cap) {
-    buf[0] = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = 0;
-    fclose(f);
+    char *t = pope_read_file(path, NULL);
+    snprintf(buf, cap, "%s", t ? t : "");
+    free(t);
 }
 
 // Runs a shell command line; returns its exit status, stdout/stderr in out_text/err_text.
