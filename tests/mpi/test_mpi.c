@@ -197,7 +197,7 @@ static void same_numbers(const char *fa) {
 
 // ---- 2. a rank killed: the job ends non-zero; the last checkpoint resumes on one process
 static void kill_and_resume(const char *fa) {
-    enum { STEPS = 1500, EVERY = 25, COMPARE = 20 };
+    enum { STEPS = 600, EVERY = 25, COMPARE = 20 };   // long enough to be killed after step 25
     const char *p1 = write_preset("long1.json", 1, STEPS, 0, EVERY);
     const char *p2 = write_preset("long2.json", 2, STEPS, 0, EVERY);
     const char *ref = fx_path("ref"), *run = fx_path("killed");
