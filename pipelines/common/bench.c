@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench_internal.h"
+#include "dist.h"
 
 extern char **environ;
 
@@ -244,7 +245,7 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     char *js = cJSON_Print(j);
     cJSON_Delete(j);
     snprintf(path, sizeof path, "%s/result.json", dir);
-    rc = js ? pope_write_file_atomic(path, js) : pope_error("bench: JSON failed");
+    rc = !js ? pope_error("bench: JSON failed") : dist_is_root() ? pope_write_file_atomic(path, js) : 0;
     cJSON_free(js);
     return rc;
 }
@@ -481,8 +482,10 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     cJSON_AddNumberToObject(inv, "jobs", o->jobs > 1 ? o->jobs : 1);
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(state, "invocations"), inv);
     char *js = cJSON_Print(state);
-    rc = js ? pope_write_file_atomic(path, js) : pope_error("bench: JSON failed");
+    rc = !js ? pope_error("bench: JSON failed") : dist_is_root() ? pope_write_file_atomic(path, js) : 0;
     cJSON_free(js);
+    if (rc == 0 && o->jobs > 1 && dist_size() > 1)
+        rc = pope_error("--jobs runs processes of its own: not under mpirun (the ranks already share each run)");
 
     // The runs still to do, arms first, then seeds.
     job *todo = rc ? NULL : malloc((size_t)n_arms * seeds * sizeof *todo);
@@ -515,6 +518,10 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     }
     free(todo);
 
+    if (!dist_is_root()) {   // rank 0 alone records and reports
+        cJSON_Delete(state);
+        return rc;
+    }
     // The report, from every finished run of the folder (also after a failed run: what
     // finished is reported).
     bench_run *runs = NULL;
