@@ -279,6 +279,8 @@ static void test_odd_files_agree(void) {
         {"gt_mid", ">a\nACGT\nAC>T\nAC\n", 0, 0},
         {"trailing_junk", ">a\nACGT\nAC\n\x01\x02\n", 0, 0},
         {"blank_inside", ">a\nACGT\n   \nACGT\nAC\n", 0, 1},
+        {"cr_line_start", ">s0\n\rCAA\nANAN\nCGgG\nT\n", 0, 1},      // htslib's line arithmetic reads past the end
+        {"cr_mixed_count", ">s0\nAC\r\nACG\nA\n>s1\nGG\n", 0, -1},
         {"name1023", NULL, 0, 1},
         {"name1024", NULL, 0, 0},
         {"name3000", NULL, 0, 0},
