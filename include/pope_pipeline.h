@@ -133,6 +133,7 @@ typedef struct {
     int top_k;              // --top-k N
     float top_p;            // --top-p X
     int quiet;              // --quiet (no progress line)
+    const char *precision;  // --precision fp32|bf16|auto (pope_cli_precision applies it)
 } pope_cli;
 void pope_cli_init(pope_cli *o);
 // Tries to consume argv[*i] (and its value: "--steps 100" or "--steps=100"). Returns 1
@@ -145,6 +146,10 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
 // absolute contexts in tokens for pope_extrap_opts.
+// Sets the core's precision from --precision, or from dflt ("auto" for train and bench,
+// "fp32" for eval, extrapolate and generate) when not given. -1 + message when bf16 is
+// asked for and not supported here.
+int pope_cli_precision(const pope_cli *o, const char *dflt);
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
 // Help fragments (each line "  --opt ARG   text\n") to print in the programs' --help.
 extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --lr --seed --threads --out --resume --quiet

@@ -140,6 +140,8 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
         cJSON_AddStringToObject(o, "pope.preset", pj);
     }
     free(pj);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "pope.precision");  // of the run that wrote it
+    cJSON_AddStringToObject(o, "pope.precision", pope_precision_name(pope_get_precision()));
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -242,6 +244,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     meta = build_metadata(p, o->extra_metadata);
     if (!meta) goto done;
+    if (!o->quiet) fprintf(stderr, "%s: precision %s\n", prog, pope_precision_name(pope_get_precision()));
     win = malloc((size_t)B * n * sizeof *win);
     in = malloc((size_t)B * T * sizeof *in);
     tg = malloc((size_t)B * T * sizeof *tg);
@@ -311,8 +314,9 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         elapsed = elapsed0 + pipeline_now() - t_start;
         double tps = steps_here * (double)B * T * tc->accum / train_time;
         fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
-                      "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
-                (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed);
+                      "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f,\"precision\":\"%s\"}\n",
+                (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed,
+                pope_precision_name(pope_get_precision()));
         fflush(logf);
         series_push(&tr, (double)step, loss);
 
