@@ -13,6 +13,13 @@
 #include "pope.h"
 
 enum { V = 16, B = 4, T = 80, STEPS = 300, WINDOW = 10 };
+// Steps of the training comparison: 300 (issue 10); 80 in an unoptimised (ASan) build, where
+// a step is ~20x slower and the memory checks gain nothing from more steps of the same code.
+#ifdef __OPTIMIZE__
+#define TRAIN_STEPS STEPS
+#else
+#define TRAIN_STEPS 80
+#endif
 
 static pope_config tiny(pope_pe_kind pe) {
     pope_config cfg;
@@ -131,20 +138,20 @@ static void test_training(pope_pe_kind pe, float *curve32, float *curve16) {
         set_precision(bf ? POPE_PREC_BF16 : POPE_PREC_FP32);
         pope_model *m = pope_model_new(&cfg, 11);
         pope_adamw *opt = pope_adamw_new(m);
-        train(m, opt, 0, STEPS, bf ? curve16 : curve32);
+        train(m, opt, 0, TRAIN_STEPS, bf ? curve16 : curve32);
         pope_adamw_free(opt);
         pope_model_free(m);
     }
     set_precision(POPE_PREC_FP32);
     char what[64];
-    snprintf(what, sizeof what, "%s: %d steps bf16 vs fp32", pope_pe_name(pe), STEPS);
-    compare_curves(what, curve16, curve32, 0, STEPS);
-    CHECK(curve32[STEPS - 1] < 0.6f * curve32[0], "%s: fp32 run did not learn (%g -> %g)", pope_pe_name(pe),
-          curve32[0], curve32[STEPS - 1]);
+    snprintf(what, sizeof what, "%s: %d steps bf16 vs fp32", pope_pe_name(pe), (int)TRAIN_STEPS);
+    compare_curves(what, curve16, curve32, 0, TRAIN_STEPS);
+    CHECK(curve32[TRAIN_STEPS - 1] < 0.6f * curve32[0], "%s: fp32 run did not learn (%g -> %g)", pope_pe_name(pe),
+          curve32[0], curve32[TRAIN_STEPS - 1]);
 }
 
 // `first` precision for steps [0, 40), checkpoint, then `second` for [40, 80), against the
-// uninterrupted run of `first` (curve).
+// uninterrupted run of `first` (curve, ≥ 80 steps).
 static void test_resume(pope_precision first, pope_precision second, const float *curve) {
     enum { SPLIT = 40, END = 80 };
     const char *path = "test_bf16_resume.safetensors";
@@ -189,7 +196,7 @@ int main(void) {
     }
     for (int pe = 0; pe < POPE_PE_COUNT; pe++) test_encoding((pope_pe_kind)pe);
     static float curve32[STEPS], curve16[STEPS];
-    test_training(POPE_PE_ROPE, curve32, curve16);
+    if (TRAIN_STEPS == STEPS) test_training(POPE_PE_ROPE, curve32, curve16);
     test_training(POPE_PE_POLAR, curve32, curve16);  // leaves polar's curves for the resume tests
     test_resume(POPE_PREC_BF16, POPE_PREC_FP32, curve16);
     test_resume(POPE_PREC_FP32, POPE_PREC_BF16, curve32);
