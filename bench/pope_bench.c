@@ -267,27 +267,35 @@ typedef struct {
     double seconds;  // median per call
 } gemm_shape;
 
-// Best seconds of one sgemm C(M,N) (+)= op(A) op(B), row-major like pope's matmul:
+// One product C(M,N) (+)= op(A) op(B), row-major like pope's matmul:
 // NT: out = inp · Wᵀ   NN: dinp += dout · W   TN: dW += doutᵀ · inp
-static double time_sgemm(const char *kind, int M, int N, int K, double budget_s) {
+// in fp32 (BLIS sgemm) or bf16 (bf16_gemm: oneDNN, the operands rounded to bf16 on every
+// call as matmul_forward/backward do in bf16 precision).
+static void gemm_call(int bf16, const char *kind, int M, int N, int K, const float *A, const float *Bm, float *C) {
+    const int ta = kind[0] == 'T', tb = kind[1] == 'T', acc = strcmp(kind, "NT") != 0;
+    if (bf16) {
+        if (bf16_gemm(C, A, ta, Bm, tb, M, N, K, acc) != 0) die("bf16 GEMM", pope_last_error());
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
+                ta ? M : K, Bm, tb ? K : N, acc ? 1.0f : 0.0f, C, N);
+}
+
+// Best seconds of gemm_call (≥ 3 calls and ≥ budget_s, after a warm-up call).
+static double time_gemm(int bf16, const char *kind, int M, int N, int K, double budget_s) {
     size_t na = (size_t)M * K, nb = (size_t)K * N, nc = (size_t)M * N;
     float *A = xmalloc(na * sizeof(float)), *Bm = xmalloc(nb * sizeof(float)),
           *C = xmalloc(nc * sizeof(float));
     for (size_t i = 0; i < na; i++) A[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
     for (size_t i = 0; i < nb; i++) Bm[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
     memset(C, 0, nc * sizeof(float));
-    enum CBLAS_TRANSPOSE ta = kind[0] == 'T' ? CblasTrans : CblasNoTrans;
-    enum CBLAS_TRANSPOSE tb = kind[1] == 'T' ? CblasTrans : CblasNoTrans;
-    int lda = ta == CblasTrans ? M : K;
-    int ldb = tb == CblasTrans ? K : N;
-    float beta = strcmp(kind, "NT") == 0 ? 0.0f : 1.0f;
     double times[64];
     int n = 0;
     double t_start = now_s();
-    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);  // warm-up
+    gemm_call(bf16, kind, M, N, K, A, Bm, C);  // warm-up
     while (n < 64 && (n < 3 || now_s() - t_start < budget_s)) {
         double t0 = now_s();
-        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);
+        gemm_call(bf16, kind, M, N, K, A, Bm, C);
         times[n++] = now_s() - t0;
     }
     free(A);
@@ -295,30 +303,11 @@ static double time_sgemm(const char *kind, int M, int N, int K, double budget_s)
     free(C);
     return minimum(times, n);
 }
-
-// Best seconds of the same product as time_sgemm in bf16 (bf16_gemm: oneDNN, operands
-// rounded to bf16 on every call as matmul_forward/backward do in bf16 precision).
+static double time_sgemm(const char *kind, int M, int N, int K, double budget_s) {
+    return time_gemm(0, kind, M, N, K, budget_s);
+}
 static double time_bf16gemm(const char *kind, int M, int N, int K, double budget_s) {
-    size_t na = (size_t)M * K, nb = (size_t)K * N, nc = (size_t)M * N;
-    float *A = xmalloc(na * sizeof(float)), *Bm = xmalloc(nb * sizeof(float)),
-          *C = xmalloc(nc * sizeof(float));
-    for (size_t i = 0; i < na; i++) A[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
-    for (size_t i = 0; i < nb; i++) Bm[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
-    memset(C, 0, nc * sizeof(float));
-    const int ta = kind[0] == 'T', tb = kind[1] == 'T', acc = strcmp(kind, "NT") != 0;
-    double times[64];
-    int n = 0;
-    double t_start = now_s();
-    if (bf16_gemm(C, A, ta, Bm, tb, M, N, K, acc) != 0) die("bf16 GEMM", pope_last_error());  // warm-up
-    while (n < 64 && (n < 3 || now_s() - t_start < budget_s)) {
-        double t0 = now_s();
-        bf16_gemm(C, A, ta, Bm, tb, M, N, K, acc);
-        times[n++] = now_s() - t0;
-    }
-    free(A);
-    free(Bm);
-    free(C);
-    return minimum(times, n);
+    return time_gemm(1, kind, M, N, K, budget_s);
 }
 
 // The GEMMs of one training step of shape s (pope's matmul_forward/backward contract,
