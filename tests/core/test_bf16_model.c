@@ -1,6 +1,8 @@
 // test_bf16_model.c — the bf16 precision through the whole model (docs/KERNELS.md §10):
 //  - every encoding: loss and gradients of one batch in bf16 against fp32 (loss within
-//    1%, each tensor's gradient within 5% in relative L2 norm, and not equal: bf16 ran);
+//    1%, each tensor's gradient within 5% in relative L2 norm, and not equal: bf16 ran),
+//    and the evaluation path (pope_model_nll, as eval --precision bf16 runs it): mean NLL
+//    within 1%;
 //  - a 300-step training run (tiny model, polar and rope) in bf16: its loss curve, in
 //    windows of 10 steps, within 1% of the fp32 run on the same batches (issue 10);
 //  - a checkpoint written in bf16 resumed in fp32, and the reverse: the weights load bit for
@@ -94,7 +96,7 @@ static void test_encoding(pope_pe_kind pe) {
     size_t total = 0;
     for (int i = 0; i < nt; i++) total += pope_model_tensor(m, i).numel;
     float *g32 = malloc(sizeof(float) * total);
-    float loss[2];
+    float loss[2], nll[2][B * T];
     int32_t inp[B * T], tgt[B * T];
     batch(inp, tgt, 0);
     for (int bf = 0; bf < 2; bf++) {
@@ -102,6 +104,7 @@ static void test_encoding(pope_pe_kind pe) {
         pope_model_zero_grad(m);
         CHECK(pope_model_forward(m, inp, tgt, B, T, 1, 9, &loss[bf]) == 0, "forward: %s", pope_last_error());
         CHECK(pope_model_backward(m, 1.0f) == 0, "backward: %s", pope_last_error());
+        CHECK(pope_model_nll(m, inp, tgt, B, T, nll[bf]) == 0, "nll: %s", pope_last_error());
         size_t o = 0;
         double worst = 0.0, differs = 0.0;
         for (int i = 0; i < nt; o += pope_model_tensor(m, i).numel, i++) {
@@ -127,6 +130,13 @@ static void test_encoding(pope_pe_kind pe) {
     }
     CHECK(fabs(loss[1] - loss[0]) <= 0.01 * loss[0], "%s: bf16 loss %g, fp32 %g", pope_pe_name(pe), loss[1],
           loss[0]);
+    double mean[2] = {0, 0};
+    for (int bf = 0; bf < 2; bf++)
+        for (int i = 0; i < B * T; i++) mean[bf] += nll[bf][i] / (B * T);
+    CHECK(fabs(mean[1] - mean[0]) <= 0.01 * mean[0] && mean[1] != mean[0], "%s: bf16 mean NLL %.9g, fp32 %.9g",
+          pope_pe_name(pe), mean[1], mean[0]);
+    CHECK(fabs(mean[0] - loss[0]) <= 1e-4 * loss[0], "%s: fp32 mean NLL %g vs training loss %g", pope_pe_name(pe),
+          mean[0], loss[0]);
     set_precision(POPE_PREC_FP32);
     free(g32);
     pope_model_free(m);
