@@ -242,5 +242,6 @@ int main(void) {
     test_attention(2, 1, 129, 64, 32, 0.0f);   // polar: Dk = 2·Dv
     test_attention(1, 2, 100, 64, 32, 0.2f);   // with dropout
     test_attention(1, 1, 17, 10, 5, 0.0f);     // odd head sizes, one partial tile
+    test_attention(1, 1, 70, 128, 64, 0.0f);   // polar at D 64: tiles wider than 64 (scratch sizing)
     return check_summary("test_bf16_ops");
 }
