@@ -2,9 +2,9 @@
 // matmul primitive (v2 C API of oneDNN 2.6, ../shared/notes/DEPS.md): AMX kernels where the
 // CPU has them, AVX512-BF16 elsewhere. Creating a primitive costs milliseconds, so one is
 // created per (shape, layout, accumulate) and cached for the life of the process.
-// fp32 operands are rounded to bf16 into grow-only scratch on every call: O(M·K + K·N)
-// against the product's O(M·N·K) (at N = 8192 rows < 1% of it), and it keeps no copy of
-// the weights that could go stale when the optimizer, a test or a checkpoint load writes them.
+// fp32 operands are rounded to bf16 into grow-only scratch on every call (M·K + K·N values
+// against 2·M·N·K FLOPs): no bf16 copy of the weights is kept that could go stale when the
+// optimizer, a test or a checkpoint load writes them (docs/KERNELS.md §10 on the cost).
 // Called from serial code (ops.h); a mutex makes concurrent calls safe, not parallel.
 #include <pthread.h>
 #include <stdio.h>
