@@ -147,12 +147,12 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
 // overrides (--pe, --context, --steps, --time, --batch, --lr, --threads, --seed).
 // --time without --steps sets steps to POPE_STEPS_UNBOUNDED: the budget decides.
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
+// Sets the core's precision from --precision, or from dflt ("auto" for train and bench,
+// "fp32" for eval and extrapolate) when not given. -1 + message when bf16 is asked for and
+// not supported here.
+int pope_cli_precision(const pope_cli *o, const char *dflt);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
 // absolute contexts in tokens for pope_extrap_opts.
-// Sets the core's precision from --precision, or from dflt ("auto" for train and bench,
-// "fp32" for eval, extrapolate and generate) when not given. -1 + message when bf16 is
-// asked for and not supported here.
-int pope_cli_precision(const pope_cli *o, const char *dflt);
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
 // Help fragments (each line "  --opt ARG   text\n") to print in the programs' --help.
 extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --lr --seed --threads --out --resume --quiet

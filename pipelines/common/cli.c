@@ -92,9 +92,10 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
     else if (!strcmp(name, "--model")) o->model = val;
     else if (!strcmp(name, "--precision")) {
         pope_precision pr;
-        if (pope_precision_parse(val, &pr) != 0) rc = pope_error("--precision: expected fp32, bf16 or auto, got '%s'", val);
+        if (pope_precision_parse(val, &pr) != 0)
+            rc = pope_error("--precision: expected fp32, bf16 or auto, got '%s'", val);
         o->precision = val;
-    }    else if (!strcmp(name, "--contexts")) {
+    } else if (!strcmp(name, "--contexts")) {
         int tmp[32], n;
         rc = pope_parse_int_list(val, tmp, 32, &n);
         if (rc) rc = pope_error("--contexts: %s", pope_last_error());
