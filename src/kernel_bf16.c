@@ -3,7 +3,6 @@
 // Compiled for every x86-64 target: the functions carry target attributes instead of a
 // global -mavx512bf16 (CI may be an AVX2-only Zen 3); callers run them only where
 // bf16_cpu_supported() (precision.c) says the CPU has the instructions.
-#include <stdlib.h>
 
 #include "bf16.h"
 
