@@ -1,7 +1,7 @@
 // matmul_bf16.c — bf16 GEMMs (bf16 inputs, fp32 accumulation and output) through oneDNN's
 // matmul primitive (v2 C API of oneDNN 2.6, ../shared/notes/DEPS.md): AMX kernels where the
 // CPU has them, AVX512-BF16 elsewhere. Creating a primitive costs milliseconds, so one is
-// created per (shape, layout, accumulate) and cached for the life of the process.
+// created per (shape, layout, accumulate) and cached (up to 64, then the oldest is replaced).
 // fp32 operands are rounded to bf16 into grow-only scratch on every call (M·K + K·N values
 // against 2·M·N·K FLOPs): no bf16 copy of the weights is kept that could go stale when the
 // optimizer, a test or a checkpoint load writes them (docs/KERNELS.md §10 on the cost).
@@ -26,8 +26,12 @@ typedef struct {
 static pthread_mutex_t gemm_lock = PTHREAD_MUTEX_INITIALIZER;
 static dnnl_engine_t gemm_engine;
 static dnnl_stream_t gemm_stream;
-static gemm_entry *gemm_cache;
-static int gemm_cached, gemm_cap;
+// At most GEMM_CACHE_MAX primitives: a training run uses ~15 shapes, but evaluation's
+// windows cut short at sequence ends bring one row count each; past the bound, the slots
+// are reused in turn (gemm_victim).
+enum { GEMM_CACHE_MAX = 64 };
+static gemm_entry gemm_cache[GEMM_CACHE_MAX];
+static int gemm_cached, gemm_victim;
 static uint16_t *scratch_a, *scratch_b;
 static size_t scratch_a_n, scratch_b_n;
 
@@ -44,6 +48,14 @@ static int gemm_fail(const char *what, dnnl_status_t st) {
     return pope_error("bf16 GEMM: oneDNN %s failed (status %d)", what, (int)st);
 }
 
+static void gemm_entry_destroy(gemm_entry *e) {
+    if (e->src) dnnl_memory_destroy(e->src);
+    if (e->wei) dnnl_memory_destroy(e->wei);
+    if (e->dst) dnnl_memory_destroy(e->dst);
+    if (e->prim) dnnl_primitive_destroy(e->prim);
+    e->src = e->wei = e->dst = NULL, e->prim = NULL;
+}
+
 // The cached primitive of this shape, created on first use. NULL + pope_error on failure.
 static gemm_entry *gemm_lookup(int M, int N, int K, int ta, int tb, int accumulate) {
     for (int i = 0; i < gemm_cached; i++) {
@@ -57,12 +69,6 @@ static gemm_entry *gemm_lookup(int M, int N, int K, int ta, int tb, int accumula
             return gemm_fail("engine", st), NULL;
         if ((st = dnnl_stream_create(&gemm_stream, gemm_engine, dnnl_stream_default_flags)) != dnnl_success)
             return gemm_fail("stream", st), NULL;
-    }
-    if (gemm_cached == gemm_cap) {
-        const int cap = gemm_cap ? 2 * gemm_cap : 16;
-        gemm_entry *c = realloc(gemm_cache, sizeof *c * (size_t)cap);
-        if (!c) return pope_error("bf16 GEMM: out of memory for the primitive cache"), NULL;
-        gemm_cache = c, gemm_cap = cap;
     }
     gemm_entry e = {M, N, K, ta, tb, accumulate, NULL, NULL, NULL, NULL, ""};
     dnnl_memory_desc_t src_md, wei_md, dst_md;
@@ -94,14 +100,19 @@ static gemm_entry *gemm_lookup(int M, int N, int K, int ta, int tb, int accumula
     dnnl_primitive_desc_destroy(pd);
     dnnl_primitive_attr_destroy(attr);
     if (ops) dnnl_post_ops_destroy(ops);
-    gemm_cache[gemm_cached] = e;
-    return &gemm_cache[gemm_cached++];
+    int slot = gemm_cached;
+    if (gemm_cached == GEMM_CACHE_MAX) {  // full: replace the oldest
+        slot = gemm_victim;
+        gemm_victim = (gemm_victim + 1) % GEMM_CACHE_MAX;
+        gemm_entry_destroy(&gemm_cache[slot]);
+    } else {
+        gemm_cached++;
+    }
+    gemm_cache[slot] = e;
+    return &gemm_cache[slot];
 fail:
     gemm_fail("matmul primitive", st);
-    if (e.src) dnnl_memory_destroy(e.src);
-    if (e.wei) dnnl_memory_destroy(e.wei);
-    if (e.dst) dnnl_memory_destroy(e.dst);
-    if (e.prim) dnnl_primitive_destroy(e.prim);
+    gemm_entry_destroy(&e);
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (attr) dnnl_primitive_attr_destroy(attr);
     if (ops) dnnl_post_ops_destroy(ops);

@@ -112,6 +112,23 @@ static void test_gemm(int M, int N, int K) {
     free(A), free(B), free(want), free(sabs), free(C0), free(C);
 }
 
+// More shapes than the primitive cache holds (64): every product stays right, also a
+// shape whose primitive was replaced and is created again.
+static void test_gemm_cache(void) {
+    enum { N = 5, K = 7, MMAX = 80 };
+    float *A = tu_rand((size_t)MMAX * K, -1, 1), *B = tu_rand((size_t)K * N, -1, 1), *C = malloc(sizeof(float) * MMAX * N);
+    double *want = malloc(sizeof(double) * MMAX * N), *sabs = malloc(sizeof(double) * MMAX * N);
+    for (int r = 0; r < 2; r++)
+        for (int M = 1; M <= (r ? 3 : MMAX); M++) {  // round 1: evicted shapes again
+            char what[64];
+            snprintf(what, sizeof what, "cache round %d, M %d", r, M);
+            CHECK(bf16_gemm(C, A, 0, B, 0, M, N, K, 0) == 0, "%s: %s", what, pope_last_error());
+            ref_product(want, sabs, A, 0, B, 0, M, N, K, 1);
+            compare_product(what, C, NULL, want, sabs, (size_t)M * N, 1e-5);
+        }
+    free(A), free(B), free(C), free(want), free(sabs);
+}
+
 // matmul_forward/backward in bf16 against the same ops in fp32 and against the double
 // product of rounded operands (which pins the layouts the dispatch passes to oneDNN).
 static void test_matmul(int N, int IN, int OUT) {
@@ -234,6 +251,7 @@ int main(void) {
     test_convert();
     const int shapes[][3] = {{1, 1, 1}, {5, 7, 3}, {33, 17, 65}, {64, 48, 300}, {300, 13, 48}};
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_gemm(shapes[i][0], shapes[i][1], shapes[i][2]);
+    test_gemm_cache();
     test_matmul(300, 48, 13);
     test_matmul(256, 64, 192);
     const int tiles[][3] = {{1, 1, 1}, {64, 64, 32}, {64, 32, 64}, {17, 45, 33}, {9, 16, 7}, {64, 64, 64}, {5, 70, 129}};
