@@ -55,4 +55,11 @@ const char *bf16_gemm_impl(int M, int N, int K, int ta, int tb, int accumulate);
 size_t tile_gemm_bf16_scratch(int maxdim);
 void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int csa, const float *B, int ldb,
                     int m, int n, int k, int accumulate, uint32_t *scratch);
+// The same with B packed beforehand (for an operand that several products share, e.g. the
+// query tile across all key tiles): tile_pack_b_bf16 writes tile_bf16_packed_words(k, n)
+// words; tile_gemm_bf16_packed takes that packing with the same k and n, and scratch for A.
+size_t tile_bf16_packed_words(int k, int n);
+void tile_pack_b_bf16(uint32_t *bp, const float *B, int ldb, int k, int n);
+void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rsa, int csa, const uint32_t *bp,
+                           int m, int n, int k, int accumulate, uint32_t *scratch);
 #endif

@@ -99,10 +99,16 @@ size_t tile_gemm_bf16_scratch(int maxdim) {
     return 2 * kp * w + 16;
 }
 
-BF16_TARGET void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int csa, const float *B,
-                                int ldb, int m, int n, int k, int accumulate, uint32_t *scratch) {
+size_t tile_bf16_packed_words(int k, int n) { return (size_t)((k + 1) / 2) * (size_t)((n + 15) / 16 * 16); }
+
+BF16_TARGET void tile_pack_b_bf16(uint32_t *bp, const float *B, int ldb, int k, int n) {
+    pack_pairs(bp, (n + 15) / 16 * 16, B, ldb, k, n);
+}
+
+BF16_TARGET void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rsa, int csa, const uint32_t *bp,
+                                       int m, int n, int k, int accumulate, uint32_t *scratch) {
     const int kp = (k + 1) / 2, nb = (n + 15) / 16 * 16;
-    uint32_t *bp = scratch, *ap = scratch + (size_t)kp * nb;
+    uint32_t *ap = scratch;
     int ai, aps;
     if (csa == 1) {  // A row-major: its rows as pairs
         pack_rows(ap, A, rsa, m, k);
@@ -112,7 +118,6 @@ BF16_TARGET void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int 
         pack_pairs(ap, mp, A, csa, k, m);
         ai = 1, aps = mp;
     }
-    pack_pairs(bp, nb, B, ldb, k, n);
     int j = 0;
     for (; j + 32 <= nb; j += 32) {
         int i = 0;
@@ -128,11 +133,25 @@ BF16_TARGET void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int 
     }
 }
 
+BF16_TARGET void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int csa, const float *B,
+                                int ldb, int m, int n, int k, int accumulate, uint32_t *scratch) {
+    tile_pack_b_bf16(scratch, B, ldb, k, n);
+    tile_gemm_bf16_packed(C, ldc, A, rsa, csa, scratch, m, n, k, accumulate, scratch + tile_bf16_packed_words(k, n));
+}
+
 #else  // not x86-64: bf16 is never supported (bf16_cpu_supported() == 0); scalar stand-ins
 void bf16_convert(uint16_t *dst, const float *src, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = bf16_from_float(src[i]);
 }
 size_t tile_gemm_bf16_scratch(int maxdim) { return (size_t)maxdim; }
+size_t tile_bf16_packed_words(int k, int n) { return (size_t)k * n; }
+void tile_pack_b_bf16(uint32_t *bp, const float *B, int ldb, int k, int n) {  // plain floats here
+    for (int p = 0; p < k; p++) memcpy((float *)bp + (size_t)p * n, B + (size_t)p * ldb, sizeof(float) * n);
+}
+void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rsa, int csa, const uint32_t *bp, int m, int n,
+                           int k, int accumulate, uint32_t *scratch) {
+    tile_gemm_bf16(C, ldc, A, rsa, csa, (const float *)bp, n, m, n, k, accumulate, scratch);
+}
 void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int csa, const float *B, int ldb,
                     int m, int n, int k, int accumulate, uint32_t *scratch) {
     (void)scratch;
