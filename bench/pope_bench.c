@@ -1101,9 +1101,12 @@ static void report_bf16(const bench_shape *const *shapes, int n_shapes, train_re
             const train_result *r = &b->tr[i][pes[k]], *f = &tr32[i][pes[k]];
             if (!r->ok) continue;
             const double t32 = b->torch32[i][pes[k]], t16 = b->torch16[i][pes[k]];
-            printf("%-16s %-6s %9.0f %9.0f %7.2f %9.0f %9.0f %9.2f %8.1f%%\n", shapes[i]->name, pope_pe_name(pes[k]),
-                   f->ok ? f->tokens_per_s : NAN, r->tokens_per_s, f->ok ? r->tokens_per_s / f->tokens_per_s : NAN,
-                   t32, t16, r->tokens_per_s / t16, 100.0 * r->mfu);
+            char c[5][16];  // "-" where a section did not run
+            const double v[5] = {f->ok ? f->tokens_per_s : NAN, f->ok ? r->tokens_per_s / f->tokens_per_s : NAN, t32,
+                                 t16, r->tokens_per_s / t16};
+            for (int x = 0; x < 5; x++) snprintf(c[x], sizeof c[x], v[x] == v[x] ? (x == 1 || x == 4 ? "%.2f" : "%.0f") : "-", v[x]);
+            printf("%-16s %-6s %9s %9.0f %7s %9s %9s %9s %8.1f%%\n", shapes[i]->name, pope_pe_name(pes[k]), c[0],
+                   r->tokens_per_s, c[1], c[2], c[3], c[4], 100.0 * r->mfu);
         }
     for (int i = 0; i < n_shapes; i++) {
         printf("%s: GEMM set bf16 %.0f GFLOP/s, sgemm %.0f GFLOP/s", shapes[i]->name, b->gemm_rate[i], sgemm_rate[i]);
