@@ -1109,9 +1109,11 @@ static void report_bf16(const bench_shape *const *shapes, int n_shapes, train_re
                    r->tokens_per_s, c[1], c[2], c[3], c[4], 100.0 * r->mfu);
         }
     for (int i = 0; i < n_shapes; i++) {
-        printf("%s: GEMM set bf16 %.0f GFLOP/s, sgemm %.0f GFLOP/s", shapes[i]->name, b->gemm_rate[i], sgemm_rate[i]);
+        printf("%s:", shapes[i]->name);
+        if (b->gemm_rate[i] == b->gemm_rate[i])
+            printf(" GEMM set bf16 %.0f GFLOP/s, sgemm %.0f GFLOP/s;", b->gemm_rate[i], sgemm_rate[i]);
         const train_result *p = &b->tr[i][POPE_PE_POLAR], *r = &b->tr[i][POPE_PE_ROPE];
-        if (p->ok && r->ok) printf("; bf16 polar step = %.2f x rope step (target <= 1.15)", p->step_s / r->step_s);
+        if (p->ok && r->ok) printf(" bf16 polar step = %.2f x rope step (target <= 1.15)", p->step_s / r->step_s);
         printf("\n");
     }
     if (shapes[0]->T == 2048 && shapes[0]->B == 4)
