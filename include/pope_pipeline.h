@@ -123,6 +123,7 @@ typedef struct {
     int64_t steps;          // --steps N
     double time_s;          // --time 30m | 2h | 90s | 1h30m
     int batch;              // --batch N
+    int accum;              // --accum N (micro-batches per step and rank)
     double lr;              // --lr X (lr_min keeps its ratio to lr)
     int threads;            // --threads N
     int64_t seed;           // --seed N (also the sampling seed of generate)
@@ -144,7 +145,7 @@ void pope_cli_init(pope_cli *o);
 // (the program handles it), -1 on a missing/bad value (pope_last_error says which).
 int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
 // Loads o->preset (or default_preset when none was given) into *p and applies the
-// overrides (--pe, --context, --steps, --time, --batch, --lr, --threads, --seed).
+// overrides (--pe, --context, --steps, --time, --batch, --accum, --lr, --threads, --seed).
 // --time without --steps sets steps to POPE_STEPS_UNBOUNDED: the budget decides.
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
 // Sets the core's precision from --precision, or from dflt ("auto" for train and bench,
@@ -155,7 +156,7 @@ int pope_cli_precision(const pope_cli *o, const char *dflt);
 // absolute contexts in tokens for pope_extrap_opts.
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
 // Help fragments (each line "  --opt ARG   text\n") to print in the programs' --help.
-extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --lr --seed --threads --out --resume --quiet
+extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --accum --lr --seed --threads --out --resume --quiet
 extern const char pope_help_eval[];      // --model --split --context --json --threads
 extern const char pope_help_extrap[];    // --model --contexts --eval-tokens --out --threads
 extern const char pope_help_generate[];  // --model --temperature --top-k --top-p --seed

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 static const pope_pe_kind bench_pes[] = {POPE_PE_POLAR, POPE_PE_ROPE, POPE_PE_LEGENDRE, POPE_PE_SINUSOIDAL,
@@ -199,7 +200,7 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     char *js = cJSON_Print(j);
     cJSON_Delete(j);
     snprintf(path, sizeof path, "%s/result.json", dir);
-    rc = js ? pope_write_file_atomic(path, js) : pope_error("bench: JSON failed");
+    rc = !js ? pope_error("bench: JSON failed") : dist_is_root() ? pope_write_file_atomic(path, js) : 0;
     cJSON_free(js);
     load_curve(r, dir);
     return rc;
@@ -250,7 +251,7 @@ int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts
             pope_error("bench: %s run: %s", pope_pe_name(bench_pes[i]), why);
         }
     }
-    if (rc != 0) goto done;
+    if (rc != 0 || !dist_is_root()) goto done;   // rank 0 alone reports
 
     // ---- report.md
     {

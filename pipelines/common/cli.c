@@ -14,6 +14,7 @@ void pope_cli_init(pope_cli *o) {
     o->steps = -1;
     o->time_s = NAN;
     o->batch = -1;
+    o->accum = -1;
     o->lr = NAN;
     o->threads = -1;
     o->seed = -1;
@@ -68,7 +69,7 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
     }
 
     static const char *const valued[] = {
-        "--preset", "--out", "--pe", "--context", "--steps", "--time", "--batch", "--lr",
+        "--preset", "--out", "--pe", "--context", "--steps", "--time", "--batch", "--accum", "--lr",
         "--threads", "--seed", "--model", "--split", "--contexts", "--eval-tokens",
         "--time-per-run", "--temperature", "--top-k", "--top-p", "--precision", NULL};
     int known = 0;
@@ -116,6 +117,8 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
         if (!(rc = parse_i64(name, val, 1, INT64_C(1) << 50, &iv))) o->steps = iv;
     } else if (!strcmp(name, "--batch")) {
         if (!(rc = parse_i64(name, val, 1, 1 << 20, &iv))) o->batch = (int)iv;
+    } else if (!strcmp(name, "--accum")) {
+        if (!(rc = parse_i64(name, val, 1, 1 << 20, &iv))) o->accum = (int)iv;
     } else if (!strcmp(name, "--threads")) {
         if (!(rc = parse_i64(name, val, 1, 4096, &iv))) o->threads = (int)iv;
     } else if (!strcmp(name, "--seed")) {
@@ -165,6 +168,7 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
         if (o->steps <= 0) p->train.steps = POPE_STEPS_UNBOUNDED;
     }
     if (o->batch > 0) p->train.batch = o->batch;
+    if (o->accum > 0) p->train.accum = o->accum;
     if (!isnan(o->lr)) {
         float ratio = p->train.lr > 0 ? p->train.lr_min / p->train.lr : 0.1f;
         p->train.lr = (float)o->lr;
@@ -204,9 +208,10 @@ const char pope_help_train[] =
     "  --steps N            optimizer steps (the LR schedule ends there)\n"
     "  --time DUR           wall-clock budget, e.g. 90s, 30m, 2h, 1h30m (stops early)\n"
     "  --batch N            windows per micro-batch\n"
+    "  --accum N            micro-batches per step (per rank under mpirun: the step takes N x ranks)\n"
     "  --lr X               peak learning rate (lr_min keeps its ratio)\n"
     "  --seed N             seed of initialisation, data sampling and dropout\n"
-    "  --threads N          threads (default: OMP_NUM_THREADS or all cores)\n"
+    "  --threads N          threads (default: OMP_NUM_THREADS, else the cores / the ranks on the node)\n"
     "  --precision P        fp32, bf16 or auto (default: bf16 where the CPU has AVX512-BF16/AMX\n"
     "                       and pope has oneDNN, else fp32); weights and optimizer stay fp32\n"
     "  --out DIR            output directory (checkpoint, model, log.jsonl, curve.svg)\n"

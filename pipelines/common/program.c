@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 #define MAX_CONTEXTS 32   // --contexts entries (pope_extrap_result holds 32)
 
 int pope_die(const char *prog, const char *what) {
-    fprintf(stderr, "%s: %s: %s\n", prog, what, pope_last_error());
+    if (dist_is_root()) fprintf(stderr, "%s: %s: %s\n", prog, what, pope_last_error());
+    else fprintf(dist_stderr(), "%s: %s: %s (rank %d)\n", prog, what, pope_last_error(), dist_rank());
     return 1;
 }
 
@@ -130,7 +132,7 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
     cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
     char *js = cJSON_Print(o);
     snprintf(path, sizeof path, "%s/test.json", out_dir);
-    int rc = pope_write_file_atomic(path, js);
+    int rc = dist_is_root() ? pope_write_file_atomic(path, js) : 0;
     free(js);
     cJSON_Delete(o);
     pope_eval_result_free(&r);
@@ -371,9 +373,17 @@ int pope_program_main(const pope_program *p, int argc, char **argv) {
         printf("%s %s\n", p->name, p->version);
         return 0;
     }
-    pope_runtime_init(0);
-    for (const pope_command *k = p->commands; k->name; k++)
-        if (!strcmp(cmd, k->name)) return k->run(p, argc - 1, argv + 1);
+    if (dist_init(&argc, &argv) != 0) return pope_die(p->name, cmd);
+    pope_runtime_init(dist_default_threads());   // --threads, applied later, overrides it
+    for (const pope_command *k = p->commands; k->name; k++) {
+        if (strcmp(cmd, k->name)) continue;
+        int shared = k->run == pope_cmd_train || k->run == pope_cmd_bench || k->run == pope_cmd_eval ||
+                     k->run == pope_cmd_extrapolate;
+        if (!shared && dist_size() > 1)   // generate, tokenize...: N ranks would all write the same files
+            return dist_finish(pope_usage_error(p->name, cmd, "runs as one process: start it without mpirun"));
+        return dist_finish(k->run(p, argc - 1, argv + 1));
+    }
+    dist_finish(0);
     fprintf(stderr, "%s: unknown command '%s'\n\n%s", p->name, cmd, p->usage);
     return 2;
 }
