@@ -120,6 +120,31 @@ static int validate(pope_model *m, const pope_corpus *c, const pope_train_config
     return 0;
 }
 
+// Polar: the share of frozen δ per layer (pope_model_delta_frozen) as a JSON array
+// "[0.125,0]" into buf; "" for other encodings.
+static void frozen_json(const pope_model *m, char *buf, size_t size) {
+    double share[64];
+    int n = pope_model_delta_frozen(m, share, 64), len = 0;
+    buf[0] = '\0';
+    if (n <= 0) return;
+    if (n > 64) n = 64;
+    len += snprintf(buf + len, size - len, "[");
+    for (int l = 0; l < n && (size_t)len < size; l++) len += snprintf(buf + len, size - len, "%s%.4g", l ? "," : "", share[l]);
+    if ((size_t)len < size) snprintf(buf + len, size - len, "]");
+}
+
+// The checkpoint metadata `meta` plus "pope.delta_frozen" (polar) at this point of the run.
+static char *metadata_now(const char *meta, const pope_model *m) {
+    char fz[1024];
+    frozen_json(m, fz, sizeof fz);
+    cJSON *o = cJSON_Parse(meta);
+    if (!o) return NULL;
+    if (fz[0]) cJSON_AddStringToObject(o, "pope.delta_frozen", fz);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
 // A training checkpoint: model, AdamW moments, step, tokens, the data RNG, and as user
 // JSON the wall time so far (for --time across resumes), the seed (as a string: JSON
 // numbers are doubles) and the micro-batches per step over all ranks (the global batch,
@@ -131,7 +156,10 @@ static int save_checkpoint(const char *path, const pope_model *m, const pope_ada
     snprintf(uj, sizeof uj, "{\"elapsed_s\":%.3f,\"seed\":\"%llu\",\"micro_batches\":%d}", elapsed,
              (unsigned long long)seed, micro_batches);
     pope_train_state cs = {step, tokens, *rng, uj};
-    return pope_save(path, m, opt, &cs, meta);
+    char *md = metadata_now(meta, m);
+    int rc = md ? pope_save(path, m, opt, &cs, md) : pope_error("train: metadata: out of memory");
+    free(md);
+    return rc;
 }
 
 // The checkpoint's __metadata__ additions: the program's own keys plus the preset.
@@ -371,6 +399,12 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
                     pope_precision_name(pope_get_precision()));
             if (N > 1)   // the bench's communication share (docs/SCALING.md)
                 fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", N, pipeline_now() - ts, comm_s);
+            // polar: the frozen δ share every log_every steps and at the last step
+            char fz[1024] = "";
+            if (step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || step == steps ||
+                (tc->time_s > 0 && elapsed >= tc->time_s))
+                frozen_json(m, fz, sizeof fz);
+            if (fz[0]) fprintf(logf, ",\"delta_frozen\":%s", fz);
             fputs("}\n", logf);
             fflush(logf);
         }
@@ -411,7 +445,10 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     if (dist_check_weights(m, step) != 0) goto done;
     if (root) {
         if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, G, meta) != 0) goto done;
-        if (pope_save(final, m, NULL, NULL, meta) != 0) goto done;
+        char *md = metadata_now(meta, m);
+        int r = md ? pope_save(final, m, NULL, NULL, md) : pope_error("train: metadata: out of memory");
+        free(md);
+        if (r != 0) goto done;
     }
     if (root) {
         char title[128];
