@@ -95,8 +95,8 @@ int main(void) {
     snprintf(path, sizeof path, "%s/log.jsonl", dir);
     char *log = slurp(path);
     char want[64];
-    snprintf(want, sizeof want, "\"precision\":\"%s\"}", pope_precision_name(first));
-    const int n_first = count(log, want), n_fp32 = count(log, "\"precision\":\"fp32\"}");
+    snprintf(want, sizeof want, "\"precision\":\"%s\"", pope_precision_name(first));
+    const int n_first = count(log, want), n_fp32 = count(log, "\"precision\":\"fp32\"");
     CHECK(count(log, "\"loss\":") == 7, "7 step lines, got %d", count(log, "\"loss\":"));
     CHECK(bf16_ok ? n_first == 4 && n_fp32 == 3 : n_fp32 == 7, "step lines by precision: %d %s, %d fp32", n_first,
           pope_precision_name(first), n_fp32);
