@@ -1,8 +1,9 @@
 // midi_read.c — Standard MIDI File -> pope_midi (notes in seconds and beats, tempo map).
 //
-// The bytes are checked first (MThd, format, division, chunk lengths) for clear messages on
-// non-MIDI and truncated files, then libsmf parses them (running status, tempo map, merging
-// the tracks in time order). Note pairing and the sustain pedal are ours: docs/MUSIC.md.
+// The bytes are checked first (midi_validate.c: everything libsmf would abort on or misread)
+// for clear messages on non-MIDI, truncated and hostile files, then libsmf parses them
+// (running status, tempo map, merging the tracks in time order). Note pairing and the sustain
+// pedal are ours: docs/MUSIC.md.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,91 +17,6 @@
 
 #define DRUM_CHANNEL 9   // MIDI channel 10
 #define MAX_FILE_BYTES (256u << 20)
-
-static uint32_t be32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-// libsmf 1.3 aborts (assert) instead of failing on three malformed tracks: events that run
-// out without an End of Track meta event, running status after a SysEx, and an escaped
-// (0xF7) event. Walks a track's events with libsmf's own length rules to refuse those with
-// a message. Anything else odd stops the walk: libsmf reports it (a warning, not a crash).
-static int check_track(const uint8_t *b, size_t len, const char *name, int track) {
-    size_t i = 0;
-    int last_status = 0;
-    for (;;) {
-        if (i >= len) return pope_error("%s: track %d ends without an End of Track event (truncated?)", name, track);
-        size_t v = 0;   // delta time: a VLQ of at most 4 bytes
-        while (i + v < len && (b[i + v] & 0x80)) v++;
-        if (i + v >= len || v >= 4) return 0;
-        i += v + 1;
-        if (i >= len) return 0;
-        int has_status = b[i] & 0x80, status = has_status ? b[i] : last_status;
-        if (status == 0xF7) return pope_error("%s: track %d: escaped (0xF7) MIDI events are not supported", name, track);
-        if (status == 0xF0) {
-            if (!has_status) return pope_error("%s: track %d: running status after a SysEx event (corrupt file)", name, track);
-            size_t rest = len - i - 1, n = 0, w = 0;   // bytes after 0xF0; the VLQ length and its width
-            if (rest < 3) return 0;
-            while (w < rest && w < 4 && (b[i + 1 + w] & 0x80)) n = n << 7 | (b[i + 1 + w++] & 0x7F);
-            if (w >= rest || w >= 4) return 0;
-            n = n << 7 | b[i + 1 + w++];
-            if (w + n + 1 >= len - i) return 0;
-            i += w + n + 1;
-            last_status = status;
-            continue;
-        }
-        if (!(status & 0x80)) return 0;
-        size_t c = has_status ? i + 1 : i, rest = len - c, n;   // n: message length, status included
-        if (status == 0xFF) {
-            if (rest < 2) return 0;
-            n = (size_t)b[c + 1] + 3;
-        } else if (status >= 0xF0) {
-            n = status == 0xF2 ? 3 : status == 0xF1 || status == 0xF3 ? 2 : status >= 0xF6 ? 1 : 0;
-            if (n == 0) return 0;
-        } else {
-            n = (status & 0xF0) == 0xC0 || (status & 0xF0) == 0xD0 ? 2 : 3;
-        }
-        if (n > rest + 1) return 0;
-        if (status == 0xFF && b[c] == 0x2F) return 0;   // End of Track: libsmf stops here
-        i = c + n - 1;
-        last_status = status;
-    }
-}
-
-// The header and chunk structure, before libsmf sees the bytes.
-static int check_structure(const uint8_t *b, size_t len, const char *name) {
-    if (len < 4 || memcmp(b, "MThd", 4) != 0)
-        return pope_error("%s: not a MIDI file (no MThd header)", name);
-    if (len < 14) return pope_error("%s: truncated MIDI header", name);
-    uint32_t hlen = be32(b + 4);
-    if (hlen < 6 || hlen > len - 8) return pope_error("%s: bad MIDI header length %u", name, hlen);
-    int format = be16(b + 8), ntracks = be16(b + 10), division = be16(b + 12);
-    if (format > 2) return pope_error("%s: unknown MIDI format %d", name, format);
-    if (format == 2)
-        return pope_error("%s: MIDI format 2 (independent sequences) is not supported", name);
-    if (ntracks == 0) return pope_error("%s: MIDI file has no tracks", name);
-    if (division & 0x8000)
-        return pope_error("%s: SMPTE time division is not supported (only ticks per quarter note)", name);
-    if (division == 0) return pope_error("%s: MIDI division is 0 ticks per quarter note", name);
-    size_t off = 8 + (size_t)hlen;
-    int tracks_seen = 0;
-    for (int chunk = 0; tracks_seen < ntracks; chunk++) {
-        if (off + 8 > len)
-            return pope_error("%s: truncated MIDI file (%d of %d tracks present)", name, tracks_seen, ntracks);
-        uint32_t clen = be32(b + off + 4);
-        if (clen > len - off - 8)
-            return pope_error("%s: truncated MIDI file (chunk at byte %zu claims %u bytes, %zu left)",
-                              name, off, clen, len - off - 8);
-        if (memcmp(b + off, "MTrk", 4) == 0) {
-            tracks_seen++;
-            // libsmf parses the first ntracks chunks, skipping those that are not MTrk
-            if (chunk < ntracks && check_track(b + off + 8, clen, name, tracks_seen) != 0) return -1;
-        }
-        off += 8 + (size_t)clen;
-    }
-    return 0;
-}
 
 // ---------------------------------------------------------------- sustain (Magenta's rule)
 // Event kinds in the order Magenta sorts them at equal times.
@@ -204,19 +120,27 @@ static int apply_sustain(pope_note *notes, size_t n_notes, const sus_event *peda
 }
 
 // ---------------------------------------------------------------- events -> notes
+// Raw notes, and per note its onset tick and the next open note of its (channel, pitch).
 typedef struct {
     pope_note *notes; size_t n, cap;
+    int64_t *tick; int *next;
     sus_event *pedal; size_t n_pedal, cap_pedal;
 } raw_notes;
 
-static int raw_push_note(raw_notes *r, pope_note nt) {
+static int raw_push_note(raw_notes *r, pope_note nt, int64_t tick) {
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 256;
         pope_note *p = realloc(r->notes, cap * sizeof *p);
-        if (!p) return pope_error("midi: out of memory");
-        r->notes = p;
+        if (p) r->notes = p;
+        int64_t *t = p ? realloc(r->tick, cap * sizeof *t) : NULL;
+        if (t) r->tick = t;
+        int *x = t ? realloc(r->next, cap * sizeof *x) : NULL;
+        if (!x) return pope_error("midi: out of memory");
+        r->next = x;
         r->cap = cap;
     }
+    r->tick[r->n] = tick;
+    r->next[r->n] = -1;
     r->notes[r->n++] = nt;
     return 0;
 }
@@ -259,10 +183,52 @@ static int read_tempo_map(smf_t *smf, pope_midi *out) {
     return 0;
 }
 
-static int notes_from_events(smf_t *smf, pope_midi *out, const char *name) {
+// The open (sounding) notes of one (channel, pitch), oldest first: a queue threaded through
+// raw_notes.next. Onset ticks never decrease along it (events come in time order).
+typedef struct { int head, tail; } open_queue;
+
+// pretty_midi's pairing (PrettyMIDI._load_instruments): a note-off at tick T ends every open
+// note that started before T (first in, first out) and leaves those started at T sounding;
+// when all open notes started at T, they are dropped (a note-on and its note-off on one tick).
+// So a note-on written before the previous note's note-off on the same tick (notation
+// exports) starts a note instead of losing it. Amortised O(1): each note leaves the queue once.
+// symusic's pairing (what MidiTok reads) is strictly first in, first out: a note-off ends the
+// oldest open note, whatever its tick (a note-on and its note-off on one tick make a note of
+// length zero).
+static void note_off(raw_notes *r, open_queue *q, int64_t tick, double t, double beat, int symusic) {
+    if (symusic) {
+        if (q->head < 0) return;
+        r->notes[q->head].end = t;
+        r->notes[q->head].end_beat = beat;
+        q->head = r->next[q->head];
+        if (q->head < 0) q->tail = -1;
+        return;
+    }
+    int closed = 0;
+    while (q->head >= 0 && r->tick[q->head] < tick) {
+        pope_note *nt = &r->notes[q->head];
+        nt->end = t;
+        nt->end_beat = beat;
+        q->head = r->next[q->head];
+        closed = 1;
+    }
+    if (closed) {
+        if (q->head < 0) q->tail = -1;
+        return;
+    }
+    for (int i = q->head; i >= 0; i = r->next[i]) {   // all started at T: dropped
+        r->notes[i].end = r->notes[i].start;
+        r->notes[i].end_beat = r->notes[i].start_beat;
+    }
+    q->head = q->tail = -1;
+}
+
+static int notes_from_events(smf_t *smf, pope_midi *out, const char *name, int flags) {
+    int sustain = !(flags & POPE_MIDI_NO_SUSTAIN), symusic = flags & POPE_MIDI_SYMUSIC;
     raw_notes r = {0};
-    int active[16][128];      // index into r.notes of the sounding note, or -1
-    memset(active, -1, sizeof active);
+    open_queue open[16][128];
+    for (int c = 0; c < 16; c++)
+        for (int p = 0; p < 128; p++) open[c][p] = (open_queue){-1, -1};
     uint8_t program[16] = {0};
     double last_time = 0, last_beat = 0;
     int rc = 0;
@@ -278,33 +244,39 @@ static int notes_from_events(smf_t *smf, pope_midi *out, const char *name) {
         if (status == 0xC0) {
             program[ch] = b[1] & 0x7F;
         } else if (status == 0xB0 && b[1] == 64 && ev->midi_buffer_length >= 3) {
-            rc = raw_push_pedal(&r, (sus_event){t, beat, b[2] >= 64 ? EV_SUS_ON : EV_SUS_OFF, ch, 0});
+            if (sustain) rc = raw_push_pedal(&r, (sus_event){t, beat, b[2] >= 64 ? EV_SUS_ON : EV_SUS_OFF, ch, 0});
         } else if ((status == 0x90 || status == 0x80) && ev->midi_buffer_length >= 3) {
             int pitch = b[1] & 0x7F, vel = b[2] & 0x7F;
-            int *slot = &active[ch][pitch];
-            if (*slot >= 0) {   // note-off, or a re-strike of a sounding pitch: end it here
-                r.notes[*slot].end = t;
-                r.notes[*slot].end_beat = beat;
-                *slot = -1;
-            }
+            open_queue *q = &open[ch][pitch];
             if (status == 0x90 && vel > 0) {
-                *slot = (int)r.n;
                 rc = raw_push_note(&r, (pope_note){t, -1, beat, -1, (uint8_t)pitch, (uint8_t)vel,
-                                                   (uint8_t)ch, program[ch]});
+                                                   (uint8_t)ch, program[ch], (uint32_t)r.n}, ev->time_pulses);
+                int i = (int)r.n - 1;
+                if (rc == 0 && q->tail >= 0) r.next[q->tail] = i;
+                if (rc == 0 && q->head < 0) q->head = i;
+                if (rc == 0) q->tail = i;
+            } else {
+                note_off(&r, q, ev->time_pulses, t, beat, symusic);
             }
         }
     }
+    size_t kept = 0;
     if (rc == 0) {
-        // A note never released ends with the file (its last event).
-        for (size_t i = 0; i < r.n; i++)
+        // A note never released ends with the file (its last event; symusic drops it);
+        // zero-length notes go before the pedal is applied (pretty_midi never makes them, so
+        // Magenta never sees them; symusic keeps them).
+        for (size_t i = 0; i < r.n; i++) {
+            if (r.notes[i].end < 0 && symusic) continue;
             if (r.notes[i].end < 0) { r.notes[i].end = last_time; r.notes[i].end_beat = last_beat; }
+            if (r.notes[i].end > r.notes[i].start || symusic) r.notes[kept++] = r.notes[i];
+        }
         double max_time = 0;
-        for (size_t i = 0; i < r.n; i++)
+        for (size_t i = 0; i < kept; i++)
             if (r.notes[i].end > max_time) max_time = r.notes[i].end;
-        if (r.n_pedal) rc = apply_sustain(r.notes, r.n, r.pedal, r.n_pedal, &max_time);
+        if (r.n_pedal) rc = apply_sustain(r.notes, kept, r.pedal, r.n_pedal, &max_time);
     }
-    for (size_t i = 0; rc == 0 && i < r.n; i++) {
-        if (!(r.notes[i].end > r.notes[i].start)) continue;   // zero length: dropped
+    for (size_t i = 0; rc == 0 && i < kept; i++) {
+        if (!(r.notes[i].end > r.notes[i].start) && !symusic) continue;   // zero length: dropped
         rc = pope_midi_add_note(out, r.notes[i]);
     }
     if (rc == 0) {
@@ -314,14 +286,16 @@ static int notes_from_events(smf_t *smf, pope_midi *out, const char *name) {
         pope_error("%s: cannot read notes", name);
     }
     free(r.notes);
+    free(r.tick);
+    free(r.next);
     free(r.pedal);
     return rc;
 }
 
-int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const char *name) {
+int pope_midi_read_memory_opt(pope_midi *out, const void *buf, size_t len, const char *name, int flags) {
     pope_midi_init(out);
     if (!out->tempos) return pope_error("%s: out of memory", name);
-    if (check_structure(buf, len, name)) { pope_midi_free(out); return -1; }
+    if (midi_validate(buf, len, name)) { pope_midi_free(out); return -1; }
     if (len > (size_t)1 << 30) { pope_midi_free(out); return pope_error("%s: file too large", name); }
     smf_log_begin();
     smf_t *smf = smf_load_from_memory(buf, (int)len);
@@ -335,7 +309,7 @@ int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const cha
     out->n_tracks = smf->number_of_tracks;
     out->ppqn = smf->ppqn;
     int rc = read_tempo_map(smf, out);
-    if (rc == 0) rc = notes_from_events(smf, out, name);
+    if (rc == 0) rc = notes_from_events(smf, out, name, flags);
     if (rc == 0 && (why = smf_log_failure()) != NULL)
         rc = pope_error("%s: malformed MIDI file: %s", name, why);
     smf_fast_delete(smf);
@@ -343,7 +317,11 @@ int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const cha
     return rc;
 }
 
-int pope_midi_read(pope_midi *out, const char *path) {
+int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const char *name) {
+    return pope_midi_read_memory_opt(out, buf, len, name, 0);
+}
+
+int pope_midi_read_opt(pope_midi *out, const char *path, int flags) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return pope_error("%s: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0;
@@ -352,7 +330,7 @@ int pope_midi_read(pope_midi *out, const char *path) {
     while (buf) {
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
-        if (len < cap) break;
+        if (len < cap || memcmp(buf, "MThd", 4) != 0) break;   // not MIDI: no need to read it all
         if (cap >= MAX_FILE_BYTES) { rc = pope_error("%s: larger than %u MiB, not a MIDI file", path, MAX_FILE_BYTES >> 20); break; }
         uint8_t *p = realloc(buf, cap * 2);
         if (!p) { free(buf); buf = NULL; break; }
@@ -362,7 +340,9 @@ int pope_midi_read(pope_midi *out, const char *path) {
     if (!buf) rc = pope_error("%s: out of memory", path);
     else if (rc == 0 && ferror(f)) rc = pope_error("%s: read error: %s", path, strerror(errno));
     if (f != stdin) fclose(f);
-    if (rc == 0) rc = pope_midi_read_memory(out, buf, len, path);
+    if (rc == 0) rc = pope_midi_read_memory_opt(out, buf, len, path, flags);
     free(buf);
     return rc;
 }
+
+int pope_midi_read(pope_midi *out, const char *path) { return pope_midi_read_opt(out, path, 0); }

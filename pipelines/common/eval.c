@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 double pipeline_now(void) {
@@ -90,6 +91,7 @@ int score_windows(pope_model *m, const pope_corpus *c, const int32_t *tok, int B
             if (tg[i] < 0) continue;
             r->nll_sum += nll[i];
             r->targets++;
+            if (c->target_units) r->units += c->target_units(c->ctx, tg[i]);
             if (r->n_buckets > 0) {
                 int k = t / r->bucket_size;
                 if (k < r->n_buckets) {
@@ -136,6 +138,8 @@ typedef struct {
 
 static void progress_show(progress *p, int64_t done) {
     if (!p->on) return;
+    done *= dist_size();   // the ranks score about equal shares
+    if (done > p->total) done = p->total;
     double now = pipeline_now();
     if (p->tty && now - p->last > 0.5) {
         p->last = now;
@@ -192,16 +196,21 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         if (pk.k_pick > pk.total) pk.k_pick = 0;
     }
     int64_t to_score = pk.k_pick > 0 ? pk.k_pick : pk.total;
-    progress pg = {o->progress, pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
+    progress pg = {o->progress && dist_is_root(), pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
 
     int nb = 0, rc = 0;
+    r->sampled = pk.k_pick > 0;
+    r->all_positions = all_targets;
+    int64_t pick_i = 0;   // scored windows are shared out among the ranks round-robin
     for (int s = first; s <= (int)last && rc == 0; s++) {
+        double nll0 = r->nll_sum;
+        int64_t targets0 = r->targets, units0 = r->units;
         int64_t ns = c->n_seqs(c->ctx, s);
         for (int64_t q = 0; q < ns && rc == 0; q++) {
             int64_t len = c->seq_len(c->ctx, s, q);
             int64_t full = len >= 2 ? len / n : 0, rest = len >= 2 ? len % n : 0;
             for (int64_t w = 0; w < full && rc == 0; w++) {
-                if (!picked(&pk)) continue;
+                if (!picked(&pk) || !dist_mine(pick_i++)) continue;
                 if ((rc = c->read(c->ctx, s, q, w * n, n, buf + (size_t)nb * n)) != 0) break;
                 if (++nb == B) {
                     rc = score_windows(m, c, buf, nb, n, r);
@@ -209,7 +218,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
                     progress_show(&pg, r->windows);   // a long contig holds many batches
                 }
             }
-            if (rc == 0 && rest >= 2 && picked(&pk)) {
+            if (rc == 0 && rest >= 2 && picked(&pk) && dist_mine(pick_i++)) {
                 // the shorter last window of the sequence, scored on its own
                 int32_t *last_win = malloc(rest * sizeof *last_win);
                 if (!last_win) rc = pope_error("eval: out of memory");
@@ -219,8 +228,13 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
             }
             progress_show(&pg, r->windows);
         }
+        if (rc == 0 && nb > 0) rc = score_windows(m, c, buf, nb, n, r);   // batches stay within a split
+        nb = 0;
+        r->split_nll_sum[s] = r->nll_sum - nll0;
+        r->split_targets[s] = r->targets - targets0;
+        r->split_units[s] = r->units - units0;
     }
-    if (rc == 0 && nb > 0) rc = score_windows(m, c, buf, nb, n, r);
+    if (rc == 0) rc = dist_reduce_eval_result(r);
     if (pg.on && pg.tty) fputs("\r\033[K", stderr);
     free(buf);
     if (rc != 0) {
