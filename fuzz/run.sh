@@ -23,6 +23,7 @@ done
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DPOPE_FUZZ=ON -DPOPE_TESTS=OFF -DPOPE_NATIVE=OFF \
+          -DPOPE_MPI=OFF -DPOPE_DNNL=OFF \
           -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 2
 fi
 targets=()
