@@ -89,7 +89,7 @@ int pope_parse_int_list(const char *s, int *out, int max, int *n) {
 }
 
 const char *pope_format_duration(double seconds, char *buf, size_t size) {
-    if (!isfinite(seconds) || seconds < 0) {
+    if (!isfinite(seconds) || seconds < 0 || seconds > 1e15) {   // (long) of more is undefined: a tampered file
         snprintf(buf, size, "?");
         return buf;
     }

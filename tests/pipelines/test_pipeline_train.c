@@ -666,6 +666,31 @@ static void test_bench(const pope_corpus *c) {
     js = slurp(path);
     CHECK(js && strstr(js, "\"contexts_not_measured\":\t[256]"), "report.json: 256 not measured");
     free(js);
+
+    // A result.json and a bench.json edited by hand (numbers no integer holds, wrong types)
+    // are reported as missing values, not cast to integers (undefined behaviour).
+    snprintf(path, sizeof path, "%s/rope/seed-7/result.json", dir);
+    CHECK(pope_write_file_atomic(path, "{\"pe\": \"rope\", \"steps\": 1e300, \"tokens\": -1e300, \"seconds\": 1e300, "
+                                       "\"threads\": 1e300, \"test_targets\": \"x\", \"test_nll\": 2.5, "
+                                       "\"extrapolation\": [{\"context\": 1e300, \"nll\": 1}, {\"context\": 8, "
+                                       "\"nll\": 3}, 7, null]}") == 0, "tamper result.json");
+    snprintf(path, sizeof path, "%s/rope/seed-7/log.jsonl", dir);
+    CHECK(pope_write_file_atomic(path, "{\"step\": 1e300, \"loss\": 1}\nnot json\n[]\n") == 0, "tamper log.jsonl");
+    snprintf(path, sizeof path, "%s/bench.json", dir);
+    js = slurp(path);
+    char *inv = js ? strstr(js, "\"invocations\":") : NULL;
+    if (inv) {
+        char tampered[8192];
+        snprintf(tampered, sizeof tampered, "%.*s\"invocations\": [1, \"x\", {\"wall_s\": 1e300, \"threads\": \"y\"}]}",
+                 (int)(inv - js), js);
+        CHECK(pope_write_file_atomic(path, tampered) == 0, "tamper bench.json");
+    }
+    free(js);
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(inv && rc == 0, "bench over tampered files: %s", pope_last_error());
+    CHECK(rep && strstr(rep, "| rope | 7 | 0 | ? |") && strstr(rep, "| rope | 1 | 2.5000 |") && strstr(rep, " 3.0000 "),
+          "tampered numbers as missing, the sound ones kept:\n%s", rep ? rep : "");
+    free(rep);
 }
 
 int main(void) {
