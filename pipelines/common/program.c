@@ -39,7 +39,7 @@ static void train_help(const pope_program *p) {
 static void bench_help(const pope_program *p) {
     printf("%s\n"
            "Trains each positional encoding (--pe, default all five) with --seeds seeds, the same\n"
-           "preset, data and budget, each run in DIR/<pe>/seed-<s>/, then writes DIR/report.md,\n"
+           "preset, data and budget, each run in DIR/<arm>/seed-<s>/, then writes DIR/report.md,\n"
            "DIR/report.json, DIR/curves.svg and DIR/extrapolation.svg over every finished run of DIR\n"
            "(default DIR ./%s-bench): test NLL mean ± std over seeds, which differences exceed the\n"
            "seed spread, and the extrapolation table. Rerunning with more seeds or encodings adds runs\n"
