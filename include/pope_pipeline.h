@@ -145,6 +145,7 @@ typedef struct {
     int seeds;              // --seeds N (bench: runs per encoding)
     int jobs;               // --jobs N (bench: runs at once)
     const char *bench_run;  // --bench-run PE:SEED (bench: the one run of a --jobs child)
+    const char *precision;  // --precision fp32|bf16|auto (pope_cli_precision applies it)
 } pope_cli;
 void pope_cli_init(pope_cli *o);
 // Tries to consume argv[*i] (and its value: "--steps 100" or "--steps=100"). Returns 1
@@ -156,6 +157,10 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
 // --delta-init, --delta-param). A --pe or --delta-param list (bench) is left to the caller.
 // --time without --steps sets steps to POPE_STEPS_UNBOUNDED: the budget decides.
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
+// Sets the core's precision from --precision, or from dflt ("auto" for train and bench,
+// "fp32" for eval and extrapolate) when not given. -1 + message when bf16 is asked for and
+// not supported here.
+int pope_cli_precision(const pope_cli *o, const char *dflt);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
 // absolute contexts in tokens for pope_extrap_opts.
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
@@ -171,7 +176,9 @@ extern const char pope_help_bench[];     // --preset --time-per-run --steps --co
 int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i);
 
 // ---------------------------------------------------------------- parsers
-// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else.
+// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else,
+// including durations above POPE_MAX_DURATION_S (a year: "1e308m" would be infinity).
+#define POPE_MAX_DURATION_S (366.0 * 86400)
 int pope_parse_duration(const char *s, double *seconds);
 // "1,2,4,8" -> out[0..*n). Positive integers only; -1 when malformed or more than max.
 int pope_parse_int_list(const char *s, int *out, int max, int *n);

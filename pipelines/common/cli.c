@@ -96,7 +96,7 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
         "--preset", "--out", "--pe", "--context", "--steps", "--time", "--batch", "--accum", "--lr",
         "--threads", "--seed", "--model", "--split", "--contexts", "--eval-tokens",
         "--time-per-run", "--temperature", "--top-k", "--top-p", "--delta-init", "--delta-param",
-        "--seeds", "--jobs", "--bench-run", NULL};
+        "--seeds", "--jobs", "--bench-run", "--precision", NULL};
     int known = 0;
     for (int k = 0; valued[k]; k++) known |= !strcmp(name, valued[k]);
     if (!known) return 0;
@@ -116,7 +116,12 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
     if (!strcmp(name, "--preset")) o->preset = val;
     else if (!strcmp(name, "--out")) o->out_dir = val;
     else if (!strcmp(name, "--model")) o->model = val;
-    else if (!strcmp(name, "--contexts")) {
+    else if (!strcmp(name, "--precision")) {
+        pope_precision pr;
+        if (pope_precision_parse(val, &pr) != 0)
+            rc = pope_error("--precision: expected fp32, bf16 or auto, got '%s'", val);
+        o->precision = val;
+    } else if (!strcmp(name, "--contexts")) {
         int tmp[32], n;
         rc = pope_parse_int_list(val, tmp, 32, &n);
         if (rc) rc = pope_error("--contexts: %s", pope_last_error());
@@ -216,6 +221,14 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
     return 0;
 }
 
+int pope_cli_precision(const pope_cli *o, const char *dflt) {
+    const char *name = o->precision ? o->precision : dflt;
+    pope_precision pr;
+    if (pope_precision_parse(name, &pr) != 0) return pope_error("--precision: unknown precision '%s'", name);
+    if (pope_set_precision(pr) != 0) return pope_error("--precision %s: %s", name, pope_last_error());
+    return 0;
+}
+
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n) {
     int mult[32], k;
     if (pope_parse_int_list(o->contexts ? o->contexts : "1,2,4,8", mult, 32, &k) != 0) return -1;
@@ -243,6 +256,8 @@ const char pope_help_train[] =
     "  --delta-init I       polar's δ at initialisation: zero or uniform in [-2π, 0]\n"
     "  --delta-param P      polar's δ: clamp (the paper's clamp to [-2π, 0]) or sigmoid (-2π·sigmoid(u))\n"
     "  --threads N          threads (default: OMP_NUM_THREADS, else the cores / the ranks on the node)\n"
+    "  --precision P        fp32, bf16 or auto (default: bf16 where the CPU has AVX512-BF16/AMX\n"
+    "                       and pope has oneDNN, else fp32); weights and optimizer stay fp32\n"
     "  --out DIR            output directory (checkpoint, model, log.jsonl, curve.svg)\n"
     "  --resume             continue DIR/checkpoint.safetensors exactly\n"
     "  --quiet              no progress line\n";
@@ -251,20 +266,24 @@ const char pope_help_eval[] =
     "  --split S            test (default), valid, train or all\n"
     "  --context T          evaluation context (default: the model's training context)\n"
     "  --json               print exactly one JSON object on stdout\n"
-    "  --threads N          threads\n";
+    "  --threads N          threads\n"
+    "  --precision P        fp32 (default: exact reference NLL), bf16 or auto\n";
 const char pope_help_extrap[] =
     "  --model M            model file, or a training directory\n"
     "  --contexts LIST      multiples of the training context (default 1,2,4,8)\n"
     "  --eval-tokens N      bound on the scored tokens (default 65536)\n"
     "  --split S            test (default), valid or train\n"
     "  --out DIR            where extrapolate.md/.json/.svg go (default: the model's directory)\n"
-    "  --threads N          threads\n";
+    "  --threads N          threads\n"
+    "  --precision P        fp32 (default: exact reference NLL), bf16 or auto\n";
 const char pope_help_generate[] =
     "  --model M            model file, or a training directory\n"
     "  --temperature X      sampling temperature (0: greedy; default 1)\n"
     "  --top-k N            keep the N most likely tokens (0: off)\n"
     "  --top-p X            nucleus sampling mass (1: off)\n"
-    "  --seed N             sampling seed\n";
+    "  --seed N             sampling seed\n"
+    "  --precision P        accepted (fp32, bf16, auto); one-token steps are matrix-vector\n"
+    "                       products and run in fp32 whatever it says\n";
 const char pope_help_bench[] =
     "  --preset NAME|FILE   the preset every run trains with\n"
     "  --pe LIST            encodings, e.g. polar,rope (default: all five)\n"
@@ -281,4 +300,6 @@ const char pope_help_bench[] =
     "  --out DIR            report directory (runs in DIR/<arm>/seed-<s>/); a rerun adds runs\n"
     "  --threads N          threads in all\n"
     "  --resume             accepted; interrupted runs always continue, finished ones are kept\n"
-    "  --quiet              no progress lines\n";
+    "  --quiet              no progress lines\n"
+    "  --precision P        fp32, bf16 or auto (default: bf16 where the CPU has AVX512-BF16/AMX\n"
+    "                       and pope has oneDNN, else fp32); weights and optimizer stay fp32\n";

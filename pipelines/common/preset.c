@@ -108,7 +108,10 @@ static int parse_train(pope_train_config *t, pope_config *mc, const cJSON *o, co
     if (aug) t->augment = cJSON_IsTrue(aug);
     const cJSON *time = cJSON_GetObjectItemCaseSensitive(o, "time");
     if (time) {
-        if (cJSON_IsNumber(time) && time->valuedouble >= 0) t->time_s = time->valuedouble;
+        if (cJSON_IsNumber(time) && time->valuedouble >= 0 && time->valuedouble <= POPE_MAX_DURATION_S)
+            t->time_s = time->valuedouble;
+        else if (cJSON_IsNumber(time))
+            return pope_error("%s: train.time must be 0..%g seconds", what, POPE_MAX_DURATION_S);
         else if (cJSON_IsString(time)) {
             if (pope_parse_duration(time->valuestring, &t->time_s) != 0)
                 return pope_error("%s: train.time: %s", what, pope_last_error());

@@ -151,6 +151,7 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
         cli.jobs > 0 || cli.bench_run)
         return pope_usage_error(p->name, "train",
                                 "one encoding and one seed per run (lists, --seeds, --jobs and --bench-run are for bench)");
+    if (pope_cli_precision(&cli, "auto") != 0) return pope_usage_error(p->name, "train", pope_last_error());
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
     const pope_corpus *c;
@@ -207,6 +208,7 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "bench", argc, argv, &cli, 0, bench_help);
     if (rc) return rc < 0 ? 0 : rc;
+    if (pope_cli_precision(&cli, "auto") != 0) return pope_usage_error(p->name, "bench", pope_last_error());
     int mult[MAX_CONTEXTS], n_mult = 0;
     if (cli.contexts && pope_parse_int_list(cli.contexts, mult, MAX_CONTEXTS, &n_mult) != 0)
         return pope_usage_error(p->name, "bench", pope_last_error());
@@ -262,6 +264,7 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
 // The data as the model expects it, then the model. 0 or the exit status (printed).
 static int open_model_and_data(const pope_program *p, const char *cmd, const pope_cli *cli, int extrapolate,
                                pope_model **m, const pope_corpus **c) {
+    if (pope_cli_precision(cli, "fp32") != 0) return pope_usage_error(p->name, cmd, pope_last_error());
     char *model_file = NULL;
     int rc = callback_status(p, cmd, p->open_eval(p->ctx, cli->model, extrapolate, c, &model_file));
     if (rc) return rc;
