@@ -27,7 +27,8 @@ const char mdata_help[] =
     "  --score-eos          jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
     "                       by default the NLL is over the raster-scanned grid tokens only (the paper's)\n"
     "  --split-mode MODE    maestro: official (the CSV's, default) | random-90-5-5 (the Polar PoPE\n"
-    "                       paper's: files ranked by a seeded hash of their name)\n"
+    "                       paper's: files ranked by a seeded hash of their name); eval and\n"
+    "                       extrapolate default to the split the model was trained on\n"
     "  --split-seed N       seed of the midi-folder split and of random-90-5-5 (default 1)\n";
 
 static const char *const kind_names[] = {"", "maestro", "jsb", "midi"};
@@ -72,6 +73,7 @@ int mdata_option(mdata_opts *o, int argc, char **argv, int *i) {
         if (!strcmp(v, "official")) o->split_random = 0;
         else if (!strcmp(v, "random-90-5-5")) o->split_random = 1;
         else return pope_error("--split-mode: expected official or random-90-5-5, got '%s'", v);
+        o->split_mode_given = 1;
         return 1;
     }
     if (!strcmp(a, "--no-augment")) { o->no_augment = 1; o->augment = 0; return 1; }
@@ -400,6 +402,20 @@ char *mmodel_file(const char *model) {
         return found;
     }
     return pope_model_file(model);
+}
+
+// So that eval's "test" is the pieces a random-90-5-5 model never trained on (the official
+// split's test files are mostly in its training split). The format is mdata_load's.
+void mmodel_split(const char *file, mdata_opts *o) {
+    if (o->kind != MDATA_MAESTRO || o->split_mode_given) return;
+    char *v = pope_load_metadata(file, "pope.music.split");
+    unsigned long long seed;
+    char end;
+    if (v && sscanf(v, "random-90-5-5 seed %llu%c", &seed, &end) == 1) {
+        o->split_random = 1;
+        if (!o->split_seed) o->split_seed = seed;   // an explicit --split-seed stays
+    }
+    free(v);
 }
 
 int mmodel_tokenizer(const char *file, pope_music_tok *out) {

@@ -87,6 +87,7 @@ static int music_open_eval(void *ctx, const char *model, int extrapolate, const 
         free(file);
         return -1;
     }
+    mmodel_split(file, &s->opts);
     if (mdata_load(&s->data, &s->opts, tok, 0, extrapolate && !s->opts.whole_pieces, 0) != 0) {
         free(file);
         return -1;

@@ -22,6 +22,7 @@ typedef struct {
     int score_eos;            // --score-eos: jsb also scores EOS/BOS targets (not the paper's units)
     uint64_t split_seed;      // --split-seed N (midi folders, random MAESTRO split; default 1)
     int split_random;         // --split-mode random-90-5-5 (maestro): the paper's split
+    int split_mode_given;     // --split-mode was on the command line (else eval takes the model's)
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
 } mdata_opts;
 
@@ -57,6 +58,8 @@ int mdata_pick_tokenizer(const mdata_opts *o, const char *preset_tok, pope_music
 char *mmodel_file(const char *model);
 // The tokenizer name recorded in a model file's config.
 int mmodel_tokenizer(const char *file, pope_music_tok *out);
+// MAESTRO data without --split-mode: the split the model was trained on (pope.music.split).
+void mmodel_split(const char *file, mdata_opts *o);
 
 // Piano-roll SVG of a piece (roll_svg.c).
 int music_roll_svg(const char *path, const pope_midi *m, const char *title);

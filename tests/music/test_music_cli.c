@@ -163,7 +163,27 @@ static void test_train_eval_generate(void) {
     rc = run(args);
     out = slurp("out.txt");
     CHECK(rc == 0 && json_number(out, "targets") > 0, "eval on the MAESTRO fixture: exit %d: %s", rc, out);
+    double official_train = json_number(out, "targets");
     free(out);
+    // A model trained on the random 90/5/5 split is evaluated on it without --split-mode (3
+    // files: all train; the official split has one train file), and --split-mode still wins.
+    snprintf(args, sizeof args, "train --data maestro '%s/tests/music/data/mini_maestro' --split-mode random-90-5-5 "
+             "--preset '%s/tiny.json' --steps 1 --out '%s/run-random' --quiet", check_source_dir(), dir, dir);
+    rc = run(args);
+    double targets_by_mode[3] = {0};
+    const char *modes[3] = {"", "--split-mode random-90-5-5", "--split-mode official"};
+    for (int k = 0; k < 3 && rc == 0; k++) {
+        snprintf(args, sizeof args, "eval --model '%s/run-random' --data maestro '%s/tests/music/data/mini_maestro' "
+                 "--split train --json %s", dir, check_source_dir(), modes[k]);
+        int rk = run(args);
+        out = slurp("out.txt");
+        targets_by_mode[k] = rk == 0 ? json_number(out, "targets") : -1;
+        free(out);
+    }
+    CHECK(rc == 0 && targets_by_mode[0] == targets_by_mode[1] && targets_by_mode[2] == official_train &&
+              targets_by_mode[1] > official_train,
+          "eval of a random-split model: the model's split by default (exit %d; targets %g, %g random, %g official)", rc,
+          targets_by_mode[0], targets_by_mode[1], targets_by_mode[2]);
 
     snprintf(args, sizeof args, "extrapolate --model '%s/run' --data jsb '%s/chorales.json' --contexts 1,2 --json --out '%s'", dir, dir, dir);
     rc = run(args);
