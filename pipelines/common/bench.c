@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,14 +96,25 @@ static int first_difference(const cJSON *a, const cJSON *b, char *path, size_t s
     return 1;
 }
 
+// ---------------------------------------------------------------- the folder's files
+char *bench_read_file(const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        pope_error("%s: not a regular file", path);
+        errno = EINVAL;
+        return NULL;
+    }
+    return pope_read_file(path, NULL);
+}
+
 // DIR/bench.json: {"settings": {...}, "invocations": [...]}. Loads it (*state) or starts one;
 // refuses settings that differ from the folder's.
 static int settings_check(const char *dir, cJSON *settings, cJSON **state) {
     char path[4200];
     snprintf(path, sizeof path, "%s/bench.json", dir);
-    char *text = pope_read_file(path, NULL);
+    char *text = bench_read_file(path);
     if (!text) {
-        if (errno != ENOENT) return pope_error("%s: cannot read: %s", path, strerror(errno));
+        if (errno != ENOENT) return -1;   // its message names the file and why
         *state = cJSON_CreateObject();
         cJSON_AddItemToObject(*state, "settings", cJSON_Duplicate(settings, 1));
         cJSON_AddArrayToObject(*state, "invocations");

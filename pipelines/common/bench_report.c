@@ -111,8 +111,9 @@ cJSON *bench_run_to_json(const bench_run *r) {
 }
 
 int bench_run_from_json(bench_run *r, const char *path) {
-    char *text = pope_read_file(path, NULL);
-    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    char *text = bench_read_file(path);
+    if (!text) return -1;   // its message names the file and why
+    cJSON *o = cJSON_Parse(text);
     free(text);
     if (!o) return pope_error("%s: unreadable result", path);
     memset(r, 0, sizeof *r);
@@ -156,7 +157,7 @@ int bench_run_from_json(bench_run *r, const char *path) {
 void bench_load_curve(bench_run *r, const char *dir) {
     char path[4200];
     snprintf(path, sizeof path, "%s/log.jsonl", dir);
-    char *text = pope_read_file(path, NULL);
+    char *text = bench_read_file(path);
     if (!text) return;
     int cap = 1024, n = 0;
     double *xs = malloc(cap * sizeof *xs), *ys = malloc(cap * sizeof *ys);

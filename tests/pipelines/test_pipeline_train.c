@@ -2,6 +2,7 @@
 // and bench of libpope_pipeline on a synthetic in-memory corpus that a tiny model can
 // learn (each token follows from the previous one), with token 0 as an ignored target.
 #include <math.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -690,6 +691,16 @@ static void test_bench(const pope_corpus *c) {
     CHECK(inv && rc == 0, "bench over tampered files: %s", pope_last_error());
     CHECK(rep && strstr(rep, "| rope | 7 | 0 | ? |") && strstr(rep, "| rope | 1 | 2.5000 |") && strstr(rep, " 3.0000 "),
           "tampered numbers as missing, the sound ones kept:\n%s", rep ? rep : "");
+    free(rep);
+    // A FIFO as a run's result.json: a clear error, not a report that waits forever for a writer.
+    char fifo[700];
+    snprintf(fifo, sizeof fifo, "%s/rope/seed-9", dir);
+    CHECK(pope_mkdir_p(fifo) == 0, "mkdir %s", fifo);
+    snprintf(fifo, sizeof fifo, "%s/rope/seed-9/result.json", dir);
+    CHECK(mkfifo(fifo, 0644) == 0, "mkfifo %s", fifo);
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc != 0 && strstr(pope_last_error(), "seed-9/result.json: not a regular file"), "FIFO result.json: %s",
+          pope_last_error());
     free(rep);
 }
 
