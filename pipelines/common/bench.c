@@ -449,6 +449,7 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
         if (len > longest) longest = len;
     }
     int T0 = p.model.context_length, fit[BENCH_MAX_CTX], n_fit = 0;
+    if (pipeline_check_context_multiples(mult, n_mult, T0) != 0) return -1;
     for (int k = 0; k < n_mult; k++)
         if ((int64_t)mult[k] * T0 + 1 <= longest) fit[n_fit++] = mult[k];
     if (n_fit < n_mult && !o->quiet && !o->one_run)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pope_pipeline.h"
+#include "pipeline_internal.h"
 
 void pope_cli_init(pope_cli *o) {
     memset(o, 0, sizeof *o);
@@ -229,16 +229,20 @@ int pope_cli_precision(const pope_cli *o, const char *dflt) {
     return 0;
 }
 
+int pipeline_check_context_multiples(const int *mult, int n, int T0) {
+    for (int i = 0; i < n; i++)
+        if ((int64_t)mult[i] * T0 > (1 << 24)) return pope_error("--contexts: %d x %d tokens is too long", mult[i], T0);
+    return 0;
+}
+
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n) {
     int mult[32], k;
     if (pope_parse_int_list(o->contexts ? o->contexts : "1,2,4,8", mult, 32, &k) != 0) return -1;
     if (k > max) return pope_error("--contexts: more than %d values", max);
     int T0 = pope_model_config(m)->context_length;
     if (T0 <= 0) return pope_error("model has no training context_length");
-    for (int i = 0; i < k; i++) {
-        if ((int64_t)mult[i] * T0 > (1 << 24)) return pope_error("--contexts: %d x %d tokens is too long", mult[i], T0);
-        out[i] = mult[i] * T0;
-    }
+    if (pipeline_check_context_multiples(mult, k, T0) != 0) return -1;
+    for (int i = 0; i < k; i++) out[i] = mult[i] * T0;
     *n = k;
     return 0;
 }

@@ -30,6 +30,10 @@ int sampler_init(sampler *s, const pope_corpus *c, int64_t n);
 // Draws one window of n tokens into out (ids checked against V). ≤ 1000 tries.
 int draw_window(const pope_corpus *c, const sampler *s, pope_rng *rng, int64_t n, int V, int32_t *out);
 
+// --contexts as multiples of the training context T0: an error when one would be longer
+// than an extrapolation context may be (2^24 tokens; also keeps mult × T0 an int).
+int pipeline_check_context_multiples(const int *mult, int n, int T0);
+
 // Markdown/JSON helpers.
 void pipeline_json_add_result(cJSON *o, const pope_eval_result *r);
 #endif

@@ -642,6 +642,15 @@ static void test_bench(const pope_corpus *c) {
           "other settings refused: %s", pope_last_error());
     free(rep);
 
+    // A multiple whose context no int holds (8 x 10^9) is refused as extrapolate refuses it,
+    // before any run (the report multiplied it out: signed overflow).
+    int mult_big[2] = {1, 1000000000};
+    o.contexts = mult_big;
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc != 0 && strstr(pope_last_error(), "--contexts: 1000000000 x 8 tokens is too long"),
+          "huge --contexts refused: %s", pope_last_error());
+    free(rep);
+
     // A context longer than the longest test sequence (200 tokens; 32 x 8 + 1 = 257) is not
     // measured, and must not empty the columns of the contexts that fit (8 and 16 tokens).
     snprintf(dir, sizeof dir, "%s/bench-long", tmpdir);
