@@ -312,12 +312,15 @@ char *pope_preset_to_json(const pope_preset *p) {
 typedef struct {
     FILE *f;
     const char *const *tokenizers;   // NULL: every preset
+    const char *prefix;              // names of the presets that fix no tokenizer
 } preset_listing;
 
-static int tokenizer_listed(const char *const *tokenizers, const char *name) {
-    if (!tokenizers || !name[0]) return 1;   // a preset that fixes no tokenizer suits all
-    for (; *tokenizers; tokenizers++)
-        if (!strcmp(*tokenizers, name)) return 1;
+static int preset_listed(const preset_listing *l, const char *file, const char *tokenizer) {
+    if (!l->tokenizers) return 1;
+    // a preset that fixes no tokenizer leaves it to the program's data: its name says whose
+    if (!tokenizer[0]) return l->prefix && !strncmp(file, l->prefix, strlen(l->prefix));
+    for (const char *const *t = l->tokenizers; *t; t++)
+        if (!strcmp(*t, tokenizer)) return 1;
     return 0;
 }
 
@@ -328,14 +331,14 @@ static void print_preset(void *arg, const char *dir, const char *file, int name_
     char *text = pope_read_file(path, NULL);
     if (!text) return;
     pope_preset p;
-    if (pope_preset_from_json(&p, text, path) == 0 && tokenizer_listed(l->tokenizers, p.tokenizer))
+    if (pope_preset_from_json(&p, text, path) == 0 && preset_listed(l, file, p.tokenizer))
         fprintf(l->f, "  %-22.*s %s\n", name_len, file, p.description);
     free(text);
 }
 
-void pope_preset_list_for(FILE *f, const char *const *tokenizers) {
-    preset_listing l = {f, tokenizers};
+void pope_preset_list_for(FILE *f, const char *const *tokenizers, const char *prefix) {
+    preset_listing l = {f, tokenizers, prefix};
     each_preset_file(print_preset, &l);
 }
 
-void pope_preset_list(FILE *f) { pope_preset_list_for(f, NULL); }
+void pope_preset_list(FILE *f) { pope_preset_list_for(f, NULL, NULL); }

@@ -28,59 +28,114 @@ static int callback_status(const pope_program *p, const char *cmd, int r) {
     return pope_die(p->name, cmd);
 }
 
+// ---------------------------------------------------------------- option tables
+// The options of the shared commands; the program's data options (p->data_opts) follow.
+static const pope_opt train_opts[] = {
+    POPE_COMMON("--preset"), POPE_COMMON("--pe"), POPE_COMMON("--context"), POPE_COMMON("--steps"),
+    POPE_COMMON("--time"), POPE_COMMON("--batch"), POPE_COMMON("--lr"), POPE_COMMON("--seed"),
+    POPE_COMMON("--delta-init"), POPE_COMMON("--delta-param"),
+    POPE_COMMON_HELP("--precision", NULL, "auto"), POPE_COMMON("--threads"), POPE_COMMON("--out"),
+    POPE_COMMON("--resume"), POPE_COMMON("--extend"), POPE_COMMON("--quiet"), POPE_OPT_END,
+};
+
+static const pope_opt bench_opts[] = {
+    POPE_COMMON_HELP("--preset", "the preset every run trains with; see the list below", NULL),
+    {.name = "--pe", .kind = POPE_OPT_COMMON, .arg = "LIST", .list = 1,
+     .help = "the encodings to train, a comma list of polar, rope, legendre, sinusoidal, none", .def = "all five"},
+    POPE_COMMON_HELP("--seeds", NULL, "1"), POPE_COMMON("--jobs"),
+    POPE_COMMON_HELP("--time-per-run", "wall-clock budget of each run (e.g. 10m)", NULL),
+    POPE_COMMON_HELP("--steps", "steps per run (instead of the preset's)", NULL),
+    POPE_COMMON_HELP("--contexts", "extrapolation contexts, multiples of the training context", "1,2,4,8"),
+    POPE_COMMON_HELP("--eval-tokens", "bound on the scored extrapolation tokens", NULL),
+    POPE_COMMON("--seed"), POPE_COMMON("--delta-init"), POPE_COMMON("--delta-param"),
+    POPE_COMMON_HELP("--precision", NULL, "auto"), POPE_COMMON("--threads"),
+    POPE_COMMON_HELP("--out", "report directory (runs in DIR/<pe>/)", NULL),
+    POPE_COMMON_HELP("--resume", "reuse finished runs, continue interrupted ones", NULL), POPE_COMMON("--quiet"),
+    POPE_OPT_END,
+};
+
+static const pope_opt eval_opts[] = {
+    POPE_COMMON("--model"), POPE_COMMON("--split"),
+    POPE_COMMON_HELP("--context", "evaluation context T", "the model's training context"), POPE_COMMON("--json"),
+    POPE_COMMON_HELP("--precision", NULL, "fp32"), POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
+};
+
+static const pope_opt extrap_opts[] = {
+    POPE_COMMON("--model"), POPE_COMMON("--contexts"),
+    POPE_COMMON_HELP("--eval-tokens", "bound on the scored tokens", "65536"),
+    POPE_COMMON_HELP("--split", "test, valid or train", "test"),
+    POPE_COMMON_HELP("--out", "where extrapolate.md/.json/.svg go", "the model's directory"),
+    POPE_COMMON_HELP("--json", "print one JSON object instead of the table", NULL),
+    POPE_COMMON_HELP("--precision", NULL, "fp32"), POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
+};
+
 // ---------------------------------------------------------------- help texts
-static void train_help(const pope_program *p) {
-    printf("%s%s%s\n%s", p->help_train, pope_help_train, p->data_help, p->help_train_presets);
-    pope_preset_list_for(stdout, p->tokenizers);
+static void presets_tail(const void *ctx, FILE *f) {
+    const pope_program *p = ctx;
+    fprintf(f, "\n%s", p->help_train_presets);
+    pope_preset_list_for(f, p->tokenizers, p->preset_prefix);
 }
 
-static void bench_help(const pope_program *p) {
-    printf("%s\n"
-           "Trains every positional encoding (none, sinusoidal, legendre, rope, polar) with the same\n"
-           "preset and budget, then writes DIR/report.md, DIR/report.json, DIR/curves.svg and\n"
-           "DIR/extrapolation.svg (default DIR ./%s-bench).\n\n"
-           "options:\n%s%s\npresets:\n",
-           p->help_bench, p->name, pope_help_bench, p->data_help);
-    pope_preset_list_for(stdout, p->tokenizers);
+void pope_program_cmdline(const pope_program *p, const char *cmd, const pope_opt *own, pope_cli *cli, void *local,
+                          pope_cmdline *c) {
+    memset(c, 0, sizeof *c);
+    c->prog = p->name;
+    c->cmd = cmd;
+    c->tables[0] = own;
+    c->tables[1] = p->data_opts;
+    c->dst[POPE_DST_CLI] = cli;
+    c->dst[POPE_DST_DATA] = p->data_dst;
+    c->dst[POPE_DST_LOCAL] = local;
+    c->positional = p->positional;
+    c->ctx = p->ctx;
+    pope_cli_init(cli);
 }
 
-static void eval_help(const pope_program *p) {
-    printf("%s%s%s%s", p->help_eval, pope_help_eval, p->help_eval_extra ? p->help_eval_extra : "", p->data_help);
-}
-
-static void extrap_help(const pope_program *p) {
-    printf("%s\n"
-           "Zero-shot length extrapolation: scores the same tokens at each evaluation context (multiples\n"
-           "of the training context), by position bucket, and writes extrapolate.md/.json/.svg.%s\n"
-           "Prints the Markdown table (or with --json one JSON object).\n\n"
-           "options:\n%s  --json               print one JSON object instead of the table\n%s%s",
-           p->help_extrap, p->help_extrap_note ? p->help_extrap_note : "", pope_help_extrap,
-           p->help_extrap_extra ? p->help_extrap_extra : "", p->data_help);
+// The command line of a shared command: its table, the data options, its help head.
+static void shared_cmdline(const pope_program *p, const char *cmd, pope_cli *cli, pope_cmdline *c, char *head,
+                           size_t size) {
+    static const char bench_what[] =
+        "Trains the positional encodings (default all five: none, sinusoidal, legendre, rope, polar)\n"
+        "with the same preset and budget, then writes DIR/report.md, DIR/report.json, DIR/curves.svg\n"
+        "and DIR/extrapolation.svg (default DIR ./%s-bench).\n\n";
+    static const char extrap_what[] =
+        "Zero-shot length extrapolation: scores the same tokens at each evaluation context (multiples\n"
+        "of the training context), by position bucket, and writes extrapolate.md/.json/.svg.%s\n"
+        "Prints the Markdown table (or with --json one JSON object).\n\n";
+    const pope_opt *own = !strcmp(cmd, "train") ? train_opts
+                        : !strcmp(cmd, "bench") ? bench_opts
+                        : !strcmp(cmd, "eval")  ? eval_opts
+                                                : extrap_opts;
+    pope_program_cmdline(p, cmd, own, cli, NULL, c);
+    int n = 0;
+    if (!strcmp(cmd, "train")) n = snprintf(head, size, "%s", p->help_train);
+    else if (!strcmp(cmd, "eval")) n = snprintf(head, size, "%s", p->help_eval);
+    else if (!strcmp(cmd, "bench")) {
+        n = snprintf(head, size, "%s\n", p->help_bench);
+        if (n > 0 && (size_t)n < size) snprintf(head + n, size - (size_t)n, bench_what, p->name);
+    } else {
+        n = snprintf(head, size, "%s\n", p->help_extrap);
+        if (n > 0 && (size_t)n < size)
+            snprintf(head + n, size - (size_t)n, extrap_what, p->help_extrap_note ? p->help_extrap_note : "");
+    }
+    c->usage = head;
+    if (!strcmp(cmd, "train") || !strcmp(cmd, "bench")) {
+        c->help_tail = presets_tail;
+        c->tail_ctx = p;
+    }
 }
 
 // ---------------------------------------------------------------- argument parsing
-// The common options, then the program's data options and positional arguments. Returns
-// -1 after printing help (exit 0), an exit status > 0 on a usage error, 0 when parsed.
-static int parse(const pope_program *p, const char *cmd, int argc, char **argv, pope_cli *cli, int need_model,
-                 void (*help)(const pope_program *)) {
-    pope_cli_init(cli);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help(p);
-            return -1;
-        }
-        int r = pope_cli_consume(cli, argc, argv, &i);
-        if (r == 0) r = p->option(p->ctx, argc, argv, &i);
-        if (r == 0 && !(a[0] == '-' && a[1]) && p->positional) r = p->positional(p->ctx, argc, argv, &i);
-        if (r < 0) return pope_usage_error(p->name, cmd, pope_last_error());
-        if (r > 0) continue;
-        char msg[300];
-        snprintf(msg, sizeof msg, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
-        return pope_usage_error(p->name, cmd, msg);
-    }
+// Returns -1 after printing help (exit 0), an exit status > 0 on a usage error, 0 when parsed.
+static int parse(const pope_program *p, const char *cmd, int argc, char **argv, pope_cli *cli, int need_model) {
+    pope_cmdline c;
+    char head[4096];
+    shared_cmdline(p, cmd, cli, &c, head, sizeof head);
+    int rc = pope_opts_parse(&c, argc, argv);
+    if (rc) return rc == 1 ? -1 : rc;
     if (need_model && !cli->model) return pope_usage_error(p->name, cmd, "--model M is required");
-    const char *missing = p->missing(p->ctx);
+    if (cli->extend && !cli->resume) return pope_usage_error(p->name, cmd, "--extend goes with --resume");
+    const char *missing = p->missing ? p->missing(p->ctx) : NULL;
     if (missing) return pope_usage_error(p->name, cmd, missing);
     return 0;
 }
@@ -141,7 +196,7 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
 
 int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
-    int rc = parse(p, "train", argc, argv, &cli, 0, train_help);
+    int rc = parse(p, "train", argc, argv, &cli, 0);
     if (rc) return rc < 0 ? 0 : rc;
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
@@ -172,11 +227,14 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
 
 int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
-    int rc = parse(p, "bench", argc, argv, &cli, 0, bench_help);
+    int rc = parse(p, "bench", argc, argv, &cli, 0);
     if (rc) return rc < 0 ? 0 : rc;
     int mult[MAX_CONTEXTS], n_mult = 0;
     if (cli.contexts && pope_parse_int_list(cli.contexts, mult, MAX_CONTEXTS, &n_mult) != 0)
         return pope_usage_error(p->name, "bench", pope_last_error());
+    // bench's --pe is the list of encodings to run, not the preset's encoding
+    if (cli.pe) return pope_usage_error(p->name, "bench", "--pe LIST: this bench always trains all five encodings");
+    if (cli.seeds > 1 || cli.jobs > 1) return pope_usage_error(p->name, "bench", "--seeds/--jobs above 1 are not supported yet");
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
     const pope_corpus *c;
@@ -226,7 +284,7 @@ static void print_json(cJSON *o) {
 
 int pope_cmd_eval(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
-    int rc = parse(p, "eval", argc, argv, &cli, 1, eval_help);
+    int rc = parse(p, "eval", argc, argv, &cli, 1);
     if (rc) return rc < 0 ? 0 : rc;
     pope_model *m;
     const pope_corpus *c;
@@ -292,7 +350,7 @@ done:
 
 int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
-    int rc = parse(p, "extrapolate", argc, argv, &cli, 1, extrap_help);
+    int rc = parse(p, "extrapolate", argc, argv, &cli, 1);
     if (rc) return rc < 0 ? 0 : rc;
     pope_model *m;
     const pope_corpus *c;
@@ -361,6 +419,12 @@ int pope_program_main(const pope_program *p, int argc, char **argv) {
         return 2;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") && argc > 2) {   // "help CMD" is "CMD --help"
+        for (const pope_command *k = p->commands; k->name; k++)
+            if (!strcmp(argv[2], k->name)) return k->run(p, 2, (char *[]){argv[2], "--help", NULL});
+        fprintf(stderr, "%s: help: unknown command '%s'\n\n%s", p->name, argv[2], p->usage);
+        return 2;
+    }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(p->usage, stdout);
         return 0;

@@ -2,6 +2,7 @@
 // streamed (chunks of the packed genome are tokenized and written, so a whole human genome
 // never has to fit in memory as int32).
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,51 +11,46 @@
 
 #define CHUNK_BASES (6 << 20)   // a multiple of 6, so kmer6 chunks stay 6-mer aligned
 
-static void help(void) {
-    printf("usage: " PROG " tokenize FILE -o tokens.npy [options]\n\n"
-           "Writes the token ids of every sequence of FILE, in file order and concatenated, as a\n"
-           "1-D int32 .npy (numpy.load reads it). -o - writes to stdout. Each sequence is tokenized\n"
-           "on its own (kmer6: 6-mers from its first base, its last len %% 6 bases as single tokens).\n\n"
-           "options:\n"
-           "  -o FILE              output .npy ('-': stdout); required\n"
-           "  --split S            only the pieces of split S (train, valid, test) instead of everything\n"
-           "  --index FILE.tsv     also write name, start base, length, first token, tokens per piece\n"
-           "%s",
-           gdata_help);
+typedef struct {
+    const char *file, *out_path, *index_path;
+} tok_opts;
+
+static int tok_positional(void *ctx, int argc, char **argv, int *i) {
+    tok_opts *t = ctx;
+    (void)argc;
+    if (t->file) return pope_error("one FILE only");
+    t->file = argv[*i];
+    return 1;
 }
 
+#define TOK(field) .dst = POPE_DST_LOCAL, .off = offsetof(tok_opts, field)
+static const pope_opt tokenize_opts[] = {
+    {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, TOK(out_path), .arg = "FILE",
+     .help = "output .npy ('-': stdout); required"},
+    POPE_COMMON_HELP("--split", "only the pieces of split S (train, valid, test) instead of everything", NULL),
+    {.name = "--index", .kind = POPE_OPT_STR, TOK(index_path), .arg = "FILE.tsv",
+     .help = "also write name, start base, length, first token, tokens per piece"},
+    POPE_OPT_END,
+};
+
+static const char usage[] =
+    "usage: " PROG " tokenize FILE -o tokens.npy [options]\n\n"
+    "Writes the token ids of every sequence of FILE, in file order and concatenated, as a\n"
+    "1-D int32 .npy (numpy.load reads it). -o - writes to stdout. Each sequence is tokenized\n"
+    "on its own (kmer6: 6-mers from its first base, its last len % 6 bases as single tokens).\n\n";
+
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
-    (void)p;
     pope_cli cli;
-    pope_cli_init(&cli);
-    gdata_opts go = {0};
-    const char *file = NULL, *out_path = NULL, *index_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help();
-            return 0;
-        }
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
-            out_path = argv[++i];
-            continue;
-        }
-        if (!strcmp(a, "--index") && i + 1 < argc) {
-            index_path = argv[++i];
-            continue;
-        }
-        int r = gdata_option(&go, argc, argv, &i);
-        if (r == 0 && (!strncmp(a, "--split", 7) || !strncmp(a, "--threads", 9))) r = pope_cli_consume(&cli, argc, argv, &i);
-        if (r < 0) return usage_error("tokenize", pope_last_error());
-        if (r > 0) continue;
-        if (a[0] == '-' && a[1]) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "unknown option (or missing value) '%s'", a);
-            return usage_error("tokenize", msg);
-        }
-        if (file) return usage_error("tokenize", "one FILE only");
-        file = a;
-    }
+    tok_opts t = {0};
+    pope_cmdline cl;
+    pope_program_cmdline(p, "tokenize", tokenize_opts, &cli, &t, &cl);
+    cl.usage = usage;
+    cl.positional = tok_positional;
+    cl.ctx = &t;
+    int prc = pope_opts_parse(&cl, argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
+    const gdata_opts go = *(const gdata_opts *)p->data_dst;
+    const char *file = t.file, *out_path = t.out_path, *index_path = t.index_path;
     if (!file) return usage_error("tokenize", "no input FILE");
     if (!out_path) return usage_error("tokenize", "-o FILE is required ('-o -' for stdout)");
     pope_split split = POPE_SPLIT_ALL;

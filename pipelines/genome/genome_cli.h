@@ -21,10 +21,8 @@ typedef struct {
     const char *reference;       // --reference REF.fa (CRAM)
 } gdata_opts;
 
-extern const char gdata_help[];   // help lines for the options above
-
-// Consumes argv[*i] if it is a data option: 1 consumed, 0 not one, -1 bad value.
-int gdata_option(gdata_opts *o, int argc, char **argv, int *i);
+// The options above (POPE_DST_DATA: a gdata_opts), for the shared commands and tokenize.
+extern const pope_opt gdata_options[];
 
 typedef struct {
     pope_genome *g;

@@ -36,10 +36,6 @@ typedef struct {
     gdata data;         // loaded by open_train / open_eval
 } genome_state;
 
-static int genome_option(void *ctx, int argc, char **argv, int *i) {
-    return gdata_option(&((genome_state *)ctx)->opts, argc, argv, i);
-}
-
 static int genome_positional(void *ctx, int argc, char **argv, int *i) {
     genome_state *g = ctx;
     (void)argc;
@@ -106,13 +102,12 @@ static const pope_program genome_program = {
     .commands = commands,
     .ctx = &state,
     .tokenizers = (const char *const[]){"nt", "nt-case", "kmer6", NULL},
-    .data_help = gdata_help,
+    .preset_prefix = "genome-",
     .help_train =
         "usage: " PROG " train FILE [options]\n\n"
         "Trains on FILE's train split, validates on its valid split, and prints the test NLL\n"
         "(nats/token and bits/base) at the end. Writes DIR/model.safetensors, DIR/checkpoint.safetensors,\n"
-        "DIR/log.jsonl, DIR/curve.svg and DIR/test.json. Ctrl-C stops after a checkpoint; --resume continues.\n\n"
-        "options:\n",
+        "DIR/log.jsonl, DIR/curve.svg and DIR/test.json. Ctrl-C stops after a checkpoint; --resume continues.\n\n",
     .help_train_presets = "presets (default " DEFAULT_PRESET ", output directory ./" PROG "-run):\n",
     .help_bench = "usage: " PROG " bench FILE [options]\n",
     .help_eval =
@@ -120,11 +115,10 @@ static const pope_program genome_program = {
         "Cuts the split's token stream into consecutive non-overlapping windows of T+1 tokens (never\n"
         "crossing a sequence; a last window shorter than 2 tokens is dropped), scores targets 1..T of\n"
         "each window (N targets excluded) and reports the mean NLL in nats per token, bits per base\n"
-        "(total NLL / ln 2 / bases covered by the scored targets) and the number of targets.\n\n"
-        "options:\n",
-    .help_eval_extra = "  --eval-tokens N       score about N targets in evenly spaced windows (default: all)\n",
+        "(total NLL / ln 2 / bases covered by the scored targets) and the number of targets.\n\n",
     .help_extrap = "usage: " PROG " extrapolate --model M FILE [options]\n",
-    .option = genome_option,
+    .data_opts = gdata_options,
+    .data_dst = &state.opts,
     .positional = genome_positional,
     .missing = genome_missing,
     .default_preset = genome_default_preset,

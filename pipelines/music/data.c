@@ -2,7 +2,7 @@
 // (JSON split) and MIDI folders (hashed split), tokenized with perf / remi / jsb; training
 // windows augmented by transposition (uniform -3..+3 semitones) and, for perf, time stretch
 // (0.95, 0.975, 1, 1.025, 1.05, re-tokenizing the stretched notes). docs/MUSIC.md.
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +18,6 @@
 int die(const char *what) { return pope_die(PROG, what); }
 int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG, cmd, msg); }
 
-const char mdata_help[] =
-    "  --data KIND PATH     maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
-    "                       (every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)\n"
-    "  --tokenizer NAME     perf (default) | remi | jsb (default for --data jsb)\n"
-    "  --no-augment         train without transposition (+-3 semitones) and time stretch (perf)\n"
-    "  --split-seed N       seed of the midi-folder split (default 1)\n";
-
 static const char *const kind_names[] = {"", "maestro", "jsb", "midi"};
 
 const char *mdata_kind_name(mdata_kind k) { return kind_names[k]; }
@@ -35,36 +28,33 @@ int mdata_parse_kind(const char *s, mdata_kind *k) {
     return pope_error("unknown data kind '%s' (maestro DIR, jsb FILE.json or midi DIR)", s);
 }
 
-int mdata_option(mdata_opts *o, int argc, char **argv, int *i) {
-    const char *a = argv[*i];
-    if (!strcmp(a, "--data")) {
-        if (*i + 2 >= argc) return pope_error("--data: expected KIND PATH (maestro DIR, jsb FILE.json, midi DIR)");
-        if (mdata_parse_kind(argv[*i + 1], &o->kind)) return -1;
-        o->path = argv[*i + 2];
-        *i += 2;
-        return 1;
-    }
-    if (!strcmp(a, "--tokenizer")) {
-        if (*i + 1 >= argc) return pope_error("--tokenizer: missing value");
-        pope_music_tok t;
-        if (pope_music_tok_parse(argv[*i + 1], &t)) return -1;
-        o->tokenizer = argv[++*i];
-        return 1;
-    }
-    if (!strcmp(a, "--split-seed")) {
-        if (*i + 1 >= argc) return pope_error("--split-seed: missing value");
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(argv[*i + 1], &end, 10);
-        if (!*argv[*i + 1] || *end || errno) return pope_error("--split-seed: expected an integer, got '%s'", argv[*i + 1]);
-        o->split_seed = v;
-        (*i)++;
-        return 1;
-    }
-    if (!strcmp(a, "--no-augment")) { o->no_augment = 1; return 1; }
-    if (!strcmp(a, "--whole-pieces")) { o->whole_pieces = 1; return 1; }
+static int set_data(void *dst, const char *kind, const char *path) {
+    mdata_opts *o = dst;
+    if (mdata_parse_kind(kind, &o->kind) != 0) return -1;
+    o->path = path;
     return 0;
 }
+
+static int check_tokenizer(const char *v) {
+    pope_music_tok t;
+    return pope_music_tok_parse(v, &t);
+}
+
+#define MDATA(field) .dst = POPE_DST_DATA, .off = offsetof(mdata_opts, field)
+const pope_opt mdata_options[] = {
+    {.name = "--data", .kind = POPE_OPT_PAIR, .dst = POPE_DST_DATA, .set = set_data, .arg = "KIND PATH",
+     .help = "maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
+             "(every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)"},
+    {.name = "--tokenizer", .kind = POPE_OPT_STR, MDATA(tokenizer), .arg = "NAME", .check = check_tokenizer,
+     .help = "perf | remi | jsb; eval: the model's", .def = "the preset's, else jsb for jsb data, else perf"},
+    {.name = "--no-augment", .kind = POPE_OPT_FLAG, MDATA(no_augment), .cmds = "train,bench",
+     .help = "train without transposition (+-3 semitones) and time stretch (perf)"},
+    {.name = "--split-seed", .kind = POPE_OPT_U64, MDATA(split_seed), .arg = "N",
+     .help = "seed of the midi-folder split", .def = "1"},
+    {.name = "--whole-pieces", .kind = POPE_OPT_FLAG, MDATA(whole_pieces), .cmds = "extrapolate",
+     .help = "do not join the pieces of the split"},
+    POPE_OPT_END,
+};
 
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i) {
     mdata_kind k = MDATA_NONE;

@@ -151,7 +151,7 @@ int main(void) {
     snprintf(args, sizeof args, "generate --model %s --prompt ACGTAC --length 50 --seed 3 -o -", run_dir);
     CHECK(run(args) == 0 && strcmp(out_text, once) == 0, "same seed, same sequence (and -o - works)");
     snprintf(args, sizeof args, "generate --model %s --length 99999999999999", run_dir);
-    CHECK(run(args) == 2 && strstr(err_text, "--length: expected a number of bases in [1, 1073741824]"),
+    CHECK(run(args) == 2 && strstr(err_text, "--length: expected an integer in [1, 1073741824]"),
           "--length out of range says the range: %s", err_text);
 #if !defined(__SANITIZE_ADDRESS__)   // ASan itself needs terabytes of address space
     // --length at its bound (2^30 bases) asks for ~20 GB of buffers: under a 2 GB address
