@@ -24,9 +24,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <unistd.h>
 
 #include <blis.h>
 #include <cjson/cJSON.h>
+
+#include "pope_genome.h"
+#include "pope_pipeline.h"
 #include <omp.h>
 
 #include "kernel_alloc.h"
@@ -872,52 +876,30 @@ static double torch_tokens_per_s(const cJSON *j, pope_pe_kind pe) {
 }
 
 // ---------------------------------------------------------------- genome preset
-// Reads d_model, n_layers, n_heads, vocab_size, context_length and batch_size from the
-// preset JSON (top level, or inside "model" / "config" / "train"); keys it lacks keep the
-// fallback (documented in bench/README.md).
-static int json_int_any(const cJSON *root, const char *key, int *out) {
-    const char *sub[] = {NULL, "model", "config", "train", "training"};
-    for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
-        const cJSON *o = sub[i] ? cJSON_GetObjectItemCaseSensitive(root, sub[i]) : root;
-        const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-        if (cJSON_IsNumber(v) && v->valuedouble >= 1) { *out = (int)v->valuedouble; return 1; }
-    }
-    return 0;
-}
-
+// The genome shape: the preset's model and batch through the library's loader
+// (pope_preset_load), the vocabulary from its tokenizer as formats/genome defines it.
 static void genome_shape(const bench_opts *o, bench_shape *s, char *source, size_t source_len) {
-    // fallback: nt tokens (small vocab), d 256, 6 layers, 8 heads, 4096 bp windows, batch 2
-    *s = (bench_shape){"genome-fallback", 16, 256, 6, 8, 4096, 2};
+    // fallback: nt tokens, d 256, 6 layers, 8 heads, 4096 bp windows, batch 2
+    pope_gtok nt;
+    pope_gtok_parse("nt", 0, &nt);
+    *s = (bench_shape){"genome-fallback", pope_gtok_vocab(nt), 256, 6, 8, 4096, 2};
     snprintf(source, source_len, "fallback (no preset file)");
     char path[4200];
     if (o->genome_preset) snprintf(path, sizeof path, "%s", o->genome_preset);
     else snprintf(path, sizeof path, "%s/models/genome-small.json", o->source);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (o->genome_preset) die(path, strerror(errno));
+    if (!o->genome_preset && access(path, R_OK) != 0) return;
+    pope_preset p;
+    if (pope_preset_load(&p, path) != 0) {
+        if (o->genome_preset) die(path, pope_last_error());
+        fprintf(stderr, "pope_bench: %s, using the fallback genome shape\n", pope_last_error());
         return;
     }
-    char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    cJSON *j = cJSON_Parse(buf);
-    if (!j) {
-        fprintf(stderr, "pope_bench: %s: not valid JSON, using the fallback genome shape\n", path);
-        return;
-    }
-    s->name = "genome-small";
-    // the preset names a tokenizer rather than a vocabulary: sizes of docs/GENOME.md
-    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "tokenizer");
-    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "nt")) s->V = 7;
-    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "kmer6")) s->V = 4104;
-    json_int_any(j, "vocab_size", &s->V);
-    json_int_any(j, "d_model", &s->d);
-    json_int_any(j, "n_layers", &s->L);
-    json_int_any(j, "n_heads", &s->H);
-    json_int_any(j, "context_length", &s->T);
-    if (!json_int_any(j, "batch_size", &s->B)) json_int_any(j, "batch", &s->B);
-    cJSON_Delete(j);
+    pope_gtok tok;
+    if (pope_gtok_parse(p.tokenizer[0] ? p.tokenizer : "nt", 0, &tok) != 0) die(path, pope_last_error());
+    static char name[64];
+    snprintf(name, sizeof name, "%s", p.name);
+    *s = (bench_shape){name, pope_gtok_vocab(tok), p.model.d_model, p.model.n_layers, p.model.n_heads,
+                       p.model.context_length, p.train.batch};
     snprintf(source, source_len, "%s", path);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "pope.h"
+#include "pope_fields.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,8 @@ typedef struct {
     int threads;             // 0: OMP_NUM_THREADS or all cores
 } pope_train_config;
 void pope_train_config_default(pope_train_config *t);
+// Its field table (include/pope_fields.h): defaults, the preset's "train" JSON, ranges.
+extern const pope_field pope_train_fields[];
 
 typedef struct {
     char name[64];

@@ -335,6 +335,30 @@ static void test_cli(void) {
     CHECK(cli_parse(&o, 2, other, &positional) == 2, "an option of no table refused");
 }
 
+// docs/PIPELINE.md documents every key of both field tables (the table is where a key is
+// added: the docs must follow).
+static void test_fields_documented(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/docs/PIPELINE.md", check_source_dir());
+    char *doc = slurp(path);
+    CHECK(doc != NULL, "read %s", path);
+    if (!doc) return;
+    const pope_field *tables[2] = {pope_config_fields, pope_train_fields};
+    for (int t = 0; t < 2; t++)
+        for (const pope_field *f = tables[t]; f->key; f++) {
+            char pat[64];
+            snprintf(pat, sizeof pat, "`%s`", f->key);
+            CHECK(strstr(doc, pat) != NULL, "docs/PIPELINE.md documents %s", f->key);
+        }
+    pope_train_config d;
+    pope_train_config_default(&d);
+    CHECK(d.batch == 8 && d.accum == 1 && d.lr == 1e-3f && d.lr_min == 1e-4f && d.adamw.beta1 == 0.9f &&
+              d.adamw.weight_decay == 0.1f && d.warmup == 100 && d.steps == 1000 && d.eval_every == 200 &&
+              d.eval_tokens == 65536 && d.checkpoint_every == 500 && d.log_every == 10 && d.seed == 1,
+          "train defaults as documented");
+    free(doc);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pope_test_util_XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -349,6 +373,7 @@ int main(void) {
     test_svg();
     test_presets();
     test_cli();
+    test_fields_documented();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
