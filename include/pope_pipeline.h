@@ -7,6 +7,7 @@
 #ifndef POPE_PIPELINE_H
 #define POPE_PIPELINE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "pope.h"
@@ -98,6 +99,9 @@ typedef struct {
 int pope_preset_load(pope_preset *p, const char *name_or_path);
 // Parses a preset from a JSON string (what pope_preset_load does after reading the file).
 int pope_preset_from_json(pope_preset *p, const char *json, const char *what);
+// The preset a training checkpoint or model file was made with (its "pope.preset" metadata,
+// written by pope_train). -1 when it has none.
+int pope_preset_from_checkpoint(pope_preset *p, const char *file);
 // The preset as JSON (malloc'd; the caller frees), in the file format.
 char *pope_preset_to_json(const pope_preset *p);
 // Prints "  name  description" for each preset found, one per line (for --help).
@@ -224,6 +228,13 @@ void pope_cli_init(pope_cli *o);
 // --delta-init, --delta-param). --time without --steps sets steps to
 // POPE_STEPS_UNBOUNDED: the budget decides.
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
+// For train --resume: the preset the run in out_dir was started with (recorded in
+// out_dir/checkpoint.safetensors) with only the options given on the command line applied
+// on top. --preset, when given, is loaded instead but for the run's end (steps, time,
+// warm-up), and pope_train compares the rest with the run's. So a resumed run without
+// --steps continues to its original end with its schedule. A --seed other than the run's
+// is refused. Without a recorded preset: pope_cli_preset.
+int pope_cli_resume_preset(const pope_cli *o, const char *out_dir, const char *default_preset, pope_preset *p);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
 // absolute contexts in tokens for pope_extrap_opts.
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
@@ -239,13 +250,21 @@ const char *pope_format_duration(double seconds, char *buf, size_t size);
 // ---------------------------------------------------------------- training
 typedef struct {
     const char *out_dir;        // created if missing
-    int resume;                 // continue DIR/checkpoint.safetensors exactly
+    int resume;                 // continue DIR/checkpoint.safetensors exactly: the preset
+                                // must equal the run's (pope_fields_diff) but for threads,
+                                // eval_every, eval_tokens, checkpoint_every, log_every, seed
+                                // (the run's is kept), and steps / time, which may grow:
+    int extend;                 // with resume: a new end (steps, time) past the current
+                                // step; the cosine schedule is stretched to it
     int quiet;                  // no progress on stderr
     const char *program;        // "pope-genome": prefix of messages
     // JSON object of string values stored in every checkpoint's __metadata__ (the split,
     // data source...). NULL: none. "pope.preset" (the preset JSON) is always added.
     const char *extra_metadata;
-    int64_t stop_at_step;       // > 0: behave as if interrupted (SIGINT) after this step
+    int64_t stop_at_step;       // > 0: behave as if interrupted after this step
+    // Set (e.g. by the program's SIGINT handler) to stop after the current step with a
+    // checkpoint; NULL: none. The library installs no signal handlers: the programs do.
+    volatile sig_atomic_t *interrupt;
 } pope_train_opts;
 
 typedef struct {
@@ -263,8 +282,9 @@ typedef struct {
 // set, else a sequence drawn with probability ∝ (len − n + 1) and a uniform offset,
 // re-drawn (≤ 1000 tries) while window_ok says no. Targets pass through ignore_target.
 // Writes DIR/checkpoint.safetensors (every checkpoint_every steps and at the end),
-// DIR/model.safetensors, DIR/log.jsonl, DIR/curve.svg. SIGINT: finishes the step,
-// checkpoints, returns 0 with res->interrupted = 1. res may be NULL.
+// DIR/model.safetensors, DIR/log.jsonl, DIR/curve.svg. *o->interrupt set (the program's
+// SIGINT handler): finishes the step, checkpoints, returns 0 with res->interrupted = 1.
+// res may be NULL.
 int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts *o,
                pope_train_result *res);
 
@@ -360,6 +380,7 @@ typedef struct {
     int64_t eval_tokens;        // bound on extrapolation targets (0: default)
     int64_t test_tokens;        // bound on test-NLL targets (0: the whole test split)
     int resume;                 // resume runs already started (finished ones are reused)
+    volatile sig_atomic_t *interrupt;   // pope_train_opts.interrupt of each run
     const char *program;
     const char *extra_metadata;
     int quiet;

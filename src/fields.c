@@ -188,8 +188,8 @@ int pope_fields_validate(const pope_field *f, const void *s, const char *what) {
     return 0;
 }
 
-// The value of field f in s as text.
-static void value_text(const pope_field *f, const void *s, char *buf, size_t size) {
+// The value of field f in s as text; floats with `digits` significant digits.
+static void value_text(const pope_field *f, const void *s, int digits, char *buf, size_t size) {
     if (f->kind == POPE_F_STR) snprintf(buf, size, "'%s'", CFIELD(s, f, char));
     else if (f->kind == POPE_F_ENUM) {
         int v = *CFIELD(s, f, int);
@@ -197,7 +197,14 @@ static void value_text(const pope_field *f, const void *s, char *buf, size_t siz
     } else if (f->kind == POPE_F_BOOL) snprintf(buf, size, "%s", *CFIELD(s, f, int) ? "true" : "false");
     else if (f->kind == POPE_F_I64) snprintf(buf, size, "%lld", (long long)*CFIELD(s, f, int64_t));
     else if (f->kind == POPE_F_U64) snprintf(buf, size, "%llu", (unsigned long long)*CFIELD(s, f, uint64_t));
-    else snprintf(buf, size, "%.9g", get_num(f, s));
+    else snprintf(buf, size, "%.*g", digits, get_num(f, s));
+}
+
+static int same_value(const pope_field *f, const void *a, const void *b) {
+    if (f->kind == POPE_F_STR) return !strcmp(CFIELD(a, f, char), CFIELD(b, f, char));
+    if (f->kind == POPE_F_I64) return *CFIELD(a, f, int64_t) == *CFIELD(b, f, int64_t);
+    if (f->kind == POPE_F_U64) return *CFIELD(a, f, uint64_t) == *CFIELD(b, f, uint64_t);
+    return get_num(f, a) == get_num(f, b);
 }
 
 int pope_fields_diff(const pope_field *f, const void *a, const void *b, const char *const *skip, char *buf,
@@ -207,10 +214,13 @@ int pope_fields_diff(const pope_field *f, const void *a, const void *b, const ch
     for (; f->key; f++) {
         int skipped = 0;
         for (int i = 0; skip && skip[i]; i++) skipped |= !strcmp(skip[i], f->key);
-        char va[96], vb[96];
-        value_text(f, a, va, sizeof va);
-        value_text(f, b, vb, sizeof vb);
-        if (skipped || !strcmp(va, vb)) continue;
+        if (skipped || same_value(f, a, b)) continue;
+        char va[96], vb[96];   // the shortest text that shows the difference
+        for (int digits = 6; digits <= 17; digits++) {
+            value_text(f, a, digits, va, sizeof va);
+            value_text(f, b, digits, vb, sizeof vb);
+            if (strcmp(va, vb)) break;
+        }
         size_t len = strlen(buf);
         if (size > len) snprintf(buf + len, size - len, "%s%s %s -> %s", n ? ", " : "", f->key, va, vb);
         n++;

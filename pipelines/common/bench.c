@@ -151,6 +151,7 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     to.quiet = o->quiet;
     to.program = o->program;
     to.extra_metadata = o->extra_metadata;
+    to.interrupt = o->interrupt;
     if (!o->quiet) fprintf(stderr, "bench: training %s in %s\n", pope_pe_name(r->pe), dir);
     pope_train_result tr;
     if (pope_train(c, &p, &to, &tr) != 0) return -1;

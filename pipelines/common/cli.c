@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pope_pipeline.h"
 
@@ -120,12 +121,9 @@ const pope_opt pope_cli_options[] = {
     POPE_OPT_END,
 };
 
-int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p) {
-    const char *name = o->preset ? o->preset : default_preset;
-    if (!name) return pope_error("no preset given (--preset NAME)");
-    if (pope_preset_load(p, name) != 0) return -1;
-    if (o->pe && pope_pe_parse(o->pe, &p->model.pe) != 0)
-        return pope_error("--pe: unknown encoding '%s'", o->pe);
+// The options given on the command line, on top of preset p.
+static int apply_overrides(const pope_cli *o, pope_preset *p) {
+    if (o->pe && pope_pe_parse(o->pe, &p->model.pe) != 0) return pope_error("--pe: unknown encoding '%s'", o->pe);
     if (o->context > 0) p->model.context_length = o->context;
     if (o->steps > 0) {
         p->train.steps = o->steps;
@@ -148,6 +146,33 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
     if (o->delta_init) p->model.delta_init = strcmp(o->delta_init, "uniform") ? POPE_DELTA_ZERO : POPE_DELTA_UNIFORM;
     if (o->delta_param) p->model.delta_param = strcmp(o->delta_param, "sigmoid") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
     return 0;
+}
+
+int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p) {
+    const char *name = o->preset ? o->preset : default_preset;
+    if (!name) return pope_error("no preset given (--preset NAME)");
+    if (pope_preset_load(p, name) != 0) return -1;
+    return apply_overrides(o, p);
+}
+
+int pope_cli_resume_preset(const pope_cli *o, const char *out_dir, const char *default_preset, pope_preset *p) {
+    char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", out_dir);
+    pope_preset run;
+    if (access(ckpt, R_OK) != 0 || pope_preset_from_checkpoint(&run, ckpt) != 0)
+        return pope_cli_preset(o, default_preset, p);   // pope_train says what is missing
+    if (o->seed >= 0 && (uint64_t)o->seed != run.train.seed)
+        return pope_error("--seed %lld: the run in %s was started with seed %llu, which a resumed run keeps",
+                          (long long)o->seed, out_dir, (unsigned long long)run.train.seed);
+    if (o->preset) {   // the same command plus --resume: its file, but the run's end
+        if (pope_preset_load(p, o->preset) != 0) return -1;
+        p->train.steps = run.train.steps;
+        p->train.time_s = run.train.time_s;
+        p->train.warmup = run.train.warmup;
+    } else {
+        *p = run;
+    }
+    return apply_overrides(o, p);
 }
 
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n) {

@@ -142,6 +142,16 @@ done:
     return rc;
 }
 
+int pope_preset_from_checkpoint(pope_preset *p, const char *file) {
+    char *js = pope_load_metadata(file, "pope.preset");
+    if (!js) return pope_error("%s: no preset recorded (pope.preset metadata)", file);
+    char what[1100];
+    snprintf(what, sizeof what, "%s: pope.preset", file);
+    int rc = pope_preset_from_json(p, js, what);
+    free(js);
+    return rc;
+}
+
 // Where presets and shipped models are looked for, in order: $POPE_MODELS_DIR, the source
 // tree's models/ (so that a build run in place sees its own edits), the installed copy.
 int pope_models_dirs(const char **dirs, int max) {

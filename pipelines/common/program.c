@@ -4,8 +4,10 @@
 // model expects) and its extra report fields through callbacks.
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline_internal.h"
 
@@ -194,29 +196,71 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
     return rc ? pope_die(p->name, "test.json") : 0;
 }
 
+// ---------------------------------------------------------------- Ctrl-C
+// The programs own the signal: the first SIGINT asks the training loop to stop after the
+// current step with a checkpoint (pope_train_opts.interrupt); a second one kills as usual.
+static volatile sig_atomic_t g_interrupt;
+static void on_sigint(int sig) {
+    (void)sig;
+    g_interrupt = 1;
+}
+
+static void catch_sigint(struct sigaction *old) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    g_interrupt = 0;
+    sigaction(SIGINT, &sa, old);
+}
+
+// The output directory, made now and checked writable, so that a bad --out is reported
+// before the data is read.
+static int prepare_out(const pope_program *p, const char *cmd, const char *dir) {
+    if (pope_mkdir_p(dir) != 0 || access(dir, W_OK) != 0) {
+        if (access(dir, F_OK) == 0) pope_error("%s: not writable", dir);
+        char what[300];
+        snprintf(what, sizeof what, "%s: --out", cmd);
+        return pope_die(p->name, what);
+    }
+    return 0;
+}
+
 int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "train", argc, argv, &cli, 0);
     if (rc) return rc < 0 ? 0 : rc;
+    char default_out[256];
+    snprintf(default_out, sizeof default_out, "%s-run", p->name);
+    const char *out_dir = cli.out_dir ? cli.out_dir : default_out;
     pope_preset preset;
-    if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
+    // a resumed run continues with its own settings; the options given change them
+    if ((cli.resume ? pope_cli_resume_preset(&cli, out_dir, p->default_preset(p->ctx), &preset)
+                    : pope_cli_preset(&cli, p->default_preset(p->ctx), &preset)) != 0)
+        return pope_die(p->name, "preset");
+    if ((rc = prepare_out(p, "train", out_dir))) return rc;
     const pope_corpus *c;
     const char *metadata;
     if ((rc = callback_status(p, "train", p->open_train(p->ctx, &preset, !cli.quiet, &c, &metadata)))) return rc;
-    char default_out[256];
-    snprintf(default_out, sizeof default_out, "%s-run", p->name);
     pope_train_opts to = {0};
-    to.out_dir = cli.out_dir ? cli.out_dir : default_out;
+    to.out_dir = out_dir;
     to.resume = cli.resume;
+    to.extend = cli.extend;
     to.quiet = cli.quiet;
     to.program = p->name;
     to.extra_metadata = metadata;
+    to.interrupt = &g_interrupt;
     pope_train_result res;
-    if (pope_train(c, &preset, &to, &res) != 0) {
+    struct sigaction old;
+    catch_sigint(&old);
+    int trc = pope_train(c, &preset, &to, &res);
+    sigaction(SIGINT, &old, NULL);
+    if (trc != 0) {
         rc = pope_die(p->name, "train");
     } else if (res.interrupted) {
-        fprintf(stderr, "%s: interrupted at step %lld; continue with the same command plus --resume\n", p->name,
-                (long long)res.steps);
+        fprintf(stderr, "%s: interrupted at step %lld, checkpoint written; continue with the same command plus --resume\n",
+                p->name, (long long)res.steps);
         rc = 130;
     } else {
         rc = report_test(p, to.out_dir, c);
@@ -237,13 +281,15 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     if (cli.seeds > 1 || cli.jobs > 1) return pope_usage_error(p->name, "bench", "--seeds/--jobs above 1 are not supported yet");
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
+    char default_out[256];
+    snprintf(default_out, sizeof default_out, "%s-bench", p->name);
+    if ((rc = prepare_out(p, "bench", cli.out_dir ? cli.out_dir : default_out))) return rc;
     const pope_corpus *c;
     const char *metadata;
     if ((rc = callback_status(p, "bench", p->open_train(p->ctx, &preset, !cli.quiet, &c, &metadata)))) return rc;
-    char default_out[256];
-    snprintf(default_out, sizeof default_out, "%s-bench", p->name);
     pope_bench_opts bo = {0};
     bo.out_dir = cli.out_dir ? cli.out_dir : default_out;
+    bo.interrupt = &g_interrupt;
     bo.time_per_run_s = isnan(cli.time_per_run_s) ? 0 : cli.time_per_run_s;
     bo.steps_per_run = cli.steps > 0 ? cli.steps : 0;
     bo.contexts = n_mult ? mult : NULL;
@@ -253,7 +299,10 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     bo.program = p->name;
     bo.extra_metadata = metadata;
     bo.quiet = cli.quiet;
+    struct sigaction old;
+    catch_sigint(&old);
     rc = pope_bench(c, &preset, &bo, stdout) != 0 ? pope_die(p->name, "bench") : 0;
+    sigaction(SIGINT, &old, NULL);
     p->close(p->ctx);
     return rc;
 }

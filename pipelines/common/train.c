@@ -7,7 +7,6 @@
 // micro-batch), so --resume continues bit-identically (same thread count).
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +14,6 @@
 #include <unistd.h>
 
 #include "pipeline_internal.h"
-
-static volatile sig_atomic_t g_interrupted;
-static void on_sigint(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
 
 static uint64_t splitmix64(uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
@@ -151,6 +144,35 @@ static int64_t split_windows(const pope_corpus *c, pope_split s, int T) {
     return w;
 }
 
+// ---------------------------------------------------------------- resume
+// Train settings that do not change the run's trajectory (or, seed, that the run keeps),
+// and those an explicit extension may grow.
+static const char *const resume_free[] = {"threads", "eval_every", "eval_tokens", "checkpoint_every", "log_every",
+                                          "seed", "steps", "time", NULL};
+
+// Whether preset p (model config cfg) may continue the run in ckpt (model config had, at
+// step done): the same model, the same training settings but for resume_free, and the
+// same end unless extend (then any end past step done). -1 with the differing fields named.
+static int check_resume(const char *ckpt, const pope_config *had, const pope_config *cfg, const pope_preset *p,
+                        int extend, int64_t done) {
+    char diff[1024];
+    if (pope_fields_diff(pope_config_fields, had, cfg, NULL, diff, sizeof diff) > 0)
+        return pope_error("--resume: %s was trained with another model config: %s", ckpt, diff);
+    pope_preset run;
+    if (pope_preset_from_checkpoint(&run, ckpt) != 0) return 0;   // older checkpoints: the model check only
+    const pope_train_config *a = &run.train, *b = &p->train;
+    if (pope_fields_diff(pope_train_fields, a, b, resume_free, diff, sizeof diff) > 0)
+        return pope_error("--resume: the run in %s was started with other training settings: %s (resume with its "
+                          "settings, or train into another --out)", ckpt, diff);
+    pope_train_config end = *b;   // b with the run's end: the difference is the end alone
+    end.steps = a->steps;
+    end.time_s = a->time_s;
+    if (pope_fields_diff(pope_train_fields, &end, b, NULL, diff, sizeof diff) == 0) return 0;
+    if (extend && b->steps > done) return 0;
+    if (extend) return pope_error("--resume: the run is at step %lld already; %s", (long long)done, diff);
+    return pope_error("--resume continues the run to its end; %s: add --extend to train to the new end", diff);
+}
+
 // ---------------------------------------------------------------- the loop
 int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts *o, pope_train_result *res) {
     pope_train_result dummy;
@@ -189,8 +211,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     int32_t *win = NULL, *in = NULL, *tg = NULL;
     FILE *logf = NULL;
     char *meta = NULL;
-    struct sigaction sa_old, sa_new;
-    int handler_set = 0, rc = -1;
+    int rc = -1;
 
     if (o->resume) {
         if (access(ckpt, R_OK) != 0) {
@@ -198,13 +219,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
             goto done;
         }
         m = pope_load(ckpt, &opt, &st);
-        if (!m) goto done;
-        char *a = pope_config_to_json(pope_model_config(m)), *b = pope_config_to_json(&cfg);
-        int same = a && b && !strcmp(a, b);
-        if (!same) pope_error("--resume: the checkpoint's model config %s differs from the requested %s", a, b);
-        free(a);
-        free(b);
-        if (!same) goto done;
+        if (!m || check_resume(ckpt, pope_model_config(m), &cfg, p, o->extend, st.step) != 0) goto done;
         rng = st.rng;
         if (st.user_json) {
             cJSON *u = cJSON_Parse(st.user_json);
@@ -216,7 +231,8 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         }
         if (reload_log(logp, st.step, &tr, &va) != 0) goto done;
         if (!o->quiet)
-            fprintf(stderr, "%s: resuming %s at step %lld\n", prog, ckpt, (long long)st.step);
+            fprintf(stderr, "%s: resuming %s at step %lld of %lld\n", prog, ckpt, (long long)st.step,
+                    (long long)tc->steps);
     } else {
         if (access(ckpt, F_OK) == 0) {
             pope_error("%s already holds a training run: add --resume to continue it, or choose another --out",
@@ -251,13 +267,6 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     const int do_valid = split_windows(c, POPE_SPLIT_VALID, T) > 0;
     if (!do_valid && !o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", prog);
-
-    g_interrupted = 0;
-    memset(&sa_new, 0, sizeof sa_new);
-    sa_new.sa_handler = on_sigint;
-    sa_new.sa_flags = SA_RESETHAND;   // a second Ctrl-C kills as usual
-    sigemptyset(&sa_new.sa_mask);
-    handler_set = sigaction(SIGINT, &sa_new, &sa_old) == 0;
 
     const int tty = pipeline_isatty_stderr() && !o->quiet;
     const int64_t steps = tc->steps;
@@ -319,7 +328,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         if (do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
             if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, tty, &res->valid_nll) != 0) goto done;
         }
-        int stop = g_interrupted || (o->stop_at_step > 0 && step >= o->stop_at_step);
+        int stop = (o->interrupt && *o->interrupt) || (o->stop_at_step > 0 && step >= o->stop_at_step);
         int last = step == steps || (tc->time_s > 0 && elapsed >= tc->time_s);
         if (!o->quiet && (tty || step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || last || stop)) {
             double left = (sched_total - step) * ((elapsed - elapsed0) / steps_here);
@@ -356,16 +365,12 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         snprintf(title, sizeof title, "%s (%s): training curve", p->name[0] ? p->name : "pope", pope_pe_name(cfg.pe));
         if (write_curve(o->out_dir, &tr, &va, title) != 0) goto done;
     }
-    if (res->interrupted && !o->quiet)
-        fprintf(stderr, "%s: interrupted at step %lld; checkpoint written, continue with --resume\n", prog,
-                (long long)step);
     res->steps = step;
     res->tokens = tokens;
     res->seconds = elapsed;
     res->last_loss = loss;
     rc = 0;
 done:
-    if (handler_set) sigaction(SIGINT, &sa_old, NULL);
     if (logf) fclose(logf);
     free(meta);
     free(win);

@@ -3,6 +3,7 @@
 // own options (exit 2, "PROG: CMD: ..."), --x=v works, `help CMD` is `CMD --help`, each
 // program lists only its own presets, eval/extrapolate list no training options, and every
 // command's --help lists what it accepts.
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,61 @@ static void test_genome(const char *g) {
     usage_error(g, "pope-genome", "train", "t.fa u.fa", "one FILE only");
 }
 
+// train --resume through the program: the run's own end, differing options refused by
+// name, --extend; an unwritable --out reported before the data is read.
+static void test_resume(const char *g) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.fa", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    const char *names[3] = {"chr1", "chr21", "chr14"};
+    uint64_t x = 88172645463325252ull;
+    for (int k = 0; k < 3; k++) {
+        fprintf(f, ">%s\n", names[k]);
+        for (int i = 0; i < 1200; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            fputc("ACGT"[x % 4], f);
+            if (i % 60 == 59) fputc('\n', f);
+        }
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/tiny.json", dir);
+    f = fopen(path, "w");
+    if (!f) return;
+    fputs("{\"name\": \"tiny\", \"tokenizer\": \"nt\", \"model\": {\"d_model\": 16, \"n_layers\": 1, "
+          "\"n_heads\": 2, \"context_length\": 16}, \"train\": {\"batch\": 2, \"steps\": 40, \"warmup\": 1, "
+          "\"eval_every\": 0, \"eval_tokens\": 64, \"checkpoint_every\": 2, \"log_every\": 1}}", f);
+    fclose(f);
+    const char *base = "train r.fa --preset tiny.json --out run --no-cache --quiet --threads 1";
+    char args[1024];
+    snprintf(args, sizeof args, "%s --steps 4", base);
+    CHECK(run(g, args) == 0, "train 4 steps: %s", err_text);
+    snprintf(args, sizeof args, "%s --resume --steps 6", base);
+    CHECK(run(g, args) == 1 && strstr(err_text, "steps 4 -> 6") && strstr(err_text, "--extend"),
+          "more steps without --extend: %s", err_text);
+    snprintf(args, sizeof args, "%s --resume --lr 0.5 --batch 3", base);
+    CHECK(run(g, args) == 1 && strstr(err_text, "batch 2 -> 3") && strstr(err_text, "lr 0.001 -> 0.5") &&
+              strlen(err_text) < 400,
+          "differing options named: %s", err_text);
+    snprintf(args, sizeof args, "%s --resume --pe rope", base);
+    CHECK(run(g, args) == 1 && strstr(err_text, "pe polar -> rope"), "another encoding: %s", err_text);
+    snprintf(args, sizeof args, "%s --resume --steps 6 --extend", base);
+    CHECK(run(g, args) == 0, "--extend: %s", err_text);
+    snprintf(path, sizeof path, "%s/run/log.jsonl", dir);
+    char *log = slurp(path);
+    CHECK(count(log, "\"loss\":") == 6, "6 steps logged after --extend: %d", count(log, "\"loss\":"));
+    free(log);
+    // without --steps: the run's recorded end (6), not the preset file's 40
+    snprintf(args, sizeof args, "%s --resume", base);
+    CHECK(run(g, args) == 0, "resume a finished run: %s", err_text);
+    log = slurp(path);
+    CHECK(count(log, "\"loss\":") == 6, "still 6 steps, not the preset's 40: %d", count(log, "\"loss\":"));
+    free(log);
+    CHECK(run(g, "train r.fa --preset tiny.json --out /proc/pope-no --steps 2") == 1 &&
+              strstr(err_text, "pope-genome: train: --out: ") && !strstr(err_text, "r.fa"),
+          "unwritable --out before the data: %s", err_text);
+}
+
 static void test_music(const char *m) {
     static const char *const cmds[] = {"train",    "eval",       "extrapolate", "generate",
                                        "tokenize", "detokenize", "bench",       NULL};
@@ -141,6 +197,7 @@ int main(void) {
     snprintf(dir, sizeof dir, "/tmp/pope_test_cli_XXXXXX");
     if (!mkdtemp(dir)) return 1;
     test_genome(g);
+    test_resume(g);
     test_music(m);
     free(out_text);
     free(err_text);
