@@ -17,6 +17,8 @@
 extern "C" {
 #endif
 
+struct cJSON;
+
 // ---------------------------------------------------------------- corpus
 typedef enum { POPE_SPLIT_TRAIN = 0, POPE_SPLIT_VALID, POPE_SPLIT_TEST, POPE_SPLIT_COUNT } pope_split;
 const char *pope_split_name(pope_split s);                 // "train", "valid", "test"
@@ -332,6 +334,9 @@ typedef struct {
     int n_buckets;              // position buckets over the largest context (default 32)
     const char *out_dir;        // writes extrapolate.md/.json/.svg, extrapolate_positions.svg; NULL: none
     int progress;
+    // Optional: adds the caller's keys to the JSON object (extrapolate.json and --json).
+    void (*json_fields)(void *ctx, struct cJSON *o);
+    void *json_ctx;
 } pope_extrap_opts;
 void pope_extrap_opts_default(pope_extrap_opts *o);
 
@@ -351,6 +356,10 @@ void pope_extrap_result_free(pope_extrap_result *r);
 // receives the Markdown table.
 int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts *o,
                      pope_extrap_result *r, FILE *table);
+// The result as the JSON object of extrapolate.json (and of the programs' --json): pe,
+// tokenizer, split, training_context, regions, bucket_size, o->json_fields' keys, results
+// [{context, nll, targets, windows, multiple, bucket_nll}]. The caller deletes it.
+struct cJSON *pope_extrap_json(const pope_model *m, const pope_extrap_opts *o, const pope_extrap_result *r);
 
 // ---------------------------------------------------------------- generation
 typedef struct {
@@ -426,7 +435,6 @@ int pope_write_file_atomic(const char *path, const char *text);
 // train, bench, eval and extrapolate subcommands, the dispatch, --help/--version and the
 // error printing is written once here. A program fills a pope_program (docs/PIPELINE.md)
 // and calls pope_program_main.
-struct cJSON;
 typedef struct pope_program pope_program;
 
 typedef struct {

@@ -196,13 +196,13 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     }
     pope_model_free(m);
     if (rc != 0) return -1;
+    load_curve(r, dir);   // also the throughput of result.json
     cJSON *j = result_to_json(r);
     char *js = cJSON_Print(j);
     cJSON_Delete(j);
     snprintf(path, sizeof path, "%s/result.json", dir);
     rc = js ? pope_write_file_atomic(path, js) : pope_error("bench: JSON failed");
     cJSON_free(js);
-    load_curve(r, dir);
     return rc;
 }
 

@@ -14,7 +14,11 @@
 #define MAX_CONTEXTS 32   // --contexts entries (pope_extrap_result holds 32)
 
 int pope_die(const char *prog, const char *what) {
-    fprintf(stderr, "%s: %s: %s\n", prog, what, pope_last_error());
+    const char *why = pope_last_error();
+    size_t n = strlen(what);
+    // library messages often start with the operation ("extrapolate: ..."): say it once
+    if (!strncmp(why, what, n) && !strncmp(why + n, ": ", 2)) why += n + 2;
+    fprintf(stderr, "%s: %s: %s\n", prog, what, why);
     return 1;
 }
 
@@ -397,10 +401,17 @@ done:
     return rc;
 }
 
+// The program's keys of the extrapolation JSON (music: joined).
+static void extrap_json_fields(void *ctx, cJSON *o) {
+    const pope_program *p = ctx;
+    if (p->json_fields) p->json_fields(p->ctx, "extrapolate", o);
+}
+
 int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "extrapolate", argc, argv, &cli, 1);
     if (rc) return rc < 0 ? 0 : rc;
+    if (cli.out_dir && (rc = prepare_out(p, "extrapolate", cli.out_dir))) return rc;
     pope_model *m;
     const pope_corpus *c;
     if ((rc = open_model_and_data(p, "extrapolate", &cli, 1, &m, &c))) return rc;
@@ -429,27 +440,15 @@ int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv) {
     }
     eo.out_dir = out_dir;
     eo.progress = !cli.json && !cli.quiet;
+    eo.json_fields = extrap_json_fields;
+    eo.json_ctx = (void *)p;
     pope_extrap_result r;
     if (pope_extrapolate(m, c, &eo, &r, cli.json ? NULL : stdout) != 0) {
         rc = pope_die(p->name, "extrapolate");
         goto done;
     }
     if (cli.json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "training_context", pope_model_config(m)->context_length);
-        cJSON_AddNumberToObject(o, "regions", (double)r.regions);
-        cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
-        cJSON_AddStringToObject(o, "pe", pope_pe_name(pope_model_config(m)->pe));
-        if (p->json_fields) p->json_fields(p->ctx, "extrapolate", o);
-        cJSON *arr = cJSON_AddArrayToObject(o, "results");
-        for (int k = 0; k < r.n_contexts; k++) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddNumberToObject(e, "context", r.contexts[k]);
-            cJSON_AddNumberToObject(e, "nll", r.res[k].nll);
-            cJSON_AddNumberToObject(e, "targets", (double)r.res[k].targets);
-            cJSON_AddItemToArray(arr, e);
-        }
-        print_json(o);
+        print_json(pope_extrap_json(m, &eo, &r));   // the object of extrapolate.json
     } else {
         fprintf(stderr, "%s: wrote %s/extrapolate.md, .json, .svg\n", p->name, out_dir);
     }

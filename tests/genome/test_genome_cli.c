@@ -122,14 +122,26 @@ int main(void) {
     rc = run(args);
     js = cJSON_Parse(out_text);
     CHECK(rc == 0 && js, "extrapolate exit %d: %s", rc, err_text);
+    snprintf(path, sizeof path, "%s/extrapolate.json", run_dir);
+    CHECK(access(path, R_OK) == 0, "extrapolate.json written");
     if (js) {
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(js, "results");
         CHECK(cJSON_GetArraySize(res) == 2, "two contexts");
         CHECK(cJSON_GetArraySize(res) == 2 && json_num(cJSON_GetArrayItem(res, 1), "context") == 64, "2x context = 64");
+        // the same keys on stdout and in extrapolate.json
+        FILE *xf = fopen(path, "r");
+        static char xbuf[1 << 16];
+        size_t xn = xf ? fread(xbuf, 1, sizeof xbuf - 1, xf) : 0;
+        if (xf) fclose(xf);
+        xbuf[xn] = 0;
+        cJSON *file = cJSON_Parse(xbuf);
+        int same = file != NULL && cJSON_GetArraySize(file) == cJSON_GetArraySize(js);
+        for (const cJSON *it = js->child; same && it; it = it->next)
+            same = cJSON_GetObjectItemCaseSensitive(file, it->string) != NULL;
+        CHECK(same, "extrapolate --json and extrapolate.json have the same keys: %s", xbuf);
+        cJSON_Delete(file);
         cJSON_Delete(js);
     }
-    snprintf(path, sizeof path, "%s/extrapolate.json", run_dir);
-    CHECK(access(path, R_OK) == 0, "extrapolate.json written");
 
     // generate: deterministic in the seed, FASTA that reads back
     const char *gen = fx_path("gen.fa");

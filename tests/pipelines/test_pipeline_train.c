@@ -632,6 +632,12 @@ static void test_bench(const pope_corpus *c) {
         char sub[600];
         snprintf(sub, sizeof sub, "%s/%s", dir, pes[i]);
         CHECK(exists(sub, "model.safetensors") && exists(sub, "result.json"), "run dir %s", pes[i]);
+        char rpath[700];
+        snprintf(rpath, sizeof rpath, "%s/result.json", sub);
+        char *res = slurp(rpath);
+        const char *tps = res ? strstr(res, "\"tokens_per_s\":") : NULL;
+        CHECK(tps && atof(tps + 15) > 0, "%s/result.json: tokens_per_s a number, not null", pes[i]);
+        free(res);
     }
     free(rep);
     CHECK(exists(dir, "report.md") && exists(dir, "report.json"), "report files");
