@@ -38,12 +38,6 @@
 #include "pope.h"
 
 // ---------------------------------------------------------------- small helpers
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -283,12 +277,12 @@ static double time_sgemm(const char *kind, int M, int N, int K, double budget_s)
     float beta = strcmp(kind, "NT") == 0 ? 0.0f : 1.0f;
     double times[64];
     int n = 0;
-    double t_start = now_s();
+    double t_start = pope_now();
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);  // warm-up
-    while (n < 64 && (n < 3 || now_s() - t_start < budget_s)) {
-        double t0 = now_s();
+    while (n < 64 && (n < 3 || pope_now() - t_start < budget_s)) {
+        double t0 = pope_now();
         cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);
-        times[n++] = now_s() - t0;
+        times[n++] = pope_now() - t0;
     }
     free(A);
     free(Bm);
@@ -390,14 +384,14 @@ static double fma_peak(int n_threads, const char **isa) {
     double times[5];
     volatile float sink = 0;
     for (int r = 0; r < 5; r++) {
-        double t0 = now_s();
+        double t0 = pope_now();
 #pragma omp parallel num_threads(n_threads)
         {
             float v = avx512 ? fma_loop_avx512(iters) : fma_loop_avx2(iters);
 #pragma omp atomic
             sink += v;
         }
-        times[r] = now_s() - t0;
+        times[r] = pope_now() - t0;
     }
     (void)sink;
     double flops = 2.0 * lanes * FMA_CHAINS * (double)iters * n_threads;
@@ -472,14 +466,14 @@ static void trainer_free(trainer *t) {
 
 // One training step; times (s): sec[0] step, [1] forward, [2] backward, [3] AdamW.
 static int trainer_step(trainer *t, double sec[4], float *loss) {
-    double t0 = now_s();
+    double t0 = pope_now();
     pope_model_zero_grad(t->m);
     int rc = pope_model_forward(t->m, t->x, t->y, t->s->B, t->s->T, 1, (uint64_t)t->steps, loss);
-    double t1 = now_s();
+    double t1 = pope_now();
     if (rc == 0) rc = pope_model_backward(t->m, 1.0f);
-    double t2 = now_s();
+    double t2 = pope_now();
     if (rc == 0) rc = pope_adamw_step(t->opt, t->m, &t->ac, 3e-4f, NULL);
-    double t3 = now_s();
+    double t3 = pope_now();
     if (rc != 0) {
         fprintf(stderr, "pope_bench: train %s %s: %s\n", t->s->name, pope_pe_name(t->pe), pope_last_error());
         return -1;
@@ -584,9 +578,9 @@ static int child_eval(int argc, char **argv) {
     double times[64];
     int nr = 0;
     for (int i = 0; i < warmup + reps && nr < 64; i++) {
-        double t0 = now_s();
+        double t0 = pope_now();
         if (pope_model_nll(m, x, y, 1, s.T, nll) != 0) die("eval: pope_model_nll", pope_last_error());
-        double dt = now_s() - t0;
+        double dt = pope_now() - t0;
         if (i >= warmup) times[nr++] = dt;
     }
     double mean = 0;
@@ -650,14 +644,14 @@ static gen_result bench_gen(const bench_shape *s, pope_pe_kind pe, const bench_o
         pope_kv_reset(kv);
         int32_t tok = 0;
         int n = rep == 0 ? (o->gen_tokens < 64 ? o->gen_tokens : 64) : o->gen_tokens;
-        double t0 = now_s();
+        double t0 = pope_now();
         for (int i = 0; i < n; i++) {
             if (pope_model_step(m, kv, tok, logits) != 0) goto fail;
             int best = 0;   // greedy: the step is what we time, not the sampler
             for (int v = 1; v < s->V; v++) if (logits[v] > logits[best]) best = v;
             tok = best;
         }
-        if (rep > 0) times[nr++] = now_s() - t0;
+        if (rep > 0) times[nr++] = pope_now() - t0;
     }
     r.ok = 1;
     r.tokens_per_s = o->gen_tokens / median(times, nr);
@@ -696,9 +690,9 @@ static float *rand_buf(size_t n, uint64_t seed, float scale) {
         double ts_[16];                                                            \
         stmt;                                                                      \
         for (int r_ = 0; r_ < (reps); r_++) {                                      \
-            double t0_ = now_s();                                                  \
+            double t0_ = pope_now();                                                  \
             stmt;                                                                  \
-            ts_[r_] = now_s() - t0_;                                               \
+            ts_[r_] = pope_now() - t0_;                                               \
         }                                                                          \
         (dst) = 1e3 * median(ts_, (reps));                                         \
     } while (0)

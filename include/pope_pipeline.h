@@ -521,6 +521,9 @@ int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv);
 int pope_die(const char *prog, const char *what);
 // "PROG: CMD: MSG (see 'PROG CMD --help')" on stderr; returns 2.
 int pope_usage_error(const char *prog, const char *cmd, const char *msg);
+// The tokenizer name recorded in a model file's config (pope.config metadata), read without
+// loading the weights. -1 with "FILE: not a pope model (no pope.config metadata)".
+int pope_model_tokenizer(const char *file, char name[POPE_TOKENIZER_MAX]);
 // The model file behind a --model path: the file itself, or DIR/model.safetensors, else
 // DIR/checkpoint.safetensors. malloc'd; NULL + pope_last_error() when there is none.
 char *pope_model_file(const char *path);

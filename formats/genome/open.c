@@ -24,11 +24,9 @@ void pope_genome_opts_default(pope_genome_opts *o) {
     o->faidx = 1;
 }
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
+// FNV-1a's offset basis short of its last digit: a slip, kept so that the caches already
+// written keep their names (the hash only has to be stable and spread).
+#define CACHE_NAME_BASIS 1469598103934665603ull
 
 int genome_dir_writable(const char *path) {
     char *dup = strdup(path);
@@ -48,7 +46,7 @@ char *pope_genome_cache_path(const char *path, const pope_genome_opts *o) {
     const char *base = basename(dup);
     char name[4096];
     char *out = NULL;
-    snprintf(name, sizeof name, "%s.%016llx.pope", base, (unsigned long long)fnv1a(abs));
+    snprintf(name, sizeof name, "%s.%016llx.pope", base, (unsigned long long)pope_fnv1a(CACHE_NAME_BASIS, abs, strlen(abs)));
     if (o && o->cache_dir && o->cache_dir[0]) {
         if (asprintf(&out, "%s/%s", o->cache_dir, name) < 0) out = NULL;
     } else if (genome_dir_writable(abs)) {
@@ -123,12 +121,6 @@ static int parse(genome_packer *p, hFILE *hf, const char *path, const pope_genom
     return genome_read_records(p, hf, path, o, format);
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     pope_genome_opts def;
     if (!opts) {
@@ -188,13 +180,12 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
         // r < 0: a damaged cache with the right key (disk trouble): rebuild it
     }
     // parse, into a temporary cache file when caching
-    char *tmp = NULL;
+    pope_atomic cache = {0};
     FILE *out = NULL;
     if (cpath) {
         char *dir = strdup(cpath);
         int dir_ok = dir && pope_mkdir_p(dirname(dir)) == 0;
-        if (asprintf(&tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) tmp = NULL;
-        out = dir_ok && tmp ? fopen(tmp, "w+b") : NULL;
+        out = dir_ok && pope_atomic_begin(&cache, cpath, "w+b") == 0 ? cache.f : NULL;
         // An explicit --cache-dir that cannot be written is the user's mistake: say so,
         // rather than quietly keeping the whole genome in memory.
         if (!out && opts->cache == 2 && opts->cache_dir) {
@@ -207,21 +198,19 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
         free(dir);
         static const char zeros[4096];
         if (out && fwrite(zeros, 1, sizeof zeros, out) != sizeof zeros) {
-            fclose(out);
+            pope_atomic_abort(&cache);
             out = NULL;
-            unlink(tmp);
         }
     }
     genome_packer p;
     if (packer_init(&p, out)) {
-        if (out) fclose(out);
         hclose_abruptly(hf);
         goto fail_tmp;
     }
-    double t0 = now_s();
+    double t0 = pope_now();
     char route[1500];
     int rc = parse(&p, hf, path, opts, format, compression, &st, route, sizeof route);   // takes ownership of hf
-    double dt = now_s() - t0;
+    double dt = pope_now() - t0;
     if (rc == 0 && p.pos == 0) rc = pope_error("%s: no bases in the file", path);
     char speed[128] = "";
     if (!is_stdin && dt > 0)
@@ -232,10 +221,8 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     snprintf(with_route, sizeof with_route, " (%s)%s", route, speed);
     if (rc == 0 && out) {
         rc = packer_finish_file(&p, &key);
-        if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : pope_error("writing %s: %s", tmp, strerror(errno));
-        fclose(out);
+        if (rc == 0) rc = pope_atomic_commit(&cache, 1);   // renamed into place only when complete
         out = NULL;
-        if (rc == 0 && rename(tmp, cpath) != 0) rc = pope_error("renaming %s: %s", tmp, strerror(errno));
         if (rc == 0 && genome_cache_map(cpath, &key, g) != 0)
             rc = pope_error("%s: the cache just written does not map back (input changed while reading?)", cpath);
         if (rc == 0 && asprintf(&g->source, "parsed%s, cache written: %s", with_route, cpath) < 0) g->source = NULL;
@@ -245,15 +232,13 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
                                 cpath ? " (cache not writable, kept in memory)" : "") < 0)
             g->source = NULL;
     }
-    if (out) fclose(out);
     packer_free(&p);
     if (rc != 0) goto fail_tmp;
-    free(tmp);
+    pope_atomic_abort(&cache);   // closes the file of a memory-only parse; nothing after a commit
     free(cpath);
     return g;
 fail_tmp:
-    if (tmp) unlink(tmp);
-    free(tmp);
+    pope_atomic_abort(&cache);
     free(cpath);
     pope_genome_free(g);
     return NULL;

@@ -80,7 +80,7 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
         return pope_error("extrapolate: out of memory");
     }
     int rc = 0, show = o->progress, tty = pipeline_isatty_stderr();
-    double t0 = pipeline_now();
+    double t0 = pope_now();
     int64_t idx = 0, next = 0;
     for (int64_t q = 0; q < ns && rc == 0 && next < K; q++) {
         int64_t nreg = c->seq_len(c->ctx, o->split, q) / L;
@@ -108,7 +108,7 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
             if (show && (tty || next == K || next * 10 / K != (next - 1) * 10 / K)) {
                 char b1[32];
                 fprintf(stderr, "%sextrapolate: region %lld/%lld scored at %d contexts (%s)%s", tty ? "\r\033[K" : "",
-                        (long long)next, (long long)K, nc, pope_format_duration(pipeline_now() - t0, b1, sizeof b1),
+                        (long long)next, (long long)K, nc, pope_format_duration(pope_now() - t0, b1, sizeof b1),
                         tty && next < K ? "" : "\n");
             }
         }

@@ -15,13 +15,6 @@
 
 #include "pipeline_internal.h"
 
-static uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
 // ---------------------------------------------------------------- curve data
 typedef struct {
     double *x, *y;
@@ -243,7 +236,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         if (!m) goto done;
         opt = pope_adamw_new(m);
         if (!opt) goto done;
-        pope_rng_seed(&rng, splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
+        pope_rng_seed(&rng, pope_splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
         FILE *f = fopen(logp, "w");   // a new run starts a new log
         if (!f) {
             pope_error("%s: cannot write: %s", logp, strerror(errno));
@@ -271,13 +264,13 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     const int tty = pipeline_isatty_stderr() && !o->quiet;
     const int64_t steps = tc->steps;
     int64_t step = st.step, tokens = st.tokens_seen;
-    double t_start = pipeline_now(), train_time = 0;
+    double t_start = pope_now(), train_time = 0;
     int64_t steps_here = 0, sched_total = steps;
     float loss = NAN;
     char b1[32], b2[32];
 
     while (step < steps) {
-        double elapsed = elapsed0 + pipeline_now() - t_start;
+        double elapsed = elapsed0 + pope_now() - t_start;
         if (tc->time_s > 0 && elapsed >= tc->time_s) break;
         // With a time budget the cosine ends where the budget is expected to end.
         int64_t total = steps, warmup = tc->warmup;
@@ -289,7 +282,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         }
         sched_total = total;
         float lr = pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
-        double ts = pipeline_now();
+        double ts = pope_now();
         pope_model_zero_grad(m);
         double loss_sum = 0;
         for (int a = 0; a < tc->accum; a++) {
@@ -301,7 +294,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
                     in[(size_t)b * T + t] = win[(size_t)b * n + t];
                     tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
                 }
-            uint64_t dseed = splitmix64(seed ^ splitmix64((uint64_t)step * 1024 + (uint64_t)a));
+            uint64_t dseed = pope_splitmix64(seed ^ pope_splitmix64((uint64_t)step * 1024 + (uint64_t)a));
             float l;
             if (pope_model_forward(m, in, tg, B, T, 1, dseed, &l) != 0) goto done;
             if (pope_model_backward(m, 1.0f / tc->accum) != 0) goto done;
@@ -312,12 +305,12 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         loss = (float)(loss_sum / tc->accum);
         step++, steps_here++;
         tokens += (int64_t)B * T * tc->accum;
-        train_time += pipeline_now() - ts;
+        train_time += pope_now() - ts;
         if (!isfinite(loss)) {
             pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", loss, (long long)step);
             goto done;
         }
-        elapsed = elapsed0 + pipeline_now() - t_start;
+        elapsed = elapsed0 + pope_now() - t_start;
         double tps = steps_here * (double)B * T * tc->accum / train_time;
         fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
                       "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
@@ -352,7 +345,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     if (tty) fputc('\n', stderr);
 
-    double elapsed = elapsed0 + pipeline_now() - t_start;
+    double elapsed = elapsed0 + pope_now() - t_start;
     if (!res->interrupted && do_valid) {
         if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, 0, &res->valid_nll) != 0) goto done;
     }

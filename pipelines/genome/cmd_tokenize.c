@@ -71,14 +71,9 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
         total += pope_gtok_count(d.tok, pieces[k].len);
     }
     int rc = 0, to_stdout = !strcmp(out_path, "-");
-    char *tmp = NULL;
+    pope_atomic a = {0};
     FILE *f = stdout, *idx = NULL;
-    if (!to_stdout) {
-        size_t n = strlen(out_path) + 32;
-        tmp = malloc(n);
-        if (tmp) snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-        f = tmp ? fopen(tmp, "wb") : NULL;
-    }
+    if (!to_stdout) f = pope_atomic_begin(&a, out_path, "wb") == 0 ? a.f : NULL;
     if (index_path) idx = fopen(index_path, "w");
     char *bases = malloc(CHUNK_BASES);
     int32_t *tok = malloc(CHUNK_BASES * sizeof *tok);
@@ -107,9 +102,8 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     }
     if (fflush(f) != 0) goto write_error;
     if (!to_stdout) {
-        int bad = fclose(f) != 0;
         f = NULL;
-        if (bad || rename(tmp, out_path) != 0) goto write_error;
+        if (pope_atomic_commit(&a, 0) != 0) goto write_error;
     }
     if (idx && fclose(idx) != 0) {
         idx = NULL;
@@ -123,10 +117,8 @@ write_error:
     pope_error("%s: write failed: %s", out_path, strerror(errno));
     rc = die("tokenize");
 done:
-    if (f && !to_stdout) fclose(f);
-    if (tmp && rc) unlink(tmp);
+    if (!to_stdout) pope_atomic_abort(&a);   // nothing left to do after a commit
     if (idx) fclose(idx);
-    free(tmp);
     free(bases);
     free(tok);
     free(pieces);

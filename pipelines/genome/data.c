@@ -113,24 +113,15 @@ void gdata_free(gdata *d) {
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]) {
     char *file = pope_model_file(model);
     if (!file) return -1;   // pope_model_file's message names the path
-    char *cfg_json = pope_load_metadata(file, "pope.config");
-    if (!cfg_json) {
-        pope_error("%s: not a pope model (no pope.config metadata)", file);
-        free(file);
-        return -1;
-    }
-    pope_config cfg;
-    pope_config_default(&cfg);
-    int rc = pope_config_from_json(&cfg, cfg_json);
-    free(cfg_json);
-    if (rc != 0) {
+    char model_tok[POPE_TOKENIZER_MAX];
+    if (pope_model_tokenizer(file, model_tok) != 0) {
         free(file);
         return -1;
     }
     pope_gtok t;
-    if (pope_gtok_parse(cfg.tokenizer, 0, &t) != 0) {
+    if (pope_gtok_parse(model_tok, 0, &t) != 0) {
         pope_error("%s: the model was trained with tokenizer '%s', not a genome tokenizer (nt, nt-case, kmer6)", file,
-                   cfg.tokenizer);
+                   model_tok);
         free(file);
         return -1;
     }
@@ -141,13 +132,13 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
             return -1;
         }
         if (want != t) {
-            pope_error("%s: the model was trained with tokenizer '%s', not '%s'", file, cfg.tokenizer,
+            pope_error("%s: the model was trained with tokenizer '%s', not '%s'", file, model_tok,
                        pope_gtok_name(want));
             free(file);
             return -1;
         }
     }
-    snprintf(tok_name, POPE_TOKENIZER_MAX, "%s", cfg.tokenizer);
+    snprintf(tok_name, POPE_TOKENIZER_MAX, "%s", model_tok);
     // the training split's named contigs, so that "test" means the same sequences
     static char *kept[2];   // live until exit: the options point into them
     const char *keys[2] = {"pope.genome.valid_contigs", "pope.genome.test_contigs"};

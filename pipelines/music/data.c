@@ -223,8 +223,7 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
     if (!pieces || !errors) { free(pieces); free(errors); return pope_error("out of memory"); }
     int tty = verbose && isatty(fileno(stderr));
     int done = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = pope_now();
     if (verbose && !tty) fprintf(stderr, PROG ": reading %zu MIDI files\n", n);
     // libsmf is thread-safe per file; its log capture is per thread (formats/music/smf_util.c).
     #pragma omp parallel for schedule(dynamic, 4)
@@ -244,11 +243,9 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
                 fprintf(stderr, "\r\033[K" PROG ": reading MIDI %d/%zu", done, n);
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (tty) fputs("\r\033[K", stderr);
     if (verbose)
-        fprintf(stderr, PROG ": read %zu MIDI files in %.1f s\n", n,
-                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+        fprintf(stderr, PROG ": read %zu MIDI files in %.1f s\n", n, pope_now() - t0);
     int rc = 0, n_bad = 0;
     for (size_t i = 0; i < n; i++) {
         if (errors[i]) {
@@ -358,15 +355,9 @@ char *mmodel_file(const char *model) {
 }
 
 int mmodel_tokenizer(const char *file, pope_music_tok *out) {
-    char *js = pope_load_metadata(file, "pope.config");
-    if (!js) return pope_error("%s: not a pope model (no pope.config metadata)", file);
-    cJSON *o = cJSON_Parse(js);
-    free(js);
-    const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "tokenizer") : NULL;
-    int rc = cJSON_IsString(t) ? pope_music_tok_parse(t->valuestring, out)
-                               : pope_error("%s: the model's config names no tokenizer", file);
-    if (rc && cJSON_IsString(t))
-        rc = pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, t->valuestring);
-    cJSON_Delete(o);
-    return rc;
+    char name[POPE_TOKENIZER_MAX];
+    if (pope_model_tokenizer(file, name) != 0) return -1;
+    if (pope_music_tok_parse(name, out) != 0)
+        return pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, name);
+    return 0;
 }
