@@ -40,6 +40,7 @@ int pope_mkdir_p(const char *dir);
 // pope_atomic_commit flushes (and fsyncs when sync), closes and renames it into place;
 // pope_atomic_abort closes and removes it. Both begin and commit: 0, or -1 with
 // "PATH: cannot write: why" / "PATH: write failed: why", the temporary file removed.
+// Path "-" (with a mode) writes to stdout directly.
 typedef struct {
     FILE *f;
     char path[4096];

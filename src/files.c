@@ -81,6 +81,12 @@ int pope_mkdir_p(const char *dir) {
 int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
     a->f = NULL;
     a->tmp[0] = '\0';
+    if (!strcmp(path, "-")) {   // stdout: written in place, nothing to rename
+        if (!mode) return pope_error("'-' (stdout) cannot be written by name here");
+        snprintf(a->path, sizeof a->path, "-");
+        a->f = stdout;
+        return 0;
+    }
     if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path)
         return pope_error("%.200s...: path too long", path);
     snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -98,7 +104,7 @@ int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
 }
 
 void pope_atomic_abort(pope_atomic *a) {
-    if (a->f) fclose(a->f);
+    if (a->f && a->f != stdout) fclose(a->f);
     a->f = NULL;
     if (a->tmp[0]) unlink(a->tmp);
     a->tmp[0] = '\0';
@@ -106,6 +112,11 @@ void pope_atomic_abort(pope_atomic *a) {
 
 int pope_atomic_commit(pope_atomic *a, int sync) {
     int bad = 0, e = 0;
+    if (a->f == stdout) {
+        a->f = NULL;
+        if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+        return pope_error("-: write failed: %s", strerror(errno));
+    }
     if (a->f) {
         bad = ferror(a->f) || fflush(a->f) != 0 || (sync && fsync(fileno(a->f)) != 0);
         if (bad) e = errno;

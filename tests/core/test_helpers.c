@@ -66,6 +66,9 @@ int main(void) {
     CHECK(pope_atomic_begin(&a, "/nonexistent-dir/x.txt", "wb") == -1 && strstr(pope_last_error(), "/nonexistent-dir/x.txt") &&
               strstr(pope_last_error(), "cannot write"),
           "unwritable: %s", pope_last_error());
+    // "-": stdout, nothing renamed; by name it is refused
+    CHECK(pope_atomic_begin(&a, "-", "wb") == 0 && a.f == stdout && pope_atomic_commit(&a, 0) == 0, "'-' is stdout");
+    CHECK(pope_atomic_begin(&a, "-", NULL) == -1, "'-' by name refused");
     unlink(path);
     rmdir(dir);
     return check_summary("test_helpers");
