@@ -40,7 +40,8 @@ int pope_mkdir_p(const char *dir);
 // pope_atomic_commit flushes (and fsyncs when sync), closes and renames it into place;
 // pope_atomic_abort closes and removes it. Both begin and commit: 0, or -1 with
 // "PATH: cannot write: why" / "PATH: write failed: why", the temporary file removed.
-// Path "-" (with a mode) writes to stdout directly.
+// Path "-" (with a mode) writes to stdout directly; an existing path that is not a regular
+// file (/dev/null, a FIFO) is written in place.
 typedef struct {
     FILE *f;
     char path[4096];

@@ -46,6 +46,9 @@ typedef struct pope_corpus {
     // piece, transposes it, time-stretches it). When NULL, the trainer draws a sequence
     // with probability proportional to its length and a uniform offset in it.
     int (*sample_train)(void *ctx, pope_rng *rng, int64_t n, int32_t *out);
+    // Optional: the units a counted target covers (genome: bases, 6 for a 6-mer), summed
+    // by pope_eval into pope_eval_result.units in the same pass (bits per unit).
+    int64_t (*target_units)(void *ctx, int32_t token);
 } pope_corpus;
 
 // "all" for pope_eval: every split in turn (accepted by pope_split_parse). Not an index.
@@ -133,6 +136,7 @@ typedef enum {
     POPE_OPT_F32,        // float in [lo, hi]
     POPE_OPT_F64,        // double in [lo, hi]
     POPE_OPT_DURATION,   // double seconds: "90s", "30m", "1h30m" (pope_parse_duration)
+    POPE_OPT_CHOICE,     // int: the index of the value in .choices ("official|random-90-5-5")
     POPE_OPT_PAIR,       // two values ("--data KIND PATH"), stored by .set
     POPE_OPT_COMMON,     // a reference to the common option of the same name (pope_cli);
                          // a non-NULL arg/help/def/cmds here overrides the common one's
@@ -152,6 +156,7 @@ typedef struct pope_opt {
     int (*check)(const char *value);                  // STR: 0 or -1 with pope_error (may be NULL)
     int list;               // STR: a comma-separated list, each item checked
     int (*set)(void *dst, const char *a, const char *b);   // PAIR: stores both values
+    const char *choices;    // CHOICE: the values, '|'-separated
     const char *help;       // one line, or lines separated by '\n'
     const char *def;        // the default shown in --help (NULL: none shown)
     const char *cmds;       // in a data table (not the command's own): the commands that
@@ -188,6 +193,8 @@ int pope_opts_parse(const pope_cmdline *c, int argc, char **argv);
 // The --help text: usage, "options:", one line per option of the tables (exactly those,
 // in table order), then help_tail.
 void pope_opts_help(const pope_cmdline *c, FILE *f);
+// The index of v among the '|'-separated names (0, 1, ...), or -1 with "expected one of ...".
+int pope_opt_choice(const char *names, const char *v);
 // The option of the tables that `name` ("--x" or "-o") names, resolved through
 // POPE_COMMON (NULL when the command has none).
 const pope_opt *pope_opts_find(const pope_cmdline *c, const char *name, pope_opt *resolved);
@@ -312,6 +319,12 @@ typedef struct {
     double nll_sum;
     int64_t targets;            // counted targets (ignored ones excluded)
     int64_t windows;
+    int64_t units;              // Σ target_units over the counted targets (0 without it)
+    int sampled;                // 1: max_targets chose a subset of the windows
+    int64_t all_positions;      // target positions of every window of the split(s), scored or not
+    // per split (pope_eval with POPE_SPLIT_ALL fills every split; otherwise the one asked)
+    double split_nll_sum[POPE_SPLIT_COUNT];
+    int64_t split_targets[POPE_SPLIT_COUNT], split_units[POPE_SPLIT_COUNT];
     int context;
     int n_buckets;              // position buckets (0 when bucket_size was 0)
     int bucket_size;
@@ -494,12 +507,13 @@ struct pope_program {
     void (*describe)(void *ctx, char *buf, size_t size);
     void (*json_fields)(void *ctx, const char *cmd, struct cJSON *o);
 
-    // A second measure of the NLL (may be NULL): bits per `unit` ("base") of an eval result;
-    // *all_targets: the counted targets of the whole split (so that a bounded eval can say
-    // it was sampled). `units` is the JSON key of the units covered ("bases").
+    // A second measure of the NLL (may be NULL): bits per `unit` ("base") of an eval result
+    // (of one of its splits, or POPE_SPLIT_ALL for all it evaluated). `units` is the JSON
+    // key of the units covered ("bases"). eval_report (may be NULL): after eval's line (json
+    // NULL) or into its JSON object: the program's own lines (per split, baselines).
     const char *unit, *units;
-    double (*bits_per_unit)(void *ctx, const pope_corpus *c, pope_split split, const pope_eval_result *r,
-                            int64_t *all_targets);
+    double (*bits_per_unit)(void *ctx, const pope_eval_result *r, pope_split split);
+    void (*eval_report)(void *ctx, pope_split split, const pope_eval_result *r, struct cJSON *json);
     int eval_bounded;               // 1: eval honours --eval-tokens (evenly spaced windows)
     int64_t test_targets;           // bound on the targets of train's final test NLL (0: all)
 };
@@ -521,9 +535,9 @@ int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv);
 int pope_die(const char *prog, const char *what);
 // "PROG: CMD: MSG (see 'PROG CMD --help')" on stderr; returns 2.
 int pope_usage_error(const char *prog, const char *cmd, const char *msg);
-// The tokenizer name recorded in a model file's config (pope.config metadata), read without
-// loading the weights. -1 with "FILE: not a pope model (no pope.config metadata)".
-int pope_model_tokenizer(const char *file, char name[POPE_TOKENIZER_MAX]);
+// The config recorded in a model file (pope.config metadata: tokenizer, vocab ...), read
+// without loading the weights. -1 with "FILE: not a pope model (no pope.config metadata)".
+int pope_model_file_config(const char *file, pope_config *cfg);
 // The model file behind a --model path: the file itself, or DIR/model.safetensors, else
 // DIR/checkpoint.safetensors. malloc'd; NULL + pope_last_error() when there is none.
 char *pope_model_file(const char *path);

@@ -89,6 +89,13 @@ int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
     }
     if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path)
         return pope_error("%.200s...: path too long", path);
+    struct stat st;
+    if (mode && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        // /dev/null, a FIFO, a terminal: written in place (a rename would replace the node)
+        a->f = fopen(path, mode);
+        if (!a->f) return pope_error("%s: cannot write: %s", path, strerror(errno));
+        return 0;
+    }
     snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(a->tmp, mode ? mode : "wb");
     if (!f) {
@@ -123,9 +130,9 @@ int pope_atomic_commit(pope_atomic *a, int sync) {
         if (fclose(a->f) != 0 && !bad) bad = 1, e = errno;
         a->f = NULL;
     }
-    if (!bad && rename(a->tmp, a->path) != 0) bad = 1, e = errno;
+    if (!bad && a->tmp[0] && rename(a->tmp, a->path) != 0) bad = 1, e = errno;
     if (bad) {
-        unlink(a->tmp);
+        if (a->tmp[0]) unlink(a->tmp);
         a->tmp[0] = '\0';
         return pope_error("%s: write failed: %s", a->path, e ? strerror(e) : "I/O error");
     }

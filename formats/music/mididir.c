@@ -13,13 +13,17 @@
 #include "filelist.h"
 
 
-// FNV-1a 64 over the seed's 8 little-endian bytes then the relative path, finished with
-// splitmix64's mixer; h % 100 < 80 train, < 90 valid, else test.
-pope_music_split pope_mididir_split(const char *relpath, uint64_t seed) {
+// FNV-1a 64 over the seed's 8 little-endian bytes then the name, finished with splitmix64's
+// mixer.
+uint64_t pope_music_name_hash(const char *name, uint64_t seed) {
     unsigned char le[8];
     for (int i = 0; i < 8; i++) le[i] = (unsigned char)(seed >> (8 * i));
-    uint64_t h = pope_mix64(pope_fnv1a(pope_fnv1a(POPE_FNV1A_INIT, le, 8), relpath, strlen(relpath)));
-    int bucket = (int)(h % 100);
+    return pope_mix64(pope_fnv1a(pope_fnv1a(POPE_FNV1A_INIT, le, 8), name, strlen(name)));
+}
+
+// h % 100 < 80 train, < 90 valid, else test.
+pope_music_split pope_mididir_split(const char *relpath, uint64_t seed) {
+    int bucket = (int)(pope_music_name_hash(relpath, seed) % 100);
     return bucket < 80 ? POPE_MSPLIT_TRAIN : bucket < 90 ? POPE_MSPLIT_VALID : POPE_MSPLIT_TEST;
 }
 

@@ -43,16 +43,7 @@ static int check_contexts(const char *v) {
     return pope_parse_int_list(v, tmp, 32, &n);
 }
 
-// v is one of the '|'-separated names in `names`.
-static int check_choice(const char *v, const char *names) {
-    size_t n = strlen(v);
-    for (const char *p = names; *p;) {
-        size_t k = strcspn(p, "|");
-        if (k == n && !strncmp(p, v, n)) return 0;
-        p += k + (p[k] ? 1 : 0);
-    }
-    return pope_error("expected one of %s, got '%s'", names, v);
-}
+static int check_choice(const char *v, const char *names) { return pope_opt_choice(names, v) < 0 ? -1 : 0; }
 
 #define DELTA_INITS "zero|uniform"
 #define DELTA_PARAMS "clamp|sigmoid"

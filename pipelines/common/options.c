@@ -63,6 +63,18 @@ const pope_opt *pope_opts_find(const pope_cmdline *c, const char *name, pope_opt
 }
 
 // ---------------------------------------------------------------- values
+int pope_opt_choice(const char *names, const char *v) {
+    size_t n = strlen(v);
+    int k = 0;
+    for (const char *p = names; *p; k++) {
+        size_t len = strcspn(p, "|");
+        if (len == n && !strncmp(p, v, n)) return k;
+        p += len + (p[len] ? 1 : 0);
+    }
+    pope_error("expected one of %s, got '%s'", names, v);
+    return -1;
+}
+
 static int parse_i64(const char *s, int64_t *out) {
     char *end;
     errno = 0;
@@ -129,6 +141,12 @@ static int store(const pope_opt *o, void *base, const char *v, const char *w) {
         if (pope_parse_duration(v, &dv) != 0) return pope_error("%s: %s", o->name, pope_last_error());
         *(double *)field = dv;
         return 0;
+    case POPE_OPT_CHOICE: {
+        int k = pope_opt_choice(o->choices, v);
+        if (k < 0) return pope_error("%s: %s", o->name, pope_last_error());
+        *(int *)field = k;
+        return 0;
+    }
     case POPE_OPT_PAIR:
         if (o->set(base, v, w) != 0) return pope_error("%s: %s", o->name, pope_last_error());
         return 0;

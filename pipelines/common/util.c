@@ -113,16 +113,13 @@ int pope_write_file_atomic(const char *path, const char *text) {
 }
 
 // ---------------------------------------------------------------- models
-int pope_model_tokenizer(const char *file, char name[POPE_TOKENIZER_MAX]) {
+int pope_model_file_config(const char *file, pope_config *cfg) {
     char *js = pope_load_metadata(file, "pope.config");
     if (!js) return pope_error("%s: not a pope model (no pope.config metadata)", file);
-    pope_config cfg;
-    pope_config_default(&cfg);
-    int rc = pope_config_from_json(&cfg, js);
+    pope_config_default(cfg);
+    int rc = pope_config_from_json(cfg, js);
     free(js);
-    if (rc != 0) return pope_error("%s: %s", file, pope_last_error());
-    snprintf(name, POPE_TOKENIZER_MAX, "%s", cfg.tokenizer);
-    return 0;
+    return rc ? pope_error("%s: %s", file, pope_last_error()) : 0;
 }
 
 int pope_check_compat(const pope_model *m, const pope_corpus *c) {

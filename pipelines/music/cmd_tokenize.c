@@ -28,7 +28,7 @@ static int check_tokenizer(const char *v) {
 #define TOK(field) .dst = POPE_DST_LOCAL, .off = offsetof(tok_opts, field)
 #define TOKENIZER_OPT                                                                                     \
     {.name = "--tokenizer", .kind = POPE_OPT_STR, TOK(tok_name), .arg = "NAME", .check = check_tokenizer, \
-     .help = "perf | remi | jsb", .def = "perf"}
+     .help = "perf | remi (MidiTok's) | jsb | remi-pope", .def = "perf"}
 
 static const pope_opt tokenize_opts[] = {
     {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, TOK(out), .arg = "FILE",
@@ -62,7 +62,7 @@ static int parse_tok(const pope_program *p, const char *cmd, const pope_opt *opt
 
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     static const char usage[] =
-        "usage: " PROG " tokenize FILE.mid [-o tokens.npy] [--tokenizer perf|remi|jsb] [--text]\n\n"
+        "usage: " PROG " tokenize FILE.mid [-o tokens.npy] [--tokenizer NAME] [--text]\n\n"
         "Reads a MIDI file (FILE '-' = stdin) and writes its token ids (BOS ... EOS) as a 1-D int32\n"
         ".npy (-o '-' = stdout), or with --text one readable token per line ('id name').\n\n";
     tok_opts o;
@@ -78,7 +78,7 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
         out = "-";
     }
     pope_midi m;
-    if (pope_midi_read(&m, in) != 0) return die("tokenize");
+    if (pope_midi_read_opt(&m, in, pope_music_tok_read_flags(tok)) != 0) return die("tokenize");
     pope_tokens t = {0};
     int rc = pope_music_tokenize(tok, &m, &t);
     size_t n_notes = m.n_notes;
@@ -99,7 +99,7 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
 
 int cmd_detokenize(const pope_program *p, int argc, char **argv) {
     static const char usage[] =
-        "usage: " PROG " detokenize TOKENS.npy -o out.mid [--tokenizer perf|remi|jsb] [--roll out.svg]\n\n"
+        "usage: " PROG " detokenize TOKENS.npy -o out.mid [--tokenizer NAME] [--roll out.svg]\n\n"
         "Turns int32 token ids (a 1-D .npy; '-' = stdin) back into a MIDI file (-o '-' = stdout).\n"
         "Malformed sequences decode as far as they make sense (docs/MUSIC.md).\n\n";
     tok_opts o;

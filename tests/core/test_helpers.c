@@ -69,6 +69,10 @@ int main(void) {
     // "-": stdout, nothing renamed; by name it is refused
     CHECK(pope_atomic_begin(&a, "-", "wb") == 0 && a.f == stdout && pope_atomic_commit(&a, 0) == 0, "'-' is stdout");
     CHECK(pope_atomic_begin(&a, "-", NULL) == -1, "'-' by name refused");
+    // a device is written in place, never replaced by a rename
+    CHECK(pope_atomic_begin(&a, "/dev/null", "wb") == 0 && a.tmp[0] == '\0', "/dev/null in place");
+    fputs("x", a.f);
+    CHECK(pope_atomic_commit(&a, 0) == 0 && access("/dev/null", W_OK) == 0, "/dev/null still there");
     unlink(path);
     rmdir(dir);
     return check_summary("test_helpers");
