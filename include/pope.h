@@ -43,9 +43,10 @@ int pope_mkdir_p(const char *dir);
 // Path "-" (with a mode) writes to stdout directly; an existing path that is not a regular
 // file (/dev/null, a FIFO) is written in place.
 typedef struct {
-    FILE *f;
-    char path[4096];
-    char tmp[4128];
+    FILE *f;            // write here (mode given)
+    char path[4096];    // the destination
+    char tmp[4128];     // the name to write (writers that take a path): PATH.tmp.PID, or PATH in place
+    int in_place;       // "-" or not a regular file: nothing renamed
 } pope_atomic;
 int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode);
 int pope_atomic_commit(pope_atomic *a, int sync);

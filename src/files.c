@@ -81,7 +81,8 @@ int pope_mkdir_p(const char *dir) {
 int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
     a->f = NULL;
     a->tmp[0] = '\0';
-    if (!strcmp(path, "-")) {   // stdout: written in place, nothing to rename
+    a->in_place = 1;
+    if (!strcmp(path, "-")) {   // stdout: written as it goes, nothing to rename
         if (!mode) return pope_error("'-' (stdout) cannot be written by name here");
         snprintf(a->path, sizeof a->path, "-");
         a->f = stdout;
@@ -90,14 +91,11 @@ int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
     if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path)
         return pope_error("%.200s...: path too long", path);
     struct stat st;
-    if (mode && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-        // /dev/null, a FIFO, a terminal: written in place (a rename would replace the node)
-        a->f = fopen(path, mode);
-        if (!a->f) return pope_error("%s: cannot write: %s", path, strerror(errno));
-        return 0;
-    }
-    snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(a->tmp, mode ? mode : "wb");
+    // /dev/null, a FIFO, a terminal: written in place (a rename would replace the node)
+    a->in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+    if (a->in_place) snprintf(a->tmp, sizeof a->tmp, "%s", path);
+    else snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(a->tmp, mode ? mode : (a->in_place ? "ab" : "wb"));
     if (!f) {
         int e = errno;
         a->tmp[0] = '\0';
@@ -106,36 +104,28 @@ int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
         return -1;
     }
     if (mode) a->f = f;
-    else fclose(f);   // the writer opens the name itself
+    else fclose(f);   // the writer opens the name (a->tmp) itself
     return 0;
 }
 
 void pope_atomic_abort(pope_atomic *a) {
     if (a->f && a->f != stdout) fclose(a->f);
     a->f = NULL;
-    if (a->tmp[0]) unlink(a->tmp);
+    if (a->tmp[0] && !a->in_place) unlink(a->tmp);
     a->tmp[0] = '\0';
 }
 
 int pope_atomic_commit(pope_atomic *a, int sync) {
     int bad = 0, e = 0;
-    if (a->f == stdout) {
-        a->f = NULL;
-        if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
-        return pope_error("-: write failed: %s", strerror(errno));
-    }
     if (a->f) {
-        bad = ferror(a->f) || fflush(a->f) != 0 || (sync && fsync(fileno(a->f)) != 0);
+        bad = ferror(a->f) || fflush(a->f) != 0 || (sync && !a->in_place && fsync(fileno(a->f)) != 0);
         if (bad) e = errno;
-        if (fclose(a->f) != 0 && !bad) bad = 1, e = errno;
+        if (a->f != stdout && fclose(a->f) != 0 && !bad) bad = 1, e = errno;
         a->f = NULL;
     }
-    if (!bad && a->tmp[0] && rename(a->tmp, a->path) != 0) bad = 1, e = errno;
-    if (bad) {
-        if (a->tmp[0]) unlink(a->tmp);
-        a->tmp[0] = '\0';
-        return pope_error("%s: write failed: %s", a->path, e ? strerror(e) : "I/O error");
-    }
+    if (!bad && !a->in_place && rename(a->tmp, a->path) != 0) bad = 1, e = errno;
+    if (bad && !a->in_place) unlink(a->tmp);
     a->tmp[0] = '\0';
+    if (bad) return pope_error("%s: write failed: %s", a->path, e ? strerror(e) : "I/O error");
     return 0;
 }

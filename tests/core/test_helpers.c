@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -70,9 +71,13 @@ int main(void) {
     CHECK(pope_atomic_begin(&a, "-", "wb") == 0 && a.f == stdout && pope_atomic_commit(&a, 0) == 0, "'-' is stdout");
     CHECK(pope_atomic_begin(&a, "-", NULL) == -1, "'-' by name refused");
     // a device is written in place, never replaced by a rename
-    CHECK(pope_atomic_begin(&a, "/dev/null", "wb") == 0 && a.tmp[0] == '\0', "/dev/null in place");
+    struct stat st;
+    CHECK(pope_atomic_begin(&a, "/dev/null", "wb") == 0 && a.in_place, "/dev/null in place");
     fputs("x", a.f);
-    CHECK(pope_atomic_commit(&a, 0) == 0 && access("/dev/null", W_OK) == 0, "/dev/null still there");
+    CHECK(pope_atomic_commit(&a, 1) == 0 && stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null still a device");
+    CHECK(pope_atomic_begin(&a, "/dev/null", NULL) == 0 && a.in_place && !strcmp(a.tmp, "/dev/null"), "by name in place");
+    pope_atomic_abort(&a);
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "abort leaves /dev/null alone");
     unlink(path);
     rmdir(dir);
     return check_summary("test_helpers");
