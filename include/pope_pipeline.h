@@ -518,11 +518,14 @@ struct pope_program {
     int64_t test_targets;           // bound on the targets of train's final test NLL (0: all)
 };
 
-// A pope_cmdline for a program's own command (generate, tokenize ...): the table `own`,
-// then the program's data options whose .cmds name `cmd`; values into cli (initialised
-// here), p->data_dst and local. The caller sets usage and may change positional.
-void pope_program_cmdline(const pope_program *p, const char *cmd, const pope_opt *own, pope_cli *cli, void *local,
-                          pope_cmdline *c);
+// Parses the command line of a program's own command (generate, tokenize ...): the table
+// `own`, then the program's data options whose .cmds name `cmd`; values into cli
+// (initialised here), p->data_dst and local; positional arguments to positional(pctx, ...)
+// (NULL: none taken); `usage` heads its --help. 0 when parsed, -1 after printing --help
+// (exit 0), else the exit status of a usage error (printed).
+int pope_program_parse(const pope_program *p, const char *cmd, const pope_opt *own, const char *usage, pope_cli *cli,
+                       void *local, int (*positional)(void *ctx, int argc, char **argv, int *i), void *pctx, int argc,
+                       char **argv);
 // Dispatches argv[1] to the program's commands; --help/-h, help [CMD], --version. Returns the exit status.
 int pope_program_main(const pope_program *p, int argc, char **argv);
 // The shared subcommands (argv[0] = the command name). Return the exit status: 0, 1 (an

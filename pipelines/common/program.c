@@ -82,8 +82,10 @@ static void presets_tail(const void *ctx, FILE *f) {
     pope_preset_list_for(f, p->tokenizers, p->preset_prefix);
 }
 
-void pope_program_cmdline(const pope_program *p, const char *cmd, const pope_opt *own, pope_cli *cli, void *local,
-                          pope_cmdline *c) {
+// The command line of command `cmd`: its table `own`, the data options, values into cli
+// (initialised here), p->data_dst and local, positional arguments to the program's.
+static void program_cmdline(const pope_program *p, const char *cmd, const pope_opt *own, pope_cli *cli, void *local,
+                            pope_cmdline *c) {
     memset(c, 0, sizeof *c);
     c->prog = p->name;
     c->cmd = cmd;
@@ -95,6 +97,18 @@ void pope_program_cmdline(const pope_program *p, const char *cmd, const pope_opt
     c->positional = p->positional;
     c->ctx = p->ctx;
     pope_cli_init(cli);
+}
+
+int pope_program_parse(const pope_program *p, const char *cmd, const pope_opt *own, const char *usage, pope_cli *cli,
+                       void *local, int (*positional)(void *ctx, int argc, char **argv, int *i), void *pctx, int argc,
+                       char **argv) {
+    pope_cmdline c;
+    program_cmdline(p, cmd, own, cli, local, &c);
+    c.positional = positional;
+    c.ctx = pctx;
+    c.usage = usage;
+    int rc = pope_opts_parse(&c, argc, argv);
+    return rc == 1 ? -1 : rc;
 }
 
 // The command line of a shared command: its table, the data options, its help head.
@@ -112,7 +126,7 @@ static void shared_cmdline(const pope_program *p, const char *cmd, pope_cli *cli
                         : !strcmp(cmd, "bench") ? bench_opts
                         : !strcmp(cmd, "eval")  ? eval_opts
                                                 : extrap_opts;
-    pope_program_cmdline(p, cmd, own, cli, NULL, c);
+    program_cmdline(p, cmd, own, cli, NULL, c);
     int n = 0;
     if (!strcmp(cmd, "train")) n = snprintf(head, size, "%s", p->help_train);
     else if (!strcmp(cmd, "eval")) n = snprintf(head, size, "%s", p->help_eval);

@@ -69,12 +69,8 @@ static int64_t prompt_tokens(pope_gtok tok, const char *prompt, pope_rng *rng, c
 int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     gen_opts g = {.out_path = "-", .name = "generated", .length = 1000};
-    pope_cmdline cl;
-    pope_program_cmdline(p, "generate", generate_opts, &cli, &g, &cl);
-    cl.positional = NULL;
-    cl.usage = usage;
-    int prc = pope_opts_parse(&cl, argc, argv);
-    if (prc) return prc == 1 ? 0 : prc;
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
     const char *prompt = g.prompt, *out_path = g.out_path, *name = g.name;
     int64_t length = g.length;
     if (!cli.model) return usage_error("generate", "--model M is required");

@@ -99,13 +99,8 @@ done:
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     tok_opts t = {0};
-    pope_cmdline cl;
-    pope_program_cmdline(p, "tokenize", tokenize_opts, &cli, &t, &cl);
-    cl.usage = usage;
-    cl.positional = tok_positional;
-    cl.ctx = &t;
-    int prc = pope_opts_parse(&cl, argc, argv);
-    if (prc) return prc == 1 ? 0 : prc;
+    int prc = pope_program_parse(p, "tokenize", tokenize_opts, usage, &cli, &t, tok_positional, &t, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
     gdata_opts go = *(const gdata_opts *)p->data_dst;
     const char *file = t.file, *out_path = t.out_path, *index_path = t.index_path;
     if (!file) return usage_error("tokenize", "no input FILE");

@@ -71,12 +71,8 @@ static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t kee
 int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     gen_opts g = {.seconds = NAN, .n_tokens = -1};
-    pope_cmdline cl;
-    pope_program_cmdline(p, "generate", generate_opts, &cli, &g, &cl);
-    cl.positional = NULL;
-    cl.usage = usage;
-    int prc = pope_opts_parse(&cl, argc, argv);
-    if (prc) return prc == 1 ? 0 : prc;
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
     const char *midi_out = g.midi_out, *prompt_path = g.prompt_path, *roll = g.roll, *tokens_out = g.tokens_out;
     double seconds = g.seconds;
     long long n_tokens = g.n_tokens;

@@ -50,14 +50,8 @@ static const pope_opt detokenize_opts[] = {
 static int parse_tok(const pope_program *p, const char *cmd, const pope_opt *opts, const char *usage, int argc,
                      char **argv, tok_opts *t) {
     pope_cli cli;
-    pope_cmdline cl;
     *t = (tok_opts){.tok_name = "perf"};
-    pope_program_cmdline(p, cmd, opts, &cli, t, &cl);
-    cl.positional = input_file;
-    cl.ctx = t;
-    cl.usage = usage;
-    int rc = pope_opts_parse(&cl, argc, argv);
-    return rc == 1 ? -1 : rc;
+    return pope_program_parse(p, cmd, opts, usage, &cli, t, input_file, t, argc, argv);
 }
 
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {

@@ -47,19 +47,25 @@ static int lists(const char *help, const char *opt) {
     return strstr(help, pat) != NULL;
 }
 
-static void test_genome(const char *g) {
-    static const char *const cmds[] = {"train", "eval", "extrapolate", "generate", "tokenize", "bench", NULL};
+// Every command of a program: --help prints its usage and options, `help CMD` the same,
+// and an unknown option (given as `bad`) is a usage error naming it.
+static void every_command(const char *bin, const char *prog, const char *const *cmds, const char *bad) {
     for (int k = 0; cmds[k]; k++) {
-        char args[128];
+        char args[128], head[64];
         snprintf(args, sizeof args, "%s --help", cmds[k]);
-        CHECK(run(g, args) == 0 && strstr(out_text, "usage: pope-genome ") && strstr(out_text, "\noptions:\n"),
-              "%s --help", cmds[k]);
+        snprintf(head, sizeof head, "usage: %s ", prog);
+        CHECK(run(bin, args) == 0 && strstr(out_text, head) && strstr(out_text, "\noptions:\n"), "%s --help", cmds[k]);
         char *help = strdup(out_text);
         snprintf(args, sizeof args, "help %s", cmds[k]);
-        CHECK(run(g, args) == 0 && !strcmp(out_text, help), "'help %s' is '%s --help'", cmds[k], cmds[k]);
+        CHECK(run(bin, args) == 0 && !strcmp(out_text, help), "'help %s' is '%s --help'", cmds[k], cmds[k]);
         free(help);
-        usage_error(g, "pope-genome", cmds[k], "--frobnicate", "unknown option '--frobnicate'");
+        usage_error(bin, prog, cmds[k], bad, "unknown option '--frobnicate'");
     }
+}
+
+static void test_genome(const char *g) {
+    static const char *const cmds[] = {"train", "eval", "extrapolate", "generate", "tokenize", "bench", NULL};
+    every_command(g, "pope-genome", cmds, "--frobnicate");
     CHECK(run(g, "help frobnicate") == 2, "help of an unknown command");
     // presets: the genome ones only
     CHECK(run(g, "train --help") == 0 && strstr(out_text, "genome-small") && !strstr(out_text, "music-"),
@@ -160,17 +166,7 @@ static void test_resume(const char *g) {
 static void test_music(const char *m) {
     static const char *const cmds[] = {"train",    "eval",       "extrapolate", "generate",
                                        "tokenize", "detokenize", "bench",       NULL};
-    for (int k = 0; cmds[k]; k++) {
-        char args[128];
-        snprintf(args, sizeof args, "%s --help", cmds[k]);
-        CHECK(run(m, args) == 0 && strstr(out_text, "usage: pope-music ") && strstr(out_text, "\noptions:\n"),
-              "%s --help", cmds[k]);
-        char *help = strdup(out_text);
-        snprintf(args, sizeof args, "help %s", cmds[k]);
-        CHECK(run(m, args) == 0 && !strcmp(out_text, help), "'help %s' is '%s --help'", cmds[k], cmds[k]);
-        free(help);
-        usage_error(m, "pope-music", cmds[k], "--frobnicate=3", "unknown option '--frobnicate'");
-    }
+    every_command(m, "pope-music", cmds, "--frobnicate=3");
     CHECK(run(m, "train --help") == 0 && strstr(out_text, "music-jsb-small") && !strstr(out_text, "genome-"),
           "music lists only music presets:\n%s", out_text);
     // the example: training options given to eval were silently accepted
