@@ -187,6 +187,9 @@ typedef struct {
     const void *tail_ctx;
 } pope_cmdline;
 
+// A positional callback for commands that take one input FILE: ctx is a `const char **`
+// that receives it; a second one is "one FILE only".
+int pope_positional_file(void *ctx, int argc, char **argv, int *i);
 // Parses argv[1..argc) (argv[0] is the command). Returns 0 when parsed, 1 after printing
 // --help/-h on stdout (exit 0), 2 after printing a usage error on stderr (exit 2).
 int pope_opts_parse(const pope_cmdline *c, int argc, char **argv);

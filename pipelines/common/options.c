@@ -207,6 +207,14 @@ static int parse_option(const pope_cmdline *c, int argc, char **argv, int *i) {
     return 0;
 }
 
+int pope_positional_file(void *ctx, int argc, char **argv, int *i) {
+    const char **file = ctx;
+    (void)argc;
+    if (*file) return pope_error("one FILE only");
+    *file = argv[*i];
+    return 1;
+}
+
 int pope_opts_parse(const pope_cmdline *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

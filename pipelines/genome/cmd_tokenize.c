@@ -15,13 +15,6 @@ typedef struct {
     const char *file, *out_path, *index_path;
 } tok_opts;
 
-static int tok_positional(void *ctx, int argc, char **argv, int *i) {
-    tok_opts *t = ctx;
-    (void)argc;
-    if (t->file) return pope_error("one FILE only");
-    t->file = argv[*i];
-    return 1;
-}
 
 #define TOK(field) .dst = POPE_DST_LOCAL, .off = offsetof(tok_opts, field)
 static const pope_opt tokenize_opts[] = {
@@ -99,7 +92,7 @@ done:
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     tok_opts t = {0};
-    int prc = pope_program_parse(p, "tokenize", tokenize_opts, usage, &cli, &t, tok_positional, &t, argc, argv);
+    int prc = pope_program_parse(p, "tokenize", tokenize_opts, usage, &cli, &t, pope_positional_file, &t.file, argc, argv);
     if (prc) return prc < 0 ? 0 : prc;
     gdata_opts go = *(const gdata_opts *)p->data_dst;
     const char *file = t.file, *out_path = t.out_path, *index_path = t.index_path;

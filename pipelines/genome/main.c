@@ -38,11 +38,7 @@ typedef struct {
 } genome_state;
 
 static int genome_positional(void *ctx, int argc, char **argv, int *i) {
-    genome_state *g = ctx;
-    (void)argc;
-    if (g->file) return pope_error("one FILE only");
-    g->file = argv[*i];
-    return 1;
+    return pope_positional_file(&((genome_state *)ctx)->file, argc, argv, i);
 }
 
 static const char *genome_missing(void *ctx) { return ((genome_state *)ctx)->file ? NULL : "no input FILE"; }

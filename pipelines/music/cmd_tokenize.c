@@ -12,13 +12,6 @@ typedef struct {
     int text;
 } tok_opts;
 
-static int input_file(void *ctx, int argc, char **argv, int *i) {
-    tok_opts *t = ctx;
-    (void)argc;
-    if (t->in) return pope_error("one input FILE only");
-    t->in = argv[*i];
-    return 1;
-}
 
 static int check_tokenizer(const char *v) {
     pope_music_tok t;
@@ -51,7 +44,7 @@ static int parse_tok(const pope_program *p, const char *cmd, const pope_opt *opt
                      char **argv, tok_opts *t) {
     pope_cli cli;
     *t = (tok_opts){.tok_name = "perf"};
-    return pope_program_parse(p, cmd, opts, usage, &cli, t, input_file, t, argc, argv);
+    return pope_program_parse(p, cmd, opts, usage, &cli, t, pope_positional_file, &t->in, argc, argv);
 }
 
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
