@@ -10,6 +10,7 @@
 #include "pope_pipeline.h"
 
 #define HELP_COLUMN 23   // where the help text of an option line starts
+#define HELP_WIDTH 100   // lines are wrapped at spaces before this column
 
 static const pope_opt *common_option(const char *name) {
     for (const pope_opt *o = pope_cli_options; o->name; o++)
@@ -235,10 +236,29 @@ int pope_opts_parse(const pope_cmdline *c, int argc, char **argv) {
 }
 
 // ---------------------------------------------------------------- help
+// text from column col on, wrapped at spaces before HELP_WIDTH and at its own '\n's, each
+// continuation indented to col.
 static void print_help_text(FILE *f, const char *text, int col) {
-    for (const char *p = text; *p; p++) {
-        fputc(*p, f);
-        if (*p == '\n' && p[1]) fprintf(f, "%*s", col, "");
+    int x = col, space = 0;   // space: a blank is owed before the next word on this line
+    for (const char *p = text; *p;) {
+        size_t word = strcspn(p, " \n");
+        if (x > col && x + space + (int)word > HELP_WIDTH) {   // the next word does not fit
+            fprintf(f, "\n%*s", col, "");
+            x = col, space = 0;
+        }
+        if (space && word) fputc(' ', f), x++;
+        space = 0;
+        fwrite(p, 1, word, f);
+        x += (int)word;
+        p += word;
+        if (*p == '\n') {
+            if (p[1]) fprintf(f, "\n%*s", col, "");
+            x = col;
+            p++;
+        } else if (*p == ' ') {
+            space = 1;
+            p++;
+        }
     }
 }
 
@@ -254,8 +274,10 @@ void pope_opts_help(const pope_cmdline *c, FILE *f) {
         fputs(head, f);
         if (n >= HELP_COLUMN - 1) fprintf(f, "\n%*s", HELP_COLUMN, "");
         else fprintf(f, "%*s", HELP_COLUMN - n, "");
-        print_help_text(f, o->help ? o->help : "", HELP_COLUMN);
-        if (o->def) fprintf(f, " (default: %s)", o->def);
+        char text[1024];
+        snprintf(text, sizeof text, "%s%s%s%s", o->help ? o->help : "", o->def ? " (default: " : "", o->def ? o->def : "",
+                 o->def ? ")" : "");
+        print_help_text(f, text, HELP_COLUMN);
         fputc('\n', f);
     }
     if (c->help_tail) c->help_tail(c->tail_ctx, f);

@@ -56,6 +56,15 @@ static void every_command(const char *bin, const char *prog, const char *const *
         snprintf(head, sizeof head, "usage: %s ", prog);
         CHECK(run(bin, args) == 0 && strstr(out_text, head) && strstr(out_text, "\noptions:\n"), "%s --help", cmds[k]);
         char *help = strdup(out_text);
+        // option lines are wrapped at 100 columns, with no trailing blanks (preset lines are data)
+        int bad_lines = 0;
+        for (char *line = help; line && *line;) {
+            size_t n = strcspn(line, "\n");
+            int preset = !strncmp(line, "  genome-", 9) || !strncmp(line, "  music-", 8);
+            bad_lines += !preset && (n > 100 || (n > 0 && line[n - 1] == ' '));
+            line += n + (line[n] ? 1 : 0);
+        }
+        CHECK(bad_lines == 0, "%s --help: %d lines over 100 columns or with trailing blanks", cmds[k], bad_lines);
         snprintf(args, sizeof args, "help %s", cmds[k]);
         CHECK(run(bin, args) == 0 && !strcmp(out_text, help), "'help %s' is '%s --help'", cmds[k], cmds[k]);
         free(help);
