@@ -255,7 +255,7 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     // a resumed run continues with its own settings; the options given change them
     if ((cli.resume ? pope_cli_resume_preset(&cli, out_dir, p->default_preset(p->ctx), &preset)
                     : pope_cli_preset(&cli, p->default_preset(p->ctx), &preset)) != 0)
-        return pope_die(p->name, "preset");
+        return pope_usage_error(p->name, "train", pope_last_error());
     if ((rc = prepare_out(p, "train", out_dir))) return rc;
     const pope_corpus *c;
     const char *metadata;
@@ -297,7 +297,8 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     if (cli.pe) return pope_usage_error(p->name, "bench", "--pe LIST: this bench always trains all five encodings");
     if (cli.seeds > 1 || cli.jobs > 1) return pope_usage_error(p->name, "bench", "--seeds/--jobs above 1 are not supported yet");
     pope_preset preset;
-    if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
+    if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0)
+        return pope_usage_error(p->name, "bench", pope_last_error());
     char default_out[256];
     snprintf(default_out, sizeof default_out, "%s-bench", p->name);
     if ((rc = prepare_out(p, "bench", cli.out_dir ? cli.out_dir : default_out))) return rc;
