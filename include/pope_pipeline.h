@@ -235,6 +235,9 @@ typedef struct {
     const char *precision;    // --precision fp32|bf16|auto
 } pope_cli;
 void pope_cli_init(pope_cli *o);
+// What the parser cannot check alone: values this build cannot honour (--precision bf16
+// while only fp32 is built in). -1 with the reason.
+int pope_cli_check(const pope_cli *o);
 // Loads o->preset (or default_preset when none was given) into *p and applies the
 // overrides (--pe, --context, --steps, --time, --batch, --lr, --threads, --seed,
 // --delta-init, --delta-param). --time without --steps sets steps to

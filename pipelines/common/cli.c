@@ -112,6 +112,13 @@ const pope_opt pope_cli_options[] = {
     POPE_OPT_END,
 };
 
+int pope_cli_check(const pope_cli *o) {
+    // auto resolves to fp32 here; bf16 arrives with the bf16 kernels (issue 10)
+    if (o->precision && !strcmp(o->precision, "bf16"))
+        return pope_error("--precision bf16: this build computes in fp32 only (use fp32 or auto)");
+    return 0;
+}
+
 // The options given on the command line, on top of preset p.
 static int apply_overrides(const pope_cli *o, pope_preset *p) {
     if (o->pe && pope_pe_parse(o->pe, &p->model.pe) != 0) return pope_error("--pe: unknown encoding '%s'", o->pe);

@@ -108,6 +108,7 @@ int pope_program_parse(const pope_program *p, const char *cmd, const pope_opt *o
     c.ctx = pctx;
     c.usage = usage;
     int rc = pope_opts_parse(&c, argc, argv);
+    if (rc == 0 && pope_cli_check(cli) != 0) return pope_usage_error(p->name, cmd, pope_last_error());
     return rc == 1 ? -1 : rc;
 }
 
@@ -154,6 +155,7 @@ static int parse(const pope_program *p, const char *cmd, int argc, char **argv, 
     int rc = pope_opts_parse(&c, argc, argv);
     if (rc) return rc == 1 ? -1 : rc;
     if (need_model && !cli->model) return pope_usage_error(p->name, cmd, "--model M is required");
+    if (pope_cli_check(cli) != 0) return pope_usage_error(p->name, cmd, pope_last_error());
     if (cli->extend && !cli->resume) return pope_usage_error(p->name, cmd, "--extend goes with --resume");
     const char *missing = p->missing ? p->missing(p->ctx) : NULL;
     if (missing) return pope_usage_error(p->name, cmd, missing);
