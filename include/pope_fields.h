@@ -21,7 +21,8 @@ typedef enum {
     POPE_F_FLOAT,      // float (written through double exactly: bit-exact round trip)
     POPE_F_DOUBLE,     // double
     POPE_F_DURATION,   // double seconds; JSON: a number, or a string read by .parse ("30m")
-    POPE_F_BOOL,       // int 0/1; JSON: true/false (0 and 1 read too)
+    POPE_F_BOOL,       // int 0/1; JSON: true/false (0 and 1 read too); with .optional also
+                       // −1: absent (not written, the reader's default)
     POPE_F_ENUM,       // an enum stored as int; JSON: one of .names
     POPE_F_STR,        // char[.size]
 } pope_field_kind;
@@ -33,6 +34,7 @@ typedef struct {
     double def;                 // default (ENUM: the index; NAN: set by other code)
     double lo, hi;              // numbers: valid range; lo_open / hi_open exclude the bound
     int lo_open, hi_open;
+    int optional;               // BOOL: −1 means "not set" (omitted from the JSON)
     const char *const *names;   // ENUM: the names by value, NULL-terminated
     size_t size;                // STR: buffer size; .names[0] (may be NULL) is the default
     int (*parse)(const char *text, double *out);   // DURATION: a string value (0 or -1)
@@ -45,7 +47,8 @@ void pope_fields_default(const pope_field *f, void *s);
 void pope_fields_to_json(const pope_field *f, const void *s, struct cJSON *o);
 // Reads the keys of JSON object o that are fields (others are left to the caller; see
 // pope_fields_check_keys); absent keys keep their values. Types, integrality and ranges are
-// checked: -1 with "WHAT: KEY ..." and s untouched on any error.
+// checked: -1 with "WHAT: KEY ..." (or "WHATKEY ..." when what ends with '.') and s
+// untouched on any error.
 int pope_fields_from_json(const pope_field *f, void *s, const struct cJSON *o, const char *what);
 // -1 with "WHAT: KEY = V must be in [lo, hi]" (or the names) when a field is out of range.
 int pope_fields_validate(const pope_field *f, const void *s, const char *what);

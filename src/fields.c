@@ -66,7 +66,9 @@ void pope_fields_default(const pope_field *f, void *s) {
 void pope_fields_to_json(const pope_field *f, const void *s, cJSON *o) {
     for (; f->key; f++) {
         if (f->kind == POPE_F_STR) cJSON_AddStringToObject(o, f->key, CFIELD(s, f, char));
-        else if (f->kind == POPE_F_BOOL) cJSON_AddBoolToObject(o, f->key, *CFIELD(s, f, int) != 0);
+        else if (f->kind == POPE_F_BOOL) {
+            if (!(f->optional && *CFIELD(s, f, int) < 0)) cJSON_AddBoolToObject(o, f->key, *CFIELD(s, f, int) != 0);
+        }
         else if (f->kind == POPE_F_ENUM) {
             int v = *CFIELD(s, f, int);
             cJSON_AddStringToObject(o, f->key, v >= 0 && v < n_names(f) ? f->names[v] : "?");
@@ -90,50 +92,59 @@ static int in_range(const pope_field *f, double v) {
     return 1;
 }
 
-static int names_error(const pope_field *f, const char *what, const char *got) {
+static int names_error(const pope_field *f, const char *name, const char *got) {
     char list[256] = "";
     for (int i = 0; f->names[i]; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", f->names[i]);
-    return pope_error("%s: %s '%s' (%s)", what, f->key, got, list);
+    return pope_error("%s '%s' (%s)", name, got, list);
+}
+
+// "WHAT: KEY", or "WHATKEY" when what ends with '.' ("preset x.json: train." gives
+// "preset x.json: train.lr"): how messages name a field.
+static void field_name(const char *what, const char *key, char *buf, size_t size) {
+    size_t n = strlen(what);
+    snprintf(buf, size, "%s%s%s", what, n && what[n - 1] == '.' ? "" : ": ", key);
 }
 
 // One field from JSON item it into the struct. 0 or -1.
 static int read_field(const pope_field *f, void *s, const cJSON *it, const char *what) {
-    char range[96];
+    char range[96], n[1200];
     range_text(f, range, sizeof range);
+    field_name(what, f->key, n, sizeof n);
     if (f->kind == POPE_F_STR) {
-        if (!cJSON_IsString(it)) return pope_error("%s: '%s' must be a string", what, f->key);
+        if (!cJSON_IsString(it)) return pope_error("%s must be a string", n);
         if (strlen(it->valuestring) >= f->size)
-            return pope_error("%s: %s '%s' longer than %zu bytes", what, f->key, it->valuestring, f->size - 1);
+            return pope_error("%s '%s' longer than %zu bytes", n, it->valuestring, f->size - 1);
         snprintf(FIELD(s, f, char), f->size, "%s", it->valuestring);
         return 0;
     }
     if (f->kind == POPE_F_ENUM) {
-        if (!cJSON_IsString(it)) return pope_error("%s: '%s' must be a string", what, f->key);
+        if (!cJSON_IsString(it)) return pope_error("%s must be a string", n);
         for (int i = 0; f->names[i]; i++)
             if (!strcmp(f->names[i], it->valuestring)) {
                 *FIELD(s, f, int) = i;
                 return 0;
             }
-        return names_error(f, what, it->valuestring);
+        return names_error(f, n, it->valuestring);
     }
     if (f->kind == POPE_F_BOOL) {
         if (cJSON_IsBool(it)) *FIELD(s, f, int) = cJSON_IsTrue(it);
-        else if (cJSON_IsNumber(it) && (it->valuedouble == 0 || it->valuedouble == 1)) *FIELD(s, f, int) = (int)it->valuedouble;
-        else return pope_error("%s: '%s' must be true or false", what, f->key);
+        else if (!f->optional && cJSON_IsNumber(it) && (it->valuedouble == 0 || it->valuedouble == 1))
+            *FIELD(s, f, int) = (int)it->valuedouble;
+        else return pope_error("%s must be true or false", n);
         return 0;
     }
     double v;
     if (f->kind == POPE_F_DURATION && f->parse && cJSON_IsString(it)) {
-        if (f->parse(it->valuestring, &v) != 0) return pope_error("%s: %s: %s", what, f->key, pope_last_error());
+        if (f->parse(it->valuestring, &v) != 0) return pope_error("%s: %s", n, pope_last_error());
     } else if (cJSON_IsNumber(it) && isfinite(it->valuedouble)) {
         v = it->valuedouble;
     } else {
-        return pope_error(f->kind == POPE_F_DURATION ? "%s: '%s' must be a duration (\"30m\") or seconds"
-                                                     : "%s: '%s' must be a number", what, f->key);
+        return pope_error(f->kind == POPE_F_DURATION ? "%s must be a duration (\"30m\") or seconds" : "%s must be a number",
+                          n);
     }
-    if (integral(f) && v != floor(v)) return pope_error("%s: '%s' must be an integer, not %g", what, f->key, v);
-    if (!in_range(f, v)) return pope_error("%s: %s = %g is out of range %s", what, f->key, v, range);
+    if (integral(f) && v != floor(v)) return pope_error("%s must be an integer, not %g", n, v);
+    if (!in_range(f, v)) return pope_error("%s = %g is out of range %s", n, v, range);
     set_num(f, s, v);
     return 0;
 }
@@ -179,7 +190,8 @@ int pope_fields_validate(const pope_field *f, const void *s, const char *what) {
             if (v < 0 || v >= n_names(f)) return pope_error("%s: %s %d out of range", what, f->key, v);
         } else if (f->kind == POPE_F_BOOL) {
             int v = *CFIELD(s, f, int);
-            if (v != 0 && v != 1) return pope_error("%s: %s must be 0 or 1, got %d", what, f->key, v);
+            if (v != 0 && v != 1 && !(f->optional && v == -1))
+                return pope_error("%s: %s must be 0 or 1, got %d", what, f->key, v);
         } else if (!in_range(f, get_num(f, s))) {
             range_text(f, range, sizeof range);
             return pope_error("%s: %s = %.9g must be in %s", what, f->key, get_num(f, s), range);
@@ -194,8 +206,10 @@ static void value_text(const pope_field *f, const void *s, int digits, char *buf
     else if (f->kind == POPE_F_ENUM) {
         int v = *CFIELD(s, f, int);
         snprintf(buf, size, "%s", v >= 0 && v < n_names(f) ? f->names[v] : "?");
-    } else if (f->kind == POPE_F_BOOL) snprintf(buf, size, "%s", *CFIELD(s, f, int) ? "true" : "false");
-    else if (f->kind == POPE_F_I64) snprintf(buf, size, "%lld", (long long)*CFIELD(s, f, int64_t));
+    } else if (f->kind == POPE_F_BOOL) {
+        int v = *CFIELD(s, f, int);
+        snprintf(buf, size, "%s", v < 0 ? "unset" : v ? "true" : "false");
+    } else if (f->kind == POPE_F_I64) snprintf(buf, size, "%lld", (long long)*CFIELD(s, f, int64_t));
     else if (f->kind == POPE_F_U64) snprintf(buf, size, "%llu", (unsigned long long)*CFIELD(s, f, uint64_t));
     else snprintf(buf, size, "%.*g", digits, get_num(f, s));
 }

@@ -78,6 +78,11 @@ int pope_mkdir_p(const char *dir) {
     return 0;
 }
 
+int pope_path_is_special(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
     a->f = NULL;
     a->tmp[0] = '\0';
@@ -90,9 +95,8 @@ int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode) {
     }
     if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path)
         return pope_error("%.200s...: path too long", path);
-    struct stat st;
     // /dev/null, a FIFO, a terminal: written in place (a rename would replace the node)
-    a->in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+    a->in_place = pope_path_is_special(path);
     if (a->in_place) snprintf(a->tmp, sizeof a->tmp, "%s", path);
     else snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(a->tmp, mode ? mode : (a->in_place ? "ab" : "wb"));

@@ -15,6 +15,7 @@ void pope_cli_init(pope_cli *o) {
     o->steps = -1;
     o->time_s = NAN;
     o->batch = -1;
+    o->accum = -1;
     o->lr = NAN;
     o->threads = -1;
     o->seed = -1;
@@ -27,11 +28,34 @@ void pope_cli_init(pope_cli *o) {
     o->top_p = NAN;
 }
 
+int pope_pe_list_parse(const char *s, pope_pe_kind *out, int max, int *n) {
+    *n = 0;
+    for (const char *p = s;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char name[32];
+        pope_pe_kind pe;
+        if (len == 0 || len >= sizeof name)
+            return pope_error("'%s': expected encodings separated by commas", s);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (pope_pe_parse(name, &pe) != 0)
+            return pope_error("unknown encoding '%s' (polar, rope, legendre, sinusoidal, none)", name);
+        for (int k = 0; k < *n; k++)
+            if (out[k] == pe) return pope_error("'%s' is listed twice", name);
+        if (*n == max) return pope_error("more than %d encodings", max);
+        out[(*n)++] = pe;
+        if (!comma) return 0;
+        p = comma + 1;
+    }
+}
+
 // ---------------------------------------------------------------- value checks
 static int check_pe(const char *v) {
     pope_pe_kind pe;
     return pope_pe_parse(v, &pe);
 }
+
 
 static int check_split(const char *v) {
     pope_split s;
@@ -69,18 +93,21 @@ const pope_opt pope_cli_options[] = {
      .help = "wall-clock budget, e.g. 90s, 30m, 2h, 1h30m (stops early)"},
     {.name = "--batch", .kind = POPE_OPT_INT, CLI(batch), .arg = "N", .lo = 1, .hi = 1 << 20,
      .help = "windows per micro-batch"},
+    {.name = "--accum", .kind = POPE_OPT_INT, CLI(accum), .arg = "N", .lo = 1, .hi = 1 << 20,
+     .help = "micro-batches per step (per rank under mpirun: the step takes N x ranks)"},
     {.name = "--lr", .kind = POPE_OPT_F64, CLI(lr), .arg = "X", .lo = 1e-12, .hi = 10,
      .help = "peak learning rate (lr_min keeps its ratio)"},
     {.name = "--seed", .kind = POPE_OPT_I64, CLI(seed), .arg = "N", .lo = 0, .hi = (double)INT64_MAX,
      .help = "seed of initialisation, data sampling and dropout"},
-    {.name = "--delta-init", .kind = POPE_OPT_STR, CLI(delta_init), .arg = "zero|uniform", .check = check_delta_init,
-     .help = "polar: initial phase offsets delta (docs/MODEL.md)", .def = "the preset's"},
-    {.name = "--delta-param", .kind = POPE_OPT_STR, CLI(delta_param), .arg = "clamp|sigmoid", .check = check_delta_param,
-     .help = "polar: how delta is kept in [-2pi, 0] (docs/MODEL.md)", .def = "the preset's"},
+    {.name = "--delta-init", .kind = POPE_OPT_STR, CLI(delta_init), .arg = "I", .check = check_delta_init,
+     .help = "polar's delta at initialisation: zero or uniform in [-2pi, 0]", .def = "the preset's"},
+    {.name = "--delta-param", .kind = POPE_OPT_STR, CLI(delta_param), .arg = "P", .check = check_delta_param,
+     .help = "polar's delta: clamp (the paper's clamp to [-2pi, 0]) or sigmoid (-2pi sigmoid(u))",
+     .def = "the preset's"},
     {.name = "--precision", .kind = POPE_OPT_STR, CLI(precision), .arg = "P", .check = check_precision,
      .help = "fp32, bf16 or auto (bf16 where the CPU has it)"},
     {.name = "--threads", .kind = POPE_OPT_INT, CLI(threads), .arg = "N", .lo = 1, .hi = 4096,
-     .help = "threads", .def = "OMP_NUM_THREADS or all cores"},
+     .help = "threads", .def = "OMP_NUM_THREADS, else the cores / the ranks on the node"},
     {.name = "--out", .kind = POPE_OPT_STR, CLI(out_dir), .arg = "DIR",
      .help = "output directory (checkpoint, model, log.jsonl, curve.svg)"},
     {.name = "--resume", .kind = POPE_OPT_FLAG, CLI(resume),
@@ -109,6 +136,8 @@ const pope_opt pope_cli_options[] = {
      .help = "keep the N most likely tokens (0: off)", .def = "off"},
     {.name = "--top-p", .kind = POPE_OPT_F32, CLI(top_p), .arg = "X", .lo = 0, .hi = 1,
      .help = "nucleus sampling mass (1: off)"},
+    {.name = "--bench-run", .kind = POPE_OPT_STR, CLI(bench_run), .arg = "ARM:SEED",
+     .help = "the one run of a --jobs child (bench starts these itself)"},
     POPE_OPT_END,
 };
 
@@ -120,8 +149,10 @@ int pope_cli_check(const pope_cli *o) {
 }
 
 // The options given on the command line, on top of preset p.
+// A --pe or --delta-param list (bench) is left to the caller.
 static int apply_overrides(const pope_cli *o, pope_preset *p) {
-    if (o->pe && pope_pe_parse(o->pe, &p->model.pe) != 0) return pope_error("--pe: unknown encoding '%s'", o->pe);
+    if (o->pe && !strchr(o->pe, ',') && pope_pe_parse(o->pe, &p->model.pe) != 0)
+        return pope_error("--pe: unknown encoding '%s'", o->pe);
     if (o->context > 0) p->model.context_length = o->context;
     if (o->steps > 0) {
         p->train.steps = o->steps;
@@ -134,6 +165,7 @@ static int apply_overrides(const pope_cli *o, pope_preset *p) {
         if (o->steps <= 0) p->train.steps = POPE_STEPS_UNBOUNDED;
     }
     if (o->batch > 0) p->train.batch = o->batch;
+    if (o->accum > 0) p->train.accum = o->accum;
     if (!isnan(o->lr)) {
         float ratio = p->train.lr > 0 ? p->train.lr_min / p->train.lr : 0.1f;
         p->train.lr = (float)o->lr;
@@ -142,7 +174,8 @@ static int apply_overrides(const pope_cli *o, pope_preset *p) {
     if (o->threads > 0) p->train.threads = o->threads;
     if (o->seed >= 0) p->train.seed = (uint64_t)o->seed;
     if (o->delta_init) p->model.delta_init = strcmp(o->delta_init, "uniform") ? POPE_DELTA_ZERO : POPE_DELTA_UNIFORM;
-    if (o->delta_param) p->model.delta_param = strcmp(o->delta_param, "sigmoid") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
+    if (o->delta_param && !strchr(o->delta_param, ','))
+        p->model.delta_param = strcmp(o->delta_param, "sigmoid") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
     return 0;
 }
 

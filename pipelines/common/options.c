@@ -29,6 +29,7 @@ static const pope_opt *resolve(const pope_opt *o, pope_opt *buf) {
     if (o->help) buf->help = o->help;
     if (o->def) buf->def = o->def;
     if (o->list) buf->list = o->list;
+    if (o->check) buf->check = o->check;
     buf->cmds = o->cmds;
     return buf;
 }
@@ -72,7 +73,17 @@ int pope_opt_choice(const char *names, const char *v) {
         if (len == n && !strncmp(p, v, n)) return k;
         p += len + (p[len] ? 1 : 0);
     }
-    pope_error("expected one of %s, got '%s'", names, v);
+    char list[256] = "";   // "a, b or c"
+    int count = 0;
+    for (const char *p = names; *p; count++) p += strcspn(p, "|") + (p[strcspn(p, "|")] ? 1 : 0);
+    k = 0;
+    for (const char *p = names; *p; k++) {
+        size_t len = strcspn(p, "|");
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.*s", k == 0 ? "" : k == count - 1 ? " or " : ", ",
+                 (int)len, p);
+        p += len + (p[len] ? 1 : 0);
+    }
+    pope_error("expected %s, got '%s'", list, v);
     return -1;
 }
 

@@ -43,6 +43,8 @@ const pope_field pope_train_fields[] = {
     {F("log_every", POPE_F_I64, log_every), .def = 10, .lo = 1, .hi = BIG, .help = "progress line every N steps"},
     {F("seed", POPE_F_U64, seed), .def = 1, .lo = 0, .hi = 9007199254740992.0, .help = "model, data and dropout seed"},
     {F("threads", POPE_F_INT, threads), .def = 0, .lo = 0, .hi = 4096, .help = "threads (0: all cores)"},
+    {F("augment", POPE_F_BOOL, augment), .def = -1, .optional = 1,
+     .help = "the program's training augmentation (absent: its default for the data)"},
     {0},
 };
 #undef F
@@ -60,7 +62,7 @@ static int parse_train(pope_train_config *t, pope_config *mc, const cJSON *o, co
     char where[1200];
     snprintf(where, sizeof where, "%s: \"train\"", what);
     if (pope_fields_check_keys(pope_train_fields, o, train_extra_keys, where) != 0) return -1;
-    snprintf(where, sizeof where, "%s: train", what);
+    snprintf(where, sizeof where, "%s: train.", what);   // messages name "train.lr"
     if (pope_fields_from_json(pope_train_fields, t, o, where) != 0) return -1;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "dropout");
     if (d) {

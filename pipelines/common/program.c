@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 #define MAX_CONTEXTS 32   // --contexts entries (pope_extrap_result holds 32)
@@ -18,7 +19,8 @@ int pope_die(const char *prog, const char *what) {
     size_t n = strlen(what);
     // library messages often start with the operation ("extrapolate: ..."): say it once
     if (!strncmp(why, what, n) && !strncmp(why + n, ": ", 2)) why += n + 2;
-    fprintf(stderr, "%s: %s: %s\n", prog, what, why);
+    if (dist_is_root()) fprintf(stderr, "%s: %s: %s\n", prog, what, why);
+    else fprintf(dist_stderr(), "%s: %s: %s (rank %d)\n", prog, what, why, dist_rank());
     return 1;
 }
 
@@ -38,26 +40,44 @@ static int callback_status(const pope_program *p, const char *cmd, int r) {
 // The options of the shared commands; the program's data options (p->data_opts) follow.
 static const pope_opt train_opts[] = {
     POPE_COMMON("--preset"), POPE_COMMON("--pe"), POPE_COMMON("--context"), POPE_COMMON("--steps"),
-    POPE_COMMON("--time"), POPE_COMMON("--batch"), POPE_COMMON("--lr"), POPE_COMMON("--seed"),
+    POPE_COMMON("--time"), POPE_COMMON("--batch"), POPE_COMMON("--accum"), POPE_COMMON("--lr"), POPE_COMMON("--seed"),
     POPE_COMMON("--delta-init"), POPE_COMMON("--delta-param"),
     POPE_COMMON_HELP("--precision", NULL, "auto"), POPE_COMMON("--threads"), POPE_COMMON("--out"),
     POPE_COMMON("--resume"), POPE_COMMON("--extend"), POPE_COMMON("--quiet"), POPE_OPT_END,
 };
 
+// bench's lists: encodings (known, each once) and δ parameterisations (its arms)
+static int check_pe_list(const char *v) {
+    pope_pe_kind pes[8];
+    int n;
+    return pope_pe_list_parse(v, pes, 8, &n);
+}
+
+static int check_dparam_list(const char *v) {
+    if (!strcmp(v, "clamp") || !strcmp(v, "sigmoid") || !strcmp(v, "clamp,sigmoid") || !strcmp(v, "sigmoid,clamp"))
+        return 0;
+    return pope_error("expected clamp, sigmoid or both (clamp,sigmoid), got '%s'", v);
+}
+
 static const pope_opt bench_opts[] = {
     POPE_COMMON_HELP("--preset", "the preset every run trains with; see the list below", NULL),
-    {.name = "--pe", .kind = POPE_OPT_COMMON, .arg = "LIST", .list = 1,
-     .help = "the encodings to train, a comma list of polar, rope, legendre, sinusoidal, none", .def = "all five"},
-    POPE_COMMON_HELP("--seeds", NULL, "1"), POPE_COMMON("--jobs"),
+    {.name = "--pe", .kind = POPE_OPT_COMMON, .arg = "LIST", .check = check_pe_list, .help = "encodings, e.g. polar,rope",
+     .def = "all five"},
+    POPE_COMMON_HELP("--seeds", "independent runs per encoding, seeds S..S+N-1", "1"),
+    POPE_COMMON_HELP("--seed", "the first seed S", "the preset's"),
+    POPE_COMMON_HELP("--jobs", "runs at once, as processes; --threads are split among them", "1"),
     POPE_COMMON_HELP("--time-per-run", "wall-clock budget of each run (e.g. 10m)", NULL),
     POPE_COMMON_HELP("--steps", "steps per run (instead of the preset's)", NULL),
+    POPE_COMMON_HELP("--context", "training context (the extrapolation multiples refer to it)", NULL),
+    POPE_COMMON("--delta-init"),
+    {.name = "--delta-param", .kind = POPE_OPT_COMMON, .arg = "P", .check = check_dparam_list,
+     .help = "polar's delta: clamp, sigmoid, or both (clamp,sigmoid: arms polar and polar-sigmoid)"},
     POPE_COMMON_HELP("--contexts", "extrapolation contexts, multiples of the training context", "1,2,4,8"),
     POPE_COMMON_HELP("--eval-tokens", "bound on the scored extrapolation tokens", NULL),
-    POPE_COMMON("--seed"), POPE_COMMON("--delta-init"), POPE_COMMON("--delta-param"),
-    POPE_COMMON_HELP("--precision", NULL, "auto"), POPE_COMMON("--threads"),
-    POPE_COMMON_HELP("--out", "report directory (runs in DIR/<pe>/)", NULL),
-    POPE_COMMON_HELP("--resume", "reuse finished runs, continue interrupted ones", NULL), POPE_COMMON("--quiet"),
-    POPE_OPT_END,
+    POPE_COMMON_HELP("--precision", NULL, "auto"), POPE_COMMON_HELP("--threads", "threads in all", NULL),
+    POPE_COMMON_HELP("--out", "report directory (runs in DIR/<arm>/seed-<s>/); a rerun adds runs", NULL),
+    POPE_COMMON_HELP("--resume", "accepted; interrupted runs always continue, finished ones are kept", NULL),
+    POPE_COMMON("--quiet"), POPE_COMMON("--bench-run"), POPE_OPT_END,
 };
 
 static const pope_opt eval_opts[] = {
@@ -74,6 +94,14 @@ static const pope_opt extrap_opts[] = {
     POPE_COMMON_HELP("--json", "print one JSON object instead of the table", NULL),
     POPE_COMMON_HELP("--precision", NULL, "fp32"), POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
 };
+
+const pope_opt *pope_command_options(const char *cmd) {
+    return !strcmp(cmd, "train")         ? train_opts
+           : !strcmp(cmd, "bench")       ? bench_opts
+           : !strcmp(cmd, "eval")        ? eval_opts
+           : !strcmp(cmd, "extrapolate") ? extrap_opts
+                                         : NULL;
+}
 
 // ---------------------------------------------------------------- help texts
 static void presets_tail(const void *ctx, FILE *f) {
@@ -116,18 +144,17 @@ int pope_program_parse(const pope_program *p, const char *cmd, const pope_opt *o
 static void shared_cmdline(const pope_program *p, const char *cmd, pope_cli *cli, pope_cmdline *c, char *head,
                            size_t size) {
     static const char bench_what[] =
-        "Trains the positional encodings (default all five: none, sinusoidal, legendre, rope, polar)\n"
-        "with the same preset and budget, then writes DIR/report.md, DIR/report.json, DIR/curves.svg\n"
-        "and DIR/extrapolation.svg (default DIR ./%s-bench).\n\n";
+        "Trains each positional encoding (--pe, default all five) with --seeds seeds, the same\n"
+        "preset, data and budget, each run in DIR/<pe>/seed-<s>/, then writes DIR/report.md,\n"
+        "DIR/report.json, DIR/curves.svg and DIR/extrapolation.svg over every finished run of DIR\n"
+        "(default DIR ./%s-bench): test NLL mean ± std over seeds, which differences exceed the\n"
+        "seed spread, and the extrapolation table. Rerunning with more seeds or encodings adds runs\n"
+        "and keeps the finished ones; other settings in the same DIR are refused.\n\n";
     static const char extrap_what[] =
         "Zero-shot length extrapolation: scores the same tokens at each evaluation context (multiples\n"
         "of the training context), by position bucket, and writes extrapolate.md/.json/.svg.%s\n"
         "Prints the Markdown table (or with --json one JSON object).\n\n";
-    const pope_opt *own = !strcmp(cmd, "train") ? train_opts
-                        : !strcmp(cmd, "bench") ? bench_opts
-                        : !strcmp(cmd, "eval")  ? eval_opts
-                                                : extrap_opts;
-    program_cmdline(p, cmd, own, cli, NULL, c);
+    program_cmdline(p, cmd, pope_command_options(cmd), cli, NULL, c);
     int n = 0;
     if (!strcmp(cmd, "train")) n = snprintf(head, size, "%s", p->help_train);
     else if (!strcmp(cmd, "eval")) n = snprintf(head, size, "%s", p->help_eval);
@@ -207,7 +234,7 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
     cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
     char *js = cJSON_Print(o);
     snprintf(path, sizeof path, "%s/test.json", out_dir);
-    int rc = pope_write_file_atomic(path, js);
+    int rc = dist_is_root() ? pope_write_file_atomic(path, js) : 0;
     free(js);
     cJSON_Delete(o);
     pope_eval_result_free(&r);
@@ -288,6 +315,31 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     return rc;
 }
 
+// "PROG bench ARGS" with the arguments quoted where the shell would need it, for the record.
+static char *command_line(const char *prog, int argc, char **argv) {
+    size_t cap = strlen(prog) + 1;
+    for (int i = 0; i < argc; i++) cap += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(cap), *w = s;
+    if (!s) return NULL;
+    w += sprintf(w, "%s", prog);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *q = a; *q; q++) plain &= strchr("@%+=:,./-_", *q) || (*q >= '0' && *q <= '9') ||
+                                                 ((*q | 32) >= 'a' && (*q | 32) <= 'z');
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *q = a; *q; q++) w += *q == '\'' ? sprintf(w, "'\\''") : sprintf(w, "%c", *q);
+        *w++ = '\'';
+    }
+    *w = '\0';
+    return s;
+}
+
 int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "bench", argc, argv, &cli, 0);
@@ -295,9 +347,14 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     int mult[MAX_CONTEXTS], n_mult = 0;
     if (cli.contexts && pope_parse_int_list(cli.contexts, mult, MAX_CONTEXTS, &n_mult) != 0)
         return pope_usage_error(p->name, "bench", pope_last_error());
-    // bench's --pe is the list of encodings to run, not the preset's encoding
-    if (cli.pe) return pope_usage_error(p->name, "bench", "--pe LIST: this bench always trains all five encodings");
-    if (cli.seeds > 1 || cli.jobs > 1) return pope_usage_error(p->name, "bench", "--seeds/--jobs above 1 are not supported yet");
+    pope_pe_kind pes[8];
+    int n_pes = 0;
+    if (cli.pe && pope_pe_list_parse(cli.pe, pes, 8, &n_pes) != 0)
+        return pope_usage_error(p->name, "bench", pope_last_error());
+    pope_delta_param dps[2];
+    int n_dps = 0;
+    for (const char *q = cli.delta_param; q && n_dps < 2; q = strchr(q, ','), q = q ? q + 1 : NULL)
+        dps[n_dps++] = strncmp(q, "sigmoid", 7) ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;   // checked by the parser
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0)
         return pope_usage_error(p->name, "bench", pope_last_error());
@@ -307,22 +364,39 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     const pope_corpus *c;
     const char *metadata;
     if ((rc = callback_status(p, "bench", p->open_train(p->ctx, &preset, !cli.quiet, &c, &metadata)))) return rc;
+    char **child = malloc((size_t)(argc + 2) * sizeof *child);   // PROG bench ARGS...
+    char *command = command_line(p->name, argc, argv);
+    if (child) {
+        child[0] = (char *)p->name;
+        for (int i = 0; i < argc; i++) child[i + 1] = argv[i];
+        child[argc + 1] = NULL;
+    }
     pope_bench_opts bo = {0};
     bo.out_dir = cli.out_dir ? cli.out_dir : default_out;
     bo.interrupt = &g_interrupt;
+    bo.pes = pes, bo.n_pes = n_pes;
+    bo.dparams = dps, bo.n_dparams = n_dps;
+    bo.one_run = cli.bench_run;
+    bo.seeds = cli.seeds > 0 ? cli.seeds : 1;
+    bo.jobs = cli.jobs > 0 ? cli.jobs : 1;
+    bo.child_argv = child;
+    bo.command = command;
     bo.time_per_run_s = isnan(cli.time_per_run_s) ? 0 : cli.time_per_run_s;
     bo.steps_per_run = cli.steps > 0 ? cli.steps : 0;
     bo.contexts = n_mult ? mult : NULL;
     bo.n_contexts = n_mult;
     bo.eval_tokens = cli.eval_tokens > 0 ? cli.eval_tokens : 0;
-    bo.resume = cli.resume;
+    bo.test_tokens = p->test_targets;   // as train's final test NLL (genome: bounded)
     bo.program = p->name;
     bo.extra_metadata = metadata;
     bo.quiet = cli.quiet;
     struct sigaction old;
     catch_sigint(&old);
-    rc = pope_bench(c, &preset, &bo, stdout) != 0 ? pope_die(p->name, "bench") : 0;
+    rc = !child || !command ? (pope_error("out of memory"), pope_die(p->name, "bench"))
+         : pope_bench(c, &preset, &bo, bo.one_run ? NULL : stdout) != 0 ? pope_die(p->name, "bench") : 0;
     sigaction(SIGINT, &old, NULL);
+    free(child);
+    free(command);
     p->close(p->ctx);
     return rc;
 }
@@ -497,9 +571,17 @@ int pope_program_main(const pope_program *p, int argc, char **argv) {
         printf("%s %s\n", p->name, p->version);
         return 0;
     }
-    pope_runtime_init(0);
-    for (const pope_command *k = p->commands; k->name; k++)
-        if (!strcmp(cmd, k->name)) return k->run(p, argc - 1, argv + 1);
+    if (dist_init(&argc, &argv) != 0) return pope_die(p->name, cmd);
+    pope_runtime_init(dist_default_threads());   // --threads, applied later, overrides it
+    for (const pope_command *k = p->commands; k->name; k++) {
+        if (strcmp(cmd, k->name)) continue;
+        int shared = k->run == pope_cmd_train || k->run == pope_cmd_bench || k->run == pope_cmd_eval ||
+                     k->run == pope_cmd_extrapolate;
+        if (!shared && dist_size() > 1)   // generate, tokenize...: N ranks would all write the same files
+            return dist_finish(pope_usage_error(p->name, cmd, "runs as one process: start it without mpirun"));
+        return dist_finish(k->run(p, argc - 1, argv + 1));
+    }
+    dist_finish(0);
     fprintf(stderr, "%s: unknown command '%s'\n\n%s", p->name, cmd, p->usage);
     return 2;
 }

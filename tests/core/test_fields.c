@@ -92,14 +92,14 @@ static void test_thing(void) {
         const char *json, *want;
     } bad[] = {
         {"{\"big\": 9, \"n\": 11}", "n = 11 is out of range [1, 10]"},
-        {"{\"big\": 1.5}", "'big' must be an integer"},
+        {"{\"big\": 1.5}", "big must be an integer"},
         {"{\"big\": 9, \"x\": 1}", "x = 1 is out of range (0, 1)"},
         {"{\"big\": 9, \"x\": 0}", "x = 0 is out of range (0, 1)"},
         {"{\"big\": 9, \"color\": \"pink\"}", "color 'pink' (red, green, blue)"},
-        {"{\"big\": 9, \"flag\": 2}", "'flag' must be true or false"},
+        {"{\"big\": 9, \"flag\": 2}", "flag must be true or false"},
         {"{\"big\": 9, \"name\": \"12345678\"}", "longer than 7 bytes"},
         {"{\"big\": 9, \"t\": \"2h\"}", "t: not minutes"},
-        {"{\"big\": 9, \"n\": \"9\"}", "'n' must be a number"},
+        {"{\"big\": 9, \"n\": \"9\"}", "n must be a number"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         pope_fields_default(fields, &b);

@@ -111,7 +111,7 @@ static void test_genome(const char *g) {
     usage_error(g, "pope-genome", "train", "t.fa --steps=abc", "--steps: expected an integer");
     usage_error(g, "pope-genome", "train", "t.fa --resume=1", "--resume takes no value");
     usage_error(g, "pope-genome", "train", "t.fa --extend", "--extend goes with --resume");
-    usage_error(g, "pope-genome", "train", "t.fa --delta-init=gaussian", "--delta-init: expected one of zero|uniform");
+    usage_error(g, "pope-genome", "train", "t.fa --delta-init=gaussian", "--delta-init: expected zero or uniform");
     usage_error(g, "pope-genome", "bench", "t.fa --pe rope,alibi", "--pe: ");
     usage_error(g, "pope-genome", "generate", "--model m --prompt", "--prompt: missing value");
     usage_error(g, "pope-genome", "train", "t.fa u.fa", "one FILE only");
