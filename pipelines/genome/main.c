@@ -27,7 +27,8 @@ static const char usage[] =
     "  tokenize FILE     token ids as an int32 .npy\n"
     "  bench FILE        train every positional encoding with one budget and compare\n"
     "\n"
-    "'" PROG " <command> --help' lists each command's options. Details: docs/GENOME.md.\n"
+    "'" PROG " <command> --help' or '" PROG " help <command>' lists a command's options.\n"
+    "Details: docs/GENOME.md.\n"
     "example: " PROG " train data/genome/hg38_chr16_region.fa\n";
 
 // ---------------------------------------------------------------- the data of one command

@@ -27,7 +27,8 @@ static const char usage[] =
     "  bench KIND PATH             train every positional encoding with one budget and compare\n"
     "\n"
     "KIND PATH: maestro DIR | jsb FILE.json | midi DIR.\n"
-    "'" PROG " <command> --help' lists each command's options. Details: docs/MUSIC.md.\n"
+    "'" PROG " <command> --help' or '" PROG " help <command>' lists a command's options.\n"
+    "Details: docs/MUSIC.md.\n"
     "example: " PROG " train --data jsb data/jsb/Jsb16thSeparated.json --time 10m\n"
     "         " PROG " generate --midi out.mid --roll out.svg\n";
 
