@@ -236,13 +236,10 @@ typedef struct {
     int quiet;              // --quiet (no progress line)
     const char *delta_init;   // --delta-init zero|uniform (polar's δ initialisation)
     const char *delta_param;  // --delta-param clamp|sigmoid (polar's δ parameterisation; bench: a list)
-    const char *precision;    // --precision fp32|bf16|auto
+    const char *precision;    // --precision fp32|bf16|auto (pope_cli_precision applies it)
     const char *bench_run;    // --bench-run PE:SEED (bench: the one run of a --jobs child)
 } pope_cli;
 void pope_cli_init(pope_cli *o);
-// What the parser cannot check alone: values this build cannot honour (--precision bf16
-// while only fp32 is built in). -1 with the reason.
-int pope_cli_check(const pope_cli *o);
 // Loads o->preset (or default_preset when none was given) into *p and applies the
 // overrides (--pe, --context, --steps, --time, --batch, --accum, --lr, --threads, --seed,
 // --delta-init, --delta-param). A --pe or --delta-param list (bench) is left to the caller.
@@ -255,12 +252,18 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
 // --steps continues to its original end with its schedule. A --seed other than the run's
 // is refused. Without a recorded preset: pope_cli_preset.
 int pope_cli_resume_preset(const pope_cli *o, const char *out_dir, const char *default_preset, pope_preset *p);
+// Sets the core's precision from --precision, or from dflt ("auto" for train and bench,
+// "fp32" for eval and extrapolate) when not given. -1 + message when bf16 is asked for and
+// not supported here.
+int pope_cli_precision(const pope_cli *o, const char *dflt);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
 // absolute contexts in tokens for pope_extrap_opts.
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
 
 // ---------------------------------------------------------------- parsers
-// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else.
+// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else,
+// including durations above POPE_MAX_DURATION_S (a year: "1e308m" would be infinity).
+#define POPE_MAX_DURATION_S (366.0 * 86400)
 int pope_parse_duration(const char *s, double *seconds);
 // "1,2,4,8" -> out[0..*n). Positive integers only; -1 when malformed or more than max.
 int pope_parse_int_list(const char *s, int *out, int max, int *n);
@@ -576,7 +579,8 @@ int pope_die(const char *prog, const char *what);
 // "PROG: CMD: MSG (see 'PROG CMD --help')" on stderr; returns 2.
 int pope_usage_error(const char *prog, const char *cmd, const char *msg);
 // The config recorded in a model file (pope.config metadata: tokenizer, vocab ...), read
-// without loading the weights. -1 with "FILE: not a pope model (no pope.config metadata)".
+// without loading the weights. -1 with the loader's message (truncated, not safetensors,
+// no pope.config metadata) or the config's.
 int pope_model_file_config(const char *file, pope_config *cfg);
 // The model file behind a --model path: the file itself, or DIR/model.safetensors, else
 // DIR/checkpoint.safetensors. malloc'd; NULL + pope_last_error() when there is none.

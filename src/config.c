@@ -1,6 +1,7 @@
 // config.c — the model configuration: defaults, validation, JSON (cJSON).
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +31,15 @@ int pope_pe_parse(const char *name, pope_pe_kind *out) {
 
 
 #define F(key, kind, field) key, kind, offsetof(pope_config, field)
-#define IMAX 2147483647.0
 // Every field of pope_config: default, range, JSON key (docs/MODEL.md describes them).
 const pope_field pope_config_fields[] = {
-    {F("vocab_size", POPE_F_INT, vocab_size), .def = 256, .lo = 1, .hi = IMAX, .help = "tokens in the vocabulary"},
-    {F("d_model", POPE_F_INT, d_model), .def = 128, .lo = 1, .hi = IMAX, .help = "model width C"},
-    {F("n_layers", POPE_F_INT, n_layers), .def = 4, .lo = 0, .hi = IMAX, .help = "transformer blocks L"},
-    {F("n_heads", POPE_F_INT, n_heads), .def = 4, .lo = 1, .hi = IMAX, .help = "attention heads H (D = C / H)"},
-    {F("context_length", POPE_F_INT, context_length), .def = 512, .lo = 1, .hi = IMAX, .help = "training context T"},
+    {F("vocab_size", POPE_F_INT, vocab_size), .def = 256, .lo = 1, .hi = POPE_MAX_VOCAB, .help = "tokens in the vocabulary"},
+    {F("d_model", POPE_F_INT, d_model), .def = 128, .lo = 1, .hi = POPE_MAX_D_MODEL, .help = "model width C"},
+    {F("n_layers", POPE_F_INT, n_layers), .def = 4, .lo = 0, .hi = POPE_MAX_LAYERS, .help = "transformer blocks L"},
+    {F("n_heads", POPE_F_INT, n_heads), .def = 4, .lo = 1, .hi = POPE_MAX_D_MODEL,
+     .help = "attention heads H (at most d_model; D = C / H)"},
+    {F("context_length", POPE_F_INT, context_length), .def = 512, .lo = 1, .hi = POPE_MAX_CONTEXT,
+     .help = "training context T"},
     {F("pe", POPE_F_ENUM, pe), .def = POPE_PE_POLAR, .names = pe_name_list, .help = "positional encoding"},
     {F("pe_base", POPE_F_FLOAT, pe_base), .def = 10000, .lo = 1, .lo_open = 1, .hi = INFINITY, .hi_open = 1,
      .help = "frequency base of rope and polar"},
@@ -72,6 +74,11 @@ void pope_config_default(pope_config *cfg) {
 // The ranges of the field table, then the rules that join fields.
 int pope_config_validate(const pope_config *c) {
     if (pope_fields_validate(pope_config_fields, c, "config") != 0) return -1;
+    if (c->n_heads > c->d_model)
+        return pope_error("config: n_heads %d must be in 1..d_model (%d)", c->n_heads, c->d_model);
+    if ((int64_t)c->vocab_size * c->d_model > POPE_MAX_TENSOR_NUMEL)
+        return pope_error("config: vocab_size × d_model = %lld exceeds %lld (one tensor)",
+                          (long long)c->vocab_size * c->d_model, POPE_MAX_TENSOR_NUMEL);
     if (c->d_model % c->n_heads != 0)
         return pope_error("config: d_model %d is not a multiple of n_heads %d", c->d_model, c->n_heads);
     int D = c->d_model / c->n_heads;

@@ -144,7 +144,7 @@ static int read_field(const pope_field *f, void *s, const cJSON *it, const char 
                           n);
     }
     if (integral(f) && v != floor(v)) return pope_error("%s must be an integer, not %g", n, v);
-    if (!in_range(f, v)) return pope_error("%s = %g is out of range %s", n, v, range);
+    if (!in_range(f, v)) return pope_error("%s %g must be in %s", n, v, range);
     set_num(f, s, v);
     return 0;
 }
@@ -194,7 +194,7 @@ int pope_fields_validate(const pope_field *f, const void *s, const char *what) {
                 return pope_error("%s: %s must be 0 or 1, got %d", what, f->key, v);
         } else if (!in_range(f, get_num(f, s))) {
             range_text(f, range, sizeof range);
-            return pope_error("%s: %s = %.9g must be in %s", what, f->key, get_num(f, s), range);
+            return pope_error("%s: %s %.9g must be in %s", what, f->key, get_num(f, s), range);
         }
     }
     return 0;

@@ -141,13 +141,6 @@ const pope_opt pope_cli_options[] = {
     POPE_OPT_END,
 };
 
-int pope_cli_check(const pope_cli *o) {
-    // auto resolves to fp32 here; bf16 arrives with the bf16 kernels (issue 10)
-    if (o->precision && !strcmp(o->precision, "bf16"))
-        return pope_error("--precision bf16: this build computes in fp32 only (use fp32 or auto)");
-    return 0;
-}
-
 // The options given on the command line, on top of preset p.
 // A --pe or --delta-param list (bench) is left to the caller.
 static int apply_overrides(const pope_cli *o, pope_preset *p) {
@@ -204,6 +197,14 @@ int pope_cli_resume_preset(const pope_cli *o, const char *out_dir, const char *d
         *p = run;
     }
     return apply_overrides(o, p);
+}
+
+int pope_cli_precision(const pope_cli *o, const char *dflt) {
+    const char *name = o->precision ? o->precision : dflt;
+    pope_precision pr;
+    if (pope_precision_parse(name, &pr) != 0) return pope_error("--precision: unknown precision '%s'", name);
+    if (pope_set_precision(pr) != 0) return pope_error("--precision %s: %s", name, pope_last_error());
+    return 0;
 }
 
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n) {

@@ -34,7 +34,7 @@ const pope_field pope_train_fields[] = {
     {F("grad_clip", POPE_F_FLOAT, adamw.grad_clip), .def = NAN, .lo = -1, .hi = 1e9, .help = "global gradient-norm clip (<= 0: off)"},
     {F("warmup", POPE_F_I64, warmup), .def = 100, .lo = 0, .hi = BIG, .help = "linear warm-up steps"},
     {F("steps", POPE_F_I64, steps), .def = 1000, .lo = 1, .hi = (double)POPE_STEPS_UNBOUNDED, .help = "optimizer steps"},
-    {F("time", POPE_F_DURATION, time_s), .def = 0, .lo = 0, .hi = 1e9, .parse = pope_parse_duration,
+    {F("time", POPE_F_DURATION, time_s), .def = 0, .lo = 0, .hi = POPE_MAX_DURATION_S, .parse = pope_parse_duration,
      .help = "wall-clock budget in seconds or a duration (0: none)"},
     {F("eval_every", POPE_F_I64, eval_every), .def = 200, .lo = 0, .hi = BIG, .help = "validation every N steps"},
     {F("eval_tokens", POPE_F_I64, eval_tokens), .def = 65536, .lo = 0, .hi = 1e15, .help = "bound on validation targets"},

@@ -136,7 +136,8 @@ int pope_program_parse(const pope_program *p, const char *cmd, const pope_opt *o
     c.ctx = pctx;
     c.usage = usage;
     int rc = pope_opts_parse(&c, argc, argv);
-    if (rc == 0 && pope_cli_check(cli) != 0) return pope_usage_error(p->name, cmd, pope_last_error());
+    // own commands compute in fp32 unless --precision says otherwise (those that take it)
+    if (rc == 0 && pope_cli_precision(cli, "fp32") != 0) return pope_usage_error(p->name, cmd, pope_last_error());
     return rc == 1 ? -1 : rc;
 }
 
@@ -182,7 +183,6 @@ static int parse(const pope_program *p, const char *cmd, int argc, char **argv, 
     int rc = pope_opts_parse(&c, argc, argv);
     if (rc) return rc == 1 ? -1 : rc;
     if (need_model && !cli->model) return pope_usage_error(p->name, cmd, "--model M is required");
-    if (pope_cli_check(cli) != 0) return pope_usage_error(p->name, cmd, pope_last_error());
     if (cli->extend && !cli->resume) return pope_usage_error(p->name, cmd, "--extend goes with --resume");
     const char *missing = p->missing ? p->missing(p->ctx) : NULL;
     if (missing) return pope_usage_error(p->name, cmd, missing);
@@ -277,6 +277,7 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "train", argc, argv, &cli, 0);
     if (rc) return rc < 0 ? 0 : rc;
+    if (pope_cli_precision(&cli, "auto") != 0) return pope_usage_error(p->name, "train", pope_last_error());
     char default_out[256];
     snprintf(default_out, sizeof default_out, "%s-run", p->name);
     const char *out_dir = cli.out_dir ? cli.out_dir : default_out;
@@ -344,6 +345,7 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "bench", argc, argv, &cli, 0);
     if (rc) return rc < 0 ? 0 : rc;
+    if (pope_cli_precision(&cli, "auto") != 0) return pope_usage_error(p->name, "bench", pope_last_error());
     int mult[MAX_CONTEXTS], n_mult = 0;
     if (cli.contexts && pope_parse_int_list(cli.contexts, mult, MAX_CONTEXTS, &n_mult) != 0)
         return pope_usage_error(p->name, "bench", pope_last_error());
@@ -405,6 +407,7 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
 // The data as the model expects it, then the model. 0 or the exit status (printed).
 static int open_model_and_data(const pope_program *p, const char *cmd, const pope_cli *cli, int extrapolate,
                                pope_model **m, const pope_corpus **c) {
+    if (pope_cli_precision(cli, "fp32") != 0) return pope_usage_error(p->name, cmd, pope_last_error());
     char *model_file = NULL;
     int rc = callback_status(p, cmd, p->open_eval(p->ctx, cli->model, extrapolate, c, &model_file));
     if (rc) return rc;

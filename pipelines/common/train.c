@@ -163,6 +163,8 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
         cJSON_AddStringToObject(o, "pope.preset", pj);
     }
     free(pj);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "pope.precision");  // of the run that wrote it
+    cJSON_AddStringToObject(o, "pope.precision", pope_precision_name(pope_get_precision()));
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -322,6 +324,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     meta = build_metadata(p, o->extra_metadata);
     if (!meta) goto done;
+    if (root && !o->quiet) fprintf(stderr, "%s: precision %s\n", prog, pope_precision_name(pope_get_precision()));
     win = malloc((size_t)B * n * sizeof *win);
     in = malloc((size_t)B * T * sizeof *in);
     tg = malloc((size_t)B * T * sizeof *tg);
@@ -395,8 +398,9 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         double tps = steps_here * (double)B * T * G / train_time;
         if (logf) {
             fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
-                          "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f",
-                    (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed);
+                          "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f,\"precision\":\"%s\"",
+                    (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed,
+                    pope_precision_name(pope_get_precision()));
             if (N > 1)   // the bench's communication share (docs/SCALING.md)
                 fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", N, pope_now() - ts, comm_s);
             // polar: the frozen δ share every log_every steps and at the last step

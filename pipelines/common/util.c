@@ -59,6 +59,8 @@ int pope_parse_duration(const char *s, double *seconds) {
         n_parts++;
     }
     if (total <= 0) goto bad;
+    if (total > POPE_MAX_DURATION_S)
+        return pope_error("duration '%s' is longer than %g days", s, POPE_MAX_DURATION_S / 86400);
     *seconds = total;
     return 0;
 bad:
@@ -115,7 +117,7 @@ int pope_write_file_atomic(const char *path, const char *text) {
 // ---------------------------------------------------------------- models
 int pope_model_file_config(const char *file, pope_config *cfg) {
     char *js = pope_load_metadata(file, "pope.config");
-    if (!js) return pope_error("%s: not a pope model (no pope.config metadata)", file);
+    if (!js) return -1;   // the loader's message: truncated, not safetensors, no pope.config...
     pope_config_default(cfg);
     int rc = pope_config_from_json(cfg, js);
     free(js);

@@ -248,7 +248,12 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
             rc = make_piece(c, &m, keep, &pieces[i]);
             pope_midi_free(&m);
         }
-        if (rc) errors[i] = strdup(pope_last_error());
+        if (rc) {   // the message names the file (a tokenizer's does not)
+            const char *why = pope_last_error(), *path = l->files[i].path;
+            size_t len = strlen(why) + strlen(path) + 3;
+            if ((errors[i] = malloc(len)) != NULL)
+                snprintf(errors[i], len, "%s%s%s", strstr(why, path) ? "" : path, strstr(why, path) ? "" : ": ", why);
+        }
         #pragma omp critical(music_progress)
         {
             done++;
@@ -257,19 +262,22 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
         }
     }
     if (tty) fputs("\r\033[K", stderr);
-    if (verbose)
-        fprintf(stderr, PROG ": read %zu MIDI files in %.1f s\n", n, pope_now() - t0);
     int rc = 0, n_bad = 0;
+    for (size_t i = 0; i < n; i++) n_bad += !pieces[i].tok;   // a read piece has BOS..EOS
+    if (verbose)
+        fprintf(stderr, PROG ": read %zu MIDI files in %.1f s (%d unreadable, skipped)\n", n - (size_t)n_bad,
+                pope_now() - t0, n_bad);
+    n_bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (errors[i]) {
+        if (!pieces[i].tok) {
             // One unreadable file does not sink a data set: say so and go on without it.
-            if (n_bad++ < 10) fprintf(stderr, PROG ": warning: skipping %s\n", errors[i]);
+            if (n_bad++ < 10) fprintf(stderr, PROG ": warning: skipping %s\n", errors[i] ? errors[i] : l->files[i].path);
             free(errors[i]);
             continue;
         }
         if (rc == 0) rc = add_piece(c, (pope_split)l->files[i].split, pieces[i]);
     }
-    if (n_bad > 10) fprintf(stderr, PROG ": warning: skipped %d unreadable MIDI files in all\n", n_bad);
+    if (n_bad) fprintf(stderr, PROG ": warning: skipped %d unreadable MIDI file%s of %zu\n", n_bad, n_bad > 1 ? "s" : "", n);
     if (rc == 0 && n_bad == (int)n) rc = pope_error("none of the %zu MIDI files could be read", n);
     free(pieces);
     free(errors);

@@ -115,7 +115,6 @@ static void test_genome(const char *g) {
     usage_error(g, "pope-genome", "bench", "t.fa --pe rope,alibi", "--pe: ");
     usage_error(g, "pope-genome", "generate", "--model m --prompt", "--prompt: missing value");
     usage_error(g, "pope-genome", "train", "t.fa u.fa", "one FILE only");
-    usage_error(g, "pope-genome", "generate", "--model m --precision bf16", "--precision bf16: ");
     usage_error(g, "pope-genome", "train", "t.fa --preset no-such-preset", "preset 'no-such-preset' not found");
 }
 
