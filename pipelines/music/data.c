@@ -2,7 +2,7 @@
 // (JSON split) and MIDI folders (hashed split), tokenized with perf / remi / jsb; training
 // windows augmented by transposition (uniform -3..+3 semitones) and, for perf, time stretch
 // (0.95, 0.975, 1, 1.025, 1.05, re-tokenizing the stretched notes). docs/MUSIC.md.
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +18,6 @@
 int die(const char *what) { return pope_die(PROG, what); }
 int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG, cmd, msg); }
 
-const char mdata_help[] =
-    "  --data KIND PATH     maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
-    "                       (every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)\n"
-    "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb (default for --data jsb) | remi-pope\n"
-    "  --no-augment         train without transposition (+-3 semitones) and time stretch (perf)\n"
-    "  --augment            jsb data: train with transposition (off by default, as in the paper)\n"
-    "  --score-eos          jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
-    "                       by default the NLL is over the raster-scanned grid tokens only (the paper's)\n"
-    "  --split-mode MODE    maestro: official (the CSV's, default) | random-90-5-5 (the Polar PoPE\n"
-    "                       paper's: files ranked by a seeded hash of their name); eval and\n"
-    "                       extrapolate default to the split the model was trained on\n"
-    "  --split-seed N       seed of the midi-folder split and of random-90-5-5 (default 1)\n";
-
 static const char *const kind_names[] = {"", "maestro", "jsb", "midi"};
 
 const char *mdata_kind_name(mdata_kind k) { return kind_names[k]; }
@@ -41,47 +28,50 @@ int mdata_parse_kind(const char *s, mdata_kind *k) {
     return pope_error("unknown data kind '%s' (maestro DIR, jsb FILE.json or midi DIR)", s);
 }
 
-int mdata_option(mdata_opts *o, int argc, char **argv, int *i) {
-    const char *a = argv[*i];
-    if (!strcmp(a, "--data")) {
-        if (*i + 2 >= argc) return pope_error("--data: expected KIND PATH (maestro DIR, jsb FILE.json, midi DIR)");
-        if (mdata_parse_kind(argv[*i + 1], &o->kind)) return -1;
-        o->path = argv[*i + 2];
-        *i += 2;
-        return 1;
-    }
-    if (!strcmp(a, "--tokenizer")) {
-        if (*i + 1 >= argc) return pope_error("--tokenizer: missing value");
-        pope_music_tok t;
-        if (pope_music_tok_parse(argv[*i + 1], &t)) return -1;
-        o->tokenizer = argv[++*i];
-        return 1;
-    }
-    if (!strcmp(a, "--split-seed")) {
-        if (*i + 1 >= argc) return pope_error("--split-seed: missing value");
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(argv[*i + 1], &end, 10);
-        if (!*argv[*i + 1] || *end || errno) return pope_error("--split-seed: expected an integer, got '%s'", argv[*i + 1]);
-        o->split_seed = v;
-        (*i)++;
-        return 1;
-    }
-    if (!strcmp(a, "--split-mode")) {
-        if (*i + 1 >= argc) return pope_error("--split-mode: missing value (official or random-90-5-5)");
-        const char *v = argv[++*i];
-        if (!strcmp(v, "official")) o->split_random = 0;
-        else if (!strcmp(v, "random-90-5-5")) o->split_random = 1;
-        else return pope_error("--split-mode: expected official or random-90-5-5, got '%s'", v);
-        o->split_mode_given = 1;
-        return 1;
-    }
-    if (!strcmp(a, "--no-augment")) { o->no_augment = 1; o->augment = 0; return 1; }
-    if (!strcmp(a, "--augment")) { o->augment = 1; o->no_augment = 0; return 1; }
-    if (!strcmp(a, "--score-eos")) { o->score_eos = 1; return 1; }
-    if (!strcmp(a, "--whole-pieces")) { o->whole_pieces = 1; return 1; }
+static int set_data(void *dst, const char *kind, const char *path) {
+    mdata_opts *o = dst;
+    if (mdata_parse_kind(kind, &o->kind) != 0) return -1;
+    o->path = path;
     return 0;
 }
+
+static int check_tokenizer(const char *v) {
+    pope_music_tok t;
+    return pope_music_tok_parse(v, &t);
+}
+
+static int check_split_mode(const char *v) {
+    if (!strcmp(v, "official") || !strcmp(v, "random-90-5-5")) return 0;
+    return pope_error("expected official or random-90-5-5, got '%s'", v);
+}
+
+static int split_is_random(const mdata_opts *o) { return o->split_mode && !strcmp(o->split_mode, "random-90-5-5"); }
+
+#define MDATA(field) .dst = POPE_DST_DATA, .off = offsetof(mdata_opts, field)
+const pope_opt mdata_options[] = {
+    {.name = "--data", .kind = POPE_OPT_PAIR, .dst = POPE_DST_DATA, .set = set_data, .arg = "KIND PATH",
+     .help = "maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
+             "(every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)"},
+    {.name = "--tokenizer", .kind = POPE_OPT_STR, MDATA(tokenizer), .arg = "NAME", .check = check_tokenizer,
+     .help = "perf | remi (MidiTok's) | jsb | remi-pope; eval: the model's",
+     .def = "the preset's, else jsb for jsb data, else perf"},
+    {.name = "--no-augment", .kind = POPE_OPT_FLAG, MDATA(no_augment), .cmds = "train,bench",
+     .help = "train without transposition (+-3 semitones) and time stretch (perf)"},
+    {.name = "--augment", .kind = POPE_OPT_FLAG, MDATA(augment), .cmds = "train,bench",
+     .help = "jsb data: train with transposition (off by default, as in the paper)"},
+    {.name = "--score-eos", .kind = POPE_OPT_FLAG, MDATA(score_eos),
+     .help = "jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
+             "by default the NLL is over the raster-scanned grid tokens only (the paper's)"},
+    {.name = "--split-mode", .kind = POPE_OPT_STR, MDATA(split_mode), .arg = "MODE", .check = check_split_mode,
+     .help = "maestro: official (the CSV's) | random-90-5-5 (the Polar PoPE\n"
+             "paper's: files ranked by a seeded hash of their name)",
+     .def = "official; eval, extrapolate: the model's"},
+    {.name = "--split-seed", .kind = POPE_OPT_U64, MDATA(split_seed), .arg = "N",
+     .help = "seed of the midi-folder split and of random-90-5-5", .def = "1"},
+    {.name = "--whole-pieces", .kind = POPE_OPT_FLAG, MDATA(whole_pieces), .cmds = "extrapolate",
+     .help = "do not join the pieces of the split"},
+    POPE_OPT_END,
+};
 
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i) {
     mdata_kind k = MDATA_NONE;
@@ -253,8 +243,7 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
     if (!pieces || !errors) { free(pieces); free(errors); return pope_error("out of memory"); }
     int tty = verbose && isatty(fileno(stderr));
     int done = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = pope_now();
     if (verbose && !tty) fprintf(stderr, PROG ": reading %zu MIDI files\n", n);
     // libsmf is thread-safe per file; its log capture is per thread (formats/music/smf_util.c).
     #pragma omp parallel for schedule(dynamic, 4)
@@ -279,13 +268,12 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
                 fprintf(stderr, "\r\033[K" PROG ": reading MIDI %d/%zu", done, n);
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (tty) fputs("\r\033[K", stderr);
     int rc = 0, n_bad = 0;
     for (size_t i = 0; i < n; i++) n_bad += !pieces[i].tok;   // a read piece has BOS..EOS
     if (verbose)
         fprintf(stderr, PROG ": read %zu MIDI files in %.1f s (%d unreadable, skipped)\n", n - (size_t)n_bad,
-                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), n_bad);
+                pope_now() - t0, n_bad);
     n_bad = 0;
     for (size_t i = 0; i < n; i++) {
         if (!pieces[i].tok) {
@@ -329,7 +317,7 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     int rc = 0;
     char what[64];
     snprintf(what, sizeof what, "%s data", mdata_kind_name(o->kind));
-    if (o->split_random && o->kind != MDATA_MAESTRO) {
+    if (split_is_random(o) && o->kind != MDATA_MAESTRO) {
         rc = pope_error("--split-mode random-90-5-5: only for --data maestro");
     } else if (o->kind == MDATA_JSB) {
         rc = load_jsb(c, o->path);
@@ -337,7 +325,7 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
         pope_music_filelist l;
         rc = o->kind == MDATA_MAESTRO ? pope_maestro_list(&l, o->path)
                                       : pope_mididir_list(&l, o->path, o->split_seed ? o->split_seed : 1);
-        if (rc == 0 && o->split_random) rc = pope_music_split_random(&l, o->split_seed ? o->split_seed : 1);
+        if (rc == 0 && split_is_random(o)) rc = pope_music_split_random(&l, o->split_seed ? o->split_seed : 1);
         if (rc == 0) {
             rc = load_files(c, &l, verbose);
             pope_music_filelist_free(&l);
@@ -360,7 +348,7 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     cJSON_AddStringToObject(meta, "pope.music.path", o->path);
     cJSON_AddStringToObject(meta, "pope.music.tokenizer", c->tok_name);
     if (tok == POPE_TOK_JSB) cJSON_AddStringToObject(meta, "pope.music.targets", c->grid_only ? "grid" : "grid+eos");
-    if (o->split_random) {
+    if (split_is_random(o)) {
         char split[64];
         snprintf(split, sizeof split, "random-90-5-5 seed %llu", (unsigned long long)(o->split_seed ? o->split_seed : 1));
         cJSON_AddStringToObject(meta, "pope.music.split", split);
@@ -407,27 +395,21 @@ char *mmodel_file(const char *model) {
 // So that eval's "test" is the pieces a random-90-5-5 model never trained on (the official
 // split's test files are mostly in its training split). The format is mdata_load's.
 void mmodel_split(const char *file, mdata_opts *o) {
-    if (o->kind != MDATA_MAESTRO || o->split_mode_given) return;
+    if (o->kind != MDATA_MAESTRO || o->split_mode) return;
     char *v = pope_load_metadata(file, "pope.music.split");
     unsigned long long seed;
     char end;
     if (v && sscanf(v, "random-90-5-5 seed %llu%c", &seed, &end) == 1) {
-        o->split_random = 1;
+        o->split_mode = "random-90-5-5";
         if (!o->split_seed) o->split_seed = seed;   // an explicit --split-seed stays
     }
     free(v);
 }
 
 int mmodel_tokenizer(const char *file, pope_music_tok *out) {
-    char *js = pope_load_metadata(file, "pope.config");
-    if (!js) return -1;   // the loader's message: truncated, not safetensors, no pope.config...
-    cJSON *o = cJSON_Parse(js);
-    free(js);
-    const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "tokenizer") : NULL;
-    int rc = cJSON_IsString(t) ? pope_music_tok_parse(t->valuestring, out)
-                               : pope_error("%s: the model's config names no tokenizer", file);
-    if (rc && cJSON_IsString(t))
-        rc = pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, t->valuestring);
-    cJSON_Delete(o);
-    return rc;
+    pope_config cfg;
+    if (pope_model_file_config(file, &cfg) != 0) return -1;
+    if (pope_music_tok_parse(cfg.tokenizer, out) != 0)
+        return pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, cfg.tokenizer);
+    return 0;
 }

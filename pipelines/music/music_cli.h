@@ -21,16 +21,13 @@ typedef struct {
     int augment;              // --augment: transposition on jsb data too (off there by default)
     int score_eos;            // --score-eos: jsb also scores EOS/BOS targets (not the paper's units)
     uint64_t split_seed;      // --split-seed N (midi folders, random MAESTRO split; default 1)
-    int split_random;         // --split-mode random-90-5-5 (maestro): the paper's split
-    int split_mode_given;     // --split-mode was on the command line (else eval takes the model's)
+    const char *split_mode;   // --split-mode official|random-90-5-5 (maestro; random: the paper's
+                              // split); NULL: not given (official; eval: the model's, mmodel_split)
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
 } mdata_opts;
 
-extern const char mdata_help[];   // help lines for the options above
-
-// Consumes argv[*i] (and values) if it is a data option: 1 consumed (*i = last consumed),
-// 0 not one, -1 bad value.
-int mdata_option(mdata_opts *o, int argc, char **argv, int *i);
+// The options above (POPE_DST_DATA: an mdata_opts), for the shared commands.
+extern const pope_opt mdata_options[];
 // A positional "KIND PATH" pair (bench, and train/eval without --data). 1 consumed.
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i);
 int mdata_parse_kind(const char *s, mdata_kind *k);
