@@ -143,20 +143,20 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     }
     free(all);
     if (nb > length) nb = length;
-    FILE *f = strcmp(out_path, "-") ? fopen(out_path, "w") : stdout;
-    if (!f) {
-        pope_error("%s: cannot write", out_path);
+    pope_atomic a;   // a failed or interrupted write leaves no half FASTA
+    if (pope_atomic_begin(&a, out_path, "w") != 0) {
         rc = die("generate");
     } else {
         char desc[1400];
         snprintf(desc, sizeof desc, "model=%s pe=%s tokenizer=%s prompt_bases=%lld new_bases=%lld temperature=%g seed=%lld",
                  cli.model, pope_pe_name(cfg->pe), cfg->tokenizer, (long long)plen, (long long)nb, (double)go.temperature,
                  (long long)(cli.seed >= 0 ? cli.seed : 1));
-        if (write_fasta(f, name, desc, seq, plen + nb) != 0 || (f != stdout && fclose(f) != 0)) {
+        if (write_fasta(a.f, name, desc, seq, plen + nb) != 0) {
+            pope_atomic_abort(&a);
             pope_error("%s: write error", out_path);
             rc = die("generate");
-        } else if (f == stdout) {
-            fflush(stdout);
+        } else if (pope_atomic_commit(&a, 0) != 0) {
+            rc = die("generate");
         }
     }
     free(seq);
