@@ -32,20 +32,21 @@ int pope_npy_write_header(FILE *f, int64_t n) {
 
 int pope_npy_write_i32(const char *path, const int32_t *data, int64_t n) {
     if (n < 0) return pope_error("npy: negative length");
-    int to_stdout = !strcmp(path, "-");
-    FILE *f = to_stdout ? stdout : fopen(path, "wb");
-    if (!f) return pope_error("%s: cannot write: %s", path, strerror(errno));
-    int bad = pope_npy_write_header(f, n) != 0;
+    pope_atomic a;   // temp + rename: a failed write leaves no half file ("-": stdout)
+    if (pope_atomic_begin(&a, path, "wb") != 0) return -1;
+    int bad = pope_npy_write_header(a.f, n) != 0;
     // the data is little-endian int32 (x86 and every other target pope builds on)
     const int64_t chunk = 1 << 20;
     for (int64_t i = 0; i < n && !bad; i += chunk) {
         size_t k = (size_t)(n - i < chunk ? n - i : chunk);
-        bad |= fwrite(data + i, sizeof(int32_t), k, f) != k;
+        bad |= fwrite(data + i, sizeof(int32_t), k, a.f) != k;
     }
-    bad |= fflush(f) != 0;
-    if (!to_stdout) bad |= fclose(f) != 0;
-    if (bad) return pope_error("%s: write failed: %s", path, strerror(errno));
-    return 0;
+    if (bad) {
+        int e = errno;
+        pope_atomic_abort(&a);
+        return pope_error("%s: write failed: %s", path, strerror(e));
+    }
+    return pope_atomic_commit(&a, 0);
 }
 
 // Finds 'key': in the header dict and returns a pointer just after the colon.
