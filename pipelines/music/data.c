@@ -47,6 +47,10 @@ static int check_split_mode(const char *v) {
 
 static int split_is_random(const mdata_opts *o) { return o->split_mode && !strcmp(o->split_mode, "random-90-5-5"); }
 
+// The model's pope.music.split, "MODE seed S", when its split is not the data's default: MAESTRO's
+// random-90-5-5 split (any seed), a midi folder's hashed split with a seed other than 1.
+#define SPLIT_MIDI_HASH "hash-80-10-10"
+
 #define MDATA(field) .dst = POPE_DST_DATA, .off = offsetof(mdata_opts, field)
 const pope_opt mdata_options[] = {
     {.name = "--data", .kind = POPE_OPT_PAIR, .dst = POPE_DST_DATA, .set = set_data, .arg = "KIND PATH",
@@ -348,9 +352,10 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     cJSON_AddStringToObject(meta, "pope.music.path", o->path);
     cJSON_AddStringToObject(meta, "pope.music.tokenizer", c->tok_name);
     if (tok == POPE_TOK_JSB) cJSON_AddStringToObject(meta, "pope.music.targets", c->grid_only ? "grid" : "grid+eos");
-    if (split_is_random(o)) {
+    if (split_is_random(o) || (o->kind == MDATA_MIDI && o->split_seed > 1)) {
         char split[64];
-        snprintf(split, sizeof split, "random-90-5-5 seed %llu", (unsigned long long)(o->split_seed ? o->split_seed : 1));
+        snprintf(split, sizeof split, "%s seed %llu", split_is_random(o) ? o->split_mode : SPLIT_MIDI_HASH,
+                 (unsigned long long)(o->split_seed ? o->split_seed : 1));
         cJSON_AddStringToObject(meta, "pope.music.split", split);
     }
     cJSON_AddStringToObject(meta, "pope.music.augment",
@@ -392,16 +397,20 @@ char *mmodel_file(const char *model) {
     return pope_model_file(model);
 }
 
-// So that eval's "test" is the pieces a random-90-5-5 model never trained on (the official
-// split's test files are mostly in its training split). The format is mdata_load's.
+// So that eval's "test" is the pieces the model never trained on (the official split's test
+// files are mostly in a random-90-5-5 model's training split; another seed, another split).
+// The format is mdata_load's; what the command line gives stays.
 void mmodel_split(const char *file, mdata_opts *o) {
-    if (o->kind != MDATA_MAESTRO || o->split_mode) return;
-    char *v = pope_load_metadata(file, "pope.music.split");
+    int maestro = o->kind == MDATA_MAESTRO && !o->split_mode, midi = o->kind == MDATA_MIDI && !o->split_seed;
+    char *v = maestro || midi ? pope_load_metadata(file, "pope.music.split") : NULL;
+    char mode[32], end;
     unsigned long long seed;
-    char end;
-    if (v && sscanf(v, "random-90-5-5 seed %llu%c", &seed, &end) == 1) {
-        o->split_mode = "random-90-5-5";
-        if (!o->split_seed) o->split_seed = seed;   // an explicit --split-seed stays
+    if (v && sscanf(v, "%31s seed %llu%c", mode, &seed, &end) == 2) {
+        if (maestro && !strcmp(mode, "random-90-5-5")) {
+            o->split_mode = "random-90-5-5";
+            if (!o->split_seed) o->split_seed = seed;
+        }
+        if (midi && !strcmp(mode, SPLIT_MIDI_HASH)) o->split_seed = seed;
     }
     free(v);
 }

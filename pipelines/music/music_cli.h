@@ -55,7 +55,8 @@ int mdata_pick_tokenizer(const mdata_opts *o, const char *preset_tok, pope_music
 char *mmodel_file(const char *model);
 // The tokenizer name recorded in a model file's config.
 int mmodel_tokenizer(const char *file, pope_music_tok *out);
-// MAESTRO data without --split-mode: the split the model was trained on (pope.music.split).
+// The split the model was trained on (pope.music.split) where the command line gives none:
+// MAESTRO without --split-mode, a midi folder without --split-seed.
 void mmodel_split(const char *file, mdata_opts *o);
 
 // Piano-roll SVG of a piece (roll_svg.c).
