@@ -25,7 +25,7 @@ static void test_jsb(void) {
     int rc = pope_jsb_load(&d, path);
     CHECK(rc == 0, "jsb fixture: %s", pope_last_error());
     if (rc) return;
-    CHECK(d.n[POPE_MSPLIT_TRAIN] == 2 && d.n[POPE_MSPLIT_VALID] == 1 && d.n[POPE_MSPLIT_TEST] == 1,
+    CHECK(d.n[POPE_SPLIT_TRAIN] == 2 && d.n[POPE_SPLIT_VALID] == 1 && d.n[POPE_SPLIT_TEST] == 1,
           "split sizes %zu/%zu/%zu", d.n[0], d.n[1], d.n[2]);
     CHECK(d.pieces[0][0].n_steps == 3 && d.pieces[0][1].n_steps == 1, "steps");
     CHECK(d.pieces[0][0].grid[4 + 3] == 47, "train[0] step 1 bass = %d, want 47", d.pieces[0][0].grid[7]);
@@ -73,8 +73,8 @@ static void test_maestro(void) {
         char want[1100];
         snprintf(want, sizeof want, "%s/2004/b.midi", dir);
         CHECK(strcmp(l.files[1].path, want) == 0, "quoted multi-line record: path %s", l.files[1].path);
-        CHECK(l.files[0].split == POPE_MSPLIT_TRAIN && l.files[1].split == POPE_MSPLIT_VALID &&
-              l.files[2].split == POPE_MSPLIT_TEST, "splits");
+        CHECK(l.files[0].split == POPE_SPLIT_TRAIN && l.files[1].split == POPE_SPLIT_VALID &&
+              l.files[2].split == POPE_SPLIT_TEST, "splits");
         for (size_t i = 0; i < l.n; i++) {   // the shipped fixture files: 24 notes each
             pope_midi m;
             int r = pope_midi_read(&m, l.files[i].path);
@@ -90,7 +90,7 @@ static void test_maestro(void) {
     snprintf(path, sizeof path, "%s/meta.csv", sub);
     write_text(path, "midi_filename,split\r\nx/one.mid,test\r\ntwo.mid,train\r\n");
     rc = pope_maestro_list(&l, sub);
-    CHECK(rc == 0 && l.n == 2 && l.files[0].split == POPE_MSPLIT_TEST && strstr(l.files[0].path, "other/x/one.mid"),
+    CHECK(rc == 0 && l.n == 2 && l.files[0].split == POPE_SPLIT_TEST && strstr(l.files[0].path, "other/x/one.mid"),
           "generic csv: %s", pope_last_error());
     if (rc == 0) pope_music_filelist_free(&l);
     write_text(path, "name,split\nx.mid,train\n");
@@ -129,7 +129,7 @@ static void test_mididir(void) {
     char name[64];
     for (int i = 0; i < 20000; i++) {
         snprintf(name, sizeof name, "piece_%05d.mid", i);
-        pope_music_split s = pope_mididir_split(name, 1);
+        pope_split s = pope_mididir_split(name, 1);
         count[s]++;
         moved += s != pope_mididir_split(name, 2);
     }
