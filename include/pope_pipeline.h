@@ -175,6 +175,26 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
 // >= 2, one last window of r tokens. Returns the number of windows; *targets (may be
 // NULL) = the number of target positions (T per full window, r-1 for the last).
 int64_t pope_eval_windows(int64_t len, int T, int64_t *targets);
+// The same summed over the sequences of a split (or POPE_SPLIT_ALL: every split).
+int64_t pope_split_windows(const pope_corpus *c, pope_split split, int T, int64_t *targets);
+
+// The windows themselves, in order (split by split, sequence by sequence, offset by
+// offset): the one walk eval, validation and the test report share.
+typedef struct {
+    pope_split split;
+    int64_t seq, off;   // tokens [off, off+n) of sequence seq
+    int n;              // T+1, or 2..T for the last window of a sequence
+    int ends_seq;       // 1: the last window of its sequence
+} pope_window;
+typedef struct {        // private to pope_window_next
+    const pope_corpus *c;
+    int T, split, last;
+    int64_t seq, n_seqs, len, off;
+} pope_window_iter;
+// -1 when T < 1 or split is none of train/valid/test/all.
+int pope_window_iter_init(pope_window_iter *it, const pope_corpus *c, pope_split split, int T);
+// 1: *w is the next window; 0: there is none left.
+int pope_window_next(pope_window_iter *it, pope_window *w);
 
 typedef struct {
     pope_split split;           // or POPE_SPLIT_ALL

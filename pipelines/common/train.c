@@ -145,12 +145,6 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
     return s;
 }
 
-static int64_t split_windows(const pope_corpus *c, pope_split s, int T) {
-    int64_t ns = c->n_seqs(c->ctx, s), w = 0;
-    for (int64_t q = 0; q < ns; q++) w += pope_eval_windows(c->seq_len(c->ctx, s, q), T, NULL);
-    return w;
-}
-
 // ---------------------------------------------------------------- the loop
 int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts *o, pope_train_result *res) {
     pope_train_result dummy;
@@ -249,7 +243,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         pope_error("out of memory for a batch of %d x %d tokens", B, T);
         goto done;
     }
-    const int do_valid = split_windows(c, POPE_SPLIT_VALID, T) > 0;
+    const int do_valid = pope_split_windows(c, POPE_SPLIT_VALID, T, NULL) > 0;
     if (!do_valid && !o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", prog);
 
     g_interrupted = 0;
