@@ -32,6 +32,10 @@ int pope_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *pope_read_file(const char *path, size_t *len);
 // mkdir -p: 0, or -1 + pope_last_error() (errno kept) when DIR cannot be made a directory.
 int pope_mkdir_p(const char *dir);
+// 1 when path exists and is not a regular file or directory (/dev/null, a FIFO, a terminal):
+// outputs are then written in place, since the temp file + rename of an atomic write would
+// replace the device (as root, /dev/null itself) with a regular file.
+int pope_path_is_special(const char *path);
 
 // ---------------------------------------------------------------- runtime
 // Selects the BLIS kernels (skx on AVX-512 CPUs, where Debian's BLIS 0.9 would pick
