@@ -45,6 +45,25 @@ int pope_path_is_special(const char *path);
 void pope_runtime_init(int n_threads);
 int pope_num_threads(void);
 
+// ---------------------------------------------------------------- precision
+// The arithmetic of the GEMMs and the attention kernel, for the whole process:
+//   fp32: BLIS sgemm and the fp32 flash kernel (the reference; evaluation's default);
+//   bf16: inputs rounded to bfloat16 (round to nearest even), products accumulated and
+//         written in fp32: GEMMs through oneDNN (AMX or AVX512-BF16 kernels), attention
+//         tiles with AVX512-BF16 `vdpbf16ps`. Parameters, gradients, the optimizer and
+//         every element-wise op stay fp32 (docs/KERNELS.md §10);
+//   auto: bf16 where it is supported here (pope_bf16_supported), else fp32.
+typedef enum { POPE_PREC_FP32 = 0, POPE_PREC_BF16, POPE_PREC_AUTO } pope_precision;
+const char *pope_precision_name(pope_precision p);                 // "fp32", "bf16", "auto"
+int pope_precision_parse(const char *name, pope_precision *out);    // 0 ok, -1 unknown name
+// 0 when bf16 can run here: pope built with oneDNN and a CPU with AVX512-BF16 (every
+// CPU with AMX-BF16 has it too); else -1 and pope_last_error() names what is missing.
+int pope_bf16_supported(void);
+// Selects the precision (auto resolved as above). -1 (precision unchanged) when bf16 is
+// asked for and not supported. Call from serial code, between steps.
+int pope_set_precision(pope_precision p);
+pope_precision pope_get_precision(void);   // the resolved choice: FP32 (the default) or BF16
+
 // ---------------------------------------------------------------- RNG
 // xoshiro256** seeded through splitmix64. The state is plain data: checkpoints save it.
 typedef struct { uint64_t s[4]; } pope_rng;
@@ -98,7 +117,18 @@ typedef struct {
 } pope_config;
 
 void pope_config_default(pope_config *cfg);        // small valid defaults
+// The ranges pope_config_validate enforces, checked in 64-bit arithmetic so that no size the
+// model derives from them (4·d_model, vocab × d_model, 3 + 9·n_layers tensors...) overflows an
+// int: a checkpoint's config is input like any other (docs/RELIABILITY.md).
+#define POPE_MAX_D_MODEL 16384
+#define POPE_MAX_LAYERS 4096
+#define POPE_MAX_VOCAB (1 << 24)
+#define POPE_MAX_CONTEXT (1 << 24)
+#define POPE_MAX_TENSOR_NUMEL 2147483647LL   // vocab_size × d_model, the largest tensor
 int pope_config_validate(const pope_config *cfg);  // -1 with a message when inconsistent
+// The number of parameters the model of a valid config has (the checkpoint loader compares it
+// with the file's size before allocating); 0 when the config is invalid.
+uint64_t pope_config_num_params(const pope_config *cfg);
 // The whole config as a JSON object (malloc'd string; the caller frees it). Keys:
 // vocab_size, d_model, n_layers, n_heads, context_length, pe, pe_base, legendre_grid
 // ("endpoint"|"midpoint"), delta_init ("zero"|"uniform"), delta_param ("clamp"|"sigmoid"), norm_eps, tie_embeddings,
@@ -118,6 +148,11 @@ float pope_embed_init_std(const pope_config *cfg);
 void pope_model_free(pope_model *m);
 const pope_config *pope_model_config(const pope_model *m);
 size_t pope_model_num_params(const pope_model *m);
+// Polar: the share of each layer's δ entries that get no gradient, dδ/dp = 0 for the
+// stored parameter p (clamp: p outside [−2π, 0], the dead zone; sigmoid: only where
+// σ(p)(1 − σ(p)) underflows in double, |p| > ~745). share[l] for l < min(n_layers, max);
+// returns n_layers (0 when the encoding is not polar).
+int pope_model_delta_frozen(const pope_model *m, double *share, int max);
 
 // Parameter tensors, in the order and under the names of the safetensors checkpoint
 // (tok_embeddings.weight, layers.{l}.attention_norm.weight, ... see docs/MODEL.md).

@@ -227,22 +227,22 @@ static int st_open(st_file *sf, const char *path, int header_only) {
     off_t fsize = sb.st_size;
     if (fsize < 8) {
         fclose(f);
-        return pope_error("load %s: truncated file (%lld bytes; a safetensors file starts with an "
+        return pope_error("load %s: truncated: %lld bytes (a safetensors file starts with an "
                           "8-byte header length)", path, (long long)fsize);
     }
     unsigned char len8[8];
     if (fread(len8, 1, 8, f) != 8) { fclose(f); return pope_error("load %s: read error", path); }
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = hlen << 8 | len8[i];
-    if (hlen > (uint64_t)fsize - 8) {
-        fclose(f);
-        return pope_error("load %s: header length %" PRIu64 " beyond the end of the file (%lld bytes): "
-                          "truncated or not a safetensors file", path, hlen, (long long)fsize);
-    }
     if (hlen > MAX_HEADER || hlen < 2) {
         fclose(f);
         return pope_error("load %s: implausible header length %" PRIu64 ": not a safetensors file",
                           path, hlen);
+    }
+    if (hlen > (uint64_t)fsize - 8) {
+        fclose(f);
+        return pope_error("load %s: truncated: the header needs %" PRIu64 " bytes, the file has %lld "
+                          "(or it is not a safetensors file)", path, 8 + hlen, (long long)fsize);
     }
     sf->data_start = 8 + hlen;
     if (header_only) {
@@ -311,8 +311,8 @@ static int st_open(st_file *sf, const char *path, int header_only) {
                         json_uint(cJSON_GetArrayItem(of, 1), &le->end) || le->begin > le->end))
             rc = pope_error("load %s: tensor '%s' has invalid data_offsets", path, it->string);
         if (rc == 0 && le->end > data_len)
-            rc = pope_error("load %s: tensor '%s' data [%" PRIu64 ", %" PRIu64 ") beyond the end of the "
-                            "file (%" PRIu64 " data bytes): truncated file", path, it->string,
+            rc = pope_error("load %s: truncated: tensor '%s' data [%" PRIu64 ", %" PRIu64 ") beyond "
+                            "the end of the file (%" PRIu64 " data bytes)", path, it->string,
                             le->begin, le->end, data_len);
         if (rc == 0 && (numel > UINT64_MAX / 4 || le->end - le->begin != numel * 4))
             rc = pope_error("load %s: tensor '%s' data size %" PRIu64 " does not match its shape",
@@ -450,6 +450,16 @@ pope_model *pope_load(const char *path, pope_adamw **opt, pope_train_state *st) 
         pope_error("load %s: pope.config: %s", path, pope_last_error());
         goto fail;
     }
+    // The parameters the config describes must be in the file before they are allocated: a
+    // 2 KB file must not ask for 12 GB. (A file cut short was refused by st_open already: its
+    // header's tensors reach past its end.)
+    uint64_t n_params = pope_config_num_params(&cfg), data_bytes = sf.size - sf.data_start;
+    if (n_params > data_bytes / sizeof(float)) {
+        pope_error("load %s: its pope.config wants %" PRIu64 " parameters (%" PRIu64 " bytes) but the "
+                   "file holds %" PRIu64 " bytes of tensor data (config mismatch)", path, n_params,
+                   n_params * sizeof(float), data_bytes);
+        goto fail;
+    }
     if (!(m = pope_model_create(&cfg, 0, 0))) goto fail;
     for (int i = 0; i < m->n_tensors; i++)
         if (st_read_tensor(&sf, m->tensors[i].name, &m->tensors[i], m->tensors[i].data) != 0) goto fail;
@@ -504,7 +514,7 @@ char *pope_load_metadata(const char *path, const char *key) {
     if (st_open(&sf, path, 1) == 0) {
         const char *s = st_meta(&sf, key);
         if (s) v = strdup(s);
-        else pope_error("load %s: no metadata key '%s'", path, key);
+        else pope_error("load %s: no '%s' in __metadata__ (not a pope checkpoint?)", path, key);
     }
     st_close(&sf);
     return v;

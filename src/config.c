@@ -1,5 +1,6 @@
 // config.c — the model configuration: defaults, validation, JSON (cJSON).
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,17 @@ void pope_config_default(pope_config *cfg) {
 }
 
 int pope_config_validate(const pope_config *c) {
-    if (c->vocab_size < 1) return pope_error("config: vocab_size %d must be >= 1", c->vocab_size);
-    if (c->d_model < 1) return pope_error("config: d_model %d must be >= 1", c->d_model);
-    if (c->n_layers < 0) return pope_error("config: n_layers %d must be >= 0", c->n_layers);
-    if (c->n_heads < 1) return pope_error("config: n_heads %d must be >= 1", c->n_heads);
+    if (c->vocab_size < 1 || c->vocab_size > POPE_MAX_VOCAB)
+        return pope_error("config: vocab_size %d must be in 1..%d", c->vocab_size, POPE_MAX_VOCAB);
+    if (c->d_model < 1 || c->d_model > POPE_MAX_D_MODEL)
+        return pope_error("config: d_model %d must be in 1..%d", c->d_model, POPE_MAX_D_MODEL);
+    if (c->n_layers < 0 || c->n_layers > POPE_MAX_LAYERS)
+        return pope_error("config: n_layers %d must be in 0..%d", c->n_layers, POPE_MAX_LAYERS);
+    if (c->n_heads < 1 || c->n_heads > c->d_model)
+        return pope_error("config: n_heads %d must be in 1..d_model (%d)", c->n_heads, c->d_model);
+    if ((int64_t)c->vocab_size * c->d_model > POPE_MAX_TENSOR_NUMEL)
+        return pope_error("config: vocab_size × d_model = %lld exceeds %lld (one tensor)",
+                          (long long)c->vocab_size * c->d_model, POPE_MAX_TENSOR_NUMEL);
     if (c->d_model % c->n_heads != 0)
         return pope_error("config: d_model %d is not a multiple of n_heads %d", c->d_model, c->n_heads);
     int D = c->d_model / c->n_heads;
@@ -55,8 +63,8 @@ int pope_config_validate(const pope_config *c) {
     if (c->pe == POPE_PE_SINUSOIDAL && c->d_model % 2 != 0)
         return pope_error("config: sinusoidal needs an even d_model, got %d", c->d_model);
     if ((unsigned)c->pe >= POPE_PE_COUNT) return pope_error("config: pe %d out of range", (int)c->pe);
-    if (c->context_length < 1)
-        return pope_error("config: context_length %d must be >= 1", c->context_length);
+    if (c->context_length < 1 || c->context_length > POPE_MAX_CONTEXT)
+        return pope_error("config: context_length %d must be in 1..%d", c->context_length, POPE_MAX_CONTEXT);
     if (!(c->pe_base > 1.0f) || !isfinite(c->pe_base))
         return pope_error("config: pe_base %g must be > 1", (double)c->pe_base);
     if (c->legendre_grid != POPE_GRID_ENDPOINT && c->legendre_grid != POPE_GRID_MIDPOINT)

@@ -176,7 +176,12 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose, con
             rc = make_piece(c, &m, keep, &pieces[i]);
             pope_midi_free(&m);
         }
-        if (rc) errors[i] = strdup(pope_last_error());
+        if (rc) {   // the message names the file (a tokenizer's does not)
+            const char *why = pope_last_error(), *path = l->files[i].path;
+            size_t len = strlen(why) + strlen(path) + 3;
+            if ((errors[i] = malloc(len)) != NULL)
+                snprintf(errors[i], len, "%s%s%s", strstr(why, path) ? "" : path, strstr(why, path) ? "" : ": ", why);
+        }
         #pragma omp critical(music_progress)
         {
             done++;
@@ -186,20 +191,22 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose, con
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (tty) fputs("\r\033[K", stderr);
-    if (verbose)
-        fprintf(stderr, "%s: read %zu MIDI files in %.1f s\n", prog, n,
-                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     int rc = 0, n_bad = 0;
+    for (size_t i = 0; i < n; i++) n_bad += !pieces[i].tok;   // a read piece has BOS..EOS
+    if (verbose)
+        fprintf(stderr, "%s: read %zu MIDI files in %.1f s (%d unreadable, skipped)\n", prog, n - (size_t)n_bad,
+                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), n_bad);
+    n_bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (errors[i]) {
+        if (!pieces[i].tok) {
             // One unreadable file does not sink a data set: say so and go on without it.
-            if (n_bad++ < 10) fprintf(stderr, "%s: warning: skipping %s\n", prog, errors[i]);
+            if (n_bad++ < 10) fprintf(stderr, "%s: warning: skipping %s\n", prog, errors[i] ? errors[i] : l->files[i].path);
             free(errors[i]);
             continue;
         }
         if (rc == 0) rc = add_piece(c, (pope_split)l->files[i].split, pieces[i]);
     }
-    if (n_bad > 10) fprintf(stderr, "%s: warning: skipped %d unreadable MIDI files in all\n", prog, n_bad);
+    if (n_bad) fprintf(stderr, "%s: warning: skipped %d unreadable MIDI file%s of %zu\n", prog, n_bad, n_bad > 1 ? "s" : "", n);
     if (rc == 0 && n_bad == (int)n) rc = pope_error("none of the %zu MIDI files could be read", n);
     free(pieces);
     free(errors);

@@ -52,7 +52,9 @@ static int walk(pope_music_filelist *out, const char *root, const char *rel, uin
         struct stat st;
         if (lstat(full, &st)) continue;
         if (S_ISDIR(st.st_mode)) rc = walk(out, root, sub, seed, depth + 1);
-        else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && is_midi_name(e->d_name))
+        // a link counts when it leads to a regular file (not a FIFO or device, whose read never ends)
+        else if ((S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(full, &st) == 0 && S_ISREG(st.st_mode))) &&
+                 is_midi_name(e->d_name))
             rc = music_filelist_push(out, full, pope_mididir_split(sub, seed));
     }
     closedir(d);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 double pipeline_now(void) {
@@ -124,6 +125,8 @@ typedef struct {
 
 static void progress_show(progress *p, int64_t done) {
     if (!p->on) return;
+    done *= dist_size();   // the ranks score about equal shares
+    if (done > p->total) done = p->total;
     double now = pipeline_now();
     if (p->tty && now - p->last > 0.5) {
         p->last = now;
@@ -173,11 +176,12 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         if (pk.k_pick > pk.total) pk.k_pick = 0;
     }
     int64_t to_score = pk.k_pick > 0 ? pk.k_pick : pk.total;
-    progress pg = {o->progress, pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
+    progress pg = {o->progress && dist_is_root(), pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
 
     int nb = 0, rc = 0;
     r->sampled = pk.k_pick > 0;
     r->all_positions = all_targets;
+    int64_t pick_i = 0;   // scored windows are shared out among the ranks round-robin
     for (int s = first; s <= (int)last && rc == 0; s++) {
         double nll0 = r->nll_sum;
         int64_t targets0 = r->targets, units0 = r->units;
@@ -186,7 +190,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         rc = pope_window_iter_init(&it, c, (pope_split)s, T);
         while (rc == 0 && pope_window_next(&it, &w)) {
             int32_t *row = buf + (size_t)nb * n;   // nb < B: a free row
-            if (picked(&pk) && (rc = c->read(c->ctx, w.split, w.seq, w.off, w.n, row)) == 0) {
+            if (picked(&pk) && dist_mine(pick_i++) && (rc = c->read(c->ctx, w.split, w.seq, w.off, w.n, row)) == 0) {
                 if (w.n < n) {   // the shorter last window of the sequence, scored on its own
                     rc = score_windows(m, c, row, 1, w.n, r);
                 } else if (++nb == B) {
@@ -203,6 +207,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         r->split_targets[s] = r->targets - targets0;
         r->split_units[s] = r->units - units0;
     }
+    if (rc == 0) rc = dist_reduce_eval_result(r);
     if (pg.on && pg.tty) fputs("\r\033[K", stderr);
     free(buf);
     if (rc != 0) {

@@ -1,10 +1,12 @@
 // train.c — the training loop shared by pope-genome and pope-music.
 //
-// One optimizer step = `accum` micro-batches of B windows of context+1 tokens each
+// One optimizer step = `accum` × ranks micro-batches of B windows of context+1 tokens each
 // (inputs 0..T−1, targets 1..T through ignore_target), gradients averaged, AdamW at the
-// LR of pope_lr_schedule. The data RNG, the model, the optimizer and the step are all
-// in the training checkpoint, and dropout seeds are a pure function of (seed, step,
-// micro-batch), so --resume continues bit-identically (same thread count).
+// LR of pope_lr_schedule. Micro-batch g of a step draws its windows and dropout from
+// streams that are pure functions of (seed, step, g); rank r of N takes g = r, r+N, ...
+// and the gradients are summed over the ranks (dist.h), so N ranks compute what one
+// process with N× the accumulation does, and --resume continues bit-identically (same
+// thread count) with any number of ranks: the data position is the step.
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -14,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 static volatile sig_atomic_t g_interrupted;
+enum { WEIGHT_CHECK_EVERY = 100 };   // steps between the ranks' weight comparisons
 static void on_sigint(int sig) {
     (void)sig;
     g_interrupted = 1;
@@ -104,9 +108,10 @@ static int validate(pope_model *m, const pope_corpus *c, const pope_train_config
     pope_eval_result er;
     if (pope_eval(m, c, &eo, &er) != 0) return -1;
     *nll = er.nll;
-    fprintf(logf, "{\"step\":%lld,\"valid_nll\":%.6f,\"valid_targets\":%lld}\n", (long long)step, er.nll,
+    if (logf)   // rank 0 alone logs
+        fprintf(logf, "{\"step\":%lld,\"valid_nll\":%.6f,\"valid_targets\":%lld}\n", (long long)step, er.nll,
             (long long)er.targets);
-    fflush(logf);
+    if (logf) fflush(logf);
     series_push(va, (double)step, er.nll);
     if (prog)
         fprintf(stderr, "%s%s: step %lld: valid NLL %.4f (%lld targets)\n", tty ? "\r\033[K" : "", prog,
@@ -115,15 +120,46 @@ static int validate(pope_model *m, const pope_corpus *c, const pope_train_config
     return 0;
 }
 
+// Polar: the share of frozen δ per layer (pope_model_delta_frozen) as a JSON array
+// "[0.125,0]" into buf; "" for other encodings.
+static void frozen_json(const pope_model *m, char *buf, size_t size) {
+    double share[64];
+    int n = pope_model_delta_frozen(m, share, 64), len = 0;
+    buf[0] = '\0';
+    if (n <= 0) return;
+    if (n > 64) n = 64;
+    len += snprintf(buf + len, size - len, "[");
+    for (int l = 0; l < n && (size_t)len < size; l++) len += snprintf(buf + len, size - len, "%s%.4g", l ? "," : "", share[l]);
+    if ((size_t)len < size) snprintf(buf + len, size - len, "]");
+}
+
+// The checkpoint metadata `meta` plus "pope.delta_frozen" (polar) at this point of the run.
+static char *metadata_now(const char *meta, const pope_model *m) {
+    char fz[1024];
+    frozen_json(m, fz, sizeof fz);
+    cJSON *o = cJSON_Parse(meta);
+    if (!o) return NULL;
+    if (fz[0]) cJSON_AddStringToObject(o, "pope.delta_frozen", fz);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
 // A training checkpoint: model, AdamW moments, step, tokens, the data RNG, and as user
-// JSON the wall time so far (for --time across resumes) and the seed (as a string: JSON
-// numbers are doubles).
+// JSON the wall time so far (for --time across resumes), the seed (as a string: JSON
+// numbers are doubles) and the micro-batches per step over all ranks (the global batch,
+// which a resume on another number of ranks keeps).
 static int save_checkpoint(const char *path, const pope_model *m, const pope_adamw *opt, int64_t step,
-                           int64_t tokens, const pope_rng *rng, double elapsed, uint64_t seed, const char *meta) {
-    char uj[128];
-    snprintf(uj, sizeof uj, "{\"elapsed_s\":%.3f,\"seed\":\"%llu\"}", elapsed, (unsigned long long)seed);
+                           int64_t tokens, const pope_rng *rng, double elapsed, uint64_t seed, int micro_batches,
+                           const char *meta) {
+    char uj[160];
+    snprintf(uj, sizeof uj, "{\"elapsed_s\":%.3f,\"seed\":\"%llu\",\"micro_batches\":%d}", elapsed,
+             (unsigned long long)seed, micro_batches);
     pope_train_state cs = {step, tokens, *rng, uj};
-    return pope_save(path, m, opt, &cs, meta);
+    char *md = metadata_now(meta, m);
+    int rc = md ? pope_save(path, m, opt, &cs, md) : pope_error("train: metadata: out of memory");
+    free(md);
+    return rc;
 }
 
 // The checkpoint's __metadata__ additions: the program's own keys plus the preset.
@@ -140,232 +176,36 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
         cJSON_AddStringToObject(o, "pope.preset", pj);
     }
     free(pj);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "pope.precision");  // of the run that wrote it
+    cJSON_AddStringToObject(o, "pope.precision", pope_precision_name(pope_get_precision()));
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
 }
 
-// ---------------------------------------------------------------- the run
-// One training run: what pope_train's phases (setup, start or resume, steps, log,
-// checkpoint, finish) share.
-typedef struct {
-    const pope_corpus *c;
-    const pope_preset *p;
-    const pope_train_opts *o;
-    const pope_train_config *tc;
-    pope_config cfg;             // p->model with the corpus's vocabulary and tokenizer
-    const char *prog;
-    int T, B, V;
-    int64_t n;                   // T + 1 tokens per window
-    char ckpt[4200], final[4200], logp[4200];
-    sampler smp;
-    pope_model *m;
-    pope_adamw *opt;
-    pope_train_state st;         // what a resumed checkpoint held
-    pope_rng rng;
-    double elapsed0;             // wall time of the runs before a resume
-    uint64_t seed;               // a resumed run keeps the seed it started with
-    series_buf tr, va;
-    int32_t *win, *in, *tg;
-    FILE *logf;
-    char *meta;
-    int do_valid, tty;
-    int64_t step, tokens, steps_here, sched_total;
-    double t_start, train_time;
-    float loss;
-} train_run;
-
-// Checks the preset against the corpus and prepares the paths and the sampler.
-static int run_setup(train_run *r, const pope_corpus *c, const pope_preset *p, const pope_train_opts *o) {
-    if (!o || !o->out_dir) return pope_error("train: no output directory");
-    r->c = c, r->p = p, r->o = o;
-    r->prog = o->program ? o->program : "pope";
-    r->tc = &p->train;
-    r->cfg = p->model;
-    r->cfg.vocab_size = c->vocab_size;
-    snprintf(r->cfg.tokenizer, sizeof r->cfg.tokenizer, "%s", c->tokenizer ? c->tokenizer : "");
-    if (pope_config_validate(&r->cfg) != 0) return -1;
-    const pope_train_config *tc = r->tc;
-    if (tc->batch < 1 || tc->accum < 1 || tc->steps < 1) return pope_error("train: batch, accum and steps must be >= 1");
-    if (tc->threads > 0) pope_runtime_init(tc->threads);
-    r->T = r->cfg.context_length, r->B = tc->batch, r->V = r->cfg.vocab_size;
-    r->n = (int64_t)r->T + 1;
-    r->seed = tc->seed;
-    r->loss = NAN;
-
-    if (pope_mkdir_p(o->out_dir) != 0) return -1;
-    snprintf(r->ckpt, sizeof r->ckpt, "%s/checkpoint.safetensors", o->out_dir);
-    snprintf(r->final, sizeof r->final, "%s/model.safetensors", o->out_dir);
-    snprintf(r->logp, sizeof r->logp, "%s/log.jsonl", o->out_dir);
-    return sampler_init(&r->smp, c, r->n);
+// The data stream of micro-batch g (counted over all ranks) of step `step`.
+static void microbatch_rng(pope_rng *r, uint64_t seed, int64_t step, int64_t g) {
+    uint64_t h = splitmix64(seed ^ 0xDA7A5A3D1E5ull);
+    h = splitmix64(h ^ (uint64_t)step);
+    pope_rng_seed(r, h ^ (uint64_t)g);
 }
 
-// --resume: the checkpoint's model, optimizer, data RNG, wall time and seed; the log cut
-// back to its step.
-static int run_resume(train_run *r) {
-    if (access(r->ckpt, R_OK) != 0) return pope_error("--resume: %s not found (nothing to resume)", r->ckpt);
-    r->m = pope_load(r->ckpt, &r->opt, &r->st);
-    if (!r->m) return -1;
-    char *a = pope_config_to_json(pope_model_config(r->m)), *b = pope_config_to_json(&r->cfg);
-    int same = a && b && !strcmp(a, b);
-    if (!same) pope_error("--resume: the checkpoint's model config %s differs from the requested %s", a, b);
-    free(a);
-    free(b);
-    if (!same) return -1;
-    r->rng = r->st.rng;
-    if (r->st.user_json) {
-        cJSON *u = cJSON_Parse(r->st.user_json);
-        const cJSON *e = u ? cJSON_GetObjectItemCaseSensitive(u, "elapsed_s") : NULL;
-        if (e && cJSON_IsNumber(e)) r->elapsed0 = e->valuedouble;
-        const cJSON *sd = u ? cJSON_GetObjectItemCaseSensitive(u, "seed") : NULL;
-        if (sd && cJSON_IsString(sd)) r->seed = strtoull(sd->valuestring, NULL, 10);
-        cJSON_Delete(u);
-    }
-    if (reload_log(r->logp, r->st.step, &r->tr, &r->va) != 0) return -1;
-    if (!r->o->quiet)
-        fprintf(stderr, "%s: resuming %s at step %lld\n", r->prog, r->ckpt, (long long)r->st.step);
+// The local accumulation on a resume: the checkpoint's micro-batches per step (over all
+// ranks) shared out among this run's ranks. -1 when they do not divide evenly.
+static int resume_accum(const char *user_json, int accum, int *out) {
+    cJSON *u = user_json ? cJSON_Parse(user_json) : NULL;
+    const cJSON *g = u ? cJSON_GetObjectItemCaseSensitive(u, "micro_batches") : NULL;
+    double Gd = g && cJSON_IsNumber(g) ? g->valuedouble : (double)accum * dist_size();
+    cJSON_Delete(u);
+    if (!(Gd >= 1 && Gd <= (1 << 20)) || Gd != (int)Gd)   // --accum's own bound
+        return pope_error("--resume: the checkpoint's micro_batches per step (%g) is not an integer in [1, %d]", Gd,
+                          1 << 20);
+    int G = (int)Gd, N = dist_size();
+    if (G % N != 0)
+        return pope_error("--resume: the checkpoint took %d micro-batches per step, which %d ranks cannot share "
+                          "evenly: run with a number of ranks that divides %d", G, N, G);
+    *out = G / N;
     return 0;
-}
-
-// A new run: a fresh model, optimizer and data RNG, and a new log.
-static int run_start(train_run *r) {
-    if (access(r->ckpt, F_OK) == 0)
-        return pope_error("%s already holds a training run: add --resume to continue it, or choose another --out",
-                          r->o->out_dir);
-    const pope_train_config *tc = r->tc;
-    r->m = pope_model_new(&r->cfg, tc->seed);
-    if (!r->m) return -1;
-    r->opt = pope_adamw_new(r->m);
-    if (!r->opt) return -1;
-    pope_rng_seed(&r->rng, splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
-    FILE *f = fopen(r->logp, "w");   // a new run starts a new log
-    if (!f) return pope_error("%s: cannot write: %s", r->logp, strerror(errno));
-    fclose(f);
-    return 0;
-}
-
-// The log (appended to), the checkpoint metadata and the batch buffers.
-static int run_open(train_run *r) {
-    r->logf = fopen(r->logp, "a");
-    if (!r->logf) return pope_error("%s: cannot write: %s", r->logp, strerror(errno));
-    r->meta = build_metadata(r->p, r->o->extra_metadata);
-    if (!r->meta) return -1;
-    const int B = r->B, T = r->T;
-    r->win = malloc((size_t)B * r->n * sizeof *r->win);
-    r->in = malloc((size_t)B * T * sizeof *r->in);
-    r->tg = malloc((size_t)B * T * sizeof *r->tg);
-    if (!r->win || !r->in || !r->tg) return pope_error("out of memory for a batch of %d x %d tokens", B, T);
-    r->do_valid = pope_split_windows(r->c, POPE_SPLIT_VALID, T, NULL) > 0;
-    if (!r->do_valid && !r->o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", r->prog);
-    return 0;
-}
-
-static void run_free(train_run *r) {
-    if (r->logf) fclose(r->logf);
-    free(r->meta);
-    free(r->win);
-    free(r->in);
-    free(r->tg);
-    free(r->smp.cum);
-    free(r->tr.x), free(r->tr.y), free(r->va.x), free(r->va.y);
-    free(r->st.user_json);
-    if (r->opt) pope_adamw_free(r->opt);
-    if (r->m) pope_model_free(r->m);
-}
-
-// The LR of this step. With a time budget the cosine ends where the budget is expected
-// to end (r->sched_total).
-static float run_lr(train_run *r, double elapsed) {
-    const pope_train_config *tc = r->tc;
-    const int64_t step = r->step;
-    int64_t total = tc->steps, warmup = tc->warmup;
-    if (tc->time_s > 0 && step >= 3) {
-        double per_step = elapsed / (double)step;   // over all sessions, so a resume needs no warm-up
-        double est = step + (tc->time_s - elapsed) / per_step;
-        if (est < total) total = est < step + 1 ? step + 1 : (int64_t)est;
-        if (warmup >= total) warmup = total / 10;
-    }
-    r->sched_total = total;
-    return pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
-}
-
-// One optimizer step: accum micro-batches of B windows, gradients averaged, AdamW.
-// r->loss = the mean loss over the micro-batches.
-static int run_step(train_run *r, float lr, float *gnorm) {
-    const pope_corpus *c = r->c;
-    const pope_train_config *tc = r->tc;
-    const int B = r->B, T = r->T;
-    const int64_t n = r->n;
-    double ts = pipeline_now();
-    pope_model_zero_grad(r->m);
-    double loss_sum = 0;
-    for (int a = 0; a < tc->accum; a++) {
-        for (int b = 0; b < B; b++)
-            if (draw_window(c, &r->smp, &r->rng, n, r->V, r->win + (size_t)b * n) != 0) return -1;
-        for (int b = 0; b < B; b++)
-            for (int t = 0; t < T; t++) {
-                int32_t y = r->win[(size_t)b * n + t + 1];
-                r->in[(size_t)b * T + t] = r->win[(size_t)b * n + t];
-                r->tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
-            }
-        uint64_t dseed = splitmix64(r->seed ^ splitmix64((uint64_t)r->step * 1024 + (uint64_t)a));
-        float l;
-        if (pope_model_forward(r->m, r->in, r->tg, B, T, 1, dseed, &l) != 0) return -1;
-        if (pope_model_backward(r->m, 1.0f / tc->accum) != 0) return -1;
-        loss_sum += l;
-    }
-    *gnorm = 0;
-    if (pope_adamw_step(r->opt, r->m, &tc->adamw, lr, gnorm) != 0) return -1;
-    r->loss = (float)(loss_sum / tc->accum);
-    r->step++, r->steps_here++;
-    r->tokens += (int64_t)B * T * tc->accum;
-    r->train_time += pipeline_now() - ts;
-    if (!isfinite(r->loss))
-        return pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", r->loss, (long long)r->step);
-    return 0;
-}
-
-// The step's line in log.jsonl and its point on the curve; returns the throughput.
-static double run_log(train_run *r, float lr, float gnorm, double elapsed) {
-    const pope_train_config *tc = r->tc;
-    double tps = r->steps_here * (double)r->B * r->T * tc->accum / r->train_time;
-    fprintf(r->logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
-                     "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
-            (long long)r->step, r->loss, lr, gnorm, (long long)r->tokens, tps, elapsed);
-    fflush(r->logf);
-    series_push(&r->tr, (double)r->step, r->loss);
-    return tps;
-}
-
-// The progress line on stderr (in place on a terminal).
-static void run_progress(const train_run *r, float lr, double tps, double elapsed) {
-    const pope_train_config *tc = r->tc;
-    const int64_t step = r->step, steps = tc->steps, sched_total = r->sched_total;
-    char b1[32], b2[32];
-    double left = (sched_total - step) * ((elapsed - r->elapsed0) / r->steps_here);
-    if (tc->time_s > 0 && tc->time_s - elapsed < left) left = tc->time_s - elapsed;
-    // with a time budget the total is the current estimate of the steps that fit
-    char of[40] = "";
-    if (sched_total < POPE_STEPS_UNBOUNDED)
-        snprintf(of, sizeof of, "/%s%lld", sched_total < steps ? "~" : "", (long long)sched_total);
-    fprintf(stderr, "%sstep %lld%s  loss %.4f  lr %.2e  %.0f tok/s  %s  ETA %s%s", r->tty ? "\r\033[K" : "",
-            (long long)step, of, r->loss, lr, tps, pope_format_duration(elapsed, b1, sizeof b1),
-            pope_format_duration(left > 0 ? left : 0, b2, sizeof b2), r->tty ? "" : "\n");
-}
-
-// After the last step: the final validation, checkpoint, model and curve.
-static int run_finish(train_run *r, pope_train_result *res, double elapsed) {
-    const char *prog = r->o->quiet ? NULL : r->prog;
-    if (!res->interrupted && r->do_valid &&
-        validate(r->m, r->c, r->tc, r->step, r->logf, &r->va, prog, 0, &res->valid_nll) != 0)
-        return -1;
-    if (save_checkpoint(r->ckpt, r->m, r->opt, r->step, r->tokens, &r->rng, elapsed, r->seed, r->meta) != 0)
-        return -1;
-    if (pope_save(r->final, r->m, NULL, NULL, r->meta) != 0) return -1;
-    char title[128];
-    snprintf(title, sizeof title, "%s (%s): training curve", r->p->name[0] ? r->p->name : "pope",
-             pope_pe_name(r->cfg.pe));
-    return write_curve(r->o->out_dir, &r->tr, &r->va, title);
 }
 
 // ---------------------------------------------------------------- the loop
@@ -375,11 +215,108 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     memset(res, 0, sizeof *res);
     res->valid_nll = NAN;
     res->last_loss = NAN;
-    train_run r = {0};
+    if (!o || !o->out_dir) return pope_error("train: no output directory");
+    const char *prog = o->program ? o->program : "pope";
+    const pope_train_config *tc = &p->train;
+    pope_config cfg = p->model;
+    cfg.vocab_size = c->vocab_size;
+    snprintf(cfg.tokenizer, sizeof cfg.tokenizer, "%s", c->tokenizer ? c->tokenizer : "");
+    if (pope_config_validate(&cfg) != 0) return -1;
+    if (tc->batch < 1 || tc->accum < 1 || tc->steps < 1) return pope_error("train: batch, accum and steps must be >= 1");
+    if (tc->threads > 0) pope_runtime_init(tc->threads);
+    const int T = cfg.context_length, B = tc->batch, V = cfg.vocab_size;
+    const int64_t n = (int64_t)T + 1;
+    const int N = dist_size(), rank = dist_rank(), root = dist_is_root();
+    int accum = tc->accum;   // per rank; accum × N micro-batches make a step
+
+    if (pope_mkdir_p(o->out_dir) != 0) return -1;
+    char ckpt[4200], final[4200], logp[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", o->out_dir);
+    snprintf(final, sizeof final, "%s/model.safetensors", o->out_dir);
+    snprintf(logp, sizeof logp, "%s/log.jsonl", o->out_dir);
+
+    sampler smp;
+    if (sampler_init(&smp, c, n) != 0) return -1;
+
+    pope_model *m = NULL;
+    pope_adamw *opt = NULL;
+    pope_train_state st = {0};
+    pope_rng rng;
+    double elapsed0 = 0;   // wall time of the runs before a resume
+    uint64_t seed = tc->seed;   // a resumed run keeps the seed it started with
+    series_buf tr = {0}, va = {0};
+    int32_t *win = NULL, *in = NULL, *tg = NULL;
+    FILE *logf = NULL;
+    char *meta = NULL;
+    float *flat = NULL;   // the gradients of all ranks, summed
+    size_t flat_cap = 0;
     struct sigaction sa_old, sa_new;
     int handler_set = 0, rc = -1;
-    if (run_setup(&r, c, p, o) != 0) goto done;
-    if ((o->resume ? run_resume(&r) : run_start(&r)) != 0 || run_open(&r) != 0) goto done;
+
+    if (o->resume) {
+        if (access(ckpt, R_OK) != 0) {
+            pope_error("--resume: %s not found (nothing to resume)", ckpt);
+            goto done;
+        }
+        m = pope_load(ckpt, &opt, &st);
+        if (!m) goto done;
+        char *a = pope_config_to_json(pope_model_config(m)), *b = pope_config_to_json(&cfg);
+        int same = a && b && !strcmp(a, b);
+        if (!same) pope_error("--resume: the checkpoint's model config %s differs from the requested %s", a, b);
+        free(a);
+        free(b);
+        if (!same) goto done;
+        rng = st.rng;
+        if (st.user_json) {
+            cJSON *u = cJSON_Parse(st.user_json);
+            const cJSON *e = u ? cJSON_GetObjectItemCaseSensitive(u, "elapsed_s") : NULL;
+            if (e && cJSON_IsNumber(e)) elapsed0 = e->valuedouble;
+            const cJSON *sd = u ? cJSON_GetObjectItemCaseSensitive(u, "seed") : NULL;
+            if (sd && cJSON_IsString(sd)) seed = strtoull(sd->valuestring, NULL, 10);
+            cJSON_Delete(u);
+        }
+        if (resume_accum(st.user_json, tc->accum, &accum) != 0) goto done;
+        if (root && reload_log(logp, st.step, &tr, &va) != 0) goto done;
+        if (!o->quiet)
+            fprintf(stderr, "%s: resuming %s at step %lld\n", prog, ckpt, (long long)st.step);
+        if (!o->quiet && accum != tc->accum)
+            fprintf(stderr, "%s: note: %d micro-batches per rank per step, to keep the checkpoint's %d per step\n",
+                    prog, accum, accum * N);
+    } else {
+        if (access(ckpt, F_OK) == 0) {
+            pope_error("%s already holds a training run: add --resume to continue it, or choose another --out",
+                       o->out_dir);
+            goto done;
+        }
+        m = pope_model_new(&cfg, tc->seed);
+        if (!m) goto done;
+        opt = pope_adamw_new(m);
+        if (!opt) goto done;
+        pope_rng_seed(&rng, splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
+        FILE *f = root ? fopen(logp, "w") : NULL;   // a new run starts a new log
+        if (root && !f) {
+            pope_error("%s: cannot write: %s", logp, strerror(errno));
+            goto done;
+        }
+        if (f) fclose(f);
+    }
+    logf = root ? fopen(logp, "a") : NULL;   // rank 0 alone writes the run's files
+    if (root && !logf) {
+        pope_error("%s: cannot write: %s", logp, strerror(errno));
+        goto done;
+    }
+    meta = build_metadata(p, o->extra_metadata);
+    if (!meta) goto done;
+    if (root && !o->quiet) fprintf(stderr, "%s: precision %s\n", prog, pope_precision_name(pope_get_precision()));
+    win = malloc((size_t)B * n * sizeof *win);
+    in = malloc((size_t)B * T * sizeof *in);
+    tg = malloc((size_t)B * T * sizeof *tg);
+    if (!win || !in || !tg) {
+        pope_error("out of memory for a batch of %d x %d tokens", B, T);
+        goto done;
+    }
+    const int do_valid = pope_split_windows(c, POPE_SPLIT_VALID, T, NULL) > 0;
+    if (!do_valid && !o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", prog);
 
     g_interrupted = 0;
     memset(&sa_new, 0, sizeof sa_new);
@@ -388,50 +325,151 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     sigemptyset(&sa_new.sa_mask);
     handler_set = sigaction(SIGINT, &sa_new, &sa_old) == 0;
 
-    const pope_train_config *tc = r.tc;
+    const int tty = pipeline_isatty_stderr() && !o->quiet;
     const int64_t steps = tc->steps;
-    r.tty = pipeline_isatty_stderr() && !o->quiet;
-    r.step = r.st.step, r.tokens = r.st.tokens_seen;
-    r.t_start = pipeline_now();
-    r.sched_total = steps;
-    while (r.step < steps) {
-        double elapsed = r.elapsed0 + pipeline_now() - r.t_start;
+    int64_t step = st.step, tokens = st.tokens_seen;
+    double t_start = pipeline_now(), train_time = 0;
+    int64_t steps_here = 0, sched_total = steps;
+    float loss = NAN;
+    char b1[32], b2[32];
+    const int G = accum * N;   // micro-batches per step over all ranks
+    if (dist_check_weights(m, step) != 0) goto done;
+
+    while (step < steps) {
+        double elapsed = elapsed0 + pipeline_now() - t_start;
+        if (dist_bcast(&elapsed, sizeof elapsed, 0) != 0) goto done;   // rank 0's clock: the same budget and LR
         if (tc->time_s > 0 && elapsed >= tc->time_s) break;
-        float lr = run_lr(&r, elapsed), gnorm;
-        if (run_step(&r, lr, &gnorm) != 0) goto done;
-        elapsed = r.elapsed0 + pipeline_now() - r.t_start;
-        double tps = run_log(&r, lr, gnorm, elapsed);
-        const int64_t step = r.step;
-        if (r.do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
-            if (validate(r.m, c, tc, step, r.logf, &r.va, o->quiet ? NULL : r.prog, r.tty, &res->valid_nll) != 0)
-                goto done;
+        // With a time budget the cosine ends where the budget is expected to end.
+        int64_t total = steps, warmup = tc->warmup;
+        if (tc->time_s > 0 && step >= 3) {
+            double per_step = elapsed / (double)step;   // over all sessions, so a resume needs no warm-up
+            double est = step + (tc->time_s - elapsed) / per_step;
+            if (est < total) total = est < step + 1 ? step + 1 : (int64_t)est;
+            if (warmup >= total) warmup = total / 10;
         }
-        int stop = g_interrupted || (o->stop_at_step > 0 && step >= o->stop_at_step);
+        sched_total = total;
+        float lr = pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
+        double ts = pipeline_now(), comm0 = dist_comm_seconds();
+        pope_model_zero_grad(m);
+        double loss_sum = 0;
+        for (int a = 0; a < accum; a++) {
+            int64_t g = (int64_t)a * N + rank;   // this rank's share of the step's micro-batches
+            pope_rng mrng;
+            microbatch_rng(&mrng, seed, step, g);
+            for (int b = 0; b < B; b++)
+                if (draw_window(c, &smp, &mrng, n, V, win + (size_t)b * n) != 0) goto done;
+            for (int b = 0; b < B; b++)
+                for (int t = 0; t < T; t++) {
+                    int32_t y = win[(size_t)b * n + t + 1];
+                    in[(size_t)b * T + t] = win[(size_t)b * n + t];
+                    tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
+                }
+            uint64_t dseed = splitmix64(seed ^ splitmix64((uint64_t)step * 1024 + (uint64_t)g));
+            float l;
+            if (pope_model_forward(m, in, tg, B, T, 1, dseed, &l) != 0) goto done;
+            if (pope_model_backward(m, 1.0f / G) != 0) goto done;
+            loss_sum += l;
+        }
+        // the sums over the ranks: gradients, loss, and whether any rank was interrupted
+        double red[2] = {loss_sum, g_interrupted ? 1.0 : 0.0};
+        if (dist_sum_grads(m, &flat, &flat_cap) != 0 || dist_allreduce_sum_f64(red, 2) != 0) goto done;
+        double comm_s = dist_comm_seconds() - comm0;
+        float gnorm = 0;
+        if (pope_adamw_step(opt, m, &tc->adamw, lr, &gnorm) != 0) goto done;
+        loss = (float)(red[0] / G);
+        step++, steps_here++;
+        tokens += (int64_t)B * T * G;
+        train_time += pipeline_now() - ts;
+        if (!isfinite(loss)) {
+            pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", loss, (long long)step);
+            goto done;
+        }
+        elapsed = elapsed0 + pipeline_now() - t_start;
+        double tps = steps_here * (double)B * T * G / train_time;
+        if (logf) {
+            fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
+                          "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f,\"precision\":\"%s\"",
+                    (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed,
+                    pope_precision_name(pope_get_precision()));
+            if (N > 1)   // the bench's communication share (docs/SCALING.md)
+                fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", N, pipeline_now() - ts, comm_s);
+            // polar: the frozen δ share every log_every steps and at the last step
+            char fz[1024] = "";
+            if (step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || step == steps ||
+                (tc->time_s > 0 && elapsed >= tc->time_s))
+                frozen_json(m, fz, sizeof fz);
+            if (fz[0]) fprintf(logf, ",\"delta_frozen\":%s", fz);
+            fputs("}\n", logf);
+            fflush(logf);
+        }
+        series_push(&tr, (double)step, loss);
+
+        if (do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
+            if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, tty, &res->valid_nll) != 0) goto done;
+        }
+        int stop = red[1] > 0 || (o->stop_at_step > 0 && step >= o->stop_at_step);
         int last = step == steps || (tc->time_s > 0 && elapsed >= tc->time_s);
-        if (!o->quiet && (r.tty || step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || last || stop))
-            run_progress(&r, lr, tps, elapsed);
+        if (!o->quiet && (tty || step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || last || stop)) {
+            double left = (sched_total - step) * ((elapsed - elapsed0) / steps_here);
+            if (tc->time_s > 0 && tc->time_s - elapsed < left) left = tc->time_s - elapsed;
+            // with a time budget the total is the current estimate of the steps that fit
+            char of[40] = "";
+            if (sched_total < POPE_STEPS_UNBOUNDED)
+                snprintf(of, sizeof of, "/%s%lld", sched_total < steps ? "~" : "", (long long)sched_total);
+            fprintf(stderr, "%sstep %lld%s  loss %.4f  lr %.2e  %.0f tok/s  %s  ETA %s%s", tty ? "\r\033[K" : "",
+                    (long long)step, of, loss, lr, tps,
+                    pope_format_duration(elapsed, b1, sizeof b1),
+                    pope_format_duration(left > 0 ? left : 0, b2, sizeof b2), tty ? "" : "\n");
+        }
+        if (step % WEIGHT_CHECK_EVERY == 0 && dist_check_weights(m, step) != 0) goto done;
         if (tc->checkpoint_every > 0 && step % tc->checkpoint_every == 0 && step < steps && !stop) {
-            if (save_checkpoint(r.ckpt, r.m, r.opt, step, r.tokens, &r.rng, elapsed, r.seed, r.meta) != 0) goto done;
+            if (root && save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, G, meta) != 0) goto done;
         }
         if (stop) {
             res->interrupted = 1;
             break;
         }
     }
-    if (r.tty) fputc('\n', stderr);
+    if (tty) fputc('\n', stderr);
 
-    double elapsed = r.elapsed0 + pipeline_now() - r.t_start;
-    if (run_finish(&r, res, elapsed) != 0) goto done;
+    double elapsed = elapsed0 + pipeline_now() - t_start;
+    if (!res->interrupted && do_valid) {
+        if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, 0, &res->valid_nll) != 0) goto done;
+    }
+    if (dist_check_weights(m, step) != 0) goto done;
+    if (root) {
+        if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, G, meta) != 0) goto done;
+        char *md = metadata_now(meta, m);
+        int r = md ? pope_save(final, m, NULL, NULL, md) : pope_error("train: metadata: out of memory");
+        free(md);
+        if (r != 0) goto done;
+    }
+    if (root) {
+        char title[128];
+        snprintf(title, sizeof title, "%s (%s): training curve", p->name[0] ? p->name : "pope", pope_pe_name(cfg.pe));
+        if (write_curve(o->out_dir, &tr, &va, title) != 0) goto done;
+    }
+    if (dist_barrier() != 0) goto done;   // the files are in place for every rank
     if (res->interrupted && !o->quiet)
-        fprintf(stderr, "%s: interrupted at step %lld; checkpoint written, continue with --resume\n", r.prog,
-                (long long)r.step);
-    res->steps = r.step;
-    res->tokens = r.tokens;
+        fprintf(stderr, "%s: interrupted at step %lld; checkpoint written, continue with --resume\n", prog,
+                (long long)step);
+    res->steps = step;
+    res->tokens = tokens;
     res->seconds = elapsed;
-    res->last_loss = r.loss;
+    res->last_loss = loss;
     rc = 0;
 done:
     if (handler_set) sigaction(SIGINT, &sa_old, NULL);
-    run_free(&r);
+    if (logf) fclose(logf);
+    free(meta);
+    free(flat);
+    free(win);
+    free(in);
+    free(tg);
+    free(smp.cum);
+    free(tr.x), free(tr.y), free(va.x), free(va.y);
+    free(st.user_json);
+    if (opt) pope_adamw_free(opt);
+    if (m) pope_model_free(m);
     return rc;
 }

@@ -40,6 +40,8 @@ int pope_parse_duration(const char *s, double *seconds) {
         n_parts++;
     }
     if (total <= 0) goto bad;
+    if (total > POPE_MAX_DURATION_S)
+        return pope_error("duration '%s' is longer than %g days", s, POPE_MAX_DURATION_S / 86400);
     *seconds = total;
     return 0;
 bad:

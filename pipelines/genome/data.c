@@ -137,8 +137,7 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
     char *file = pope_model_file(model);
     if (!file) return -1;   // pope_model_file's message names the path
     char *cfg_json = pope_load_metadata(file, "pope.config");
-    if (!cfg_json) {
-        pope_error("%s: not a pope model (no pope.config metadata)", file);
+    if (!cfg_json) {   // the loader's message: truncated, not safetensors, no pope.config...
         free(file);
         return -1;
     }

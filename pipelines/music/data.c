@@ -172,7 +172,7 @@ char *mmodel_file(const char *model) {
 
 int mmodel_tokenizer(const char *file, pope_music_tok *out) {
     char *js = pope_load_metadata(file, "pope.config");
-    if (!js) return pope_error("%s: not a pope model (no pope.config metadata)", file);
+    if (!js) return -1;   // the loader's message: truncated, not safetensors, no pope.config...
     cJSON *o = cJSON_Parse(js);
     free(js);
     const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "tokenizer") : NULL;

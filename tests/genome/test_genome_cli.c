@@ -357,6 +357,28 @@ int main(void) {
         CHECK(rc == 1 && strstr(err_text, "vocab 4104") && strstr(err_text, "4107"), "old kmer6 model refused: %s", err_text);
     }
 
+    // a checkpoint cut short (a download that stopped) is called truncated by every command
+    // that loads a model: at a quarter of the file (inside the tensors) and at 20 bytes (inside
+    // the header)
+    {
+        char mp[600];
+        snprintf(mp, sizeof mp, "%s/model.safetensors", run_dir);
+        size_t cut[2] = {check_file_size(mp) / 4, 20};
+        for (int c = 0; c < 2; c++) {
+            CHECK(cut[0] > 250 && check_truncated_copy(mp, fx_path("trunc.safetensors"), cut[c]) == 0, "cut the model");
+            const char *cmds[3] = {"eval --model %s %s", "generate --model %s --length 20 -o /dev/null",
+                                   "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128"};
+            for (int k = 0; k < 3; k++) {
+                char fmt[256];
+                snprintf(fmt, sizeof fmt, "%s", cmds[k]);
+                snprintf(args, sizeof args, fmt, fx_path("trunc.safetensors"), fa);
+                rc = run(args);
+                CHECK(rc == 1 && strncmp(err_text, "pope-genome: ", 13) == 0 && strstr(err_text, "truncated: "),
+                      "%s (cut at %zu): exit %d: %s", args, cut[c], rc, err_text);
+            }
+        }
+    }
+
     // one 30-base sequence: its tail-5% test split holds 1 base, too short for an eval window.
     // Training succeeds, so the final test says so instead of failing with exit 1
     {

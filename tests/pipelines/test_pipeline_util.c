@@ -29,7 +29,8 @@ static void test_duration(void) {
     CHECK(pope_parse_duration("1h2m3s", &s) == 0 && s == 3723, "1h2m3s -> %g", s);
     CHECK(pope_parse_duration("45", &s) == 0 && s == 45, "45 -> %g", s);
     CHECK(pope_parse_duration("1.5h", &s) == 0 && s == 5400, "1.5h -> %g", s);
-    const char *bad[] = {"", "m", "10x", "-5m", "1h30", "0s", "abc", "5m 3s", NULL};
+    const char *bad[] = {"", "m", "10x", "-5m", "1h30", "0s", "abc", "5m 3s",
+                         "1e308m", "1e400s", "400d", "9999999h", NULL};   // overflow / absurd
     for (int i = 0; bad[i]; i++) CHECK(pope_parse_duration(bad[i], &s) != 0, "'%s' accepted", bad[i]);
     char buf[32];
     CHECK(!strcmp(pope_format_duration(3723, buf, sizeof buf), "1h02m03s"), "format 3723: %s", buf);
@@ -168,6 +169,28 @@ static void test_npy(void) {
     fclose(f);
     CHECK(pope_npy_read_i32(path, &back, &n) != 0, "2-D accepted");
     CHECK(pope_npy_read_i32("/nonexistent/x.npy", &back, &n) != 0, "missing file");
+    // hostile shapes (issue 12): count × 4 wrapping size_t, a count strtoll saturates, and a
+    // plausible count in a file far too small for it; each refused before anything is allocated
+    struct { const char *shape, *want; } hostile[] = {
+        {"(4611686018427387905,)", "larger than"},   // 2^62 + 1: × 4 wraps to 4
+        {"(99999999999999999999999,)", "larger than"},
+        {"(500000000,)", "truncated"},
+        {"(3,)", "truncated"},
+    };
+    for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
+        char d[118];
+        snprintf(d, sizeof d, "{'descr': '<i4', 'fortran_order': False, 'shape': %s, }", hostile[h].shape);
+        memset(i8 + 10, ' ', 118);
+        memcpy(i8 + 10, d, strlen(d));
+        i8[127] = '\n';
+        f = fopen(path, "wb");
+        fwrite(i8, 1, 128 + 8, f);   // two int32 values of data
+        fclose(f);
+        back = NULL;
+        CHECK(pope_npy_read_i32(path, &back, &n) != 0 && strstr(pope_last_error(), hostile[h].want) &&
+                  strstr(pope_last_error(), path) && back == NULL,
+              "shape %s: '%s'", hostile[h].shape, pope_last_error());
+    }
 
     // "-": stdout and stdin (fd 1 and 0 pointed at a file for the test)
     int32_t small[3] = {7, -1, 65535};
@@ -278,6 +301,8 @@ static void test_presets(void) {
         {"{\"train\": {\"batch\": 0}}", "batch"},
         {"{\"train\": {\"steps\": 1.5}}", "steps"},
         {"{\"train\": {\"time\": \"soon\"}}", "time"},
+        {"{\"train\": {\"time\": \"1e308m\"}}", "time"},   // infinity, once written back as null
+        {"{\"train\": {\"time\": 1e999}}", "time"},
         {"{\"model\": {\"pe\": \"alibi\"}}", "alibi"},
         {"{\"train\": {\"lr\": 0.001, \"lr_min\": 0.01}}", "lr_min"},
         {"{\"name\": \"x\",", "JSON"},
