@@ -26,9 +26,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <unistd.h>
 
 #include <blis.h>
 #include <cjson/cJSON.h>
+
+#include "pope_genome.h"
+#include "pope_pipeline.h"
 #include <omp.h>
 
 #include "bf16.h"
@@ -37,12 +41,6 @@
 #include "pope.h"
 
 // ---------------------------------------------------------------- small helpers
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -291,12 +289,12 @@ static double time_gemm(int bf16, const char *kind, int M, int N, int K, double 
     memset(C, 0, nc * sizeof(float));
     double times[64];
     int n = 0;
-    double t_start = now_s();
+    double t_start = pope_now();
     gemm_call(bf16, kind, M, N, K, A, Bm, C);  // warm-up
-    while (n < 64 && (n < 3 || now_s() - t_start < budget_s)) {
-        double t0 = now_s();
+    while (n < 64 && (n < 3 || pope_now() - t_start < budget_s)) {
+        double t0 = pope_now();
         gemm_call(bf16, kind, M, N, K, A, Bm, C);
-        times[n++] = now_s() - t0;
+        times[n++] = pope_now() - t0;
     }
     free(A);
     free(Bm);
@@ -404,14 +402,14 @@ static double fma_peak(int n_threads, const char **isa) {
     double times[5];
     volatile float sink = 0;
     for (int r = 0; r < 5; r++) {
-        double t0 = now_s();
+        double t0 = pope_now();
 #pragma omp parallel num_threads(n_threads)
         {
             float v = avx512 ? fma_loop_avx512(iters) : fma_loop_avx2(iters);
 #pragma omp atomic
             sink += v;
         }
-        times[r] = now_s() - t0;
+        times[r] = pope_now() - t0;
     }
     (void)sink;
     double flops = 2.0 * lanes * FMA_CHAINS * (double)iters * n_threads;
@@ -486,14 +484,14 @@ static void trainer_free(trainer *t) {
 
 // One training step; times (s): sec[0] step, [1] forward, [2] backward, [3] AdamW.
 static int trainer_step(trainer *t, double sec[4], float *loss) {
-    double t0 = now_s();
+    double t0 = pope_now();
     pope_model_zero_grad(t->m);
     int rc = pope_model_forward(t->m, t->x, t->y, t->s->B, t->s->T, 1, (uint64_t)t->steps, loss);
-    double t1 = now_s();
+    double t1 = pope_now();
     if (rc == 0) rc = pope_model_backward(t->m, 1.0f);
-    double t2 = now_s();
+    double t2 = pope_now();
     if (rc == 0) rc = pope_adamw_step(t->opt, t->m, &t->ac, 3e-4f, NULL);
-    double t3 = now_s();
+    double t3 = pope_now();
     if (rc != 0) {
         fprintf(stderr, "pope_bench: train %s %s: %s\n", t->s->name, pope_pe_name(t->pe), pope_last_error());
         return -1;
@@ -598,9 +596,9 @@ static int child_eval(int argc, char **argv) {
     double times[64];
     int nr = 0;
     for (int i = 0; i < warmup + reps && nr < 64; i++) {
-        double t0 = now_s();
+        double t0 = pope_now();
         if (pope_model_nll(m, x, y, 1, s.T, nll) != 0) die("eval: pope_model_nll", pope_last_error());
-        double dt = now_s() - t0;
+        double dt = pope_now() - t0;
         if (i >= warmup) times[nr++] = dt;
     }
     double mean = 0;
@@ -664,14 +662,14 @@ static gen_result bench_gen(const bench_shape *s, pope_pe_kind pe, const bench_o
         pope_kv_reset(kv);
         int32_t tok = 0;
         int n = rep == 0 ? (o->gen_tokens < 64 ? o->gen_tokens : 64) : o->gen_tokens;
-        double t0 = now_s();
+        double t0 = pope_now();
         for (int i = 0; i < n; i++) {
             if (pope_model_step(m, kv, tok, logits) != 0) goto fail;
             int best = 0;   // greedy: the step is what we time, not the sampler
             for (int v = 1; v < s->V; v++) if (logits[v] > logits[best]) best = v;
             tok = best;
         }
-        if (rep > 0) times[nr++] = now_s() - t0;
+        if (rep > 0) times[nr++] = pope_now() - t0;
     }
     r.ok = 1;
     r.tokens_per_s = o->gen_tokens / median(times, nr);
@@ -710,9 +708,9 @@ static float *rand_buf(size_t n, uint64_t seed, float scale) {
         double ts_[16];                                                            \
         stmt;                                                                      \
         for (int r_ = 0; r_ < (reps); r_++) {                                      \
-            double t0_ = now_s();                                                  \
+            double t0_ = pope_now();                                                  \
             stmt;                                                                  \
-            ts_[r_] = now_s() - t0_;                                               \
+            ts_[r_] = pope_now() - t0_;                                               \
         }                                                                          \
         (dst) = 1e3 * median(ts_, (reps));                                         \
     } while (0)
@@ -898,52 +896,30 @@ static double torch_tokens_per_s(const cJSON *j, pope_pe_kind pe, const char *pr
 }
 
 // ---------------------------------------------------------------- genome preset
-// Reads d_model, n_layers, n_heads, vocab_size, context_length and batch_size from the
-// preset JSON (top level, or inside "model" / "config" / "train"); keys it lacks keep the
-// fallback (documented in bench/README.md).
-static int json_int_any(const cJSON *root, const char *key, int *out) {
-    const char *sub[] = {NULL, "model", "config", "train", "training"};
-    for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
-        const cJSON *o = sub[i] ? cJSON_GetObjectItemCaseSensitive(root, sub[i]) : root;
-        const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-        if (cJSON_IsNumber(v) && v->valuedouble >= 1) { *out = (int)v->valuedouble; return 1; }
-    }
-    return 0;
-}
-
+// The genome shape: the preset's model and batch through the library's loader
+// (pope_preset_load), the vocabulary from its tokenizer as formats/genome defines it.
 static void genome_shape(const bench_opts *o, bench_shape *s, char *source, size_t source_len) {
-    // fallback: nt tokens (small vocab), d 256, 6 layers, 8 heads, 4096 bp windows, batch 2
-    *s = (bench_shape){"genome-fallback", 16, 256, 6, 8, 4096, 2};
+    // fallback: nt tokens, d 256, 6 layers, 8 heads, 4096 bp windows, batch 2
+    pope_gtok nt;
+    pope_gtok_parse("nt", 0, &nt);
+    *s = (bench_shape){"genome-fallback", pope_gtok_vocab(nt), 256, 6, 8, 4096, 2};
     snprintf(source, source_len, "fallback (no preset file)");
     char path[4200];
     if (o->genome_preset) snprintf(path, sizeof path, "%s", o->genome_preset);
     else snprintf(path, sizeof path, "%s/models/genome-small.json", o->source);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (o->genome_preset) die(path, strerror(errno));
+    if (!o->genome_preset && access(path, R_OK) != 0) return;
+    pope_preset p;
+    if (pope_preset_load(&p, path) != 0) {
+        if (o->genome_preset) die(path, pope_last_error());
+        fprintf(stderr, "pope_bench: %s, using the fallback genome shape\n", pope_last_error());
         return;
     }
-    char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    cJSON *j = cJSON_Parse(buf);
-    if (!j) {
-        fprintf(stderr, "pope_bench: %s: not valid JSON, using the fallback genome shape\n", path);
-        return;
-    }
-    s->name = "genome-small";
-    // the preset names a tokenizer rather than a vocabulary: sizes of docs/GENOME.md
-    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "tokenizer");
-    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "nt")) s->V = 7;
-    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "kmer6")) s->V = 4107;
-    json_int_any(j, "vocab_size", &s->V);
-    json_int_any(j, "d_model", &s->d);
-    json_int_any(j, "n_layers", &s->L);
-    json_int_any(j, "n_heads", &s->H);
-    json_int_any(j, "context_length", &s->T);
-    if (!json_int_any(j, "batch_size", &s->B)) json_int_any(j, "batch", &s->B);
-    cJSON_Delete(j);
+    pope_gtok tok;
+    if (pope_gtok_parse(p.tokenizer[0] ? p.tokenizer : "nt", 0, &tok) != 0) die(path, pope_last_error());
+    static char name[64];
+    snprintf(name, sizeof name, "%s", p.name);
+    *s = (bench_shape){name, pope_gtok_vocab(tok), p.model.d_model, p.model.n_layers, p.model.n_heads,
+                       p.model.context_length, p.train.batch};
     snprintf(source, source_len, "%s", path);
 }
 

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pope.h"
@@ -163,8 +162,7 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose, con
     if (!pieces || !errors) { free(pieces); free(errors); return pope_error("out of memory"); }
     int tty = verbose && isatty(fileno(stderr));
     int done = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = pope_now();
     if (verbose && !tty) fprintf(stderr, "%s: reading %zu MIDI files\n", prog, n);
     // libsmf is thread-safe per file; its log capture is per thread (formats/music/smf_util.c).
     #pragma omp parallel for schedule(dynamic, 4)
@@ -189,13 +187,12 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose, con
                 fprintf(stderr, "\r\033[K%s: reading MIDI %d/%zu", prog, done, n);
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (tty) fputs("\r\033[K", stderr);
     int rc = 0, n_bad = 0;
     for (size_t i = 0; i < n; i++) n_bad += !pieces[i].tok;   // a read piece has BOS..EOS
     if (verbose)
         fprintf(stderr, "%s: read %zu MIDI files in %.1f s (%d unreadable, skipped)\n", prog, n - (size_t)n_bad,
-                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), n_bad);
+                pope_now() - t0, n_bad);
     n_bad = 0;
     for (size_t i = 0; i < n; i++) {
         if (!pieces[i].tok) {

@@ -9,7 +9,6 @@
 // thread count) with any number of ranks: the data position is the step.
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +18,7 @@
 #include "dist.h"
 #include "pipeline_internal.h"
 
-static volatile sig_atomic_t g_interrupted;
 enum { WEIGHT_CHECK_EVERY = 100 };   // steps between the ranks' weight comparisons
-static void on_sigint(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-
-static uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
 
 // ---------------------------------------------------------------- curve data
 typedef struct {
@@ -185,8 +172,8 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
 
 // The data stream of micro-batch g (counted over all ranks) of step `step`.
 static void microbatch_rng(pope_rng *r, uint64_t seed, int64_t step, int64_t g) {
-    uint64_t h = splitmix64(seed ^ 0xDA7A5A3D1E5ull);
-    h = splitmix64(h ^ (uint64_t)step);
+    uint64_t h = pope_splitmix64(seed ^ 0xDA7A5A3D1E5ull);
+    h = pope_splitmix64(h ^ (uint64_t)step);
     pope_rng_seed(r, h ^ (uint64_t)g);
 }
 
@@ -206,6 +193,36 @@ static int resume_accum(const char *user_json, int accum, int *out) {
                           "evenly: run with a number of ranks that divides %d", G, N, G);
     *out = G / N;
     return 0;
+}
+
+// ---------------------------------------------------------------- resume
+// Train settings that do not change the run's trajectory (or that the run keeps: seed, and
+// accum, whose micro-batches per step the checkpoint fixes for any number of ranks), and
+// those an explicit extension may grow.
+static const char *const resume_free[] = {"threads", "eval_every", "eval_tokens", "checkpoint_every", "log_every",
+                                          "seed", "accum", "steps", "time", NULL};
+
+// Whether preset p (model config cfg) may continue the run in ckpt (model config had, at
+// step done): the same model, the same training settings but for resume_free, and the
+// same end unless extend (then any end past step done). -1 with the differing fields named.
+static int check_resume(const char *ckpt, const pope_config *had, const pope_config *cfg, const pope_preset *p,
+                        int extend, int64_t done) {
+    char diff[1024];
+    if (pope_fields_diff(pope_config_fields, had, cfg, NULL, diff, sizeof diff) > 0)
+        return pope_error("--resume: %s was trained with another model config: %s", ckpt, diff);
+    pope_preset run;
+    if (pope_preset_from_checkpoint(&run, ckpt) != 0) return 0;   // older checkpoints: the model check only
+    const pope_train_config *a = &run.train, *b = &p->train;
+    if (pope_fields_diff(pope_train_fields, a, b, resume_free, diff, sizeof diff) > 0)
+        return pope_error("--resume: the run in %s was started with other training settings: %s (resume with its "
+                          "settings, or train into another --out)", ckpt, diff);
+    pope_train_config end = *b;   // b with the run's end: the difference is the end alone
+    end.steps = a->steps;
+    end.time_s = a->time_s;
+    if (pope_fields_diff(pope_train_fields, &end, b, NULL, diff, sizeof diff) == 0) return 0;
+    if (extend && b->steps > done) return 0;
+    if (extend) return pope_error("--resume: the run is at step %lld already; %s", (long long)done, diff);
+    return pope_error("--resume continues the run to its end; %s: add --extend to train to the new end", diff);
 }
 
 // ---------------------------------------------------------------- the run
@@ -278,13 +295,8 @@ static int run_resume(train_run *r) {
     const char *prog = r->prog;
     if (access(r->ckpt, R_OK) != 0) return pope_error("--resume: %s not found (nothing to resume)", r->ckpt);
     r->m = pope_load(r->ckpt, &r->opt, &r->st);
-    if (!r->m) return -1;
-    char *a = pope_config_to_json(pope_model_config(r->m)), *b = pope_config_to_json(&r->cfg);
-    int same = a && b && !strcmp(a, b);
-    if (!same) pope_error("--resume: the checkpoint's model config %s differs from the requested %s", a, b);
-    free(a);
-    free(b);
-    if (!same) return -1;
+    if (!r->m || check_resume(r->ckpt, pope_model_config(r->m), &r->cfg, r->p, r->o->extend, r->st.step) != 0)
+        return -1;
     r->rng = r->st.rng;
     if (r->st.user_json) {
         cJSON *u = cJSON_Parse(r->st.user_json);
@@ -297,7 +309,8 @@ static int run_resume(train_run *r) {
     if (resume_accum(r->st.user_json, r->tc->accum, &r->accum) != 0) return -1;
     if (r->root && reload_log(r->logp, r->st.step, &r->tr, &r->va) != 0) return -1;
     if (!r->o->quiet)
-        fprintf(stderr, "%s: resuming %s at step %lld\n", prog, r->ckpt, (long long)r->st.step);
+        fprintf(stderr, "%s: resuming %s at step %lld of %lld\n", prog, r->ckpt, (long long)r->st.step,
+                (long long)r->tc->steps);
     if (!r->o->quiet && r->accum != r->tc->accum)
         fprintf(stderr, "%s: note: %d micro-batches per rank per step, to keep the checkpoint's %d per step\n",
                 prog, r->accum, r->accum * r->N);
@@ -314,7 +327,7 @@ static int run_start(train_run *r) {
     if (!r->m) return -1;
     r->opt = pope_adamw_new(r->m);
     if (!r->opt) return -1;
-    pope_rng_seed(&r->rng, splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
+    pope_rng_seed(&r->rng, pope_splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
     FILE *f = r->root ? fopen(r->logp, "w") : NULL;   // a new run starts a new log
     if (r->root && !f) return pope_error("%s: cannot write: %s", r->logp, strerror(errno));
     if (f) fclose(f);
@@ -376,7 +389,7 @@ static int run_step(train_run *r, float lr, float *gnorm) {
     const pope_train_config *tc = r->tc;
     const int B = r->B, T = r->T, G = r->G;
     const int64_t n = r->n;
-    double ts = pipeline_now(), comm0 = dist_comm_seconds();
+    double ts = pope_now(), comm0 = dist_comm_seconds();
     r->step_t0 = ts;
     pope_model_zero_grad(r->m);
     double loss_sum = 0;
@@ -392,14 +405,14 @@ static int run_step(train_run *r, float lr, float *gnorm) {
                 r->in[(size_t)b * T + t] = r->win[(size_t)b * n + t];
                 r->tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
             }
-        uint64_t dseed = splitmix64(r->seed ^ splitmix64((uint64_t)r->step * 1024 + (uint64_t)g));
+        uint64_t dseed = pope_splitmix64(r->seed ^ pope_splitmix64((uint64_t)r->step * 1024 + (uint64_t)g));
         float l;
         if (pope_model_forward(r->m, r->in, r->tg, B, T, 1, dseed, &l) != 0) return -1;
         if (pope_model_backward(r->m, 1.0f / G) != 0) return -1;
         loss_sum += l;
     }
     // the sums over the ranks: gradients, loss, and whether any rank was interrupted
-    double red[2] = {loss_sum, g_interrupted ? 1.0 : 0.0};
+    double red[2] = {loss_sum, r->o->interrupt && *r->o->interrupt ? 1.0 : 0.0};
     if (dist_sum_grads(r->m, &r->flat, &r->flat_cap) != 0 || dist_allreduce_sum_f64(red, 2) != 0) return -1;
     r->comm_s = dist_comm_seconds() - comm0;
     r->interrupted = red[1] > 0;
@@ -408,7 +421,7 @@ static int run_step(train_run *r, float lr, float *gnorm) {
     r->loss = (float)(red[0] / G);
     r->step++, r->steps_here++;
     r->tokens += (int64_t)B * T * G;
-    r->train_time += pipeline_now() - ts;
+    r->train_time += pope_now() - ts;
     if (!isfinite(r->loss))
         return pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", r->loss, (long long)r->step);
     return 0;
@@ -426,7 +439,7 @@ static double run_log(train_run *r, float lr, float gnorm, double elapsed) {
                 (long long)step, r->loss, lr, gnorm, (long long)r->tokens, tps, elapsed,
                 pope_precision_name(pope_get_precision()));
         if (r->N > 1)   // the bench's communication share (docs/SCALING.md)
-            fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", r->N, pipeline_now() - r->step_t0,
+            fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", r->N, pope_now() - r->step_t0,
                     r->comm_s);
         // polar: the frozen δ share every log_every steps and at the last step
         char fz[1024] = "";
@@ -486,33 +499,25 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     res->valid_nll = NAN;
     res->last_loss = NAN;
     train_run r = {0};
-    struct sigaction sa_old, sa_new;
-    int handler_set = 0, rc = -1;
+    int rc = -1;
     if (run_setup(&r, c, p, o) != 0) goto done;
     if ((o->resume ? run_resume(&r) : run_start(&r)) != 0 || run_open(&r) != 0) goto done;
-
-    g_interrupted = 0;
-    memset(&sa_new, 0, sizeof sa_new);
-    sa_new.sa_handler = on_sigint;
-    sa_new.sa_flags = SA_RESETHAND;   // a second Ctrl-C kills as usual
-    sigemptyset(&sa_new.sa_mask);
-    handler_set = sigaction(SIGINT, &sa_new, &sa_old) == 0;
 
     const pope_train_config *tc = r.tc;
     const int64_t steps = tc->steps;
     r.tty = pipeline_isatty_stderr() && !o->quiet;
     r.step = r.st.step, r.tokens = r.st.tokens_seen;
-    r.t_start = pipeline_now();
+    r.t_start = pope_now();
     r.sched_total = steps;
     r.G = r.accum * r.N;
     if (dist_check_weights(r.m, r.step) != 0) goto done;
     while (r.step < steps) {
-        double elapsed = r.elapsed0 + pipeline_now() - r.t_start;
+        double elapsed = r.elapsed0 + pope_now() - r.t_start;
         if (dist_bcast(&elapsed, sizeof elapsed, 0) != 0) goto done;   // rank 0's clock: the same budget and LR
         if (tc->time_s > 0 && elapsed >= tc->time_s) break;
         float lr = run_lr(&r, elapsed), gnorm;
         if (run_step(&r, lr, &gnorm) != 0) goto done;
-        elapsed = r.elapsed0 + pipeline_now() - r.t_start;
+        elapsed = r.elapsed0 + pope_now() - r.t_start;
         double tps = run_log(&r, lr, gnorm, elapsed);
         const int64_t step = r.step;
         if (r.do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
@@ -535,18 +540,14 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     if (r.tty) fputc('\n', stderr);
 
-    double elapsed = r.elapsed0 + pipeline_now() - r.t_start;
+    double elapsed = r.elapsed0 + pope_now() - r.t_start;
     if (run_finish(&r, res, elapsed) != 0) goto done;
-    if (res->interrupted && !o->quiet)
-        fprintf(stderr, "%s: interrupted at step %lld; checkpoint written, continue with --resume\n", r.prog,
-                (long long)r.step);
     res->steps = r.step;
     res->tokens = r.tokens;
     res->seconds = elapsed;
     res->last_loss = r.loss;
     rc = 0;
 done:
-    if (handler_set) sigaction(SIGINT, &sa_old, NULL);
     run_free(&r);
     return rc;
 }

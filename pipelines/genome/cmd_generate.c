@@ -1,25 +1,38 @@
 // cmd_generate.c — `pope-genome generate`: a prompt of bases in, a FASTA record out.
-#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "genome_cli.h"
 
-static void help(void) {
-    printf("usage: " PROG " generate --model M [--prompt ACGT...] [--length N] [-o out.fa]\n\n"
-           "Samples N bases (default 1000) after the prompt and writes one FASTA record (the prompt\n"
-           "followed by the new bases) to -o FILE, or stdout ('-', the default).\n"
-           "Without --prompt the first token is drawn uniformly (a base for nt, a 6-mer for kmer6).\n"
-           "With kmer6 the prompt's last floor(L/6)*6 bases are tokenized (L >= 6; the first L %% 6\n"
-           "are only echoed), so that it ends on a whole 6-mer.\n\n"
-           "options:\n%s"
-           "  --prompt SEQ         bases to start from (A C G T N, any case; IUPAC codes read as N)\n"
-           "  --length N           bases to generate (default 1000)\n"
-           "  --name NAME          FASTA record name (default 'generated')\n"
-           "  -o FILE              output FASTA ('-': stdout)\n",
-           pope_help_generate);
-}
+typedef struct {
+    const char *prompt, *out_path, *name;
+    int64_t length;
+} gen_opts;
+
+#define GEN(field) .dst = POPE_DST_LOCAL, .off = offsetof(gen_opts, field)
+static const pope_opt generate_opts[] = {
+    POPE_COMMON("--model"),
+    {.name = "--prompt", .kind = POPE_OPT_STR, GEN(prompt), .arg = "SEQ",
+     .help = "bases to start from (A C G T N, any case; IUPAC codes read as N)"},
+    {.name = "--length", .kind = POPE_OPT_I64, GEN(length), .arg = "N", .lo = 1, .hi = 1 << 30,
+     .help = "bases to generate", .def = "1000"},
+    {.name = "--name", .kind = POPE_OPT_STR, GEN(name), .arg = "NAME", .help = "FASTA record name", .def = "generated"},
+    {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, GEN(out_path), .arg = "FILE",
+     .help = "output FASTA ('-': stdout)", .def = "-"},
+    POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, "1, off"),
+    POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
+    POPE_COMMON("--threads"), POPE_OPT_END,
+};
+
+static const char usage[] =
+    "usage: " PROG " generate --model M [--prompt ACGT...] [--length N] [-o out.fa]\n\n"
+    "Samples N bases after the prompt and writes one FASTA record (the prompt followed by the\n"
+    "new bases) to -o FILE, or stdout ('-', the default).\n"
+    "Without --prompt the first token is drawn uniformly (a base for nt, a 6-mer for kmer6).\n"
+    "With kmer6 the prompt's last floor(L/6)*6 bases are tokenized (L >= 6; the first L % 6\n"
+    "are only echoed), so that it ends on a whole 6-mer.\n\n";
 
 static int write_fasta(FILE *f, const char *name, const char *desc, const char *seq, int64_t n) {
     fprintf(f, ">%s %s\n", name, desc);
@@ -51,46 +64,6 @@ static int64_t prompt_tokens(pope_gtok tok, const char *prompt, pope_rng *rng, c
     ptok[0] = pope_gtok_word(tok, (int)pope_rng_below(rng, (uint64_t)pope_gtok_n_words(tok)));
     *plen = pope_gtok_decode(tok, ptok, 1, pbases, per);
     return 1;
-}
-
-typedef struct {
-    const char *prompt, *out_path, *name;
-    int64_t length;
-} gen_args;
-
-// The command line into cli and g. 1 when the command ends here with *exit_rc (--help, a
-// usage error), else 0.
-static int parse_args(int argc, char **argv, pope_cli *cli, gen_args *g, int *exit_rc) {
-    pope_cli_init(cli);
-    *g = (gen_args){.prompt = NULL, .out_path = "-", .name = "generated", .length = 1000};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help();
-            *exit_rc = 0;
-            return 1;
-        }
-        int r = pope_cli_consume(cli, argc, argv, &i);
-        if (r < 0) return *exit_rc = usage_error("generate", pope_last_error()), 1;
-        if (r > 0) continue;
-        int has_val = i + 1 < argc;
-        if (!strcmp(a, "--prompt") && has_val) g->prompt = argv[++i];
-        else if (!strcmp(a, "--name") && has_val) g->name = argv[++i];
-        else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) g->out_path = argv[++i];
-        else if (!strcmp(a, "--length") && has_val) {
-            char *end;
-            errno = 0;
-            g->length = strtoll(argv[++i], &end, 10);
-            if (!*argv[i] || *end || errno || g->length <= 0 || g->length > (int64_t)1 << 30)
-                return *exit_rc = usage_error("generate", "--length: expected a number of bases in [1, 1073741824]"), 1;
-        } else {
-            char msg[300];
-            snprintf(msg, sizeof msg, "%s '%s'", a[0] == '-' ? "unknown option (or missing value)" : "unexpected argument", a);
-            return *exit_rc = usage_error("generate", msg), 1;
-        }
-    }
-    if (!cli->model) return *exit_rc = usage_error("generate", "--model M is required"), 1;
-    return 0;
 }
 
 // Samples after the prompt's n_ptok tokens until `length` bases exist (at most 8 rounds):
@@ -135,7 +108,7 @@ static int sample_bases(pope_model *m, pope_gtok tok, pope_gen_opts *go, pope_rn
 }
 
 // The FASTA record to out_path ("-": stdout); its description names the model and the sampling.
-static int write_record(const gen_args *g, const pope_cli *cli, const pope_config *cfg, float temperature,
+static int write_record(const gen_opts *g, const pope_cli *cli, const pope_config *cfg, float temperature,
                         const char *seq, int64_t plen, int64_t nb) {
     FILE *f = strcmp(g->out_path, "-") ? fopen(g->out_path, "w") : stdout;
     if (!f) return pope_error("%s: cannot write", g->out_path);
@@ -150,11 +123,11 @@ static int write_record(const gen_args *g, const pope_cli *cli, const pope_confi
 }
 
 int cmd_generate(const pope_program *p, int argc, char **argv) {
-    (void)p;
     pope_cli cli;
-    gen_args g;
-    int rc = 0;
-    if (parse_args(argc, argv, &cli, &g, &rc)) return rc;
+    gen_opts g = {.out_path = "-", .name = "generated", .length = 1000};
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
+    if (!cli.model) return usage_error("generate", "--model M is required");
     if (cli.threads > 0) pope_runtime_init(cli.threads);
     pope_model *m = pope_model_open(cli.model, NULL);
     if (!m) return die("generate");
@@ -164,6 +137,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
         pope_model_free(m);
         return die("generate");
     }
+    int rc = 0;
     int64_t plen = g.prompt ? (int64_t)strlen(g.prompt) : 0;
     char *pbases = malloc((size_t)plen + 7), *seq = NULL;
     int32_t *ptok = malloc(((size_t)plen + 1) * sizeof *ptok);

@@ -2,36 +2,53 @@
 // models/music-default.safetensors), after an optional MIDI prompt, and write a MIDI file
 // and optionally a piano roll.
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "music_cli.h"
 
-#define DEFAULT_SECONDS 30.0
-#define DEFAULT_TOP_P 0.95f
+#define DEFAULT_SECONDS 30
+#define DEFAULT_TOP_P 0.95
 #define MAX_TOKENS 16384   // cap of --seconds generation
 
-static void help(void) {
-    printf("usage: " PROG " generate --midi out.mid [--model M] [--prompt in.mid] [--seconds S | --tokens N]\n"
-           "                           [--temperature X] [--top-p P] [--seed N] [--roll out.svg]\n\n"
-           "Samples music from a model and writes a MIDI file. Without --model it uses the shipped\n"
-           "models/music-default.safetensors (found in $POPE_MODELS_DIR, then the source tree).\n"
-           "Sampling starts from BOS, or from the tokens of --prompt (its EOS removed), and stops at\n"
-           "EOS, after --tokens N new tokens, or once the new music lasts --seconds S (default %g;\n"
-           "at most %d tokens). PAD and BOS are never sampled. Past the model's training context\n"
-           "the model sees a sliding window (refilled with the last half context when full).\n\n"
-           "options:\n"
-           "  --midi FILE          the MIDI file to write (required; '-' = stdout)\n"
-           "  --prompt FILE.mid    a MIDI file to continue\n"
-           "  --seconds S          length of the new music in seconds\n"
-           "  --tokens N           number of new tokens instead\n"
-           "  --roll FILE.svg      also draw a piano roll of the result (prompt included)\n"
-           "  --tokens-out F.npy   also write all token ids (prompt + new)\n"
-           "%s  --threads N          threads\n"
-           "Defaults: temperature 1.0, top-p %.2f, top-k off, seed 1.\n",
-           DEFAULT_SECONDS, MAX_TOKENS, pope_help_generate, (double)DEFAULT_TOP_P);
-}
+typedef struct {
+    const char *midi_out, *prompt_path, *roll, *tokens_out;
+    double seconds;
+    int64_t n_tokens;
+} gen_opts;
+
+#define GEN(field) .dst = POPE_DST_LOCAL, .off = offsetof(gen_opts, field)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const pope_opt generate_opts[] = {
+    {.name = "--midi", .kind = POPE_OPT_STR, GEN(midi_out), .arg = "FILE",
+     .help = "the MIDI file to write (required; '-' = stdout)"},
+    POPE_COMMON_HELP("--model", "model file, or a training directory", "models/music-default.safetensors"),
+    {.name = "--prompt", .kind = POPE_OPT_STR, GEN(prompt_path), .arg = "FILE.mid", .help = "a MIDI file to continue"},
+    {.name = "--seconds", .kind = POPE_OPT_F64, GEN(seconds), .arg = "S", .lo = 1e-3, .hi = 36000,
+     .help = "length of the new music in seconds", .def = STR(DEFAULT_SECONDS)},
+    {.name = "--tokens", .kind = POPE_OPT_I64, GEN(n_tokens), .arg = "N", .lo = 1, .hi = 1 << 22,
+     .help = "number of new tokens instead"},
+    {.name = "--roll", .kind = POPE_OPT_STR, GEN(roll), .arg = "FILE.svg",
+     .help = "also draw a piano roll of the result (prompt included)"},
+    {.name = "--tokens-out", .kind = POPE_OPT_STR, GEN(tokens_out), .arg = "F.npy",
+     .help = "also write all token ids (prompt + new)"},
+    POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, STR(DEFAULT_TOP_P)),
+    POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
+    POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
+};
+
+static const char usage[] =
+    "usage: " PROG " generate --midi out.mid [--model M] [--prompt in.mid] [--seconds S | --tokens N]\n"
+    "                           [--temperature X] [--top-p P] [--seed N] [--roll out.svg]\n\n"
+    "Samples music from a model and writes a MIDI file. Without --model it uses the shipped\n"
+    "models/music-default.safetensors (found in $POPE_MODELS_DIR, then the source tree).\n"
+    "Sampling starts from BOS, or from the tokens of --prompt (its EOS removed), and stops at\n"
+    "EOS, after --tokens N new tokens, or once the new music lasts --seconds S (at most\n"
+    STR(MAX_TOKENS) " tokens). PAD and BOS are never sampled. Past the model's training context\n"
+    "the model sees a sliding window (refilled with the last half context when full).\n\n";
 
 // Seconds of music in tokens[from..n) (as decoded; the prompt's part subtracted by the caller).
 static double decoded_seconds(pope_music_tok tok, const int32_t *t, size_t n) {
@@ -48,50 +65,6 @@ static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t kee
     size_t from = all->n > keep ? all->n - keep : 0;
     for (size_t i = from; i < all->n; i++)
         if (pope_model_step(m, kv, all->data[i], logits) != 0) return -1;
-    return 0;
-}
-
-typedef struct {
-    const char *midi_out, *prompt_path, *roll, *tokens_out;
-    double seconds;         // NAN: --tokens decides
-    long long n_tokens;     // -1: --seconds decides
-} gen_args;
-
-// The command line into cli and g. 1 when the command ends here with *exit_rc (--help, a
-// usage error), else 0.
-static int parse_args(int argc, char **argv, pope_cli *cli, gen_args *g, int *exit_rc) {
-    pope_cli_init(cli);
-    *g = (gen_args){.seconds = NAN, .n_tokens = -1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { help(); *exit_rc = 0; return 1; }
-        int r = pope_cli_consume(cli, argc, argv, &i);
-        if (r < 0) return *exit_rc = usage_error("generate", pope_last_error()), 1;
-        if (r > 0) continue;
-        int has_val = i + 1 < argc;
-        char *end;
-        if (!strcmp(a, "--midi") && has_val) g->midi_out = argv[++i];
-        else if (!strcmp(a, "--prompt") && has_val) g->prompt_path = argv[++i];
-        else if (!strcmp(a, "--roll") && has_val) g->roll = argv[++i];
-        else if (!strcmp(a, "--tokens-out") && has_val) g->tokens_out = argv[++i];
-        else if (!strcmp(a, "--seconds") && has_val) {
-            g->seconds = strtod(argv[++i], &end);
-            if (*end || !(g->seconds > 0) || g->seconds > 36000)
-                return *exit_rc = usage_error("generate", "--seconds: expected a number in (0, 36000]"), 1;
-        } else if (!strcmp(a, "--tokens") && has_val) {
-            g->n_tokens = strtoll(argv[++i], &end, 10);
-            if (*end || g->n_tokens < 1 || g->n_tokens > (1 << 22))
-                return *exit_rc = usage_error("generate", "--tokens: expected an integer in [1, 4194304]"), 1;
-        } else {
-            char msg[300];
-            snprintf(msg, sizeof msg, a[0] == '-' ? "unknown option or missing value '%s'" : "unexpected argument '%s'", a);
-            return *exit_rc = usage_error("generate", msg), 1;
-        }
-    }
-    if (!g->midi_out) return *exit_rc = usage_error("generate", "--midi out.mid is required"), 1;
-    if (!isnan(g->seconds) && g->n_tokens > 0)
-        return *exit_rc = usage_error("generate", "give --seconds or --tokens, not both"), 1;
-    if (isnan(g->seconds) && g->n_tokens < 0) g->seconds = DEFAULT_SECONDS;
     return 0;
 }
 
@@ -136,7 +109,7 @@ typedef struct {
 // refilled with the last half context of tokens (the model was trained on windows starting
 // anywhere in a piece, so this is in distribution; extrapolation is not needed). Returns
 // the exit status.
-static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_args *g, const pope_cli *cli,
+static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_opts *g, const pope_cli *cli,
                          pope_tokens *all, gen_run *run) {
     const int V = pope_model_config(m)->vocab_size;
     double prompt_seconds = decoded_seconds(tok, all->data, all->n);
@@ -154,7 +127,7 @@ static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_args *g, c
     pope_rng rng;
     pope_rng_seed(&rng, cli->seed >= 0 ? (uint64_t)cli->seed : 1);
     run->temperature = isnan(cli->temperature) ? 1.0f : cli->temperature;
-    run->top_p = isnan(cli->top_p) ? DEFAULT_TOP_P : cli->top_p;
+    run->top_p = isnan(cli->top_p) ? (float)DEFAULT_TOP_P : cli->top_p;
     run->top_k = cli->top_k > 0 ? cli->top_k : 0;
     int tty = isatty(fileno(stderr)) && !cli->quiet;
     long long n_new = 0;
@@ -182,7 +155,7 @@ static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_args *g, c
 
 // The MIDI file, the optional piano roll and token ids, and the summary line. Returns the
 // exit status.
-static int write_outputs(const gen_args *g, const pope_cli *cli, const char *file, pope_music_tok tok,
+static int write_outputs(const gen_opts *g, const pope_cli *cli, const char *file, pope_music_tok tok,
                          const pope_tokens *all, const gen_run *run) {
     pope_midi out;
     if (pope_music_detokenize(tok, all->data, all->n, &out) != 0) return die("generate");
@@ -205,11 +178,13 @@ static int write_outputs(const gen_args *g, const pope_cli *cli, const char *fil
 }
 
 int cmd_generate(const pope_program *p, int argc, char **argv) {
-    (void)p;
     pope_cli cli;
-    gen_args g;
-    int rc = 0;
-    if (parse_args(argc, argv, &cli, &g, &rc)) return rc;
+    gen_opts g = {.seconds = NAN, .n_tokens = -1};
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
+    if (!g.midi_out) return usage_error("generate", "--midi out.mid is required");
+    if (!isnan(g.seconds) && g.n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
+    if (isnan(g.seconds) && g.n_tokens < 0) g.seconds = DEFAULT_SECONDS;
     if (cli.threads > 0) pope_runtime_init(cli.threads);
     char *file = NULL;
     pope_music_tok tok;
@@ -220,6 +195,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     }
     pope_tokens all = {0};
     gen_run run = {0};
+    int rc;
     if ((rc = prompt_tokens(tok, g.prompt_path, &all)) == 0 && (rc = sample_tokens(m, tok, &g, &cli, &all, &run)) == 0)
         rc = write_outputs(&g, &cli, file, tok, &all, &run);
     pope_tokens_free(&all);

@@ -1,7 +1,7 @@
 // data.c — pope-music's data options and data sets: MAESTRO (CSV split), JSB chorales
 // (JSON split) and MIDI folders (hashed split), loaded into a pope_corpus by
 // formats/music/corpus.c; the data's metadata for checkpoints; finding models.
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +14,6 @@
 int die(const char *what) { return pope_die(PROG, what); }
 int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG, cmd, msg); }
 
-const char mdata_help[] =
-    "  --data KIND PATH     maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
-    "                       (every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)\n"
-    "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb (default for --data jsb) | remi-pope\n"
-    "  --no-augment         train without transposition (+-3 semitones) and time stretch (perf)\n"
-    "  --augment            jsb data: train with transposition (off by default, as in the paper)\n"
-    "  --score-eos          jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
-    "                       by default the NLL is over the raster-scanned grid tokens only (the paper's)\n"
-    "  --split-mode MODE    maestro: official (the CSV's, default) | random-90-5-5 (the Polar PoPE\n"
-    "                       paper's: files ranked by a seeded hash of their name)\n"
-    "  --split-seed N       seed of the midi-folder split and of random-90-5-5 (default 1)\n";
-
 static const char *const kind_names[] = {"", "maestro", "jsb", "midi"};
 
 const char *mdata_kind_name(mdata_kind k) { return kind_names[k]; }
@@ -36,46 +24,43 @@ int mdata_parse_kind(const char *s, mdata_kind *k) {
     return pope_error("unknown data kind '%s' (maestro DIR, jsb FILE.json or midi DIR)", s);
 }
 
-int mdata_option(mdata_opts *o, int argc, char **argv, int *i) {
-    const char *a = argv[*i];
-    if (!strcmp(a, "--data")) {
-        if (*i + 2 >= argc) return pope_error("--data: expected KIND PATH (maestro DIR, jsb FILE.json, midi DIR)");
-        if (mdata_parse_kind(argv[*i + 1], &o->kind)) return -1;
-        o->path = argv[*i + 2];
-        *i += 2;
-        return 1;
-    }
-    if (!strcmp(a, "--tokenizer")) {
-        if (*i + 1 >= argc) return pope_error("--tokenizer: missing value");
-        pope_music_tok t;
-        if (pope_music_tok_parse(argv[*i + 1], &t)) return -1;
-        o->tokenizer = argv[++*i];
-        return 1;
-    }
-    if (!strcmp(a, "--split-seed")) {
-        if (*i + 1 >= argc) return pope_error("--split-seed: missing value");
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(argv[*i + 1], &end, 10);
-        if (!*argv[*i + 1] || *end || errno) return pope_error("--split-seed: expected an integer, got '%s'", argv[*i + 1]);
-        o->split_seed = v;
-        (*i)++;
-        return 1;
-    }
-    if (!strcmp(a, "--split-mode")) {
-        if (*i + 1 >= argc) return pope_error("--split-mode: missing value (official or random-90-5-5)");
-        const char *v = argv[++*i];
-        if (!strcmp(v, "official")) o->split_random = 0;
-        else if (!strcmp(v, "random-90-5-5")) o->split_random = 1;
-        else return pope_error("--split-mode: expected official or random-90-5-5, got '%s'", v);
-        return 1;
-    }
-    if (!strcmp(a, "--no-augment")) { o->no_augment = 1; o->augment = 0; return 1; }
-    if (!strcmp(a, "--augment")) { o->augment = 1; o->no_augment = 0; return 1; }
-    if (!strcmp(a, "--score-eos")) { o->score_eos = 1; return 1; }
-    if (!strcmp(a, "--whole-pieces")) { o->whole_pieces = 1; return 1; }
+static int set_data(void *dst, const char *kind, const char *path) {
+    mdata_opts *o = dst;
+    if (mdata_parse_kind(kind, &o->kind) != 0) return -1;
+    o->path = path;
     return 0;
 }
+
+static int check_tokenizer(const char *v) {
+    pope_music_tok t;
+    return pope_music_tok_parse(v, &t);
+}
+
+#define MDATA(field) .dst = POPE_DST_DATA, .off = offsetof(mdata_opts, field)
+const pope_opt mdata_options[] = {
+    {.name = "--data", .kind = POPE_OPT_PAIR, .dst = POPE_DST_DATA, .set = set_data, .arg = "KIND PATH",
+     .help = "maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
+             "(every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)"},
+    {.name = "--tokenizer", .kind = POPE_OPT_STR, MDATA(tokenizer), .arg = "NAME", .check = check_tokenizer,
+     .help = "perf | remi (MidiTok's) | jsb | remi-pope; eval: the model's",
+     .def = "the preset's, else jsb for jsb data, else perf"},
+    {.name = "--no-augment", .kind = POPE_OPT_FLAG, MDATA(no_augment), .cmds = "train,bench",
+     .help = "train without transposition (+-3 semitones) and time stretch (perf)"},
+    {.name = "--augment", .kind = POPE_OPT_FLAG, MDATA(augment), .cmds = "train,bench",
+     .help = "jsb data: train with transposition (off by default, as in the paper)"},
+    {.name = "--score-eos", .kind = POPE_OPT_FLAG, MDATA(score_eos),
+     .help = "jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
+             "by default the NLL is over the raster-scanned grid tokens only (the paper's)"},
+    {.name = "--split-mode", .kind = POPE_OPT_CHOICE, MDATA(split_random), .arg = "MODE",
+     .choices = "official|random-90-5-5",
+     .help = "maestro: official (the CSV's) | random-90-5-5 (the Polar PoPE\n"
+             "paper's: files ranked by a seeded hash of their name)", .def = "official"},
+    {.name = "--split-seed", .kind = POPE_OPT_U64, MDATA(split_seed), .arg = "N",
+     .help = "seed of the midi-folder split and of random-90-5-5", .def = "1"},
+    {.name = "--whole-pieces", .kind = POPE_OPT_FLAG, MDATA(whole_pieces), .cmds = "extrapolate",
+     .help = "do not join the pieces of the split"},
+    POPE_OPT_END,
+};
 
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i) {
     mdata_kind k = MDATA_NONE;
@@ -171,15 +156,9 @@ char *mmodel_file(const char *model) {
 }
 
 int mmodel_tokenizer(const char *file, pope_music_tok *out) {
-    char *js = pope_load_metadata(file, "pope.config");
-    if (!js) return -1;   // the loader's message: truncated, not safetensors, no pope.config...
-    cJSON *o = cJSON_Parse(js);
-    free(js);
-    const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "tokenizer") : NULL;
-    int rc = cJSON_IsString(t) ? pope_music_tok_parse(t->valuestring, out)
-                               : pope_error("%s: the model's config names no tokenizer", file);
-    if (rc && cJSON_IsString(t))
-        rc = pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, t->valuestring);
-    cJSON_Delete(o);
-    return rc;
+    pope_config cfg;
+    if (pope_model_file_config(file, &cfg) != 0) return -1;
+    if (pope_music_tok_parse(cfg.tokenizer, out) != 0)
+        return pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, cfg.tokenizer);
+    return 0;
 }
