@@ -197,7 +197,7 @@ static void test_train_eval_generate(void) {
         for (int sd = 2; sd < 200 && !seed; sd++) {
             if (pope_mididir_list(&ls, mdir, (uint64_t)sd) != 0) break;
             for (size_t f = 0; f < ls.n && f < l1.n; f++)
-                if ((ls.files[f].split == POPE_MSPLIT_TRAIN) != (l1.files[f].split == POPE_MSPLIT_TRAIN)) seed = sd;
+                if ((ls.files[f].split == POPE_SPLIT_TRAIN) != (l1.files[f].split == POPE_SPLIT_TRAIN)) seed = sd;
             pope_music_filelist_free(&ls);
         }
         pope_music_filelist_free(&l1);
