@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,35 @@ int pope_mkdir_p(const char *dir);
 // outputs are then written in place, since the temp file + rename of an atomic write would
 // replace the device (as root, /dev/null itself) with a regular file.
 int pope_path_is_special(const char *path);
+
+// Writing a file atomically, so that no reader ever sees half of it: pope_atomic_begin
+// makes a temporary name beside path (PATH.tmp.PID) and, with mode ("wb", "w+b"), opens it
+// as a->f; with mode NULL (writers that take a path) it only checks it can be created.
+// pope_atomic_commit flushes (and fsyncs when sync), closes and renames it into place;
+// pope_atomic_abort closes and removes it. Both begin and commit: 0, or -1 with
+// "PATH: cannot write: why" / "PATH: write failed: why", the temporary file removed.
+// Path "-" (with a mode) writes to stdout directly; an existing path that is not a regular
+// file (/dev/null, a FIFO) is written in place.
+typedef struct {
+    FILE *f;            // write here (mode given)
+    char path[4096];    // the destination
+    char tmp[4128];     // the name to write (writers that take a path): PATH.tmp.PID, or PATH in place
+    int in_place;       // "-" or not a regular file: nothing renamed
+} pope_atomic;
+int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode);
+int pope_atomic_commit(pope_atomic *a, int sync);
+void pope_atomic_abort(pope_atomic *a);
+
+// ---------------------------------------------------------------- small shared helpers
+// Seconds on the monotonic clock (for durations and rates).
+double pope_now(void);
+// splitmix64's finaliser (a bijective 64-bit mixer), and splitmix64 itself:
+// pope_mix64(x + 0x9e3779b97f4a7c15), the next output of the generator whose state was x.
+uint64_t pope_mix64(uint64_t z);
+uint64_t pope_splitmix64(uint64_t x);
+// 64-bit FNV-1a of n bytes, continuing from h (POPE_FNV1A_INIT to start).
+#define POPE_FNV1A_INIT 0xcbf29ce484222325ULL
+uint64_t pope_fnv1a(uint64_t h, const void *data, size_t n);
 
 // ---------------------------------------------------------------- runtime
 // Selects the BLIS kernels (skx on AVX-512 CPUs, where Debian's BLIS 0.9 would pick

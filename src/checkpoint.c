@@ -95,8 +95,7 @@ int pope_save(const char *path, const pope_model *m, const pope_adamw *opt,
     save_entry *e = calloc((size_t)n_entries, sizeof *e);
     cJSON *hdr = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(hdr, "__metadata__");
-    char *cfg_json = pope_config_to_json(&m->cfg), *tj = NULL, *hs = NULL, *tmp = NULL;
-    FILE *f = NULL;
+    char *cfg_json = pope_config_to_json(&m->cfg), *tj = NULL, *hs = NULL;
     int rc = -1;
     if (!e || !hdr || !meta || !cfg_json) { pope_error("save: out of memory"); goto done; }
     cJSON_AddStringToObject(meta, "pope.config", cfg_json);
@@ -134,29 +133,18 @@ int pope_save(const char *path, const pope_model *m, const pope_adamw *opt,
     }
     if (!(hs = cJSON_PrintUnformatted(hdr))) { pope_error("save: out of memory"); goto done; }
     size_t hlen = strlen(hs), padded = (hlen + 7) / 8 * 8;
-    size_t plen = strlen(path) + 5;
-    if (!(tmp = malloc(plen))) { pope_error("save: out of memory"); goto done; }
-    snprintf(tmp, plen, "%s.tmp", path);
-    if (!(f = fopen(tmp, "wb"))) { pope_error("save %s: %s", tmp, strerror(errno)); goto done; }
+    pope_atomic a;
+    if (pope_atomic_begin(&a, path, "wb") != 0) goto done;
     uint64_t n8 = padded;
     static const char spaces[8] = "        ";
-    int werr = write_all(f, &n8, 8) || write_all(f, hs, hlen) || write_all(f, spaces, padded - hlen);
-    for (k = 0; k < n_entries && !werr; k++) werr = write_all(f, e[k].data, e[k].numel * sizeof(float));
-    if (werr || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        pope_error("save %s: write failed: %s", tmp, strerror(errno));
-        fclose(f);
-        f = NULL;
-        remove(tmp);
+    int werr = write_all(a.f, &n8, 8) || write_all(a.f, hs, hlen) || write_all(a.f, spaces, padded - hlen);
+    for (k = 0; k < n_entries && !werr; k++) werr = write_all(a.f, e[k].data, e[k].numel * sizeof(float));
+    if (werr) {
+        pope_error("save %s: write failed: %s", path, strerror(errno));
+        pope_atomic_abort(&a);
         goto done;
     }
-    int cerr = fclose(f);
-    f = NULL;
-    if (cerr != 0) { pope_error("save %s: %s", tmp, strerror(errno)); remove(tmp); goto done; }
-    if (rename(tmp, path) != 0) {
-        pope_error("save: rename %s to %s: %s", tmp, path, strerror(errno));
-        remove(tmp);
-        goto done;
-    }
+    if (pope_atomic_commit(&a, 1) != 0) goto done;   // fsync: a checkpoint must survive a crash
     rc = 0;
 done:
     if (e)
@@ -166,7 +154,6 @@ done:
     free(cfg_json);
     free(tj);
     free(hs);
-    free(tmp);
     return rc;
 }
 

@@ -176,10 +176,11 @@ fail:
 }
 
 static void free_acts(pope_model *m) {
-    float **a = (float **)&m->a;
-    for (size_t i = 0; i < sizeof m->a / sizeof(float *); i++) { free(a[i]); a[i] = NULL; }
-    float **g = (float **)&m->ga;
-    for (size_t i = 0; i < sizeof m->ga / sizeof(float *); i++) { free(g[i]); g[i] = NULL; }
+    free(m->acts_mem);
+    free(m->grad_acts_mem);
+    m->acts_mem = m->grad_acts_mem = NULL;
+    memset(&m->a, 0, sizeof m->a);
+    memset(&m->ga, 0, sizeof m->ga);
     m->acts_cap_N = m->grad_acts_cap_N = 0;
 }
 
@@ -234,10 +235,7 @@ void pope_model_zero_grad(pope_model *m) { memset(m->grads, 0, m->num_params * s
 
 // splitmix64 finaliser of seed + golden·(1 + 3l + site): distinct, decorrelated seeds.
 uint64_t pope_dropout_site_seed(uint64_t seed, int layer, int site) {
-    uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (uint64_t)(1 + 3 * (int64_t)layer + site);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return pope_mix64(seed + 0x9e3779b97f4a7c15ULL * (uint64_t)(1 + 3 * (int64_t)layer + site));
 }
 
 const float *pope_model_pe_table(pope_model *m, int T, int *err) {

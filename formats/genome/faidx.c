@@ -119,21 +119,17 @@ static int index_fresh(const char *fai, const char *gzi, int bgzf, const struct 
 // Builds the index into PATH.tmp.PID files, then renames them into place (no reader ever
 // sees half an index). 0 ok, 1 faidx cannot index the file.
 static int index_build(const char *path, const char *fai, const char *gzi, int bgzf) {
-    char *tfai = NULL, *tgzi = NULL;
-    if (asprintf(&tfai, "%s.tmp.%ld", fai, (long)getpid()) < 0) tfai = NULL;
-    if (asprintf(&tgzi, "%s.tmp.%ld", gzi, (long)getpid()) < 0) tgzi = NULL;
+    pope_atomic tfai = {0}, tgzi = {0};
     int rc = 1;
-    if (tfai && tgzi) {
+    if (pope_atomic_begin(&tfai, fai, NULL) == 0 && pope_atomic_begin(&tgzi, gzi, NULL) == 0) {
         enum htsLogLevel level = hts_get_log_level();
         hts_set_log_level(HTS_LOG_OFF);   // its "Different line length" goes into our own note
-        int r = fai_build3(path, tfai, tgzi);
+        int r = fai_build3(path, tfai.tmp, tgzi.tmp);
         hts_set_log_level(level);
-        if (r == 0 && (!bgzf || rename(tgzi, gzi) == 0) && rename(tfai, fai) == 0) rc = 0;
-        unlink(tfai);
-        unlink(tgzi);
+        if (r == 0 && (!bgzf || pope_atomic_commit(&tgzi, 0) == 0) && pope_atomic_commit(&tfai, 0) == 0) rc = 0;
     }
-    free(tfai);
-    free(tgzi);
+    pope_atomic_abort(&tfai);
+    pope_atomic_abort(&tgzi);
     return rc;
 }
 

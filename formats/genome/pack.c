@@ -263,6 +263,16 @@ int packer_finish_mem(genome_packer *p, pope_genome *g) {
     return 0;
 }
 
+// A run table as the packer writes it: sorted, disjoint, non-empty runs inside the genome.
+// kmer6's segments and every read's binary search (genome_runs_lower_bound) rely on it.
+static int runs_ok(const genome_run *r, uint64_t n, uint64_t total) {
+    for (uint64_t i = 0, end = 0; i < n; i++) {
+        if (r[i].start < end || r[i].len == 0 || r[i].start > total || r[i].len > total - r[i].start) return 0;
+        end = r[i].start + r[i].len;
+    }
+    return 1;
+}
+
 int genome_cache_map(const char *path, const genome_key *key, pope_genome *g) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 1;
@@ -279,9 +289,12 @@ int genome_cache_map(const char *path, const genome_key *key, pope_genome *g) {
         return 1;   // stale: the caller rebuilds it
     }
     uint64_t nc = hdr[7], total = hdr[8], nn = hdr[9], nl = hdr[10], nb = hdr[11], tables = hdr[13];
-    uint64_t want = tables + nc * sizeof(genome_contig) + (nn + nl) * sizeof(genome_run) + nb;
-    if (hdr[12] != CACHE_HEADER || tables < CACHE_HEADER + (total + 3) / 4 || (tables & 7) ||
-        want != (uint64_t)st.st_size) {
+    const uint64_t size = (uint64_t)st.st_size;
+    // each count bounded by what the file could hold first, so that the sum cannot wrap
+    int fits = tables <= size && total / 4 <= size && nc <= size / sizeof(genome_contig) &&
+               nn <= size / sizeof(genome_run) && nl <= size / sizeof(genome_run) && nb <= size;
+    uint64_t want = fits ? tables + nc * sizeof(genome_contig) + (nn + nl) * sizeof(genome_run) + nb : 0;
+    if (!fits || hdr[12] != CACHE_HEADER || tables < CACHE_HEADER + (total + 3) / 4 || (tables & 7) || want != size) {
         close(fd);
         return pope_error("cache %s: corrupt (sizes do not add up)", path);
     }
@@ -304,13 +317,13 @@ int genome_cache_map(const char *path, const genome_key *key, pope_genome *g) {
     g->lruns = g->nruns + nn;
     g->names = (const char *)(g->lruns + nl);
     // a cheap consistency check of the tables, so that a damaged file cannot index out of bounds
-    int bad = nb == 0 || g->names[nb - 1] != 0;
+    int bad = nb == 0 || g->names[nb - 1] != 0 || !runs_ok(g->nruns, nn, total) || !runs_ok(g->lruns, nl, total);
     for (uint64_t i = 0; i < nc && !bad; i++)
-        bad = g->contigs[i].start + g->contigs[i].len > total || g->contigs[i].name_off >= nb;
+        bad = g->contigs[i].len > total || g->contigs[i].start > total - g->contigs[i].len || g->contigs[i].name_off >= nb;
     if (bad) {
         munmap(map, g->map_len);
         g->map = NULL;
-        return pope_error("cache %s: corrupt contig table", path);
+        return pope_error("cache %s: corrupt contig or run table", path);
     }
     return 0;
 }

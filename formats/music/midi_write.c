@@ -137,7 +137,8 @@ static int copy_to_stdout(const char *tmp) {
 
 int pope_midi_write(const char *path, const pope_midi *m) {
     // Written to a temporary name and renamed, so that a failed write leaves no half file.
-    char tmp[4096];
+    char tmp[4200];
+    pope_atomic a = {0};
     int to_stdout = strcmp(path, "-") == 0;
     if (to_stdout) {
         const char *dir = getenv("TMPDIR");
@@ -146,17 +147,13 @@ int pope_midi_write(const char *path, const pope_midi *m) {
         if (fd < 0) return pope_error("%s: cannot make a temporary file: %s", tmp, strerror(errno));
         close(fd);
     } else {
-        if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return pope_error("%s: path too long", path);
         // libsmf's own message for an unwritable path is misleading ("Cannot open input file").
-        FILE *probe = fopen(tmp, "wb");
-        if (!probe) return pope_error("%s: cannot write: %s", path, strerror(errno));
-        fclose(probe);
+        if (pope_atomic_begin(&a, path, NULL) != 0) return -1;
+        snprintf(tmp, sizeof tmp, "%s", a.tmp);
     }
     int rc = save_smf(m, tmp);
-    if (rc == 0) {
-        if (to_stdout) rc = copy_to_stdout(tmp);
-        else if (rename(tmp, path)) rc = pope_error("%s: %s", path, strerror(errno));
-    }
-    if (rc || to_stdout) unlink(tmp);
+    if (rc == 0) rc = to_stdout ? copy_to_stdout(tmp) : pope_atomic_commit(&a, 0);
+    if (to_stdout) unlink(tmp);
+    else if (rc) pope_atomic_abort(&a);
     return rc;
 }

@@ -40,6 +40,10 @@ typedef struct {
     int curve_n;
 } bench_run;
 
+// A file of a bench folder (bench.json, result.json, log.jsonl) as text, or NULL + error
+// (errno ENOENT when absent). Only a regular file: a FIFO there would block the report
+// forever, a link to /dev/zero would fill the memory.
+char *bench_read_file(const char *path);
 // result.json of a run <-> bench_run (curves excluded: they come from log.jsonl).
 cJSON *bench_run_to_json(const bench_run *r);
 int bench_run_from_json(bench_run *r, const char *path);

@@ -67,6 +67,13 @@ static double json_num(const cJSON *o, const char *k) {
     return it && cJSON_IsNumber(it) ? it->valuedouble : NAN;
 }
 
+// An integer field of a result.json, which may have been edited by hand: `dflt` unless it is
+// a number in [lo, hi] (a cast of 1e300 or NaN to an integer is undefined behaviour).
+static int64_t json_int(const cJSON *o, const char *k, int64_t lo, int64_t hi, int64_t dflt) {
+    double v = json_num(o, k);
+    return v >= (double)lo && v <= (double)hi ? (int64_t)v : dflt;
+}
+
 static void add_num(cJSON *o, const char *key, double v) {   // JSON has no NaN: null
     if (isfinite(v)) cJSON_AddNumberToObject(o, key, v);
     else cJSON_AddNullToObject(o, key);
@@ -104,8 +111,9 @@ cJSON *bench_run_to_json(const bench_run *r) {
 }
 
 int bench_run_from_json(bench_run *r, const char *path) {
-    char *text = pope_read_file(path, NULL);
-    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    char *text = bench_read_file(path);
+    if (!text) return -1;   // its message names the file and why
+    cJSON *o = cJSON_Parse(text);
     free(text);
     if (!o) return pope_error("%s: unreadable result", path);
     memset(r, 0, sizeof *r);
@@ -119,21 +127,21 @@ int bench_run_from_json(bench_run *r, const char *path) {
                                                                                               : POPE_DELTA_CLAMP;
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
     if (cJSON_IsString(seed)) r->seed = strtoull(seed->valuestring, NULL, 10);
-    r->steps = (int64_t)json_num(o, "steps");
-    r->tokens = (int64_t)json_num(o, "tokens");
+    const int64_t big = (int64_t)1 << 60;
+    r->steps = json_int(o, "steps", 0, big, 0);
+    r->tokens = json_int(o, "tokens", 0, big, 0);
     r->seconds = json_num(o, "seconds");
     r->wall_s = json_num(o, "wall_s");
     r->train_loss = json_num(o, "train_loss");
     r->tokens_per_s = json_num(o, "tokens_per_s");
     r->valid_nll = json_num(o, "valid_nll");
     r->test_nll = json_num(o, "test_nll");
-    r->test_targets = (int64_t)json_num(o, "test_targets");
-    double th = json_num(o, "threads");
-    r->threads = isfinite(th) ? (int)th : 0;
+    r->test_targets = json_int(o, "test_targets", 0, big, 0);
+    r->threads = (int)json_int(o, "threads", 0, 1 << 20, 0);
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "extrapolation")) {
         if (r->n_ctx == BENCH_MAX_CTX) break;
-        r->ctx[r->n_ctx] = (int)json_num(e, "context");
+        r->ctx[r->n_ctx] = (int)json_int(e, "context", 1, INT32_MAX, 0);   // 0 matches no context
         r->ctx_nll[r->n_ctx++] = json_num(e, "nll");
     }
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "delta_frozen")) {
@@ -149,7 +157,7 @@ int bench_run_from_json(bench_run *r, const char *path) {
 void bench_load_curve(bench_run *r, const char *dir) {
     char path[4200];
     snprintf(path, sizeof path, "%s/log.jsonl", dir);
-    char *text = pope_read_file(path, NULL);
+    char *text = bench_read_file(path);
     if (!text) return;
     int cap = 1024, n = 0;
     double *xs = malloc(cap * sizeof *xs), *ys = malloc(cap * sizeof *ys);

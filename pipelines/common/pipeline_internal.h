@@ -15,8 +15,6 @@ int score_windows(pope_model *m, const pope_corpus *c, const int32_t *tok, int B
 // Allocates r's buckets for positions 0..max_pos−1 (bucket_size > 0) and zeroes r.
 int eval_result_init(pope_eval_result *r, int context, int bucket_size, int max_pos);
 
-// Monotonic wall clock in seconds.
-double pipeline_now(void);
 int pipeline_isatty_stderr(void);
 
 // Training-window sampler (sampler.c).
@@ -29,6 +27,10 @@ typedef struct {
 int sampler_init(sampler *s, const pope_corpus *c, int64_t n);
 // Draws one window of n tokens into out (ids checked against V). ≤ 1000 tries.
 int draw_window(const pope_corpus *c, const sampler *s, pope_rng *rng, int64_t n, int V, int32_t *out);
+
+// --contexts as multiples of the training context T0: an error when one would be longer
+// than an extrapolation context may be (2^24 tokens; also keeps mult × T0 an int).
+int pipeline_check_context_multiples(const int *mult, int n, int T0);
 
 // Markdown/JSON helpers.
 void pipeline_json_add_result(cJSON *o, const pope_eval_result *r);

@@ -1,4 +1,4 @@
-// util.c — small shared helpers: split names, duration and list parsers, files,
+// util.c — small shared helpers: duration and list parsers, files,
 // and the model/corpus compatibility check.
 #include <ctype.h>
 #include <errno.h>
@@ -10,25 +10,6 @@
 #include <unistd.h>
 
 #include "pipeline_internal.h"
-
-const char *pope_split_name(pope_split s) {
-    switch (s) {
-    case POPE_SPLIT_TRAIN: return "train";
-    case POPE_SPLIT_VALID: return "valid";
-    case POPE_SPLIT_TEST: return "test";
-    default: return "all";
-    }
-}
-
-int pope_split_parse(const char *name, pope_split *out) {
-    if (!name) return pope_error("split: missing name");
-    if (!strcmp(name, "train")) *out = POPE_SPLIT_TRAIN;
-    else if (!strcmp(name, "valid") || !strcmp(name, "validation")) *out = POPE_SPLIT_VALID;
-    else if (!strcmp(name, "test")) *out = POPE_SPLIT_TEST;
-    else if (!strcmp(name, "all")) *out = POPE_SPLIT_ALL;
-    else return pope_error("unknown split '%s' (train, valid, test or all)", name);
-    return 0;
-}
 
 // ---------------------------------------------------------------- parsers
 int pope_parse_duration(const char *s, double *seconds) {
@@ -91,7 +72,7 @@ int pope_parse_int_list(const char *s, int *out, int max, int *n) {
 }
 
 const char *pope_format_duration(double seconds, char *buf, size_t size) {
-    if (!isfinite(seconds) || seconds < 0) {
+    if (!isfinite(seconds) || seconds < 0 || seconds > 1e15) {   // (long) of more is undefined: a tampered file
         snprintf(buf, size, "?");
         return buf;
     }
@@ -108,27 +89,22 @@ const char *pope_format_duration(double seconds, char *buf, size_t size) {
 
 // ---------------------------------------------------------------- files
 int pope_write_file_atomic(const char *path, const char *text) {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return pope_error("%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return pope_error("%s: cannot write: %s", tmp, strerror(errno));
-    size_t n = strlen(text);
-    int bad = fwrite(text, 1, n, f) != n;
-    bad |= fflush(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        unlink(tmp);
-        return pope_error("%s: write failed: %s", tmp, strerror(errno));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return pope_error("%s: cannot rename into place: %s", path, strerror(e));
-    }
-    return 0;
+    pope_atomic a;
+    if (pope_atomic_begin(&a, path, "wb") != 0) return -1;
+    fputs(text, a.f);
+    return pope_atomic_commit(&a, 0);
 }
 
 // ---------------------------------------------------------------- models
+int pope_model_file_config(const char *file, pope_config *cfg) {
+    char *js = pope_load_metadata(file, "pope.config");
+    if (!js) return -1;   // the loader's message: truncated, not safetensors, no pope.config...
+    pope_config_default(cfg);
+    int rc = pope_config_from_json(cfg, js);
+    free(js);
+    return rc ? pope_error("%s: %s", file, pope_last_error()) : 0;
+}
+
 int pope_check_compat(const pope_model *m, const pope_corpus *c) {
     const pope_config *cfg = pope_model_config(m);
     const char *ctok = c->tokenizer ? c->tokenizer : "";

@@ -2,36 +2,53 @@
 // models/music-default.safetensors), after an optional MIDI prompt, and write a MIDI file
 // and optionally a piano roll.
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "music_cli.h"
 
-#define DEFAULT_SECONDS 30.0
-#define DEFAULT_TOP_P 0.95f
+#define DEFAULT_SECONDS 30
+#define DEFAULT_TOP_P 0.95
 #define MAX_TOKENS 16384   // cap of --seconds generation
 
-static void help(void) {
-    printf("usage: " PROG " generate --midi out.mid [--model M] [--prompt in.mid] [--seconds S | --tokens N]\n"
-           "                           [--temperature X] [--top-p P] [--seed N] [--roll out.svg]\n\n"
-           "Samples music from a model and writes a MIDI file. Without --model it uses the shipped\n"
-           "models/music-default.safetensors (found in $POPE_MODELS_DIR, then the source tree).\n"
-           "Sampling starts from BOS, or from the tokens of --prompt (its EOS removed), and stops at\n"
-           "EOS, after --tokens N new tokens, or once the new music lasts --seconds S (default %g;\n"
-           "at most %d tokens). PAD and BOS are never sampled. Past the model's training context\n"
-           "the model sees a sliding window (refilled with the last half context when full).\n\n"
-           "options:\n"
-           "  --midi FILE          the MIDI file to write (required; '-' = stdout)\n"
-           "  --prompt FILE.mid    a MIDI file to continue\n"
-           "  --seconds S          length of the new music in seconds\n"
-           "  --tokens N           number of new tokens instead\n"
-           "  --roll FILE.svg      also draw a piano roll of the result (prompt included)\n"
-           "  --tokens-out F.npy   also write all token ids (prompt + new)\n"
-           "%s  --threads N          threads\n"
-           "Defaults: temperature 1.0, top-p %.2f, top-k off, seed 1.\n",
-           DEFAULT_SECONDS, MAX_TOKENS, pope_help_generate, (double)DEFAULT_TOP_P);
-}
+typedef struct {
+    const char *midi_out, *prompt_path, *roll, *tokens_out;
+    double seconds;
+    int64_t n_tokens;
+} gen_opts;
+
+#define GEN(field) .dst = POPE_DST_LOCAL, .off = offsetof(gen_opts, field)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const pope_opt generate_opts[] = {
+    {.name = "--midi", .kind = POPE_OPT_STR, GEN(midi_out), .arg = "FILE",
+     .help = "the MIDI file to write (required; '-' = stdout)"},
+    POPE_COMMON_HELP("--model", "model file, or a training directory", "models/music-default.safetensors"),
+    {.name = "--prompt", .kind = POPE_OPT_STR, GEN(prompt_path), .arg = "FILE.mid", .help = "a MIDI file to continue"},
+    {.name = "--seconds", .kind = POPE_OPT_F64, GEN(seconds), .arg = "S", .lo = 1e-3, .hi = 36000,
+     .help = "length of the new music in seconds", .def = STR(DEFAULT_SECONDS)},
+    {.name = "--tokens", .kind = POPE_OPT_I64, GEN(n_tokens), .arg = "N", .lo = 1, .hi = 1 << 22,
+     .help = "number of new tokens instead"},
+    {.name = "--roll", .kind = POPE_OPT_STR, GEN(roll), .arg = "FILE.svg",
+     .help = "also draw a piano roll of the result (prompt included)"},
+    {.name = "--tokens-out", .kind = POPE_OPT_STR, GEN(tokens_out), .arg = "F.npy",
+     .help = "also write all token ids (prompt + new)"},
+    POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, STR(DEFAULT_TOP_P)),
+    POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
+    POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
+};
+
+static const char usage[] =
+    "usage: " PROG " generate --midi out.mid [--model M] [--prompt in.mid] [--seconds S | --tokens N]\n"
+    "                           [--temperature X] [--top-p P] [--seed N] [--roll out.svg]\n\n"
+    "Samples music from a model and writes a MIDI file. Without --model it uses the shipped\n"
+    "models/music-default.safetensors (found in $POPE_MODELS_DIR, then the source tree).\n"
+    "Sampling starts from BOS, or from the tokens of --prompt (its EOS removed), and stops at\n"
+    "EOS, after --tokens N new tokens, or once the new music lasts --seconds S (at most\n"
+    STR(MAX_TOKENS) " tokens). PAD and BOS are never sampled. Past the model's training context\n"
+    "the model sees a sliding window (refilled with the last half context when full).\n\n";
 
 // Seconds of music in tokens[from..n) (as decoded; the prompt's part subtracted by the caller).
 static double decoded_seconds(pope_music_tok tok, const int32_t *t, size_t n) {
@@ -51,79 +68,52 @@ static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t kee
     return 0;
 }
 
-int cmd_generate(const pope_program *p, int argc, char **argv) {
-    (void)p;
-    pope_cli cli;
-    pope_cli_init(&cli);
-    const char *midi_out = NULL, *prompt_path = NULL, *roll = NULL, *tokens_out = NULL;
-    double seconds = NAN;
-    long long n_tokens = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { help(); return 0; }
-        int r = pope_cli_consume(&cli, argc, argv, &i);
-        if (r < 0) return usage_error("generate", pope_last_error());
-        if (r > 0) continue;
-        int has_val = i + 1 < argc;
-        char *end;
-        if (!strcmp(a, "--midi") && has_val) midi_out = argv[++i];
-        else if (!strcmp(a, "--prompt") && has_val) prompt_path = argv[++i];
-        else if (!strcmp(a, "--roll") && has_val) roll = argv[++i];
-        else if (!strcmp(a, "--tokens-out") && has_val) tokens_out = argv[++i];
-        else if (!strcmp(a, "--seconds") && has_val) {
-            seconds = strtod(argv[++i], &end);
-            if (*end || !(seconds > 0) || seconds > 36000) return usage_error("generate", "--seconds: expected a number in (0, 36000]");
-        } else if (!strcmp(a, "--tokens") && has_val) {
-            n_tokens = strtoll(argv[++i], &end, 10);
-            if (*end || n_tokens < 1 || n_tokens > (1 << 22)) return usage_error("generate", "--tokens: expected an integer in [1, 4194304]");
-        } else {
-            char msg[300];
-            snprintf(msg, sizeof msg, a[0] == '-' ? "unknown option or missing value '%s'" : "unexpected argument '%s'", a);
-            return usage_error("generate", msg);
-        }
-    }
-    if (!midi_out) return usage_error("generate", "--midi out.mid is required");
-    if (!isnan(seconds) && n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
-    if (isnan(seconds) && n_tokens < 0) seconds = DEFAULT_SECONDS;
-    if (cli.threads > 0) pope_runtime_init(cli.threads);
+// The model behind --model (default: the shipped one) and its tokenizer, whose vocabulary
+// it must have. -1 with pope_last_error set (*file may be set: the caller frees it).
+static int open_model(const char *model, char **file, pope_music_tok *tok, pope_model **m) {
+    *m = NULL;
+    if (!(*file = mmodel_file(model))) return -1;
+    if (mmodel_tokenizer(*file, tok) != 0) return -1;
+    if (!(*m = pope_model_open(*file, NULL))) return -1;
+    int V = pope_model_config(*m)->vocab_size;
+    if (V == pope_music_vocab_size(*tok)) return 0;
+    pope_error("%s: vocab %d does not match tokenizer %s (%d)", *file, V, pope_music_tok_name(*tok),
+               pope_music_vocab_size(*tok));
+    pope_model_free(*m);
+    *m = NULL;
+    return -1;
+}
 
-    char *file = mmodel_file(cli.model);
-    if (!file) return die("generate");
-    pope_music_tok tok;
-    if (mmodel_tokenizer(file, &tok) != 0) { free(file); return die("generate"); }
-    pope_model *m = pope_model_open(file, NULL);
-    if (!m) { free(file); return die("generate"); }
-    int V = pope_model_config(m)->vocab_size, rc = 0;
-    if (V != pope_music_vocab_size(tok)) {
-        pope_error("%s: vocab %d does not match tokenizer %s (%d)", file, V, pope_music_tok_name(tok), pope_music_vocab_size(tok));
-        pope_model_free(m);
-        free(file);
-        return die("generate");
-    }
+// The tokens to continue: --prompt's (its EOS removed), else BOS. Returns the exit status.
+static int prompt_tokens(pope_music_tok tok, const char *prompt_path, pope_tokens *all) {
+    if (!prompt_path) return pope_tokens_push(all, POPE_MUSIC_BOS) != 0 ? die("generate") : 0;
+    pope_midi pm;
+    if (pope_midi_read_opt(&pm, prompt_path, pope_music_tok_read_flags(tok)) != 0) return die("generate: --prompt");
+    int rc = pope_music_tokenize(tok, &pm, all);
+    pope_midi_free(&pm);
+    if (rc) return die("generate: --prompt");
+    if (all->n > 1 && all->data[all->n - 1] == POPE_MUSIC_EOS) all->n--;
+    return 0;
+}
 
-    pope_tokens all = {0};
-    if (prompt_path) {
-        pope_midi pm;
-        if (pope_midi_read_opt(&pm, prompt_path, pope_music_tok_read_flags(tok)) != 0) {
-            rc = die("generate: --prompt");
-            goto done;
-        }
-        rc = pope_music_tokenize(tok, &pm, &all);
-        pope_midi_free(&pm);
-        if (rc) {
-            rc = die("generate: --prompt");
-            goto done;
-        }
-        if (all.n > 1 && all.data[all.n - 1] == POPE_MUSIC_EOS) all.n--;
-    } else if (pope_tokens_push(&all, POPE_MUSIC_BOS) != 0) {
-        rc = die("generate");
-        goto done;
-    }
-    double prompt_seconds = decoded_seconds(tok, all.data, all.n);
-    long long max_new = n_tokens > 0 ? n_tokens : MAX_TOKENS;
-    // Past the training context the model sees a sliding window: when the cache is full it
-    // is refilled with the last half context of tokens (the model was trained on windows
-    // starting anywhere in a piece, so this is in distribution; extrapolation is not needed).
+// The sampling settings and what sampling did.
+typedef struct {
+    float temperature, top_p;
+    int top_k;
+    long long n_new;
+    int ended;   // 1: stopped at EOS
+} gen_run;
+
+// Samples after `all` until EOS, the token bound or the seconds bound, appending to all.
+// Past the training context the model sees a sliding window: when the cache is full it is
+// refilled with the last half context of tokens (the model was trained on windows starting
+// anywhere in a piece, so this is in distribution; extrapolation is not needed). Returns
+// the exit status.
+static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_opts *g, const pope_cli *cli,
+                         pope_tokens *all, gen_run *run) {
+    const int V = pope_model_config(m)->vocab_size;
+    double prompt_seconds = decoded_seconds(tok, all->data, all->n);
+    long long max_new = g->n_tokens > 0 ? g->n_tokens : MAX_TOKENS;
     int window = pope_model_config(m)->context_length;
     if (window < 2) window = 2;
     pope_kv *kv = pope_kv_new(m, window);
@@ -131,52 +121,83 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     if (!kv || !logits) {
         pope_kv_free(kv);
         free(logits);
-        rc = die("generate");
-        goto done;
+        return die("generate");
     }
-    rc = refeed(m, kv, &all, (size_t)window, logits);
+    int rc = refeed(m, kv, all, (size_t)window, logits);
     pope_rng rng;
-    pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
-    float temperature = isnan(cli.temperature) ? 1.0f : cli.temperature;
-    float top_p = isnan(cli.top_p) ? DEFAULT_TOP_P : cli.top_p;
-    int top_k = cli.top_k > 0 ? cli.top_k : 0;
-    int tty = isatty(fileno(stderr)) && !cli.quiet;
+    pope_rng_seed(&rng, cli->seed >= 0 ? (uint64_t)cli->seed : 1);
+    run->temperature = isnan(cli->temperature) ? 1.0f : cli->temperature;
+    run->top_p = isnan(cli->top_p) ? (float)DEFAULT_TOP_P : cli->top_p;
+    run->top_k = cli->top_k > 0 ? cli->top_k : 0;
+    int tty = isatty(fileno(stderr)) && !cli->quiet;
     long long n_new = 0;
-    int ended = 0;
     while (rc == 0 && n_new < max_new) {
         logits[POPE_MUSIC_PAD] = -INFINITY;   // never meaningful in the middle of a piece
         logits[POPE_MUSIC_BOS] = -INFINITY;
-        int32_t t = pope_sample(logits, V, temperature, top_k, top_p, &rng);
-        if (t == POPE_MUSIC_EOS) { ended = 1; break; }
-        if (pope_tokens_push(&all, t) != 0) { rc = die("generate"); break; }
+        int32_t t = pope_sample(logits, V, run->temperature, run->top_k, run->top_p, &rng);
+        if (t == POPE_MUSIC_EOS) { run->ended = 1; break; }
+        if (pope_tokens_push(all, t) != 0) { rc = die("generate"); break; }
         n_new++;
-        if (!isnan(seconds) && n_new % 16 == 0 &&
-            decoded_seconds(tok, all.data, all.n) - prompt_seconds >= seconds) break;
+        if (!isnan(g->seconds) && n_new % 16 == 0 &&
+            decoded_seconds(tok, all->data, all->n) - prompt_seconds >= g->seconds) break;
         if (tty && n_new % 64 == 0) fprintf(stderr, "\r\033[Kgenerate: %lld tokens", n_new);
         if (n_new == max_new) break;
-        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, &all, (size_t)window / 2, logits);
+        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, all, (size_t)window / 2, logits);
         else if (pope_model_step(m, kv, t, logits) != 0) rc = -1;
         if (rc) rc = die("generate");
     }
     if (tty) fputs("\r\033[K", stderr);
     pope_kv_free(kv);
     free(logits);
-    if (rc) goto done;
+    run->n_new = n_new;
+    return rc;
+}
+
+// The MIDI file, the optional piano roll and token ids, and the summary line. Returns the
+// exit status.
+static int write_outputs(const gen_opts *g, const pope_cli *cli, const char *file, pope_music_tok tok,
+                         const pope_tokens *all, const gen_run *run) {
     pope_midi out;
-    if (pope_music_detokenize(tok, all.data, all.n, &out) != 0) { rc = die("generate"); goto done; }
-    if (pope_midi_write(midi_out, &out) != 0) rc = die("generate");
+    if (pope_music_detokenize(tok, all->data, all->n, &out) != 0) return die("generate");
+    int rc = 0;
+    if (pope_midi_write(g->midi_out, &out) != 0) rc = die("generate");
     char title[512];
     snprintf(title, sizeof title, "pope-music generate: %s", file);
-    if (rc == 0 && roll && music_roll_svg(roll, &out, title) != 0) rc = die("generate: --roll");
-    if (rc == 0 && tokens_out && pope_npy_write_i32(tokens_out, all.data, (int64_t)all.n) != 0) rc = die("generate: --tokens-out");
+    if (rc == 0 && g->roll && music_roll_svg(g->roll, &out, title) != 0) rc = die("generate: --roll");
+    if (rc == 0 && g->tokens_out && pope_npy_write_i32(g->tokens_out, all->data, (int64_t)all->n) != 0)
+        rc = die("generate: --tokens-out");
     if (rc == 0) {
         fprintf(stderr, PROG ": %s: %zu notes, %.1f s (%lld new %s tokens%s; model %s, temperature %g, top-p %g, seed %lld)\n",
-                midi_out, out.n_notes, out.duration, n_new, pope_music_tok_name(tok), ended ? ", ended with EOS" : "",
-                file, (double)temperature, (double)top_p, cli.seed >= 0 ? (long long)cli.seed : 1LL);
+                g->midi_out, out.n_notes, out.duration, run->n_new, pope_music_tok_name(tok),
+                run->ended ? ", ended with EOS" : "", file, (double)run->temperature, (double)run->top_p,
+                cli->seed >= 0 ? (long long)cli->seed : 1LL);
         if (out.n_notes == 0) fprintf(stderr, PROG ": warning: the generated piece has no notes\n");
     }
     pope_midi_free(&out);
-done:
+    return rc;
+}
+
+int cmd_generate(const pope_program *p, int argc, char **argv) {
+    pope_cli cli;
+    gen_opts g = {.seconds = NAN, .n_tokens = -1};
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
+    if (!g.midi_out) return usage_error("generate", "--midi out.mid is required");
+    if (!isnan(g.seconds) && g.n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
+    if (isnan(g.seconds) && g.n_tokens < 0) g.seconds = DEFAULT_SECONDS;
+    if (cli.threads > 0) pope_runtime_init(cli.threads);
+    char *file = NULL;
+    pope_music_tok tok;
+    pope_model *m;
+    if (open_model(cli.model, &file, &tok, &m) != 0) {
+        free(file);
+        return die("generate");
+    }
+    pope_tokens all = {0};
+    gen_run run = {0};
+    int rc;
+    if ((rc = prompt_tokens(tok, g.prompt_path, &all)) == 0 && (rc = sample_tokens(m, tok, &g, &cli, &all, &run)) == 0)
+        rc = write_outputs(&g, &cli, file, tok, &all, &run);
     pope_tokens_free(&all);
     pope_model_free(m);
     free(file);

@@ -21,24 +21,20 @@ typedef struct {
     int augment;              // --augment: transposition on jsb data too (off there by default)
     int score_eos;            // --score-eos: jsb also scores EOS/BOS targets (not the paper's units)
     uint64_t split_seed;      // --split-seed N (midi folders, random MAESTRO split; default 1)
-    int split_random;         // --split-mode random-90-5-5 (maestro): the paper's split
+    const char *split_mode;   // --split-mode official|random-90-5-5 (maestro; random: the paper's
+                              // split); NULL: not given (official; eval: the model's, mmodel_split)
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
 } mdata_opts;
 
-extern const char mdata_help[];   // help lines for the options above
-
-// Consumes argv[*i] (and values) if it is a data option: 1 consumed (*i = last consumed),
-// 0 not one, -1 bad value.
-int mdata_option(mdata_opts *o, int argc, char **argv, int *i);
+// The options above (POPE_DST_DATA: an mdata_opts), for the shared commands.
+extern const pope_opt mdata_options[];
 // A positional "KIND PATH" pair (bench, and train/eval without --data). 1 consumed.
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i);
 int mdata_parse_kind(const char *s, mdata_kind *k);
 const char *mdata_kind_name(mdata_kind k);
 
-typedef struct mcorpus mcorpus;   // data.c
 typedef struct {
-    mcorpus *mc;
-    pope_corpus corpus;
+    pope_corpus corpus;           // pope_music_corpus_*
     pope_music_tok tok;
     char *metadata;               // JSON object of strings for checkpoints: pope.music.*
 } mdata;
@@ -57,6 +53,9 @@ int mdata_pick_tokenizer(const mdata_opts *o, const char *preset_tok, pope_music
 char *mmodel_file(const char *model);
 // The tokenizer name recorded in a model file's config.
 int mmodel_tokenizer(const char *file, pope_music_tok *out);
+// The split the model was trained on (pope.music.split) where the command line gives none:
+// MAESTRO without --split-mode, a midi folder without --split-seed.
+void mmodel_split(const char *file, mdata_opts *o);
 
 // Piano-roll SVG of a piece (roll_svg.c).
 int music_roll_svg(const char *path, const pope_midi *m, const char *title);

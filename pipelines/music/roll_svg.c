@@ -32,10 +32,9 @@ int music_roll_svg(const char *path, const pope_midi *m, const char *title) {
     static const char *const colors[16] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                                            "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#1f77b4", "#d62728",
                                            "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return pope_error("%s: %s", path, strerror(errno));
+    pope_atomic a;
+    if (pope_atomic_begin(&a, path, "w") != 0) return -1;
+    FILE *f = a.f;
     int lo = 127, hi = 0;
     double dur = 0;
     for (size_t i = 0; i < m->n_notes; i++) {
@@ -79,11 +78,5 @@ int music_roll_svg(const char *path, const pope_midi *m, const char *title) {
                 w < 0.5 ? 0.5 : w, row, colors[n->channel & 15], 0.35 + 0.65 * n->velocity / 127.0);
     }
     fputs("</svg>\n", f);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        remove(tmp);
-        return pope_error("%s: write error", path);
-    }
-    if (rename(tmp, path) != 0) return pope_error("%s: %s", path, strerror(errno));
-    return 0;
+    return pope_atomic_commit(&a, 0);
 }

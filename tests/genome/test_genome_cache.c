@@ -99,6 +99,27 @@ int main(void) {
           "damaged cache rebuilt: %s", repaired ? pope_genome_source(repaired) : pope_last_error());
     pope_genome_free(repaired);
 
+    // a cache whose sizes add up but whose tables lie (hand-edited, or a bit flipped): an N run
+    // past the genome, a contig count wrapped by 2^61 (x 24 bytes = 0 mod 2^64): rebuilt
+    for (int k = 0; k < 2 && cpath; k++) {
+        uint64_t hdr[16];
+        int fd = open(cpath, O_RDWR);
+        int ok = fd >= 0 && pread(fd, hdr, sizeof hdr, 0) == sizeof hdr && hdr[9] > 0;
+        if (ok && k == 0) {
+            uint64_t run[2] = {hdr[8] + 5, 1};   // (start, len) of the first N run
+            ok = pwrite(fd, run, sizeof run, (off_t)(hdr[13] + hdr[7] * 3 * sizeof(uint64_t))) == sizeof run;
+        } else if (ok) {
+            hdr[7] += (uint64_t)1 << 61;
+            ok = pwrite(fd, hdr, sizeof hdr, 0) == sizeof hdr;
+        }
+        if (fd >= 0) close(fd);
+        CHECK(ok, "tamper the cache (%d)", k);
+        pope_genome *again = open_with(in, 2, dir);
+        CHECK(again && strstr(pope_genome_source(again), "cache written") && genomes_equal(again, changed_direct),
+              "lying cache (%d) rebuilt: %s", k, again ? pope_genome_source(again) : pope_last_error());
+        pope_genome_free(again);
+    }
+
     // default location: next to the input when its directory is writable; no leftover tmp
     pope_genome *beside = open_with(in, 2, NULL);
     char want[600];

@@ -155,14 +155,26 @@ int main(void) {
     snprintf(args, sizeof args, "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128 --json", run_dir, fa);
     js = run_json(args, &rc);
     CHECK(rc == 0 && js, "extrapolate exit %d: %s", rc, err_text);
+    snprintf(path, sizeof path, "%s/extrapolate.json", run_dir);
+    CHECK(access(path, R_OK) == 0, "extrapolate.json written");
     if (js) {
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(js, "results");
         CHECK(cJSON_GetArraySize(res) == 2, "two contexts");
         CHECK(cJSON_GetArraySize(res) == 2 && json_num(cJSON_GetArrayItem(res, 1), "context") == 64, "2x context = 64");
+        // the same keys on stdout and in extrapolate.json
+        FILE *xf = fopen(path, "r");
+        static char xbuf[1 << 16];
+        size_t xn = xf ? fread(xbuf, 1, sizeof xbuf - 1, xf) : 0;
+        if (xf) fclose(xf);
+        xbuf[xn] = 0;
+        cJSON *file = cJSON_Parse(xbuf);
+        int same = file != NULL && cJSON_GetArraySize(file) == cJSON_GetArraySize(js);
+        for (const cJSON *it = js->child; same && it; it = it->next)
+            same = cJSON_GetObjectItemCaseSensitive(file, it->string) != NULL;
+        CHECK(same, "extrapolate --json and extrapolate.json have the same keys: %s", xbuf);
+        cJSON_Delete(file);
         cJSON_Delete(js);
     }
-    snprintf(path, sizeof path, "%s/extrapolate.json", run_dir);
-    CHECK(access(path, R_OK) == 0, "extrapolate.json written");
 
     // generate: deterministic in the seed, FASTA that reads back
     const char *gen = fx_path("gen.fa");
@@ -184,7 +196,7 @@ int main(void) {
     snprintf(args, sizeof args, "generate --model %s --prompt ACGTAC --length 50 --seed 3 -o -", run_dir);
     CHECK(run(args) == 0 && strcmp(out_text, once) == 0, "same seed, same sequence (and -o - works)");
     snprintf(args, sizeof args, "generate --model %s --length 99999999999999", run_dir);
-    CHECK(run(args) == 2 && strstr(err_text, "--length: expected a number of bases in [1, 1073741824]"),
+    CHECK(run(args) == 2 && strstr(err_text, "--length: expected an integer in [1, 1073741824]"),
           "--length out of range says the range: %s", err_text);
 #if !defined(__SANITIZE_ADDRESS__)   // ASan itself needs terabytes of address space
     // --length at its bound (2^30 bases) asks for ~20 GB of buffers: under a 2 GB address

@@ -187,12 +187,14 @@ static void same_numbers(const char *fa) {
 
     // a 1-rank checkpoint of accum 1 cannot be shared by 2 ranks: a message, not a hang
     double t0 = now_s();
-    rc = sh(MPIRUN2 "%s train %s --preset %s --out %s --threads 1 --precision fp32 --resume --steps 30", POPE_GENOME_BIN, fa, p1, one);
+    rc = sh(MPIRUN2 "%s train %s --preset %s --out %s --threads 1 --precision fp32 --resume --steps 30 --extend", POPE_GENOME_BIN, fa, p1,
+            one);
     CHECK(rc == 0, "resuming accum 2 on 2 ranks works (1 micro-batch each): %s", err_text);
     const char *odd = fx_path("odd");
     rc = sh("%s train %s --preset %s --out %s --threads 1 --precision fp32 --steps 3 --quiet", POPE_GENOME_BIN, fa, p1, odd);
     CHECK(rc == 0, "one process, accum 1");
-    rc = sh(MPIRUN2 "%s train %s --preset %s --out %s --threads 1 --precision fp32 --resume --steps 5", POPE_GENOME_BIN, fa, p1, odd);
+    rc = sh(MPIRUN2 "%s train %s --preset %s --out %s --threads 1 --precision fp32 --resume --steps 5 --extend", POPE_GENOME_BIN, fa, p1,
+            odd);
     CHECK(rc != 0 && strstr(err_text, "1 micro-batches per step, which 2 ranks cannot share evenly"),
           "uneven resume refused: exit %d: %s", rc, err_text);
     CHECK(now_s() - t0 < 120, "the failures end promptly");

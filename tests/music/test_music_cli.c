@@ -163,7 +163,63 @@ static void test_train_eval_generate(void) {
     rc = run(args);
     out = slurp("out.txt");
     CHECK(rc == 0 && json_number(out, "targets") > 0, "eval on the MAESTRO fixture: exit %d: %s", rc, out);
+    double official_train = json_number(out, "targets");
     free(out);
+    // A model trained on the random 90/5/5 split is evaluated on it without --split-mode (3
+    // files: all train; the official split has one train file), and --split-mode still wins.
+    snprintf(args, sizeof args, "train --data maestro '%s/tests/music/data/mini_maestro' --split-mode random-90-5-5 "
+             "--preset '%s/tiny.json' --steps 1 --out '%s/run-random' --quiet", check_source_dir(), dir, dir);
+    rc = run(args);
+    double targets_by_mode[3] = {0};
+    const char *modes[3] = {"", "--split-mode random-90-5-5", "--split-mode official"};
+    for (int k = 0; k < 3 && rc == 0; k++) {
+        snprintf(args, sizeof args, "eval --model '%s/run-random' --data maestro '%s/tests/music/data/mini_maestro' "
+                 "--split train --json %s", dir, check_source_dir(), modes[k]);
+        int rk = run(args);
+        out = slurp("out.txt");
+        targets_by_mode[k] = rk == 0 ? json_number(out, "targets") : -1;
+        free(out);
+    }
+    CHECK(rc == 0 && targets_by_mode[0] == targets_by_mode[1] && targets_by_mode[2] == official_train &&
+              targets_by_mode[1] > official_train,
+          "eval of a random-split model: the model's split by default (exit %d; targets %g, %g random, %g official)", rc,
+          targets_by_mode[0], targets_by_mode[1], targets_by_mode[2]);
+    // The same for a midi folder's --split-seed: a seed whose train split differs from seed 1's
+    // (3 files), recorded by train and used by eval without --split-seed.
+    char mdir[600], cmd[1400];
+    snprintf(mdir, sizeof mdir, "%s/mdir-seed", dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s'/tests/music/data/mini_maestro/2004/*.midi '%s/'", mdir,
+             check_source_dir(), mdir);
+    CHECK(system(cmd) == 0, "copy the MIDI files");
+    int seed = 0;
+    pope_music_filelist l1, ls;
+    if (pope_mididir_list(&l1, mdir, 1) == 0) {
+        for (int sd = 2; sd < 200 && !seed; sd++) {
+            if (pope_mididir_list(&ls, mdir, (uint64_t)sd) != 0) break;
+            for (size_t f = 0; f < ls.n && f < l1.n; f++)
+                if ((ls.files[f].split == POPE_SPLIT_TRAIN) != (l1.files[f].split == POPE_SPLIT_TRAIN)) seed = sd;
+            pope_music_filelist_free(&ls);
+        }
+        pope_music_filelist_free(&l1);
+    }
+    CHECK(seed > 0, "a seed with another train split");
+    snprintf(args, sizeof args, "train --data midi '%s' --split-seed %d --preset '%s/tiny.json' --steps 1 --out '%s/run-seed' "
+             "--quiet", mdir, seed, dir, dir);
+    rc = run(args);
+    double by_seed[3] = {0};
+    int seeds[3] = {0, seed, 1};
+    for (int k = 0; k < 3 && rc == 0; k++) {
+        char extra[40] = "";
+        if (seeds[k]) snprintf(extra, sizeof extra, "--split-seed %d", seeds[k]);
+        snprintf(args, sizeof args, "eval --model '%s/run-seed' --data midi '%s' --split train --json %s", dir, mdir, extra);
+        int rk = run(args);
+        out = slurp("out.txt");
+        by_seed[k] = rk == 0 ? json_number(out, "targets") : -1;
+        free(out);
+    }
+    CHECK(rc == 0 && by_seed[0] == by_seed[1] && by_seed[1] != by_seed[2],
+          "eval of a --split-seed %d model: its split by default (exit %d; targets %g, %g seed %d, %g seed 1)", seed, rc,
+          by_seed[0], by_seed[1], seed, by_seed[2]);
 
     snprintf(args, sizeof args, "extrapolate --model '%s/run' --data jsb '%s/chorales.json' --contexts 1,2 --json --out '%s'", dir, dir, dir);
     rc = run(args);

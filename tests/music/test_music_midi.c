@@ -244,6 +244,36 @@ static void test_write_read(void) {
     pope_midi_free(&m);
 }
 
+// A note past what a MIDI file's ticks hold (an int) is refused: a remi sequence of 3 million
+// 12/8 bars was written wrapped modulo 2^32 ticks (a note at 14 hours instead of 2500). A note
+// 2^28 − 2 ticks in (one delta time) still writes and reads back.
+static void test_write_far_note(void) {
+    const double tick_s = 0.5 / 960;   // 120 qpm, ppqn 960
+    const long max_tick = 0x0FFFFFFF;
+    char path[512];
+    snprintf(path, sizeof path, "%s/far.mid", tmpdir);
+    for (int fits = 1; fits >= 0; fits--) {
+        pope_midi m;
+        pope_midi_init(&m);
+        double start = (fits ? max_tick - 1 : 17280000000.0) * tick_s;
+        pope_note nt = {.start = start, .end = start + tick_s, .start_beat = -1, .end_beat = -1, .pitch = 60,
+                        .velocity = 64};
+        CHECK(pope_midi_add_note(&m, nt) == 0, "add note");
+        int rc = pope_midi_write(path, &m);
+        if (fits) {
+            pope_midi r;
+            CHECK(rc == 0, "a note at the last tick: %s", pope_last_error());
+            CHECK(rc == 0 && pope_midi_read(&r, path) == 0 && r.n_notes == 1 && fabs(r.notes[0].start - start) < 1e-6,
+                  "the note at the last tick read back (%s)", pope_last_error());
+            if (rc == 0) pope_midi_free(&r);
+        } else {
+            CHECK(rc != 0 && strstr(pope_last_error(), "MIDI file"), "a note past 2^31 ticks: rc %d, '%s'", rc,
+                  pope_last_error());
+        }
+        pope_midi_free(&m);
+    }
+}
+
 static void expect_fail(const void *buf, size_t len, const char *what, const char *msg_part) {
     pope_midi m;
     int rc = pope_midi_read_memory(&m, buf, len, what);
@@ -387,6 +417,7 @@ int main(void) {
     test_format0_pedal();
     test_write_read();
     test_write_bytes();
+    test_write_far_note();
     test_corrupt();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -25,11 +25,20 @@ static int one_read(void *ctx, pope_split s, int64_t q, int64_t off, int64_t n, 
     return 0;
 }
 
+// One option through train's option table (stderr silenced): 1 parsed, -1 refused.
 static int parse(pope_cli *o, const char *arg) {
-    char *argv[] = {"prog", (char *)arg, NULL};
-    int i = 1;
+    char *argv[] = {"train", (char *)arg, NULL};
+    pope_cmdline c = {.prog = "prog", .cmd = "train", .tables = {pope_command_options("train")}};
+    c.dst[POPE_DST_CLI] = o;
     pope_cli_init(o);
-    return pope_cli_option(o, 2, argv, &i);
+    char errpath[] = "/tmp/pope_test_precision_err_XXXXXX";
+    int fd = mkstemp(errpath);
+    if (fd >= 0) close(fd);
+    int saved = stderr_to(errpath);
+    int rc = pope_opts_parse(&c, 2, argv);
+    stderr_restore(saved);
+    unlink(errpath);
+    return rc == 0 ? 1 : -1;
 }
 
 static void test_cli(int bf16_ok) {
@@ -65,6 +74,7 @@ static void train(const pope_corpus *c, const char *dir, int64_t steps, int resu
     o.out_dir = dir;
     o.quiet = 1;
     o.resume = resume;
+    o.extend = resume;   // resumed to a later end, asked for explicitly
     pope_train_result r;
     CHECK(pope_set_precision(p) == 0, "precision: %s", pope_last_error());
     CHECK(pope_train(c, &pr, &o, &r) == 0 && r.steps == steps, "train to %lld: %s", (long long)steps,

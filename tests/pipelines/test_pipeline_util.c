@@ -70,6 +70,38 @@ static void test_windows(void) {
     CHECK(pope_eval_windows(7, 1, &t) == 3 && t == 3, "T=1: pairs (0,1) (2,3) (4,5), rest 1 dropped: %lld", (long long)t);
 }
 
+// A corpus of sequence lengths only (the walk never reads tokens): train {12, 1, 0, 5},
+// valid none, test {4}.
+static const int64_t walk_lens[3][4] = {{12, 1, 0, 5}, {0}, {4}};
+static const int64_t walk_n[3] = {4, 0, 1};
+static int64_t walk_n_seqs(void *ctx, pope_split s) { (void)ctx; return walk_n[s]; }
+static int64_t walk_seq_len(void *ctx, pope_split s, int64_t q) { (void)ctx; return walk_lens[s][q]; }
+
+// Hand-listed windows of that corpus at T = 4 (windows of 5 tokens).
+static void test_window_walk(void) {
+    const pope_corpus c = {.n_seqs = walk_n_seqs, .seq_len = walk_seq_len};
+    const pope_window want[] = {
+        {POPE_SPLIT_TRAIN, 0, 0, 5, 0}, {POPE_SPLIT_TRAIN, 0, 5, 5, 0}, {POPE_SPLIT_TRAIN, 0, 10, 2, 1},
+        {POPE_SPLIT_TRAIN, 3, 0, 5, 1}, {POPE_SPLIT_TEST, 0, 0, 4, 1}};
+    pope_window_iter it;
+    pope_window w;
+    int k = 0;
+    CHECK(pope_window_iter_init(&it, &c, POPE_SPLIT_ALL, 4) == 0, "init: %s", pope_last_error());
+    for (; pope_window_next(&it, &w); k++)
+        CHECK(k < 5 && w.split == want[k].split && w.seq == want[k].seq && w.off == want[k].off && w.n == want[k].n &&
+                  w.ends_seq == want[k].ends_seq,
+              "window %d: split %d seq %lld off %lld n %d ends %d", k, (int)w.split, (long long)w.seq,
+              (long long)w.off, w.n, w.ends_seq);
+    CHECK(k == 5, "5 windows, got %d", k);
+    CHECK(pope_window_next(&it, &w) == 0, "the walk stays at its end");
+    int64_t t;
+    CHECK(pope_split_windows(&c, POPE_SPLIT_ALL, 4, &t) == 5 && t == 4 + 4 + 1 + 4 + 3, "count all: %lld targets", (long long)t);
+    CHECK(pope_split_windows(&c, POPE_SPLIT_VALID, 4, &t) == 0 && t == 0, "valid is empty");
+    CHECK(pope_window_iter_init(&it, &c, POPE_SPLIT_VALID, 4) == 0 && pope_window_next(&it, &w) == 0, "empty split: no window");
+    CHECK(pope_window_iter_init(&it, &c, POPE_SPLIT_TEST, 0) != 0, "T = 0 refused");
+    CHECK(pope_window_iter_init(&it, &c, (pope_split)7, 4) != 0, "split 7 refused");
+}
+
 static void test_npy(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/a.npy", tmpdir);
@@ -295,6 +327,34 @@ static void test_presets(void) {
           pope_last_error());
 }
 
+// A train-like command line for the common options (the full parser test is
+// test_pipeline_options.c).
+static const pope_opt cli_test_opts[] = {
+    POPE_COMMON("--preset"), POPE_COMMON("--pe"), POPE_COMMON("--steps"), POPE_COMMON("--time"),
+    POPE_COMMON("--lr"), POPE_COMMON("--resume"), POPE_COMMON("--seed"), POPE_COMMON("--context"),
+    POPE_COMMON("--batch"), POPE_COMMON("--threads"), POPE_OPT_END,
+};
+
+static int cli_positional(void *ctx, int argc, char **argv, int *i) {
+    (void)argc;
+    *(int *)ctx += !strcmp(argv[*i], "FILE.fa");
+    return 1;
+}
+
+// Parses argv into o with stderr silenced (usage errors print there); the parser's result.
+static int cli_parse(pope_cli *o, int argc, char **argv, int *positional) {
+    pope_cmdline c = {.prog = "prog", .cmd = "train", .tables = {cli_test_opts}, .positional = cli_positional,
+                      .ctx = positional};
+    c.dst[POPE_DST_CLI] = o;
+    pope_cli_init(o);
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", tmpdir);
+    int saved = stderr_to(path);
+    int rc = pope_opts_parse(&c, argc, argv);
+    stderr_restore(saved);
+    return rc;
+}
+
 static void test_cli(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/tiny.json", tmpdir);
@@ -304,16 +364,8 @@ static void test_cli(void) {
                     "--resume", "FILE.fa", "--seed", "42", "--context", "128", "--batch", "2", "--threads", "1", NULL};
     int argc = 20;
     pope_cli o;
-    pope_cli_init(&o);
     int positional = 0;
-    for (int i = 1; i < argc;) {
-        int r = pope_cli_option(&o, argc, argv, &i);
-        CHECK(r >= 0, "option %s: %s", argv[i], pope_last_error());
-        if (r <= 0) {
-            positional += !strcmp(argv[i], "FILE.fa");
-            i++;
-        }
-    }
+    CHECK(cli_parse(&o, argc, argv, &positional) == 0, "parse: %s", pope_last_error());
     CHECK(positional == 1, "positional argument left to the program");
     CHECK(o.resume == 1 && o.steps == 20 && o.time_s == 5400 && o.seed == 42 && o.threads == 1, "values");
     pope_preset p;
@@ -329,16 +381,39 @@ static void test_cli(void) {
     char **bads[] = {bad1, bad2, bad3, bad4, bad5};
     int argcs[] = {3, 2, 3, 3, 2};
     for (int k = 0; k < 5; k++) {
-        int i = 1;
-        pope_cli_init(&o);
-        CHECK(pope_cli_option(&o, argcs[k], bads[k], &i) == -1, "bad option %d accepted", k);
-        CHECK(strstr(pope_last_error(), bads[k][1][2] == 'r' ? "--resume" : bads[k][1]) != NULL, "message names the option: %s",
-              pope_last_error());
+        CHECK(cli_parse(&o, argcs[k], bads[k], &positional) == 2, "bad option %d accepted", k);
+        snprintf(path, sizeof path, "%s/stderr.txt", tmpdir);
+        char *err = slurp(path);
+        CHECK(err && strstr(err, bads[k][1][2] == 'r' ? "--resume" : bads[k][1]) != NULL, "message names the option: %s",
+              err ? err : "");
+        free(err);
     }
     char *other[] = {"prog", "--keep-case"};
-    int i = 1;
-    CHECK(pope_cli_option(&o, 2, other, &i) == 0 && i == 1, "program option left alone");
-    CHECK(strstr(pope_help_train, "--resume") && strstr(pope_help_eval, "--json"), "help fragments");
+    CHECK(cli_parse(&o, 2, other, &positional) == 2, "an option of no table refused");
+}
+
+// docs/PIPELINE.md documents every key of both field tables (the table is where a key is
+// added: the docs must follow).
+static void test_fields_documented(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/docs/PIPELINE.md", check_source_dir());
+    char *doc = slurp(path);
+    CHECK(doc != NULL, "read %s", path);
+    if (!doc) return;
+    const pope_field *tables[2] = {pope_config_fields, pope_train_fields};
+    for (int t = 0; t < 2; t++)
+        for (const pope_field *f = tables[t]; f->key; f++) {
+            char pat[64];
+            snprintf(pat, sizeof pat, "`%s`", f->key);
+            CHECK(strstr(doc, pat) != NULL, "docs/PIPELINE.md documents %s", f->key);
+        }
+    pope_train_config d;
+    pope_train_config_default(&d);
+    CHECK(d.batch == 8 && d.accum == 1 && d.lr == 1e-3f && d.lr_min == 1e-4f && d.adamw.beta1 == 0.9f &&
+              d.adamw.weight_decay == 0.1f && d.warmup == 100 && d.steps == 1000 && d.eval_every == 200 &&
+              d.eval_tokens == 65536 && d.checkpoint_every == 500 && d.log_every == 10 && d.seed == 1,
+          "train defaults as documented");
+    free(doc);
 }
 
 int main(void) {
@@ -351,10 +426,12 @@ int main(void) {
     test_int_list();
     test_split();
     test_windows();
+    test_window_walk();
     test_npy();
     test_svg();
     test_presets();
     test_cli();
+    test_fields_documented();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
