@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < l.n; i++) {
         FUZZ_CHECK(l.files[i].path && l.files[i].path[0], "file %zu: '%s'", i,
                    l.files[i].path ? l.files[i].path : "(null)");
-        FUZZ_CHECK(l.files[i].split >= POPE_MSPLIT_TRAIN && l.files[i].split <= POPE_MSPLIT_TEST, "file %zu: split %d",
+        FUZZ_CHECK(l.files[i].split >= 0 && l.files[i].split < POPE_SPLIT_COUNT, "file %zu: split %d",
                    i, (int)l.files[i].split);
     }
     pope_music_filelist_free(&l);
