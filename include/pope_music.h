@@ -120,6 +120,12 @@ double pope_remi_class_tempo(int cls);           // its qpm
 #define POPE_JSB_VOCAB 92
 #define POPE_JSB_VOICES 4
 #define POPE_JSB_STEP_SECONDS 0.125   // a 16th note at 120 qpm
+// Token windows (training windows, the generation's sliding window) start at a multiple of
+// this: jsb is BOS then S, A, T, B per step, so position 1 of every window is a soprano,
+// as right after BOS. 1 for the other tokenizers (any offset).
+static inline int64_t pope_music_window_align(pope_music_tok t) {
+    return t == POPE_TOK_JSB ? POPE_JSB_VOICES : 1;
+}
 // A SATB grid (n_steps x 4 pitches, -1 = silence) -> BOS tokens EOS.
 int pope_jsb_tokenize_grid(const int16_t *grid, size_t n_steps, pope_tokens *out);
 
@@ -158,6 +164,19 @@ int pope_maestro_parse_csv(pope_music_filelist *out, const char *csv_path, const
 // path relative to dir: 80% train, 10% valid, 10% test (docs/MUSIC.md).
 int pope_mididir_list(pope_music_filelist *out, const char *dir, uint64_t seed);
 pope_music_split pope_mididir_split(const char *relpath, uint64_t seed);
+
+// ---------------------------------------------------------------- audio (FluidSynth)
+// Longest piece pope-music renders (1 hour: a 635 MB WAV).
+#define POPE_RENDER_MAX_SECONDS 3600
+// The soundfont to use: `given` (NULL: $POPE_SOUNDFONT, then Debian's fluid-soundfont-gm
+// /usr/share/sounds/sf2/FluidR3_GM.sf2); NULL when none is readable.
+const char *pope_music_soundfont(const char *given);
+// Renders a MIDI file to a 44.1 kHz 16-bit stereo WAV (written atomically) with FluidSynth:
+// the music plus a 1 s release tail. *seconds (may be NULL) = the audio's length. -1 with a
+// message naming the missing package when FluidSynth (build time) or a soundfont (run time)
+// is missing.
+int pope_music_render_wav(const char *midi_path, const char *wav_path, const char *soundfont,
+                          double *seconds);
 
 #ifdef __cplusplus
 }

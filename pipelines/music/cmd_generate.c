@@ -28,6 +28,8 @@ static void help(void) {
            "  --tokens N           number of new tokens instead\n"
            "  --roll FILE.svg      also draw a piano roll of the result (prompt included)\n"
            "  --tokens-out F.npy   also write all token ids (prompt + new)\n"
+           "  --wav FILE.wav       also render the result to audio (FluidSynth; see 'render --help')\n"
+           "  --soundfont FILE     the .sf2 soundfont for --wav (default: fluid-soundfont-gm's)\n"
            "%s  --threads N          threads\n"
            "Defaults: temperature 1.0, top-p %.2f, top-k off, seed 1.\n",
            DEFAULT_SECONDS, MAX_TOKENS, pope_help_generate, (double)DEFAULT_TOP_P);
@@ -42,10 +44,13 @@ static double decoded_seconds(pope_music_tok tok, const int32_t *t, size_t n) {
     return d;
 }
 
-// Empties the cache and feeds the last `keep` tokens of all (logits: after the last one).
-static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t keep, float *logits) {
+// Empties the cache and feeds the last `keep` tokens of all, or a few fewer so that the window
+// starts where training windows start (pope_music_window_align); logits: after the last one.
+static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t keep, size_t align,
+                  float *logits) {
     pope_kv_reset(kv);
     size_t from = all->n > keep ? all->n - keep : 0;
+    from += (align - from % align) % align;
     for (size_t i = from; i < all->n; i++)
         if (pope_model_step(m, kv, all->data[i], logits) != 0) return -1;
     return 0;
@@ -56,6 +61,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     pope_cli_init(&cli);
     const char *midi_out = NULL, *prompt_path = NULL, *roll = NULL, *tokens_out = NULL;
+    const char *wav_out = NULL, *soundfont = NULL;
     double seconds = NAN;
     long long n_tokens = -1;
     for (int i = 1; i < argc; i++) {
@@ -70,6 +76,8 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
         else if (!strcmp(a, "--prompt") && has_val) prompt_path = argv[++i];
         else if (!strcmp(a, "--roll") && has_val) roll = argv[++i];
         else if (!strcmp(a, "--tokens-out") && has_val) tokens_out = argv[++i];
+        else if (!strcmp(a, "--wav") && has_val) wav_out = argv[++i];
+        else if (!strcmp(a, "--soundfont") && has_val) soundfont = argv[++i];
         else if (!strcmp(a, "--seconds") && has_val) {
             seconds = strtod(argv[++i], &end);
             if (*end || !(seconds > 0) || seconds > 36000) return usage_error("generate", "--seconds: expected a number in (0, 36000]");
@@ -83,6 +91,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
         }
     }
     if (!midi_out) return usage_error("generate", "--midi out.mid is required");
+    if (wav_out && !strcmp(midi_out, "-")) return usage_error("generate", "--wav renders the --midi file: give a file, not '-'");
     if (!isnan(seconds) && n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
     if (isnan(seconds) && n_tokens < 0) seconds = DEFAULT_SECONDS;
     if (cli.threads > 0) pope_runtime_init(cli.threads);
@@ -122,8 +131,8 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     double prompt_seconds = decoded_seconds(tok, all.data, all.n);
     long long max_new = n_tokens > 0 ? n_tokens : MAX_TOKENS;
     // Past the training context the model sees a sliding window: when the cache is full it
-    // is refilled with the last half context of tokens (the model was trained on windows
-    // starting anywhere in a piece, so this is in distribution; extrapolation is not needed).
+    // is refilled with the last half context of tokens, from an offset where training windows
+    // may start (so this is in distribution; extrapolation is not needed).
     int window = pope_model_config(m)->context_length;
     if (window < 2) window = 2;
     pope_kv *kv = pope_kv_new(m, window);
@@ -134,7 +143,8 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
         rc = die("generate");
         goto done;
     }
-    rc = refeed(m, kv, &all, (size_t)window, logits);
+    size_t align = (size_t)pope_music_window_align(tok);
+    rc = refeed(m, kv, &all, (size_t)window, align, logits);
     pope_rng rng;
     pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
     float temperature = isnan(cli.temperature) ? 1.0f : cli.temperature;
@@ -154,11 +164,14 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
             decoded_seconds(tok, all.data, all.n) - prompt_seconds >= seconds) break;
         if (tty && n_new % 64 == 0) fprintf(stderr, "\r\033[Kgenerate: %lld tokens", n_new);
         if (n_new == max_new) break;
-        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, &all, (size_t)window / 2, logits);
+        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, &all, (size_t)window / 2, align, logits);
         else if (pope_model_step(m, kv, t, logits) != 0) rc = -1;
         if (rc) rc = die("generate");
     }
     if (tty) fputs("\r\033[K", stderr);
+    if (rc == 0 && !isnan(seconds) && !ended && n_new == max_new)
+        fprintf(stderr, PROG ": warning: stopped at the cap of %d new tokens, before %g s of music "
+                        "(use --tokens N for longer pieces)\n", MAX_TOKENS, seconds);
     pope_kv_free(kv);
     free(logits);
     if (rc) goto done;
@@ -169,6 +182,8 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     snprintf(title, sizeof title, "pope-music generate: %s", file);
     if (rc == 0 && roll && music_roll_svg(roll, &out, title) != 0) rc = die("generate: --roll");
     if (rc == 0 && tokens_out && pope_npy_write_i32(tokens_out, all.data, (int64_t)all.n) != 0) rc = die("generate: --tokens-out");
+    if (rc == 0 && wav_out && out.n_notes > 0 && pope_music_render_wav(midi_out, wav_out, soundfont, NULL) != 0)
+        rc = die("generate: --wav");
     if (rc == 0) {
         fprintf(stderr, PROG ": %s: %zu notes, %.1f s (%lld new %s tokens%s; model %s, temperature %g, top-p %g, seed %lld)\n",
                 midi_out, out.n_notes, out.duration, n_new, pope_music_tok_name(tok), ended ? ", ended with EOS" : "",

@@ -166,7 +166,10 @@ static int mc_sample_train(void *ctx, pope_rng *rng, int64_t n, int32_t *out) {
         src = stretched.data;
         len = (int64_t)stretched.n;
     }
-    int64_t off = len > n ? (int64_t)pope_rng_below(rng, (uint64_t)(len - n + 1)) : 0;
+    // Aligned offsets (jsb: a multiple of 4, pope_music_window_align): uniform offsets taught
+    // the model every voice phase, and a generation from BOS came out with the voices rotated.
+    int64_t align = pope_music_window_align(c->tok);
+    int64_t off = len > n ? align * (int64_t)pope_rng_below(rng, (uint64_t)((len - n) / align + 1)) : 0;
     int64_t take = len - off < n ? len - off : n;
     memcpy(out, src + off, (size_t)take * sizeof *out);
     for (int64_t i = take; i < n; i++) out[i] = POPE_MUSIC_PAD;

@@ -66,5 +66,6 @@ int usage_error(const char *cmd, const char *msg);
 int cmd_generate(const pope_program *p, int argc, char **argv);
 int cmd_tokenize(const pope_program *p, int argc, char **argv);
 int cmd_detokenize(const pope_program *p, int argc, char **argv);
+int cmd_render(const pope_program *p, int argc, char **argv);
 
 #endif
