@@ -96,6 +96,7 @@ int pope_music_render_wav(const char *midi_path, const char *wav_path, const cha
     fluid_settings_setnum(settings, "synth.sample-rate", SAMPLE_RATE);
     fluid_settings_setstr(settings, "player.timing-source", "sample");   // follow the rendered samples
     fluid_settings_setint(settings, "synth.lock-memory", 0);
+    fluid_settings_setnum(settings, "synth.gain", 0.5);   // FluidSynth's 0.2 is quiet for solo piano
     synth = new_fluid_synth(settings);
     if (!synth) { pope_error("audio: FluidSynth: cannot create a synthesizer"); goto done; }
     if (fluid_synth_sfload(synth, sf, 1) == FLUID_FAILED) { pope_error("%s: not a soundfont FluidSynth can load", sf); goto done; }
