@@ -117,6 +117,12 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
             rc = die("generate: --prompt");
             goto done;
         }
+        if (pm.n_notes == 0) {
+            pope_midi_free(&pm);
+            pope_error("%s: no notes (drum channel 10 and zero-length notes are not read)", prompt_path);
+            rc = die("generate: --prompt");
+            goto done;
+        }
         rc = pope_music_tokenize(tok, &pm, &all);
         pope_midi_free(&pm);
         if (rc) {
@@ -180,7 +186,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     if (pope_midi_write(midi_out, &out) != 0) rc = die("generate");
     char title[512];
     snprintf(title, sizeof title, "pope-music generate: %s", file);
-    if (rc == 0 && roll && music_roll_svg(roll, &out, title) != 0) rc = die("generate: --roll");
+    if (rc == 0 && roll && music_roll_svg(roll, &out, title, music_voice_names(tok), prompt_path ? prompt_seconds : -1) != 0) rc = die("generate: --roll");
     if (rc == 0 && tokens_out && pope_npy_write_i32(tokens_out, all.data, (int64_t)all.n) != 0) rc = die("generate: --tokens-out");
     if (rc == 0 && wav_out && out.n_notes > 0 && pope_music_render_wav(midi_out, wav_out, soundfont, NULL) != 0)
         rc = die("generate: --wav");
