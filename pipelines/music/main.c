@@ -125,6 +125,7 @@ static const pope_program music_program = {
     .usage = usage,
     .commands = commands,
     .ctx = &state,
+    .test_targets = 1 << 20,   // bound of the test NLL printed after training (evenly spaced windows)
     .tokenizers = (const char *const[]){"perf", "remi", "jsb", NULL},
     .data_help = mdata_help,
     .help_train =
