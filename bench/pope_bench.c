@@ -910,7 +910,7 @@ static void genome_shape(const bench_opts *o, bench_shape *s, char *source, size
     // the preset names a tokenizer rather than a vocabulary: sizes of docs/GENOME.md
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "tokenizer");
     if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "nt")) s->V = 7;
-    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "kmer6")) s->V = 4104;
+    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "kmer6")) s->V = 4107;
     json_int_any(j, "vocab_size", &s->V);
     json_int_any(j, "d_model", &s->d);
     json_int_any(j, "n_layers", &s->L);

@@ -64,17 +64,21 @@ char *pope_genome_cache_path(const char *path, const pope_genome_opts *o);
 typedef enum {
     POPE_GTOK_NT = 0,      // "nt":      A C G T N, PAD, BOS                      (V = 7)
     POPE_GTOK_NT_CASE,     // "nt-case": nt + a c g t n for soft-masked bases     (V = 12)
-    POPE_GTOK_KMER6,       // "kmer6":   4096 6-mers, N6, tail A C G T N, PAD, BOS (V = 4104)
+    POPE_GTOK_KMER6,       // "kmer6":   the Nucleotide Transformer's 6-mers      (V = 4107)
     POPE_GTOK_COUNT
 } pope_gtok;
 
 // nt / nt-case ids
 enum { POPE_NT_A = 0, POPE_NT_C, POPE_NT_G, POPE_NT_T, POPE_NT_N, POPE_NT_PAD, POPE_NT_BOS,
        POPE_NT_LOWER_A /* = 7: a c g t n are 7..11 */ };
-// kmer6 ids: 0..4095 = 6-mer with A=0 C=1 G=2 T=3, first base most significant
-enum { POPE_K6_N6 = 4096,        // any 6-mer that contains an N
-       POPE_K6_TAIL_A = 4097,    // 4097..4101: single A C G T N (a sequence's last len % 6 bases)
-       POPE_K6_PAD = 4102, POPE_K6_BOS = 4103, POPE_K6_VOCAB = 4104 };
+// kmer6 ids = the Nucleotide Transformer's vocabulary (docs/GENOME.md "Tokenizers"): its
+// specials, the 4096 6-mers over A T C G (NT's base order, first base most significant),
+// the single bases A T C G N, then two more specials.
+enum { POPE_K6_UNK = 0, POPE_K6_PAD = 1, POPE_K6_MASK = 2, POPE_K6_CLS = 3,
+       POPE_K6_KMER0 = 4,        // 4..4099: AAAAAA AAAAAT AAAAAC AAAAAG AAAATA ... GGGGGG
+       POPE_K6_SINGLE_A = 4100, POPE_K6_SINGLE_T, POPE_K6_SINGLE_C, POPE_K6_SINGLE_G,
+       POPE_K6_SINGLE_N = 4104,  // every N base is this token on its own
+       POPE_K6_EOS = 4105, POPE_K6_BOS = 4106, POPE_K6_VOCAB = 4107 };
 
 const char *pope_gtok_name(pope_gtok t);
 // "nt" (keep_case selects nt-case), "nt-case", "kmer6". -1 on unknown names, or on kmer6
@@ -83,21 +87,36 @@ int pope_gtok_parse(const char *name, int keep_case, pope_gtok *out);
 int pope_gtok_vocab(pope_gtok t);
 int pope_gtok_pad(pope_gtok t);
 int pope_gtok_bos(pope_gtok t);
-// Tokens for a sequence of n bases: n (nt), n/6 + n%6 (kmer6).
-int64_t pope_gtok_count(pope_gtok t, int64_t n_bases);
-// Bases covered by token `tok` (1, or 6 for a kmer6 6-mer; 0 for PAD/BOS/invalid).
+// Bases covered by token `tok` (1, or 6 for a kmer6 6-mer; 0 for specials/invalid).
 int pope_gtok_bases(pope_gtok t, int32_t tok);
-int pope_gtok_is_n(pope_gtok t, int32_t tok);   // N, n, N6, tail N
-// Tokenizes one whole sequence of n_bases ASCII bases into out (pope_gtok_count(t, n_bases)
-// ids; kmer6: the 6-mers from its first base, then the len % 6 tail singles). Any byte not
-// in ACGTacgt counts as N; nt-case maps lowercase to the lowercase ids. Returns 0.
-int pope_gtok_encode(pope_gtok t, const char *bases, int64_t n_bases, int32_t *out);
+int pope_gtok_max_bases(pope_gtok t);           // 6 for kmer6, 1 for nt
+// The "words": tokens of max_bases bases (nt: A C G T; kmer6: the 4096 6-mers), i in [0, n).
+int pope_gtok_n_words(pope_gtok t);
+int32_t pope_gtok_word(pope_gtok t, int i);
+int pope_gtok_is_n(pope_gtok t, int32_t tok);   // N, n, kmer6's single N
+// Tokenizes one whole sequence of n ASCII bases into out (room for n ids) and returns the
+// number of tokens. Any byte not in ACGTacgt is an N. kmer6 (NT's rule): the sequence is cut
+// at every N; each N-free run gives non-overlapping 6-mers from its first base, then its
+// last len % 6 bases as single tokens; each N is a single N token; case is folded.
+// nt-case maps lowercase to the lowercase ids.
+int64_t pope_gtok_encode(pope_gtok t, const char *bases, int64_t n, int32_t *out);
 // ASCII bases of tokens (specials skipped); returns the number of bases written (<= cap),
 // or -1 on an id outside the vocabulary.
 int64_t pope_gtok_decode(pope_gtok t, const int32_t *tok, int64_t n_tok, char *out, int64_t cap);
 
-// ---------------------------------------------------------------- splits
+// Tokens read straight from the packed genome (no ASCII in between): a list of pieces,
+// each tokenized as one sequence as pope_gtok_encode would. g and pieces must outlive it.
 typedef struct { int64_t contig, start, len; } pope_genome_piece;   // in bases
+typedef struct pope_gtok_view pope_gtok_view;
+pope_gtok_view *pope_gtok_view_new(const pope_genome *g, const pope_genome_piece *pieces, int64_t n_pieces,
+                                   pope_gtok t);
+void pope_gtok_view_free(pope_gtok_view *v);
+int64_t pope_gtok_view_n(const pope_gtok_view *v);                    // pieces
+int64_t pope_gtok_view_len(const pope_gtok_view *v, int64_t piece);   // tokens; 0 when out of range
+// Tokens [off, off+n) of a piece. 0, or -1 on a range outside it.
+int pope_gtok_view_read(const pope_gtok_view *v, int64_t piece, int64_t off, int64_t n, int32_t *out);
+
+// ---------------------------------------------------------------- splits
 typedef struct {
     pope_genome_piece *pieces[POPE_SPLIT_COUNT];
     int64_t n_pieces[POPE_SPLIT_COUNT];
@@ -114,13 +133,25 @@ char *pope_genome_split_json(const pope_genome *g, const pope_genome_split *s);
 
 // ---------------------------------------------------------------- corpus
 // Fills a pope_corpus that serves the split's pieces as token streams of tokenizer t
-// (window_ok: at most half N; ignore_target: N and PAD are ignored). g and s must outlive
+// (window_ok: at most half N; ignore_target: N and specials are ignored; target_units:
+// the bases a token covers, for bits per base). g and s must outlive
 // it. Free with pope_genome_corpus_free.
 int pope_genome_corpus_init(pope_corpus *c, const pope_genome *g, const pope_genome_split *s,
                             pope_gtok t);
 void pope_genome_corpus_free(pope_corpus *c);
-// Bases covered by the targets of a token stream: what bits per base divides by.
-int64_t pope_genome_corpus_bases(const pope_corpus *c, const int32_t *tokens, int64_t n);
+
+// ---------------------------------------------------------------- baseline
+// An order-k Markov chain over A C G T (k <= 8), fitted on the bases of the `fit` pieces with
+// add-one smoothing: p(b | c) = (n(c b) + 1) / (n(c ·) + 4). Counts restart after each N and
+// at each piece start; a base with fewer than k bases of context before it in its run uses
+// the shorter context (counts marginalised from the order-k table). NULL + pope_last_error().
+typedef struct pope_genome_markov pope_genome_markov;
+pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit, int k);
+// Mean bits per base over every non-N base of the pieces; *n_scored (may be NULL): how many.
+// NAN when there are none.
+double pope_genome_markov_score(const pope_genome_markov *m, const pope_genome_piece *score, int64_t n_score,
+                                int64_t *n_scored);
+void pope_genome_markov_free(pope_genome_markov *m);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,8 @@ typedef struct {
     uint8_t velocity;             // 1..127
     uint8_t channel;              // 0..15
     uint8_t program;              // last program change on the channel before the onset
+    uint32_t order;               // rank of its note-on in the file (0 for made-up notes):
+                                  // MidiTok keeps that order among notes of one tick
 } pope_note;
 
 typedef struct {
@@ -49,12 +51,23 @@ double pope_midi_seconds_to_beats(const pope_midi *m, double seconds);
 double pope_midi_beats_to_seconds(const pope_midi *m, double beats);
 
 // Reading rules (docs/MUSIC.md): format 0 and 1 (format 2 rejected), all tracks merged,
-// running status, note-on velocity 0 = note-off, a note-on of a sounding (channel, pitch)
-// ends the sounding note, a note-off with no sounding note is ignored, sustain pedal CC64
-// (value >= 64 = down) applied as Magenta's sequences_lib.apply_sustain_control_changes,
-// the drum channel (10, i.e. channel 9) left out, notes of zero length dropped.
+// running status, note-on velocity 0 = note-off, note-offs paired as pretty_midi does (one
+// ends every open note of its (channel, pitch) begun on an earlier tick), a note-off with no
+// open note is ignored, sustain pedal CC64 (value >= 64 = down) applied as Magenta's
+// sequences_lib.apply_sustain_control_changes, the drum channel (10, i.e. channel 9) left
+// out, notes of zero length dropped.
 int pope_midi_read(pope_midi *out, const char *path);
 int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const char *name);
+// The same with flags (0 = the rules above):
+//  POPE_MIDI_NO_SUSTAIN  the pedal is ignored: notes end when their key is released (as
+//                        pretty_midi reads them);
+//  POPE_MIDI_SYMUSIC     symusic's pairing (what MidiTok tokenizes): a note-off ends the oldest
+//                        open note of its (channel, pitch), notes of length zero are kept,
+//                        notes never released are dropped.
+#define POPE_MIDI_NO_SUSTAIN 1
+#define POPE_MIDI_SYMUSIC 2
+int pope_midi_read_opt(pope_midi *out, const char *path, int flags);
+int pope_midi_read_memory_opt(pope_midi *out, const void *buf, size_t len, const char *name, int flags);
 // Writes a format-0 file (ppqn 960) with the tempo map, one program change per used
 // channel, and note-offs before note-ons at the same instant. path "-" = stdout.
 int pope_midi_write(const char *path, const pope_midi *m);
@@ -65,10 +78,14 @@ int pope_midi_write(const char *path, const pope_midi *m);
 #define POPE_MUSIC_BOS 1
 #define POPE_MUSIC_EOS 2
 
-typedef enum { POPE_TOK_PERF = 0, POPE_TOK_REMI, POPE_TOK_JSB, POPE_TOK_COUNT } pope_music_tok;
-const char *pope_music_tok_name(pope_music_tok t);                 // "perf", "remi", "jsb"
+// remi is MidiTok's REMI (its default configuration); remi-pope is pope's older REMI.
+typedef enum { POPE_TOK_PERF = 0, POPE_TOK_REMI, POPE_TOK_JSB, POPE_TOK_REMI_POPE, POPE_TOK_COUNT } pope_music_tok;
+const char *pope_music_tok_name(pope_music_tok t);   // "perf", "remi", "jsb", "remi-pope"
 int pope_music_tok_parse(const char *name, pope_music_tok *out);
-int pope_music_vocab_size(pope_music_tok t);                       // 391, 276, 92
+int pope_music_vocab_size(pope_music_tok t);         // 391, 357, 92, 276
+// The pope_midi_read_opt flags a tokenizer's MIDI is read with (remi: MidiTok's reading,
+// POPE_MIDI_NO_SUSTAIN | POPE_MIDI_SYMUSIC; the others 0).
+int pope_music_tok_read_flags(pope_music_tok t);
 // A readable name of a token ("NOTE_ON_60", "TIME_SHIFT_10", "Bar", "Pitch_60", "S:60"...).
 const char *pope_music_token_str(pope_music_tok t, int32_t tok, char *buf, size_t n);
 
@@ -100,8 +117,24 @@ int pope_perf_bin_velocity(int bin);             // 0..31 -> 1 + 4 bin
 // time_scale stretches every time before quantisation (augmentation; 1 = none).
 int pope_perf_tokenize(const pope_midi *m, double time_scale, pope_tokens *out);
 
-// remi (Huang & Yang 2020): 3 specials, Bar, 16 Position, 32 Tempo, 128 Pitch,
-// 32 Velocity, 64 Duration (in 16ths).
+// remi: MidiTok 3.1's REMI with its default TokenizerConfig, id for id: PAD BOS EOS MASK,
+// Bar, Pitch 21..109, 32 Velocity, 64 Duration, 96 Position, 62 PitchDrum 27..88,
+// 9 TimeSig. Exact rules in docs/MUSIC.md.
+#define POPE_MIDITOK_MASK 3
+#define POPE_MIDITOK_BAR 4
+#define POPE_MIDITOK_PITCH 5            // Pitch_21
+#define POPE_MIDITOK_MIN_PITCH 21
+#define POPE_MIDITOK_MAX_PITCH 109
+#define POPE_MIDITOK_VELOCITY 94        // Velocity_3, _7, ... _127
+#define POPE_MIDITOK_DURATION 126       // Duration_0.1.8 ... Duration_12.0.4
+#define POPE_MIDITOK_POSITION 190       // Position_0 .. Position_95
+#define POPE_MIDITOK_PITCH_DRUM 286     // PitchDrum_27 .. PitchDrum_88
+#define POPE_MIDITOK_TIME_SIG 348       // 3/8 12/8 6/8 5/4 6/4 3/4 2/4 1/4 4/4
+#define POPE_MIDITOK_TIME_SIG_4_4 356
+#define POPE_MIDITOK_VOCAB 357
+
+// remi-pope (Huang & Yang 2020 as pope had it): 3 specials, Bar, 16 Position, 32 Tempo,
+// 128 Pitch, 32 Velocity, 64 Duration (in 16ths).
 #define POPE_REMI_BAR 3
 #define POPE_REMI_POSITION 4
 #define POPE_REMI_TEMPO 20
@@ -164,6 +197,12 @@ int pope_maestro_parse_csv(pope_music_filelist *out, const char *csv_path, const
 // path relative to dir: 80% train, 10% valid, 10% test (docs/MUSIC.md).
 int pope_mididir_list(pope_music_filelist *out, const char *dir, uint64_t seed);
 pope_music_split pope_mididir_split(const char *relpath, uint64_t seed);
+// The seeded hash both splits use: FNV-1a 64 over seed then name, splitmix64's finaliser.
+uint64_t pope_music_name_hash(const char *name, uint64_t seed);
+// The Polar PoPE paper's random 90/5/5 split, in place of the list's own: files ranked by
+// pope_music_name_hash of their file name (no folders) and seed (ties by path); the first
+// round(0.9 n) train, the next round(0.05 n) valid, the rest test.
+int pope_music_split_random(pope_music_filelist *l, uint64_t seed);
 
 // ---------------------------------------------------------------- audio (FluidSynth)
 // Longest piece pope-music renders (1 hour: a 635 MB WAV).

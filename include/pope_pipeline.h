@@ -42,6 +42,9 @@ typedef struct pope_corpus {
     // piece, transposes it, time-stretches it). When NULL, the trainer draws a sequence
     // with probability proportional to its length and a uniform offset in it.
     int (*sample_train)(void *ctx, pope_rng *rng, int64_t n, int32_t *out);
+    // Optional: the units a counted target covers (genome: bases, 6 for a 6-mer), summed
+    // by pope_eval into pope_eval_result.units in the same pass (bits per unit).
+    int64_t (*target_units)(void *ctx, int32_t token);
 } pope_corpus;
 
 // "all" for pope_eval: every split in turn (accepted by pope_split_parse). Not an index.
@@ -219,6 +222,12 @@ typedef struct {
     double nll_sum;
     int64_t targets;            // counted targets (ignored ones excluded)
     int64_t windows;
+    int64_t units;              // Σ target_units over the counted targets (0 without it)
+    int sampled;                // 1: max_targets chose a subset of the windows
+    int64_t all_positions;      // target positions of every window of the split(s), scored or not
+    // per split (pope_eval with POPE_SPLIT_ALL fills every split; otherwise the one asked)
+    double split_nll_sum[POPE_SPLIT_COUNT];
+    int64_t split_targets[POPE_SPLIT_COUNT], split_units[POPE_SPLIT_COUNT];
     int context;
     int n_buckets;              // position buckets (0 when bucket_size was 0)
     int bucket_size;
@@ -394,12 +403,13 @@ struct pope_program {
     void (*describe)(void *ctx, char *buf, size_t size);
     void (*json_fields)(void *ctx, const char *cmd, struct cJSON *o);
 
-    // A second measure of the NLL (may be NULL): bits per `unit` ("base") of an eval result;
-    // *all_targets: the counted targets of the whole split (so that a bounded eval can say
-    // it was sampled). `units` is the JSON key of the units covered ("bases").
+    // A second measure of the NLL (may be NULL): bits per `unit` ("base") of an eval result
+    // (of one of its splits, or POPE_SPLIT_ALL for all it evaluated). `units` is the JSON
+    // key of the units covered ("bases"). eval_report (may be NULL): after eval's line (json
+    // NULL) or into its JSON object: the program's own lines (per split, baselines).
     const char *unit, *units;
-    double (*bits_per_unit)(void *ctx, const pope_corpus *c, pope_split split, const pope_eval_result *r,
-                            int64_t *all_targets);
+    double (*bits_per_unit)(void *ctx, const pope_eval_result *r, pope_split split);
+    void (*eval_report)(void *ctx, pope_split split, const pope_eval_result *r, struct cJSON *json);
     int eval_bounded;               // 1: eval honours --eval-tokens (evenly spaced windows)
     int64_t test_targets;           // bound on the targets of train's final test NLL (0: all)
 };

@@ -182,13 +182,13 @@ static void set_note(char *note, size_t cap, const char *fmt, const char *a, con
     if (note && cap) snprintf(note, cap, fmt, a, b);
 }
 
-int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts *o, int bgzf,
-                      const struct stat *input, char *note, size_t note_cap) {
-    if (note && note_cap) note[0] = 0;
-    if (o->faidx == 0) return 1;
-    int built = 0;   // 1: the index was made just now from this file
-    // 1. where the index is: next to the input when present there, else where the cache goes
+// 1. where the index is: next to the input when present there, else where the cache goes;
+// built there when missing or stale (unless the input is small). 0: *fai and *gzi set
+// (*built = 1 when made just now); 1: stream instead (nothing allocated); -1 out of memory.
+static int locate_index(const char *path, const pope_genome_opts *o, int bgzf, const struct stat *input, char **fai_out,
+                        char **gzi_out, int *built, char *note, size_t note_cap) {
     char *fai = NULL, *gzi = NULL;
+    *built = 0;
     if (asprintf(&fai, "%s.fai", path) < 0) fai = NULL;
     if (asprintf(&gzi, "%s.gzi", path) < 0) gzi = NULL;
     if (!fai || !gzi) {
@@ -237,9 +237,58 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
                 free(gzi);
                 return 1;
             }
-            built = 1;
+            *built = 1;
         }
     }
+    *fai_out = fai;
+    *gzi_out = gzi;
+    return 0;
+}
+
+// 3. the contigs, in file order, in chunks of whole lines. 0; 1 when a byte needs the
+// streaming parser (';' comments, a byte it rejects with a line number); -1 on a read error.
+static int read_contigs(genome_packer *p, const char *path, const char *fai, faidx_t *fx, const fai_entry *e, size_t n) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *name = faidx_iseq(fx, (int)i);
+        if (!name || strcmp(name, e[i].name) != 0) {
+            rc = pope_error("%s: index order differs from htslib's", fai);
+            break;
+        }
+        if (packer_begin(p, name, strlen(name))) {
+            rc = -1;
+            break;
+        }
+        uint64_t chunk = FAIDX_CHUNK / e[i].blen * e[i].blen;
+        if (chunk == 0) chunk = e[i].blen;
+        for (uint64_t beg = 0; beg < e[i].len && rc == 0; beg += chunk) {
+            uint64_t end = beg + chunk < e[i].len ? beg + chunk : e[i].len;
+            hts_pos_t got = 0;
+            char *s = faidx_fetch_seq64(fx, name, (hts_pos_t)beg, (hts_pos_t)end - 1, &got);
+            size_t bad;
+            if (!s || got != (hts_pos_t)(end - beg)) {
+                rc = pope_error("%s: faidx read of '%s' %llu..%llu failed (truncated or corrupt?)", path, name,
+                                (unsigned long long)beg, (unsigned long long)end);
+            } else if (packer_push(p, s, (size_t)got, &bad)) {
+                // a byte the streaming parser treats otherwise (';' comments) or rejects with
+                // a line number: let it read the file
+                rc = 1;
+            }
+            free(s);
+        }
+        if (rc == 0 && packer_end(p)) rc = -1;
+    }
+    return rc;
+}
+
+int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts *o, int bgzf,
+                      const struct stat *input, char *note, size_t note_cap) {
+    if (note && note_cap) note[0] = 0;
+    if (o->faidx == 0) return 1;
+    int built = 0;   // 1: the index was made just now from this file
+    char *fai = NULL, *gzi = NULL;
+    int located = locate_index(path, o, bgzf, input, &fai, &gzi, &built, note, note_cap);
+    if (located != 0) return located;
     // 2. the index must describe this very file
     fai_entry *e = NULL;
     size_t n = 0;
@@ -270,36 +319,7 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
     int rc = 0;
     if (!fx || (size_t)faidx_nseq(fx) != n)
         rc = pope_error("%s: htslib cannot load the index %s; delete it (it is rebuilt)", path, fai);
-    // 3. the contigs, in file order, in chunks of whole lines
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = faidx_iseq(fx, (int)i);
-        if (!name || strcmp(name, e[i].name) != 0) {
-            rc = pope_error("%s: index order differs from htslib's", fai);
-            break;
-        }
-        if (packer_begin(p, name, strlen(name))) {
-            rc = -1;
-            break;
-        }
-        uint64_t chunk = FAIDX_CHUNK / e[i].blen * e[i].blen;
-        if (chunk == 0) chunk = e[i].blen;
-        for (uint64_t beg = 0; beg < e[i].len && rc == 0; beg += chunk) {
-            uint64_t end = beg + chunk < e[i].len ? beg + chunk : e[i].len;
-            hts_pos_t got = 0;
-            char *s = faidx_fetch_seq64(fx, name, (hts_pos_t)beg, (hts_pos_t)end - 1, &got);
-            size_t bad;
-            if (!s || got != (hts_pos_t)(end - beg)) {
-                rc = pope_error("%s: faidx read of '%s' %llu..%llu failed (truncated or corrupt?)", path, name,
-                                (unsigned long long)beg, (unsigned long long)end);
-            } else if (packer_push(p, s, (size_t)got, &bad)) {
-                // a byte the streaming parser treats otherwise (';' comments) or rejects with
-                // a line number: let it read the file
-                rc = 1;
-            }
-            free(s);
-        }
-        if (rc == 0 && packer_end(p)) rc = -1;
-    }
+    if (rc == 0) rc = read_contigs(p, path, fai, fx, e, n);
     if (fx) fai_destroy(fx);
     entries_free(e, n);
     free(fai);

@@ -78,6 +78,34 @@ int packer_finish_mem(genome_packer *p, pope_genome *g);
 // Maps a cache file; 0 ok, 1 absent or stale (not an error), -1 corrupt.
 int genome_cache_map(const char *path, const genome_key *key, pope_genome *g);
 
+// First run that ends after pos (runs sorted and disjoint; pack.c).
+uint64_t genome_runs_lower_bound(const genome_run *r, uint64_t n, uint64_t pos);
+
+// ---- what the tokenizers read bases from: ASCII text, or the packed genome (base i of the
+// source is global base g0 + i). gbase_code: 0..3 = A C G T, 4 = anything else (ASCII only:
+// in the packed genome N is a run, never a code).
+typedef struct { const char *ascii; const uint8_t *packed; uint64_t g0; } gbase_src;
+static inline int gbase_code(const gbase_src *s, int64_t i) {
+    if (s->ascii) {
+        switch (s->ascii[i]) {
+        case 'A': case 'a': return 0;
+        case 'C': case 'c': return 1;
+        case 'G': case 'g': return 2;
+        case 'T': case 't': return 3;
+        default: return 4;
+        }
+    }
+    uint64_t j = s->g0 + (uint64_t)i;
+    return (s->packed[j >> 2] >> (2 * (j & 3))) & 3;
+}
+
+// ---- the tokenizers' rules (tokenizer.c, written once)
+int32_t nt_token(int code, int lower);   // nt / nt-case id of a base code (4 = N)
+int32_t k6_n_token(void);                // kmer6's N token
+int64_t k6_run_tokens(int64_t len);      // kmer6 tokens of an N-free run of len bases
+// kmer6 tokens [j0, j1) of the N-free run of len bases that starts at source base `run`.
+void k6_run_emit(const gbase_src *s, int64_t run, int64_t len, int64_t j0, int64_t j1, int32_t *out);
+
 // ---- files next to the input (open.c)
 // 1 when the directory of `path` may be written: access(W_OK) and, since root passes
 // access() everywhere, at least one write bit in its mode (a dr-xr-xr-x data folder is

@@ -129,6 +129,60 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+// The input's stat (zeroed for stdin), or -1 with a message on a missing, empty or
+// directory input.
+static int check_input(const char *path, int is_stdin, struct stat *st) {
+    memset(st, 0, sizeof *st);
+    if (is_stdin) return 0;
+    if (stat(path, st) != 0) return pope_error("%s: %s", path, strerror(errno));
+    if (S_ISDIR(st->st_mode)) return pope_error("%s: is a directory", path);
+    if (S_ISREG(st->st_mode) && st->st_size == 0) return pope_error("%s: empty file", path);
+    return 0;
+}
+
+// The temporary cache file `*tmp` (cpath.tmp.PID, its 4096-byte header zeroed) that the
+// packer writes into, or NULL when it cannot be written (the genome is then kept in memory).
+// -1: an explicit --cache-dir that cannot be written, which is the user's mistake to hear
+// about rather than a whole genome quietly kept in memory.
+static int open_cache_sink(const char *cpath, const pope_genome_opts *opts, char **tmp, FILE **out) {
+    *out = NULL;
+    char *dir = strdup(cpath);
+    int dir_ok = dir && pope_mkdir_p(dirname(dir)) == 0;
+    free(dir);
+    if (asprintf(tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) *tmp = NULL;
+    *out = dir_ok && *tmp ? fopen(*tmp, "w+b") : NULL;
+    if (!*out && opts->cache == 2 && opts->cache_dir)
+        return pope_error("--cache-dir %s: cannot write the cache there: %s", opts->cache_dir, strerror(errno));
+    static const char zeros[4096];
+    if (*out && fwrite(zeros, 1, sizeof zeros, *out) != sizeof zeros) {
+        fclose(*out);
+        *out = NULL;
+        unlink(*tmp);
+    }
+    return 0;
+}
+
+// After a successful parse: the cache file finished, renamed into place and mapped (out),
+// or the packer's arrays moved into g (no cache); g->source says which, with `how`.
+static int finish(genome_packer *p, pope_genome *g, FILE *out, const char *tmp, const char *cpath, const genome_key *key,
+                  const char *how) {
+    int rc = 0;
+    if (out) {
+        rc = packer_finish_file(p, key);
+        if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : pope_error("writing %s: %s", tmp, strerror(errno));
+        fclose(out);
+        if (rc == 0 && rename(tmp, cpath) != 0) rc = pope_error("renaming %s: %s", tmp, strerror(errno));
+        if (rc == 0 && genome_cache_map(cpath, key, g) != 0)
+            rc = pope_error("%s: the cache just written does not map back (input changed while reading?)", cpath);
+        if (rc == 0 && asprintf(&g->source, "parsed%s, cache written: %s", how, cpath) < 0) g->source = NULL;
+        return rc;
+    }
+    rc = packer_finish_mem(p, g);
+    if (rc == 0 && asprintf(&g->source, "parsed%s%s", how, cpath ? " (cache not writable, kept in memory)" : "") < 0)
+        g->source = NULL;
+    return rc;
+}
+
 pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     pope_genome_opts def;
     if (!opts) {
@@ -140,21 +194,8 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
         return NULL;
     }
     int is_stdin = strcmp(path, "-") == 0;
-    struct stat st = {0};
-    if (!is_stdin) {
-        if (stat(path, &st) != 0) {
-            pope_error("%s: %s", path, strerror(errno));
-            return NULL;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            pope_error("%s: is a directory", path);
-            return NULL;
-        }
-        if (S_ISREG(st.st_mode) && st.st_size == 0) {
-            pope_error("%s: empty file", path);
-            return NULL;
-        }
-    }
+    struct stat st;
+    if (check_input(path, is_stdin, &st) != 0) return NULL;
     hFILE *hf = hopen(path, "r");
     if (!hf) {
         pope_error("%s: %s", path, strerror(errno));
@@ -190,27 +231,9 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     // parse, into a temporary cache file when caching
     char *tmp = NULL;
     FILE *out = NULL;
-    if (cpath) {
-        char *dir = strdup(cpath);
-        int dir_ok = dir && pope_mkdir_p(dirname(dir)) == 0;
-        if (asprintf(&tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) tmp = NULL;
-        out = dir_ok && tmp ? fopen(tmp, "w+b") : NULL;
-        // An explicit --cache-dir that cannot be written is the user's mistake: say so,
-        // rather than quietly keeping the whole genome in memory.
-        if (!out && opts->cache == 2 && opts->cache_dir) {
-            int e = errno;
-            pope_error("--cache-dir %s: cannot write the cache there: %s", opts->cache_dir, strerror(e));
-            free(dir);
-            hclose_abruptly(hf);
-            goto fail_tmp;
-        }
-        free(dir);
-        static const char zeros[4096];
-        if (out && fwrite(zeros, 1, sizeof zeros, out) != sizeof zeros) {
-            fclose(out);
-            out = NULL;
-            unlink(tmp);
-        }
+    if (cpath && open_cache_sink(cpath, opts, &tmp, &out) != 0) {
+        hclose_abruptly(hf);
+        goto fail_tmp;
     }
     genome_packer p;
     if (packer_init(&p, out)) {
@@ -230,22 +253,8 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     // "parsed (faidx) in 0.31 s ...", "parsed (streamed: faidx cannot index ...) in ..."
     char with_route[1800];
     snprintf(with_route, sizeof with_route, " (%s)%s", route, speed);
-    if (rc == 0 && out) {
-        rc = packer_finish_file(&p, &key);
-        if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : pope_error("writing %s: %s", tmp, strerror(errno));
-        fclose(out);
-        out = NULL;
-        if (rc == 0 && rename(tmp, cpath) != 0) rc = pope_error("renaming %s: %s", tmp, strerror(errno));
-        if (rc == 0 && genome_cache_map(cpath, &key, g) != 0)
-            rc = pope_error("%s: the cache just written does not map back (input changed while reading?)", cpath);
-        if (rc == 0 && asprintf(&g->source, "parsed%s, cache written: %s", with_route, cpath) < 0) g->source = NULL;
-    } else if (rc == 0) {
-        rc = packer_finish_mem(&p, g);
-        if (rc == 0 && asprintf(&g->source, "parsed%s%s", with_route,
-                                cpath ? " (cache not writable, kept in memory)" : "") < 0)
-            g->source = NULL;
-    }
-    if (out) fclose(out);
+    if (rc == 0) rc = finish(&p, g, out, tmp, cpath, &key, with_route);
+    else if (out) fclose(out);
     packer_free(&p);
     if (rc != 0) goto fail_tmp;
     free(tmp);

@@ -344,8 +344,7 @@ int64_t pope_genome_find_contig(const pope_genome *g, const char *name) {
     return -1;
 }
 
-// First run that ends after pos (runs sorted and disjoint).
-static uint64_t runs_lower_bound(const genome_run *r, uint64_t n, uint64_t pos) {
+uint64_t genome_runs_lower_bound(const genome_run *r, uint64_t n, uint64_t pos) {
     uint64_t lo = 0, hi = n;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
@@ -364,13 +363,13 @@ int pope_genome_fetch(const pope_genome *g, int64_t contig, int64_t off, int64_t
     static const char acgt[4] = {'A', 'C', 'G', 'T'};
     uint64_t g0 = g->contigs[contig].start + (uint64_t)off, g1 = g0 + (uint64_t)n;
     for (uint64_t i = g0; i < g1; i++) out[i - g0] = acgt[(g->packed[i >> 2] >> (2 * (i & 3))) & 3];
-    for (uint64_t k = runs_lower_bound(g->nruns, g->n_nruns, g0); k < g->n_nruns && g->nruns[k].start < g1; k++) {
+    for (uint64_t k = genome_runs_lower_bound(g->nruns, g->n_nruns, g0); k < g->n_nruns && g->nruns[k].start < g1; k++) {
         uint64_t a = g->nruns[k].start > g0 ? g->nruns[k].start : g0;
         uint64_t b = g->nruns[k].start + g->nruns[k].len < g1 ? g->nruns[k].start + g->nruns[k].len : g1;
         memset(out + (a - g0), 'N', b - a);
     }
     if (keep_case)
-        for (uint64_t k = runs_lower_bound(g->lruns, g->n_lruns, g0); k < g->n_lruns && g->lruns[k].start < g1; k++) {
+        for (uint64_t k = genome_runs_lower_bound(g->lruns, g->n_lruns, g0); k < g->n_lruns && g->lruns[k].start < g1; k++) {
             uint64_t a = g->lruns[k].start > g0 ? g->lruns[k].start : g0;
             uint64_t b = g->lruns[k].start + g->lruns[k].len < g1 ? g->lruns[k].start + g->lruns[k].len : g1;
             for (uint64_t i = a; i < b; i++) out[i - g0] = (char)(out[i - g0] | 0x20);

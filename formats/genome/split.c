@@ -73,6 +73,17 @@ static void fill_from_end(const pope_genome *g, int split, int *assign) {
     }
 }
 
+// "A, B, C and 4 more" (the first few names of a split's pieces), or "none".
+static const char *piece_names(const pope_genome *g, const pope_genome_split *s, int split, char *buf, size_t size) {
+    size_t w = 0;
+    buf[0] = 0;
+    int64_t n = s->n_pieces[split], shown = 0;
+    for (; shown < n && w + 80 < size; shown++)
+        w += (size_t)snprintf(buf + w, size - w, "%s%.60s", shown ? ", " : "", pope_genome_contig_name(g, s->pieces[split][shown].contig));
+    if (shown < n) snprintf(buf + w, size - w, " and %lld more", (long long)(n - shown));
+    return n ? buf : "none";
+}
+
 int pope_genome_split_make(const pope_genome *g, const char *valid_contigs, const char *test_contigs,
                            pope_genome_split *s) {
     memset(s, 0, sizeof *s);
@@ -109,7 +120,10 @@ int pope_genome_split_make(const pope_genome *g, const char *valid_contigs, cons
         if (rc) goto fail;
     }
     if (s->n_bases[POPE_SPLIT_TRAIN] == 0) {
-        pope_error("the training split is empty (every sequence is held out for validation or test)");
+        char valid[400], test[400];
+        pope_error("the training split is empty: every sequence is held out (valid: %s; test: %s)",
+                   piece_names(g, s, POPE_SPLIT_VALID, valid, sizeof valid),
+                   piece_names(g, s, POPE_SPLIT_TEST, test, sizeof test));
         goto fail;
     }
     return 0;

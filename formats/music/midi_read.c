@@ -204,19 +204,27 @@ static int apply_sustain(pope_note *notes, size_t n_notes, const sus_event *peda
 }
 
 // ---------------------------------------------------------------- events -> notes
+// Raw notes, and per note its onset tick and the next open note of its (channel, pitch).
 typedef struct {
     pope_note *notes; size_t n, cap;
+    int64_t *tick; int *next;
     sus_event *pedal; size_t n_pedal, cap_pedal;
 } raw_notes;
 
-static int raw_push_note(raw_notes *r, pope_note nt) {
+static int raw_push_note(raw_notes *r, pope_note nt, int64_t tick) {
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 256;
         pope_note *p = realloc(r->notes, cap * sizeof *p);
-        if (!p) return pope_error("midi: out of memory");
-        r->notes = p;
+        if (p) r->notes = p;
+        int64_t *t = p ? realloc(r->tick, cap * sizeof *t) : NULL;
+        if (t) r->tick = t;
+        int *x = t ? realloc(r->next, cap * sizeof *x) : NULL;
+        if (!x) return pope_error("midi: out of memory");
+        r->next = x;
         r->cap = cap;
     }
+    r->tick[r->n] = tick;
+    r->next[r->n] = -1;
     r->notes[r->n++] = nt;
     return 0;
 }
@@ -259,10 +267,52 @@ static int read_tempo_map(smf_t *smf, pope_midi *out) {
     return 0;
 }
 
-static int notes_from_events(smf_t *smf, pope_midi *out, const char *name) {
+// The open (sounding) notes of one (channel, pitch), oldest first: a queue threaded through
+// raw_notes.next. Onset ticks never decrease along it (events come in time order).
+typedef struct { int head, tail; } open_queue;
+
+// pretty_midi's pairing (PrettyMIDI._load_instruments): a note-off at tick T ends every open
+// note that started before T (first in, first out) and leaves those started at T sounding;
+// when all open notes started at T, they are dropped (a note-on and its note-off on one tick).
+// So a note-on written before the previous note's note-off on the same tick (notation
+// exports) starts a note instead of losing it. Amortised O(1): each note leaves the queue once.
+// symusic's pairing (what MidiTok reads) is strictly first in, first out: a note-off ends the
+// oldest open note, whatever its tick (a note-on and its note-off on one tick make a note of
+// length zero).
+static void note_off(raw_notes *r, open_queue *q, int64_t tick, double t, double beat, int symusic) {
+    if (symusic) {
+        if (q->head < 0) return;
+        r->notes[q->head].end = t;
+        r->notes[q->head].end_beat = beat;
+        q->head = r->next[q->head];
+        if (q->head < 0) q->tail = -1;
+        return;
+    }
+    int closed = 0;
+    while (q->head >= 0 && r->tick[q->head] < tick) {
+        pope_note *nt = &r->notes[q->head];
+        nt->end = t;
+        nt->end_beat = beat;
+        q->head = r->next[q->head];
+        closed = 1;
+    }
+    if (closed) {
+        if (q->head < 0) q->tail = -1;
+        return;
+    }
+    for (int i = q->head; i >= 0; i = r->next[i]) {   // all started at T: dropped
+        r->notes[i].end = r->notes[i].start;
+        r->notes[i].end_beat = r->notes[i].start_beat;
+    }
+    q->head = q->tail = -1;
+}
+
+static int notes_from_events(smf_t *smf, pope_midi *out, const char *name, int flags) {
+    int sustain = !(flags & POPE_MIDI_NO_SUSTAIN), symusic = flags & POPE_MIDI_SYMUSIC;
     raw_notes r = {0};
-    int active[16][128];      // index into r.notes of the sounding note, or -1
-    memset(active, -1, sizeof active);
+    open_queue open[16][128];
+    for (int c = 0; c < 16; c++)
+        for (int p = 0; p < 128; p++) open[c][p] = (open_queue){-1, -1};
     uint8_t program[16] = {0};
     double last_time = 0, last_beat = 0;
     int rc = 0;
@@ -278,33 +328,39 @@ static int notes_from_events(smf_t *smf, pope_midi *out, const char *name) {
         if (status == 0xC0) {
             program[ch] = b[1] & 0x7F;
         } else if (status == 0xB0 && b[1] == 64 && ev->midi_buffer_length >= 3) {
-            rc = raw_push_pedal(&r, (sus_event){t, beat, b[2] >= 64 ? EV_SUS_ON : EV_SUS_OFF, ch, 0});
+            if (sustain) rc = raw_push_pedal(&r, (sus_event){t, beat, b[2] >= 64 ? EV_SUS_ON : EV_SUS_OFF, ch, 0});
         } else if ((status == 0x90 || status == 0x80) && ev->midi_buffer_length >= 3) {
             int pitch = b[1] & 0x7F, vel = b[2] & 0x7F;
-            int *slot = &active[ch][pitch];
-            if (*slot >= 0) {   // note-off, or a re-strike of a sounding pitch: end it here
-                r.notes[*slot].end = t;
-                r.notes[*slot].end_beat = beat;
-                *slot = -1;
-            }
+            open_queue *q = &open[ch][pitch];
             if (status == 0x90 && vel > 0) {
-                *slot = (int)r.n;
                 rc = raw_push_note(&r, (pope_note){t, -1, beat, -1, (uint8_t)pitch, (uint8_t)vel,
-                                                   (uint8_t)ch, program[ch]});
+                                                   (uint8_t)ch, program[ch], (uint32_t)r.n}, ev->time_pulses);
+                int i = (int)r.n - 1;
+                if (rc == 0 && q->tail >= 0) r.next[q->tail] = i;
+                if (rc == 0 && q->head < 0) q->head = i;
+                if (rc == 0) q->tail = i;
+            } else {
+                note_off(&r, q, ev->time_pulses, t, beat, symusic);
             }
         }
     }
+    size_t kept = 0;
     if (rc == 0) {
-        // A note never released ends with the file (its last event).
-        for (size_t i = 0; i < r.n; i++)
+        // A note never released ends with the file (its last event; symusic drops it);
+        // zero-length notes go before the pedal is applied (pretty_midi never makes them, so
+        // Magenta never sees them; symusic keeps them).
+        for (size_t i = 0; i < r.n; i++) {
+            if (r.notes[i].end < 0 && symusic) continue;
             if (r.notes[i].end < 0) { r.notes[i].end = last_time; r.notes[i].end_beat = last_beat; }
+            if (r.notes[i].end > r.notes[i].start || symusic) r.notes[kept++] = r.notes[i];
+        }
         double max_time = 0;
-        for (size_t i = 0; i < r.n; i++)
+        for (size_t i = 0; i < kept; i++)
             if (r.notes[i].end > max_time) max_time = r.notes[i].end;
-        if (r.n_pedal) rc = apply_sustain(r.notes, r.n, r.pedal, r.n_pedal, &max_time);
+        if (r.n_pedal) rc = apply_sustain(r.notes, kept, r.pedal, r.n_pedal, &max_time);
     }
-    for (size_t i = 0; rc == 0 && i < r.n; i++) {
-        if (!(r.notes[i].end > r.notes[i].start)) continue;   // zero length: dropped
+    for (size_t i = 0; rc == 0 && i < kept; i++) {
+        if (!(r.notes[i].end > r.notes[i].start) && !symusic) continue;   // zero length: dropped
         rc = pope_midi_add_note(out, r.notes[i]);
     }
     if (rc == 0) {
@@ -314,11 +370,13 @@ static int notes_from_events(smf_t *smf, pope_midi *out, const char *name) {
         pope_error("%s: cannot read notes", name);
     }
     free(r.notes);
+    free(r.tick);
+    free(r.next);
     free(r.pedal);
     return rc;
 }
 
-int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const char *name) {
+int pope_midi_read_memory_opt(pope_midi *out, const void *buf, size_t len, const char *name, int flags) {
     pope_midi_init(out);
     if (!out->tempos) return pope_error("%s: out of memory", name);
     if (check_structure(buf, len, name)) { pope_midi_free(out); return -1; }
@@ -335,7 +393,7 @@ int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const cha
     out->n_tracks = smf->number_of_tracks;
     out->ppqn = smf->ppqn;
     int rc = read_tempo_map(smf, out);
-    if (rc == 0) rc = notes_from_events(smf, out, name);
+    if (rc == 0) rc = notes_from_events(smf, out, name, flags);
     if (rc == 0 && (why = smf_log_failure()) != NULL)
         rc = pope_error("%s: malformed MIDI file: %s", name, why);
     smf_fast_delete(smf);
@@ -343,7 +401,11 @@ int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const cha
     return rc;
 }
 
-int pope_midi_read(pope_midi *out, const char *path) {
+int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const char *name) {
+    return pope_midi_read_memory_opt(out, buf, len, name, 0);
+}
+
+int pope_midi_read_opt(pope_midi *out, const char *path, int flags) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return pope_error("%s: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0;
@@ -362,7 +424,9 @@ int pope_midi_read(pope_midi *out, const char *path) {
     if (!buf) rc = pope_error("%s: out of memory", path);
     else if (rc == 0 && ferror(f)) rc = pope_error("%s: read error: %s", path, strerror(errno));
     if (f != stdin) fclose(f);
-    if (rc == 0) rc = pope_midi_read_memory(out, buf, len, path);
+    if (rc == 0) rc = pope_midi_read_memory_opt(out, buf, len, path, flags);
     free(buf);
     return rc;
 }
+
+int pope_midi_read(pope_midi *out, const char *path) { return pope_midi_read_opt(out, path, 0); }

@@ -13,16 +13,21 @@
 #include "filelist.h"
 
 
-// FNV-1a 64 over the seed's 8 little-endian bytes then the relative path, finished with
-// splitmix64's mixer; h % 100 < 80 train, < 90 valid, else test.
-pope_music_split pope_mididir_split(const char *relpath, uint64_t seed) {
+// FNV-1a 64 over the seed's 8 little-endian bytes then the name, finished with splitmix64's
+// mixer.
+uint64_t pope_music_name_hash(const char *name, uint64_t seed) {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (int i = 0; i < 8; i++) { h ^= (seed >> (8 * i)) & 0xFF; h *= 0x100000001b3ULL; }
-    for (const unsigned char *p = (const unsigned char *)relpath; *p; p++) { h ^= *p; h *= 0x100000001b3ULL; }
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) { h ^= *p; h *= 0x100000001b3ULL; }
     h ^= h >> 30; h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27; h *= 0x94d049bb133111ebULL;
     h ^= h >> 31;
-    int bucket = (int)(h % 100);
+    return h;
+}
+
+// h % 100 < 80 train, < 90 valid, else test.
+pope_music_split pope_mididir_split(const char *relpath, uint64_t seed) {
+    int bucket = (int)(pope_music_name_hash(relpath, seed) % 100);
     return bucket < 80 ? POPE_MSPLIT_TRAIN : bucket < 90 ? POPE_MSPLIT_VALID : POPE_MSPLIT_TEST;
 }
 

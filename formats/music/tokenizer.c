@@ -1,5 +1,6 @@
-// tokenizer.c — the three music vocabularies behind one interface: names, sizes, readable
-// token names, transposition, and dispatch to tok_perf.c, tok_remi.c, tok_jsb.c.
+// tokenizer.c — the four music vocabularies behind one interface: names, sizes, readable
+// token names, transposition, and dispatch to tok_perf.c, tok_remi_miditok.c, tok_jsb.c,
+// tok_remi.c.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include "pope_music.h"
 #include "tokenizers.h"
 
-static const char *const tok_names[POPE_TOK_COUNT] = {"perf", "remi", "jsb"};
+static const char *const tok_names[POPE_TOK_COUNT] = {"perf", "remi", "jsb", "remi-pope"};
 
 const char *pope_music_tok_name(pope_music_tok t) {
     return (unsigned)t < POPE_TOK_COUNT ? tok_names[t] : "?";
@@ -17,16 +18,21 @@ const char *pope_music_tok_name(pope_music_tok t) {
 int pope_music_tok_parse(const char *name, pope_music_tok *out) {
     for (int i = 0; i < POPE_TOK_COUNT; i++)
         if (strcmp(name, tok_names[i]) == 0) { *out = (pope_music_tok)i; return 0; }
-    return pope_error("unknown tokenizer '%s' (perf, remi or jsb)", name);
+    return pope_error("unknown tokenizer '%s' (perf, remi, jsb or remi-pope)", name);
 }
 
 int pope_music_vocab_size(pope_music_tok t) {
     switch (t) {
     case POPE_TOK_PERF: return POPE_PERF_VOCAB;
-    case POPE_TOK_REMI: return POPE_REMI_VOCAB;
+    case POPE_TOK_REMI: return POPE_MIDITOK_VOCAB;
     case POPE_TOK_JSB: return POPE_JSB_VOCAB;
+    case POPE_TOK_REMI_POPE: return POPE_REMI_VOCAB;
     default: return 0;
     }
+}
+
+int pope_music_tok_read_flags(pope_music_tok t) {
+    return t == POPE_TOK_REMI ? POPE_MIDI_NO_SUSTAIN | POPE_MIDI_SYMUSIC : 0;
 }
 
 int pope_tokens_push(pope_tokens *t, int32_t tok) {
@@ -59,6 +65,7 @@ int pope_perf_bin_velocity(int bin) {
 
 const char *pope_music_token_str(pope_music_tok t, int32_t tok, char *buf, size_t n) {
     static const char *const specials[3] = {"PAD", "BOS", "EOS"};
+    if (t == POPE_TOK_REMI) return miditok_remi_token_str(tok, buf, n);   // MidiTok's own names
     if (tok >= 0 && tok < 3) { snprintf(buf, n, "%s", specials[tok]); return buf; }
     if (tok < 0 || tok >= pope_music_vocab_size(t)) { snprintf(buf, n, "?%d", (int)tok); return buf; }
     if (t == POPE_TOK_PERF) {
@@ -66,7 +73,7 @@ const char *pope_music_token_str(pope_music_tok t, int32_t tok, char *buf, size_
         else if (tok < POPE_PERF_TIME_SHIFT) snprintf(buf, n, "NOTE_OFF_%d", tok - POPE_PERF_NOTE_OFF);
         else if (tok < POPE_PERF_VELOCITY) snprintf(buf, n, "TIME_SHIFT_%d", 10 * (tok - POPE_PERF_TIME_SHIFT + 1));
         else snprintf(buf, n, "VELOCITY_%d", tok - POPE_PERF_VELOCITY);
-    } else if (t == POPE_TOK_REMI) {
+    } else if (t == POPE_TOK_REMI_POPE) {
         if (tok == POPE_REMI_BAR) snprintf(buf, n, "Bar");
         else if (tok < POPE_REMI_TEMPO) snprintf(buf, n, "Position_%d/16", tok - POPE_REMI_POSITION + 1);
         else if (tok < POPE_REMI_PITCH) snprintf(buf, n, "Tempo_%g", pope_remi_class_tempo(tok - POPE_REMI_TEMPO));
@@ -88,6 +95,10 @@ static int pitch_ranges(pope_music_tok t, int32_t first[2], int count[2], int lo
         count[0] = count[1] = 128; lowest[0] = lowest[1] = 0;
         return 2;
     case POPE_TOK_REMI:
+        first[0] = POPE_MIDITOK_PITCH; count[0] = POPE_MIDITOK_MAX_PITCH - POPE_MIDITOK_MIN_PITCH + 1;
+        lowest[0] = POPE_MIDITOK_MIN_PITCH;
+        return 1;
+    case POPE_TOK_REMI_POPE:
         first[0] = POPE_REMI_PITCH; count[0] = 128; lowest[0] = 0;
         return 1;
     case POPE_TOK_JSB:
@@ -126,8 +137,9 @@ int pope_music_transpose(pope_music_tok t, int32_t *tok, size_t n, int semitones
 int pope_music_tokenize(pope_music_tok t, const pope_midi *m, pope_tokens *out) {
     switch (t) {
     case POPE_TOK_PERF: return pope_perf_tokenize(m, 1.0, out);
-    case POPE_TOK_REMI: return remi_tokenize(m, out);
+    case POPE_TOK_REMI: return miditok_remi_tokenize(m, out);
     case POPE_TOK_JSB: return jsb_tokenize_midi(m, out);
+    case POPE_TOK_REMI_POPE: return remi_tokenize(m, out);
     default: return pope_error("tokenize: unknown tokenizer %d", (int)t);
     }
 }
@@ -135,8 +147,9 @@ int pope_music_tokenize(pope_music_tok t, const pope_midi *m, pope_tokens *out) 
 int pope_music_detokenize(pope_music_tok t, const int32_t *tok, size_t n, pope_midi *out) {
     switch (t) {
     case POPE_TOK_PERF: return perf_detokenize(tok, n, out);
-    case POPE_TOK_REMI: return remi_detokenize(tok, n, out);
+    case POPE_TOK_REMI: return miditok_remi_detokenize(tok, n, out);
     case POPE_TOK_JSB: return jsb_detokenize(tok, n, out);
+    case POPE_TOK_REMI_POPE: return remi_detokenize(tok, n, out);
     default: return pope_error("detokenize: unknown tokenizer %d", (int)t);
     }
 }

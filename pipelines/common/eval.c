@@ -90,6 +90,7 @@ int score_windows(pope_model *m, const pope_corpus *c, const int32_t *tok, int B
             if (tg[i] < 0) continue;
             r->nll_sum += nll[i];
             r->targets++;
+            if (c->target_units) r->units += c->target_units(c->ctx, tg[i]);
             if (r->n_buckets > 0) {
                 int k = t / r->bucket_size;
                 if (k < r->n_buckets) {
@@ -201,7 +202,11 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
     progress pg = {o->progress, pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
 
     int nb = 0, rc = 0;
+    r->sampled = pk.k_pick > 0;
+    r->all_positions = all_targets;
     for (int s = first; s <= (int)last && rc == 0; s++) {
+        double nll0 = r->nll_sum;
+        int64_t targets0 = r->targets, units0 = r->units;
         int64_t ns = c->n_seqs(c->ctx, s);
         for (int64_t q = 0; q < ns && rc == 0; q++) {
             int64_t len = c->seq_len(c->ctx, s, q);
@@ -225,8 +230,12 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
             }
             progress_show(&pg, r->windows);
         }
+        if (rc == 0 && nb > 0) rc = score_windows(m, c, buf, nb, n, r);   // batches stay within a split
+        nb = 0;
+        r->split_nll_sum[s] = r->nll_sum - nll0;
+        r->split_targets[s] = r->targets - targets0;
+        r->split_units[s] = r->units - units0;
     }
-    if (rc == 0 && nb > 0) rc = score_windows(m, c, buf, nb, n, r);
     if (pg.on && pg.tty) fputs("\r\033[K", stderr);
     free(buf);
     if (rc != 0) {

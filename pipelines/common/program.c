@@ -108,13 +108,12 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
         pope_model_free(m);
         return pope_die(p->name, "test");
     }
-    int64_t all_targets = 0;
-    double bpu = p->bits_per_unit ? p->bits_per_unit(p->ctx, c, POPE_SPLIT_TEST, &r, &all_targets) : NAN;
+    double bpu = p->bits_per_unit ? p->bits_per_unit(p->ctx, &r, POPE_SPLIT_TEST) : NAN;
     if (r.targets > 0) {
         printf("test NLL %.4f nats/token", r.nll);
         if (p->bits_per_unit) printf(", %.4f bits/%s", bpu, p->unit);
         printf(" (%lld targets%s, context %d, tokenizer %s) -> %s/test.json\n", (long long)r.targets,
-               r.targets < all_targets ? " sampled; 'eval' scores all" : "", r.context, c->tokenizer, out_dir);
+               r.sampled ? " sampled; 'eval' scores all" : "", r.context, c->tokenizer, out_dir);
     } else {
         printf("test split has no targets (too short for a window); see %s/log.jsonl for validation\n", out_dir);
     }
@@ -126,7 +125,7 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
         cJSON_AddNumberToObject(o, key, r.targets > 0 ? bpu : 0);
     }
     cJSON_AddNumberToObject(o, "targets", (double)r.targets);
-    if (p->bits_per_unit) cJSON_AddNumberToObject(o, "split_targets", (double)all_targets);
+    if (p->bits_per_unit) cJSON_AddNumberToObject(o, "split_targets", (double)r.all_positions);
     cJSON_AddNumberToObject(o, "context", r.context);
     cJSON_AddStringToObject(o, "split", "test");
     cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
@@ -254,8 +253,7 @@ int pope_cmd_eval(const pope_program *p, int argc, char **argv) {
         rc = pope_die(p->name, "eval");
         goto done;
     }
-    int64_t all_targets = 0;
-    double bpu = p->bits_per_unit ? p->bits_per_unit(p->ctx, c, eo.split, &r, &all_targets) : NAN;
+    double bpu = p->bits_per_unit ? p->bits_per_unit(p->ctx, &r, eo.split) : NAN;
     if (cli.json) {
         char key[64];
         cJSON *o = cJSON_CreateObject();
@@ -266,16 +264,16 @@ int pope_cmd_eval(const pope_program *p, int argc, char **argv) {
             cJSON_AddNumberToObject(o, "bits_per_token", r.nll / log(2.0));
         }
         cJSON_AddNumberToObject(o, "targets", (double)r.targets);
-        if (p->bits_per_unit)   // the units covered by the scored targets
-            cJSON_AddNumberToObject(o, p->units, isnan(bpu) ? 0 : round(r.nll_sum / log(2.0) / bpu));
+        if (p->bits_per_unit) cJSON_AddNumberToObject(o, p->units, (double)r.units);   // covered by the scored targets
         cJSON_AddNumberToObject(o, "windows", (double)r.windows);
-        if (p->bits_per_unit) cJSON_AddNumberToObject(o, "split_targets", (double)all_targets);
+        if (p->bits_per_unit) cJSON_AddNumberToObject(o, "split_targets", (double)r.all_positions);
         cJSON_AddNumberToObject(o, "context", r.context);
         cJSON_AddStringToObject(o, "split", split_name);
         cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
         cJSON_AddStringToObject(o, "pe", pope_pe_name(pope_model_config(m)->pe));
         cJSON_AddStringToObject(o, "model", cli.model);
         if (p->json_fields) p->json_fields(p->ctx, "eval", o);
+        if (p->eval_report) p->eval_report(p->ctx, eo.split, &r, o);
         print_json(o);
     } else {
         char what[1200];
@@ -283,6 +281,7 @@ int pope_cmd_eval(const pope_program *p, int argc, char **argv) {
         printf("%s: %s split, context %d, %s: NLL %.4f nats/token", what, split_name, r.context, c->tokenizer, r.nll);
         if (p->bits_per_unit) printf(", %.4f bits/%s", bpu, p->unit);
         printf(" over %lld targets (%lld windows)\n", (long long)r.targets, (long long)r.windows);
+        if (p->eval_report) p->eval_report(p->ctx, eo.split, &r, NULL);
     }
     pope_eval_result_free(&r);
 done:

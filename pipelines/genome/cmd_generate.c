@@ -11,7 +11,8 @@ static void help(void) {
            "Samples N bases (default 1000) after the prompt and writes one FASTA record (the prompt\n"
            "followed by the new bases) to -o FILE, or stdout ('-', the default).\n"
            "Without --prompt the first token is drawn uniformly (a base for nt, a 6-mer for kmer6).\n"
-           "With kmer6 the prompt's last floor(L/6)*6 bases are fed as 6-mers (L >= 6).\n\n"
+           "With kmer6 the prompt's last floor(L/6)*6 bases are tokenized (L >= 6; the first L %% 6\n"
+           "are only echoed), so that it ends on a whole 6-mer.\n\n"
            "options:\n%s"
            "  --prompt SEQ         bases to start from (A C G T N, any case; IUPAC codes read as N)\n"
            "  --length N           bases to generate (default 1000)\n"
@@ -28,6 +29,28 @@ static int write_fasta(FILE *f, const char *name, const char *desc, const char *
         fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;
+}
+
+// The prompt's tokens (plen bases of `prompt`, NULL: none, into pbases and ptok, each with
+// room for plen + 7): IUPAC codes become N, case is kept only for nt-case. So that the prompt
+// ends on a whole token, its first plen % max_bases bases are only echoed. Without a prompt,
+// a uniform first word (*plen becomes its bases). Returns the token count, -1 on a bad prompt.
+static int64_t prompt_tokens(pope_gtok tok, const char *prompt, pope_rng *rng, char *pbases, int32_t *ptok, int64_t *plen) {
+    for (int64_t i = 0; i < *plen; i++) {
+        char c = prompt[i];
+        if (!strchr("ACGTNacgtnRYKMSWBDHVrykmswbdhv", c)) return pope_error("--prompt: '%c' is not a base", c);
+        pbases[i] = strchr("ACGTacgt", c) ? c : (c >= 'a' ? 'n' : 'N');
+        if (tok != POPE_GTOK_NT_CASE && pbases[i] >= 'a') pbases[i] = (char)(pbases[i] - 32);
+    }
+    int per = pope_gtok_max_bases(tok);
+    if (prompt && per > 1 && *plen < per)
+        return pope_error("--prompt: %s needs at least %d bases, got %lld", pope_gtok_name(tok), per, (long long)*plen);
+    int64_t skip = *plen % per;
+    int64_t n = pope_gtok_encode(tok, pbases + skip, *plen - skip, ptok);
+    if (n > 0) return n;
+    ptok[0] = pope_gtok_word(tok, (int)pope_rng_below(rng, (uint64_t)pope_gtok_n_words(tok)));
+    *plen = pope_gtok_decode(tok, ptok, 1, pbases, per);
+    return 1;
 }
 
 int cmd_generate(const pope_program *p, int argc, char **argv) {
@@ -67,9 +90,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     if (!m) return die("generate");
     const pope_config *cfg = pope_model_config(m);
     pope_gtok tok;
-    if (pope_gtok_parse(cfg->tokenizer, 0, &tok) != 0 || pope_gtok_vocab(tok) != cfg->vocab_size) {
-        pope_error("%s: the model's tokenizer '%s' (vocab %d) is not a genome tokenizer", cli.model, cfg->tokenizer,
-                   cfg->vocab_size);
+    if (gmodel_tokenizer(cli.model, cfg, &tok) != 0) {
         pope_model_free(m);
         return die("generate");
     }
@@ -77,7 +98,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     int64_t plen = prompt ? (int64_t)strlen(prompt) : 0;
     char *pbases = malloc((size_t)plen + 7);
     int32_t *ptok = malloc(((size_t)plen + 1) * sizeof *ptok);
-    int64_t n_ptok = 0, skip = 0;
+    int64_t n_ptok = 0;
     if (!pbases || !ptok) {
         pope_error("out of memory for a prompt of %lld bases", (long long)plen);
         rc = die("generate");
@@ -85,35 +106,11 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     }
     pope_rng rng;
     pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
-    for (int64_t i = 0; i < plen; i++) {
-        char c = prompt[i];
-        if (!strchr("ACGTNacgtnRYKMSWBDHVrykmswbdhv", c)) {
-            pope_error("--prompt: '%c' is not a base", c);
-            rc = die("generate");
-            goto done;
-        }
-        pbases[i] = strchr("ACGTacgt", c) ? c : (c >= 'a' ? 'n' : 'N');
-        if (tok != POPE_GTOK_NT_CASE && pbases[i] >= 'a') pbases[i] = (char)(pbases[i] - 32);
+    int per = pope_gtok_max_bases(tok);   // bases per whole token
+    if ((n_ptok = prompt_tokens(tok, prompt, &rng, pbases, ptok, &plen)) < 0) {
+        rc = die("generate");
+        goto done;
     }
-    if (tok == POPE_GTOK_KMER6) {
-        if (prompt && plen < 6) {
-            pope_error("--prompt: kmer6 needs at least 6 bases, got %lld", (long long)plen);
-            rc = die("generate");
-            goto done;
-        }
-        skip = plen % 6;   // fed as whole 6-mers: the first len % 6 bases are only echoed
-        n_ptok = plen / 6;
-        pope_gtok_encode(tok, pbases + skip, 6 * n_ptok, ptok);
-    } else {
-        n_ptok = plen;
-        pope_gtok_encode(tok, pbases, plen, ptok);
-    }
-    if (n_ptok == 0) {   // no prompt: a uniform first token, echoed as the start of the output
-        ptok[0] = (int32_t)pope_rng_below(&rng, tok == POPE_GTOK_KMER6 ? 4096 : 4);
-        n_ptok = 1;
-        plen = pope_gtok_decode(tok, ptok, 1, pbases, 6);
-    }
-    int per = tok == POPE_GTOK_KMER6 ? 6 : 1;
     pope_gen_opts go;
     pope_gen_opts_default(&go);
     go.n_new = (length + per - 1) / per;
@@ -126,7 +123,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     // each continuing from everything so far, until `length` bases exist
     int64_t cap_tok = n_ptok + 2 * go.n_new + 64, n_all = n_ptok, nb = 0;
     int32_t *all = malloc((size_t)cap_tok * sizeof *all);
-    char *seq = malloc((size_t)(plen + 6 * (cap_tok + 1) + 1));
+    char *seq = malloc((size_t)(plen + per * (cap_tok + 1) + 1));
     if (!all || !seq) {   // --length near its bound of 2^30 bases asks for gigabytes here
         free(all);
         free(seq);
@@ -149,7 +146,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
             goto done;
         }
         memcpy(all + n_all, gen, (size_t)n_gen * sizeof *all);
-        int64_t w = pope_gtok_decode(tok, gen, n_gen, seq + plen + nb, 6 * n_gen);
+        int64_t w = pope_gtok_decode(tok, gen, n_gen, seq + plen + nb, per * n_gen);
         n_all += n_gen;
         nb += w > 0 ? w : 0;
         go.seed = pope_rng_u64(&rng);

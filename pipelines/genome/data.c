@@ -9,7 +9,7 @@
 #include "genome_cli.h"
 
 const char gdata_help[] =
-    "  --tokenizer T        nt (one token per base) or kmer6 (non-overlapping 6-mers)\n"
+    "  --tokenizer T        nt (one token per base) or kmer6 (the Nucleotide Transformer's 6-mers)\n"
     "  --keep-case          keep soft-masked (lowercase) bases as their own tokens (nt only)\n"
     "  --valid-contigs A,B  hold out these sequences for validation (default: chr21)\n"
     "  --test-contigs A,B   hold out these sequences for test (default: chr14,chrX)\n"
@@ -56,7 +56,7 @@ int gdata_option(gdata_opts *o, int argc, char **argv, int *i) {
 
 static void add_str(cJSON *o, const char *k, const char *v) { cJSON_AddStringToObject(o, k, v ? v : ""); }
 
-int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int verbose) {
+int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int split, int verbose) {
     memset(d, 0, sizeof *d);
     if (pope_gtok_parse(tok_name ? tok_name : "nt", o->keep_case, &d->tok) != 0) return -1;
     pope_genome_opts go;
@@ -69,13 +69,24 @@ int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_
     go.n_threads = 2;
     struct stat st;
     if (verbose && strcmp(path, "-") && stat(path, &st) == 0 && st.st_size >= go.cache_min_bytes)
-        fprintf(stderr, PROG ": reading %s (%.0f MB; the first read packs it into a cache, docs/GENOME.md)...\n", path,
-                (double)st.st_size / 1e6);
+        fprintf(stderr, PROG ": reading %s (%.0f MB%s)...\n", path, (double)st.st_size / 1e6,
+                go.cache ? "; the first read packs it into a cache, docs/GENOME.md" : "");
     d->g = pope_genome_open(path, &go);
     if (!d->g) return -1;
+    if (verbose) {
+        const pope_genome *g = d->g;
+        double total = (double)pope_genome_total_bases(g);
+        fprintf(stderr, PROG ": %s: %s, %lld sequence%s, %lld bases (%.1f%% N, %.1f%% soft-masked); %s\n", path,
+                pope_genome_format(g), (long long)pope_genome_n_contigs(g), pope_genome_n_contigs(g) == 1 ? "" : "s",
+                (long long)pope_genome_total_bases(g), 100.0 * (double)pope_genome_n_bases_n(g) / total,
+                100.0 * (double)pope_genome_n_bases_lower(g) / total, pope_genome_source(g));
+    }
+    if (!split) return 0;
     if (pope_genome_split_make(d->g, o->valid_contigs, o->test_contigs, &d->split) != 0) {
-        char why[1100];
-        snprintf(why, sizeof why, "%s: %s", path, pope_last_error());
+        char why[1400];
+        snprintf(why, sizeof why, "%s: %s%s", path, pope_last_error(),
+                 strstr(pope_last_error(), "training split is empty")
+                     ? "; choose the held-out sequences with --valid-contigs A,B and --test-contigs C,D" : "");
         gdata_free(d);
         return pope_error("%s", why);
     }
@@ -96,18 +107,11 @@ int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_
     d->metadata = cJSON_PrintUnformatted(meta);
     cJSON_Delete(meta);
     free(split_json);
-    if (verbose) {
-        const pope_genome *g = d->g;
-        double total = (double)pope_genome_total_bases(g);
-        fprintf(stderr, PROG ": %s: %s, %lld sequence%s, %lld bases (%.1f%% N, %.1f%% soft-masked); %s\n", path,
-                pope_genome_format(g), (long long)pope_genome_n_contigs(g), pope_genome_n_contigs(g) == 1 ? "" : "s",
-                (long long)pope_genome_total_bases(g), 100.0 * (double)pope_genome_n_bases_n(g) / total,
-                100.0 * (double)pope_genome_n_bases_lower(g) / total, pope_genome_source(g));
+    if (verbose)
         fprintf(stderr, PROG ": split (%s): train %lld bases in %lld piece%s, valid %lld, test %lld; tokenizer %s (vocab %d)\n",
                 d->split.rule, (long long)d->split.n_bases[POPE_SPLIT_TRAIN], (long long)d->split.n_pieces[POPE_SPLIT_TRAIN],
                 d->split.n_pieces[POPE_SPLIT_TRAIN] == 1 ? "" : "s", (long long)d->split.n_bases[POPE_SPLIT_VALID],
                 (long long)d->split.n_bases[POPE_SPLIT_TEST], pope_gtok_name(d->tok), pope_gtok_vocab(d->tok));
-    }
     return 0;
 }
 
@@ -117,6 +121,16 @@ void gdata_free(gdata *d) {
     pope_genome_free(d->g);
     free(d->metadata);
     memset(d, 0, sizeof *d);
+}
+
+int gmodel_tokenizer(const char *what, const pope_config *cfg, pope_gtok *out) {
+    if (pope_gtok_parse(cfg->tokenizer, 0, out) != 0)
+        return pope_error("%s: the model was trained with tokenizer '%s', not a genome tokenizer (nt, nt-case, kmer6)", what,
+                          cfg->tokenizer);
+    if (pope_gtok_vocab(*out) != cfg->vocab_size)   // e.g. a kmer6 model from before kmer6 became NT's (vocab 4104)
+        return pope_error("%s: the model's tokenizer '%s' has vocab %d, but %s now has %d (docs/GENOME.md \"Tokenizers\")",
+                          what, cfg->tokenizer, cfg->vocab_size, cfg->tokenizer, pope_gtok_vocab(*out));
+    return 0;
 }
 
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]) {
@@ -137,9 +151,7 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
         return -1;
     }
     pope_gtok t;
-    if (pope_gtok_parse(cfg.tokenizer, 0, &t) != 0) {
-        pope_error("%s: the model was trained with tokenizer '%s', not a genome tokenizer (nt, nt-case, kmer6)", file,
-                   cfg.tokenizer);
+    if (gmodel_tokenizer(file, &cfg, &t) != 0) {
         free(file);
         return -1;
     }
@@ -158,15 +170,14 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
     }
     snprintf(tok_name, POPE_TOKENIZER_MAX, "%s", cfg.tokenizer);
     // the training split's named contigs, so that "test" means the same sequences
-    static char *kept[2];   // live until exit: the options point into them
     const char *keys[2] = {"pope.genome.valid_contigs", "pope.genome.test_contigs"};
     const char **dst[2] = {&o->valid_contigs, &o->test_contigs};
     for (int k = 0; k < 2; k++) {
         if (*dst[k]) continue;
         char *v = pope_load_metadata(file, keys[k]);
         if (v && v[0]) {
-            free(kept[k]);
-            kept[k] = v;
+            free(o->from_model[k]);
+            o->from_model[k] = v;   // o owns it: gdata_opts_free
             *dst[k] = v;
         } else {
             free(v);
@@ -176,36 +187,15 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
     return 0;
 }
 
-int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T, int64_t *targets) {
-    int64_t counted = 0;
-    int64_t bases = 0;
-    int first = split == POPE_SPLIT_ALL ? 0 : (int)split, last = split == POPE_SPLIT_ALL ? POPE_SPLIT_COUNT - 1 : (int)split;
-    int32_t *win = malloc((size_t)(T + 1) * sizeof *win);
-    if (!win) return -1;
-    for (int s = first; s <= last; s++)
-        for (int64_t q = 0; q < c->n_seqs(c->ctx, (pope_split)s); q++) {
-            int64_t len = c->seq_len(c->ctx, (pope_split)s, q);
-            // pope_eval_windows: full windows of T+1 at stride T+1, then a rest of >= 2 tokens
-            for (int64_t off = 0; off + 2 <= len; off += T + 1) {
-                int64_t n = len - off < T + 1 ? len - off : T + 1;
-                if (c->read(c->ctx, (pope_split)s, q, off, n, win) != 0) {
-                    free(win);
-                    return -1;
-                }
-                bases += pope_genome_corpus_bases(c, win + 1, n - 1);
-                for (int64_t k = 1; k < n; k++) counted += c->ignore_target(c->ctx, win[k]) != POPE_IGNORE;
-            }
-        }
-    free(win);
-    if (targets) *targets = counted;
-    return bases;
+void gdata_opts_free(gdata_opts *o) {
+    for (int k = 0; k < 2; k++) {
+        free(o->from_model[k]);
+        o->from_model[k] = NULL;
+    }
 }
 
-double gbits_per_base(const pope_corpus *c, pope_split split, const pope_eval_result *r, int64_t *all_targets) {
-    int64_t targets = 0, bases = gcount_target_bases(c, split, r->context, &targets);
-    if (all_targets) *all_targets = targets;
-    if (bases <= 0 || targets <= 0 || r->targets <= 0) return NAN;
-    // exact when every window was scored (r->targets == targets); with --eval-tokens the
-    // sampled targets are assumed to cover the split's mean bases per target
-    return r->nll_sum / log(2.0) / ((double)r->targets * (double)bases / (double)targets);
+double gbits_per_base(const pope_eval_result *r, pope_split split) {
+    double nll = split == POPE_SPLIT_ALL ? r->nll_sum : r->split_nll_sum[split];
+    int64_t bases = split == POPE_SPLIT_ALL ? r->units : r->split_units[split];
+    return bases > 0 ? nll / log(2.0) / (double)bases : NAN;
 }

@@ -19,12 +19,14 @@ typedef struct {
     const char *test_contigs;    // --test-contigs a,b
     int mapped_only, unmapped_only;
     const char *reference;       // --reference REF.fa (CRAM)
+    char *from_model[2];         // valid/test contig lists read from a model (owned; gdata_opts_free)
 } gdata_opts;
 
 extern const char gdata_help[];   // help lines for the options above
 
 // Consumes argv[*i] if it is a data option: 1 consumed, 0 not one, -1 bad value.
 int gdata_option(gdata_opts *o, int argc, char **argv, int *i);
+void gdata_opts_free(gdata_opts *o);
 
 typedef struct {
     pope_genome *g;
@@ -34,11 +36,14 @@ typedef struct {
     char *metadata;   // JSON object of strings for checkpoints: pope.genome.*
 } gdata;
 
-// Reads FILE, splits it and makes the corpus with tokenizer `tok_name` (NULL: "nt").
-// verbose: a summary of the data and split on stderr.
-int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int verbose);
+// Reads FILE and, when `split`, splits it and makes the corpus with tokenizer `tok_name`
+// (NULL: "nt"); without it only d->g and d->tok are set. verbose: a summary on stderr.
+int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int split, int verbose);
 void gdata_free(gdata *d);
 
+// The genome tokenizer of a model's config (name and vocabulary must both match one of ours;
+// `what` names the model in the message). 0, or -1 with pope_error set.
+int gmodel_tokenizer(const char *what, const pope_config *cfg, pope_gtok *out);
 // For eval/extrapolate/generate: the tokenizer a model was trained with and, unless the
 // user gave them, the contig lists its training split used (from the file's metadata).
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]);
@@ -47,13 +52,11 @@ int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENI
 int die(const char *what);
 int usage_error(const char *cmd, const char *msg);
 
-// Counts the bases covered by the counted targets of pope_eval's windows (all of them) and
-// (*targets, may be NULL) the number of counted targets. -1 on a read error.
-int64_t gcount_target_bases(const pope_corpus *c, pope_split split, int T, int64_t *targets);
-// Bits per base of an eval result: total NLL / ln 2 / bases covered by the scored targets
-// (exact for a full eval; for a bounded one, the split's mean bases per target is used).
-// *all_targets (may be NULL): the counted targets of the full split.
-double gbits_per_base(const pope_corpus *c, pope_split split, const pope_eval_result *r, int64_t *all_targets);
+// Bits per base of an eval result (of one split of it, or POPE_SPLIT_ALL): its NLL / ln 2 /
+// the bases its counted targets cover (pope_eval sums them through the corpus's target_units).
+double gbits_per_base(const pope_eval_result *r, pope_split split);
+// The baselines printed beside it: order-MARKOV_ORDER Markov chain fitted on the train split.
+#define MARKOV_ORDER 5
 
 // The subcommands of their own (train, bench, eval and extrapolate are pope_cmd_*).
 int cmd_generate(const pope_program *p, int argc, char **argv);

@@ -2,6 +2,7 @@
 // genomes (FASTA/FASTQ/SAM/BAM/CRAM). train, bench, eval and extrapolate are the shared
 // pope_cmd_* of libpope_pipeline, given the genome's data through the pope_program below;
 // generate and tokenize live in their own cmd_*.c files.
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,7 +60,7 @@ static const char *genome_default_preset(void *ctx) {
 static int genome_open_train(void *ctx, const pope_preset *p, int verbose, const pope_corpus **c, const char **metadata) {
     genome_state *g = ctx;
     const char *tok = g->opts.tokenizer ? g->opts.tokenizer : p->tokenizer[0] ? p->tokenizer : "nt";
-    if (gdata_load(&g->data, g->file, &g->opts, tok, verbose) != 0) return -1;
+    if (gdata_load(&g->data, g->file, &g->opts, tok, 1, verbose) != 0) return -1;
     *c = &g->data.corpus;
     *metadata = g->data.metadata;
     return 0;
@@ -70,13 +71,17 @@ static int genome_open_eval(void *ctx, const char *model, int extrapolate, const
     genome_state *g = ctx;
     (void)extrapolate;
     char tok[POPE_TOKENIZER_MAX];
-    if (gmodel_data_opts(model, &g->opts, tok) != 0 || gdata_load(&g->data, g->file, &g->opts, tok, 0) != 0) return -1;
+    if (gmodel_data_opts(model, &g->opts, tok) != 0 || gdata_load(&g->data, g->file, &g->opts, tok, 1, 0) != 0) return -1;
     *c = &g->data.corpus;
     *model_file = NULL;
     return 0;
 }
 
-static void genome_close(void *ctx) { gdata_free(&((genome_state *)ctx)->data); }
+static void genome_close(void *ctx) {
+    genome_state *g = ctx;
+    gdata_free(&g->data);
+    gdata_opts_free(&g->opts);
+}
 
 static void genome_describe(void *ctx, char *buf, size_t size) { snprintf(buf, size, "%s", ((genome_state *)ctx)->file); }
 
@@ -84,10 +89,62 @@ static void genome_json_fields(void *ctx, const char *cmd, struct cJSON *o) {
     if (!strcmp(cmd, "eval")) cJSON_AddStringToObject(o, "input", ((genome_state *)ctx)->file);
 }
 
-static double genome_bits_per_base(void *ctx, const pope_corpus *c, pope_split split, const pope_eval_result *r,
-                                   int64_t *all_targets) {
+static double genome_bits_per_base(void *ctx, const pope_eval_result *r, pope_split split) {
     (void)ctx;
-    return gbits_per_base(c, split, r, all_targets);
+    return gbits_per_base(r, split);
+}
+
+// What the model adds: bits/base beside the uniform baseline (2 bits) and an order-k Markov
+// chain fitted on the train split, on the same split(s); with --split all, each split too.
+static void genome_eval_report(void *ctx, pope_split split, const pope_eval_result *r, cJSON *json) {
+    genome_state *g = ctx;
+    const pope_genome_split *sp = &g->data.split;
+    int first = split == POPE_SPLIT_ALL ? 0 : (int)split, last = split == POPE_SPLIT_ALL ? POPE_SPLIT_COUNT - 1 : (int)split;
+    cJSON *splits = json && split == POPE_SPLIT_ALL ? cJSON_AddObjectToObject(json, "splits") : NULL;
+    double markov_sum = 0;
+    int64_t markov_bases = 0;
+    if (!json && sp->n_bases[POPE_SPLIT_TRAIN] > 100000000)   // a pass over the packed bases: seconds
+        fprintf(stderr, PROG ": fitting the order-%d Markov baseline on %lld bases of the train split...\n", MARKOV_ORDER,
+                (long long)sp->n_bases[POPE_SPLIT_TRAIN]);
+    pope_genome_markov *chain = pope_genome_markov_fit(g->data.g, sp->pieces[POPE_SPLIT_TRAIN], sp->n_pieces[POPE_SPLIT_TRAIN],
+                                                       MARKOV_ORDER);   // NULL (out of memory): NAN below
+    for (int s = first; s <= last; s++) {
+        int64_t scored = 0;
+        double mk = chain ? pope_genome_markov_score(chain, sp->pieces[s], sp->n_pieces[s], &scored) : NAN;
+        if (scored > 0) {
+            markov_sum += mk * (double)scored;
+            markov_bases += scored;
+        }
+        if (split != POPE_SPLIT_ALL) continue;
+        double bpb = gbits_per_base(r, (pope_split)s);
+        int64_t n = r->split_targets[s];
+        if (splits) {
+            cJSON *o = cJSON_AddObjectToObject(splits, pope_split_name((pope_split)s));
+            cJSON_AddNumberToObject(o, "targets", (double)n);
+            if (n > 0) {
+                cJSON_AddNumberToObject(o, "nll", r->split_nll_sum[s] / (double)n);
+                cJSON_AddNumberToObject(o, "bits_per_base", bpb);
+                cJSON_AddNumberToObject(o, "bases", (double)r->split_units[s]);
+            }
+            if (scored > 0) cJSON_AddNumberToObject(o, "markov_bits_per_base", mk);
+        } else if (!json) {
+            if (n > 0)
+                printf("  %-5s NLL %.4f nats/token, %.4f bits/base over %lld targets; order-%d Markov %.4f bits/base\n",
+                       pope_split_name((pope_split)s), r->split_nll_sum[s] / (double)n, bpb, (long long)n, MARKOV_ORDER, mk);
+            else
+                printf("  %-5s no targets\n", pope_split_name((pope_split)s));
+        }
+    }
+    pope_genome_markov_free(chain);
+    double markov = markov_bases > 0 ? markov_sum / (double)markov_bases : NAN;
+    if (json) {
+        cJSON_AddNumberToObject(json, "uniform_bits_per_base", 2.0);
+        cJSON_AddNumberToObject(json, "markov_order", MARKOV_ORDER);
+        if (markov_bases > 0) cJSON_AddNumberToObject(json, "markov_bits_per_base", markov);
+    } else {
+        printf("  baselines over the split's bases: uniform 2.0000 bits/base; order-%d Markov chain fitted on the train split %.4f bits/base\n",
+               MARKOV_ORDER, markov);
+    }
 }
 
 // ---------------------------------------------------------------- the program
@@ -120,7 +177,9 @@ static const pope_program genome_program = {
         "Cuts the split's token stream into consecutive non-overlapping windows of T+1 tokens (never\n"
         "crossing a sequence; a last window shorter than 2 tokens is dropped), scores targets 1..T of\n"
         "each window (N targets excluded) and reports the mean NLL in nats per token, bits per base\n"
-        "(total NLL / ln 2 / bases covered by the scored targets) and the number of targets.\n\n"
+        "(total NLL / ln 2 / bases covered by the scored targets) and the number of targets, beside\n"
+        "two baselines in bits per base: uniform (2) and an order-5 Markov chain fitted on the train\n"
+        "split. --split all reports each split as well.\n\n"
         "options:\n",
     .help_eval_extra = "  --eval-tokens N       score about N targets in evenly spaced windows (default: all)\n",
     .help_extrap = "usage: " PROG " extrapolate --model M FILE [options]\n",
@@ -136,6 +195,7 @@ static const pope_program genome_program = {
     .unit = "base",
     .units = "bases",
     .bits_per_unit = genome_bits_per_base,
+    .eval_report = genome_eval_report,
     .eval_bounded = 1,
     .test_targets = FINAL_TEST_TARGETS,
 };

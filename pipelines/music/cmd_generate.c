@@ -113,7 +113,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_tokens all = {0};
     if (prompt_path) {
         pope_midi pm;
-        if (pope_midi_read(&pm, prompt_path) != 0) {
+        if (pope_midi_read_opt(&pm, prompt_path, pope_music_tok_read_flags(tok)) != 0) {
             rc = die("generate: --prompt");
             goto done;
         }

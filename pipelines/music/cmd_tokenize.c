@@ -9,12 +9,12 @@
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     (void)p;
     static const char help[] =
-        "usage: " PROG " tokenize FILE.mid [-o tokens.npy] [--tokenizer perf|remi|jsb] [--text]\n\n"
+        "usage: " PROG " tokenize FILE.mid [-o tokens.npy] [--tokenizer NAME] [--text]\n\n"
         "Reads a MIDI file (FILE '-' = stdin) and writes its token ids (BOS ... EOS) as a 1-D int32\n"
         ".npy (-o '-' = stdout), or with --text one readable token per line ('id name').\n\n"
         "options:\n"
         "  -o, --output FILE    the .npy to write ('-': stdout; default stdout unless it is a terminal)\n"
-        "  --tokenizer NAME     perf (default) | remi | jsb\n"
+        "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb | remi-pope\n"
         "  --text               print 'id name' lines instead of writing .npy\n";
     const char *in = NULL, *out = NULL, *tok_name = "perf";
     int text = 0;
@@ -39,7 +39,7 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
         out = "-";
     }
     pope_midi m;
-    if (pope_midi_read(&m, in) != 0) return die("tokenize");
+    if (pope_midi_read_opt(&m, in, pope_music_tok_read_flags(tok)) != 0) return die("tokenize");
     if (m.n_notes == 0) {   // would be a BOS-EOS "piece": nothing a model could learn from
         pope_midi_free(&m);
         pope_error("%s: no notes (drum channel 10 and zero-length notes are not read)", in);
@@ -66,12 +66,12 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
 int cmd_detokenize(const pope_program *p, int argc, char **argv) {
     (void)p;
     static const char help[] =
-        "usage: " PROG " detokenize TOKENS.npy -o out.mid [--tokenizer perf|remi|jsb] [--roll out.svg]\n\n"
+        "usage: " PROG " detokenize TOKENS.npy -o out.mid [--tokenizer NAME] [--roll out.svg]\n\n"
         "Turns int32 token ids (a 1-D .npy; '-' = stdin) back into a MIDI file (-o '-' = stdout).\n"
         "Malformed sequences decode as far as they make sense (docs/MUSIC.md).\n\n"
         "options:\n"
         "  -o, --output FILE    the MIDI file to write\n"
-        "  --tokenizer NAME     perf (default) | remi | jsb\n"
+        "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb | remi-pope\n"
         "  --roll FILE.svg      also draw a piano roll\n";
     const char *in = NULL, *out = NULL, *roll = NULL, *tok_name = "perf";
     for (int i = 1; i < argc; i++) {

@@ -21,9 +21,14 @@ int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG
 const char mdata_help[] =
     "  --data KIND PATH     maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
     "                       (every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)\n"
-    "  --tokenizer NAME     perf (default) | remi | jsb (default for --data jsb)\n"
+    "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb (default for --data jsb) | remi-pope\n"
     "  --no-augment         train without transposition (+-3 semitones) and time stretch (perf)\n"
-    "  --split-seed N       seed of the midi-folder split (default 1)\n";
+    "  --augment            jsb data: train with transposition (off by default, as in the paper)\n"
+    "  --score-eos          jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
+    "                       by default the NLL is over the raster-scanned grid tokens only (the paper's)\n"
+    "  --split-mode MODE    maestro: official (the CSV's, default) | random-90-5-5 (the Polar PoPE\n"
+    "                       paper's: files ranked by a seeded hash of their name)\n"
+    "  --split-seed N       seed of the midi-folder split and of random-90-5-5 (default 1)\n";
 
 static const char *const kind_names[] = {"", "maestro", "jsb", "midi"};
 
@@ -61,7 +66,17 @@ int mdata_option(mdata_opts *o, int argc, char **argv, int *i) {
         (*i)++;
         return 1;
     }
-    if (!strcmp(a, "--no-augment")) { o->no_augment = 1; return 1; }
+    if (!strcmp(a, "--split-mode")) {
+        if (*i + 1 >= argc) return pope_error("--split-mode: missing value (official or random-90-5-5)");
+        const char *v = argv[++*i];
+        if (!strcmp(v, "official")) o->split_random = 0;
+        else if (!strcmp(v, "random-90-5-5")) o->split_random = 1;
+        else return pope_error("--split-mode: expected official or random-90-5-5, got '%s'", v);
+        return 1;
+    }
+    if (!strcmp(a, "--no-augment")) { o->no_augment = 1; o->augment = 0; return 1; }
+    if (!strcmp(a, "--augment")) { o->augment = 1; o->no_augment = 0; return 1; }
+    if (!strcmp(a, "--score-eos")) { o->score_eos = 1; return 1; }
     if (!strcmp(a, "--whole-pieces")) { o->whole_pieces = 1; return 1; }
     return 0;
 }
@@ -94,6 +109,7 @@ typedef struct {
 struct mcorpus {
     pope_music_tok tok;
     int augment, joined;
+    int grid_only;   // jsb tokens: only the SATB grid's tokens are targets (BOS/EOS ignored)
     mpiece *pieces[POPE_SPLIT_COUNT];
     int64_t n[POPE_SPLIT_COUNT];
     int64_t *start[POPE_SPLIT_COUNT];   // (n + 1) cumulative token offsets
@@ -143,8 +159,10 @@ static int mc_read(void *ctx, pope_split s, int64_t seq, int64_t off, int64_t n,
 }
 
 static int mc_ignore(void *ctx, int32_t tok) {
-    (void)ctx;
-    return tok == POPE_MUSIC_PAD ? POPE_IGNORE : tok;
+    const mcorpus *c = ctx;
+    if (tok == POPE_MUSIC_PAD) return POPE_IGNORE;
+    if (c->grid_only && (tok == POPE_MUSIC_BOS || tok == POPE_MUSIC_EOS)) return POPE_IGNORE;
+    return tok;
 }
 
 static const double stretch_factors[5] = {0.95, 0.975, 1.0, 1.025, 1.05};
@@ -243,7 +261,7 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
     #pragma omp parallel for schedule(dynamic, 4)
     for (size_t i = 0; i < n; i++) {
         pope_midi m;
-        int rc = pope_midi_read(&m, l->files[i].path);
+        int rc = pope_midi_read_opt(&m, l->files[i].path, pope_music_tok_read_flags(c->tok));
         if (rc == 0) {
             int keep = c->augment && l->files[i].split == POPE_MSPLIT_TRAIN && c->tok == POPE_TOK_PERF;
             rc = make_piece(c, &m, keep, &pieces[i]);
@@ -300,16 +318,20 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     c->tok = tok;
     c->augment = augment;
     c->joined = joined;
+    c->grid_only = tok == POPE_TOK_JSB && !o->score_eos;
     snprintf(c->tok_name, sizeof c->tok_name, "%s", pope_music_tok_name(tok));
     int rc = 0;
     char what[64];
     snprintf(what, sizeof what, "%s data", mdata_kind_name(o->kind));
-    if (o->kind == MDATA_JSB) {
+    if (o->split_random && o->kind != MDATA_MAESTRO) {
+        rc = pope_error("--split-mode random-90-5-5: only for --data maestro");
+    } else if (o->kind == MDATA_JSB) {
         rc = load_jsb(c, o->path);
     } else {
         pope_music_filelist l;
         rc = o->kind == MDATA_MAESTRO ? pope_maestro_list(&l, o->path)
                                       : pope_mididir_list(&l, o->path, o->split_seed ? o->split_seed : 1);
+        if (rc == 0 && o->split_random) rc = pope_music_split_random(&l, o->split_seed ? o->split_seed : 1);
         if (rc == 0) {
             rc = load_files(c, &l, verbose);
             pope_music_filelist_free(&l);
@@ -331,6 +353,12 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     cJSON_AddStringToObject(meta, "pope.music.data", mdata_kind_name(o->kind));
     cJSON_AddStringToObject(meta, "pope.music.path", o->path);
     cJSON_AddStringToObject(meta, "pope.music.tokenizer", c->tok_name);
+    if (tok == POPE_TOK_JSB) cJSON_AddStringToObject(meta, "pope.music.targets", c->grid_only ? "grid" : "grid+eos");
+    if (o->split_random) {
+        char split[64];
+        snprintf(split, sizeof split, "random-90-5-5 seed %llu", (unsigned long long)(o->split_seed ? o->split_seed : 1));
+        cJSON_AddStringToObject(meta, "pope.music.split", split);
+    }
     cJSON_AddStringToObject(meta, "pope.music.augment",
                             !augment ? "none" : tok == POPE_TOK_PERF ? "transpose -3..3, stretch 0.95..1.05" : "transpose -3..3");
     d->metadata = cJSON_PrintUnformatted(meta);

@@ -56,12 +56,13 @@ static const char *music_default_preset(void *ctx) {
 }
 
 // Tokenizer (--tokenizer, else the preset's, else by data), then the data, augmented
-// unless --no-augment.
+// unless --no-augment; jsb data only with --augment (the paper transposes MAESTRO only).
 static int music_open_train(void *ctx, const pope_preset *p, int verbose, const pope_corpus **c, const char **metadata) {
     music_state *s = ctx;
     pope_music_tok tok;
     if (mdata_pick_tokenizer(&s->opts, p->tokenizer, &tok) != 0) return POPE_PROGRAM_USAGE;
-    if (mdata_load(&s->data, &s->opts, tok, !s->opts.no_augment, 0, verbose) != 0) return -1;
+    int augment = s->opts.kind == MDATA_JSB ? s->opts.augment : !s->opts.no_augment;
+    if (mdata_load(&s->data, &s->opts, tok, augment, 0, verbose) != 0) return -1;
     *c = &s->data.corpus;
     *metadata = s->data.metadata;
     return 0;
@@ -126,12 +127,13 @@ static const pope_program music_program = {
     .commands = commands,
     .ctx = &state,
     .test_targets = 1 << 20,   // bound of the test NLL printed after training (evenly spaced windows)
-    .tokenizers = (const char *const[]){"perf", "remi", "jsb", NULL},
+    .tokenizers = (const char *const[]){"perf", "remi", "jsb", "remi-pope", NULL},
     .data_help = mdata_help,
     .help_train =
         "usage: " PROG " train --data KIND PATH [options]\n\n"
-        "Trains on the data set's train split (augmented: transposition -3..+3 semitones, and for\n"
-        "perf time stretch 0.95..1.05), validates on its valid split, and prints the test NLL at\n"
+        "Trains on the data set's train split (augmented: transposition -3..+3 semitones, not on jsb\n"
+        "data without --augment, and for perf time stretch 0.95..1.05), validates on its valid\n"
+        "split, and prints the test NLL (jsb tokens: over the SATB grid's tokens, the paper's) at\n"
         "the end. Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl,\n"
         "DIR/curve.svg and DIR/test.json. Ctrl-C stops after a checkpoint; --resume continues.\n\n"
         "options:\n",

@@ -16,9 +16,12 @@ typedef enum { MDATA_NONE = 0, MDATA_MAESTRO, MDATA_JSB, MDATA_MIDI } mdata_kind
 typedef struct {
     mdata_kind kind;          // --data maestro|jsb|midi PATH (or the positional KIND PATH)
     const char *path;
-    const char *tokenizer;    // --tokenizer perf|remi|jsb (NULL: the model's, else by data)
+    const char *tokenizer;    // --tokenizer perf|remi|jsb|remi-pope (NULL: the model's, else by data)
     int no_augment;           // --no-augment: no transposition / time stretch in training
-    uint64_t split_seed;      // --split-seed N (midi folders; default 1)
+    int augment;              // --augment: transposition on jsb data too (off there by default)
+    int score_eos;            // --score-eos: jsb also scores EOS/BOS targets (not the paper's units)
+    uint64_t split_seed;      // --split-seed N (midi folders, random MAESTRO split; default 1)
+    int split_random;         // --split-mode random-90-5-5 (maestro): the paper's split
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
 } mdata_opts;
 

@@ -41,6 +41,12 @@ static int run(const char *args) {
     return rc;
 }
 
+// run() of a command that prints one JSON object: the object (NULL when it did not), *rc its status.
+static cJSON *run_json(const char *args, int *rc) {
+    *rc = run(args);
+    return cJSON_Parse(out_text);
+}
+
 static const char *tiny_preset =
     "{\"name\": \"tiny\", \"tokenizer\": \"nt\",\n"
     " \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2, \"context_length\": 32, \"pe\": \"polar\"},\n"
@@ -90,9 +96,8 @@ int main(void) {
     // context 32 -> windows of 33 tokens. chr14: 500 = 15*33 + 5 -> 15*32 + 4 = 484 targets;
     // chrX: 300 = 9*33 + 3 -> 9*32 + 2 = 290, minus the 32 N targets of window 0 = 258.
     snprintf(args, sizeof args, "eval --model %s %s --json", run_dir, fa);
-    rc = run(args);
+    cJSON *js = run_json(args, &rc);
     CHECK(rc == 0, "eval exit %d: %s", rc, err_text);
-    cJSON *js = cJSON_Parse(out_text);
     CHECK(js != NULL, "eval --json prints JSON: %s", out_text);
     if (js) {
         double nll = json_num(js, "nll"), bpb = json_num(js, "bits_per_base");
@@ -106,11 +111,39 @@ int main(void) {
     // the N targets: tokens 1..32 are N; windows [0,11) [11,22) [22,33) score targets 1..10, 12..21,
     // 23..32: 30 N targets -> 242.
     snprintf(args, sizeof args, "eval --model %s %s --json --context 10 --split test", run_dir, fa);
-    rc = run(args);
-    js = cJSON_Parse(out_text);
+    js = run_json(args, &rc);
     CHECK(rc == 0 && js && json_num(js, "targets") == 454 + 242, "context 10 targets %g, want 696",
           js ? json_num(js, "targets") : -1.0);
     cJSON_Delete(js);
+    // --split all: each split on its own beside the total, and the baselines. The test split's
+    // numbers are those of --split test above (742 targets).
+    snprintf(args, sizeof args, "eval --model %s %s --json --split all", run_dir, fa);
+    js = run_json(args, &rc);
+    CHECK(rc == 0 && js, "eval --split all exit %d: %s", rc, err_text);
+    if (js) {
+        const cJSON *splits = cJSON_GetObjectItemCaseSensitive(js, "splits");
+        double sum = 0, nll_sum = 0;
+        const char *sn[] = {"train", "valid", "test"};
+        for (int k = 0; k < 3; k++) {
+            const cJSON *o = cJSON_GetObjectItemCaseSensitive(splits, sn[k]);
+            sum += json_num(o, "targets");
+            nll_sum += json_num(o, "nll") * json_num(o, "targets");
+            CHECK(json_num(o, "markov_bits_per_base") > 0.5 && json_num(o, "markov_bits_per_base") < 2.5, "%s: markov %g", sn[k],
+                  json_num(o, "markov_bits_per_base"));
+        }
+        const cJSON *test = cJSON_GetObjectItemCaseSensitive(splits, "test");
+        CHECK(json_num(test, "targets") == 742, "test split inside 'all': %g targets", json_num(test, "targets"));
+        CHECK(sum == json_num(js, "targets"), "split targets add up: %g vs %g", sum, json_num(js, "targets"));
+        CHECK_NEAR(nll_sum / sum, json_num(js, "nll"), 1e-9, 1e-6, "split NLLs average to the total");
+        CHECK(json_num(js, "uniform_bits_per_base") == 2 && json_num(js, "markov_order") == 5, "baseline keys");
+        cJSON_Delete(js);
+    }
+    snprintf(args, sizeof args, "eval --model %s %s --split all", run_dir, fa);
+    rc = run(args);
+    CHECK(rc == 0 && strstr(out_text, "  train NLL") && strstr(out_text, "  valid NLL") && strstr(out_text, "  test  NLL") &&
+              strstr(out_text, "uniform 2.0000 bits/base") && strstr(out_text, "order-5 Markov"),
+          "eval --split all text: %s", out_text);
+
     // a model trained with nt cannot evaluate kmer6 tokens
     snprintf(args, sizeof args, "eval --model %s %s --tokenizer kmer6", run_dir, fa);
     rc = run(args);
@@ -119,8 +152,7 @@ int main(void) {
 
     // extrapolate at 1x and 2x the training context
     snprintf(args, sizeof args, "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128 --json", run_dir, fa);
-    rc = run(args);
-    js = cJSON_Parse(out_text);
+    js = run_json(args, &rc);
     CHECK(rc == 0 && js, "extrapolate exit %d: %s", rc, err_text);
     if (js) {
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(js, "results");
@@ -207,6 +239,88 @@ int main(void) {
         fclose(f);
     }
 
+    // kmer6 read from the packed cache = kmer6 of the ASCII text (soft-masked chr1 folded;
+    // chrX's 33 N are 33 N tokens)
+    snprintf(args, sizeof args, "tokenize %s -o %s --tokenizer kmer6 --index %s", fa, fx_path("k6.npy"), fx_path("k6.tsv"));
+    rc = run(args);
+    CHECK(rc == 0 && strstr(err_text, "kmer6, vocab 4107"), "tokenize kmer6: %s", err_text);
+    f = fopen(fx_path("k6.npy"), "rb");
+    if (f) {
+        const char *all[] = {c1, c2, c14, cx};
+        int64_t lens[] = {3000, 400, 500, 300}, n_all = 0;
+        int32_t *want = malloc(4200 * sizeof *want), *t = malloc(4200 * sizeof *t);
+        for (int k = 0; k < 4; k++) n_all += pope_gtok_encode(POPE_GTOK_KMER6, all[k], lens[k], want + n_all);
+        fseek(f, 128, SEEK_SET);
+        CHECK((int64_t)fread(t, 4, 4200, f) == n_all && memcmp(t, want, (size_t)n_all * 4) == 0, "kmer6 tokens (%lld)",
+              (long long)n_all);
+        fclose(f);
+        free(want);
+        free(t);
+    }
+
+    // tokenize needs no split: seven contigs named like samtools' C. elegans test FASTA, where
+    // the default rule holds every sequence out, tokenize; train names the contigs and the fix
+    {
+        const char *cn[] = {"CHROMOSOME_I", "CHROMOSOME_II", "CHROMOSOME_III", "CHROMOSOME_IV", "CHROMOSOME_V",
+                            "CHROMOSOME_X", "CHROMOSOME_MtDNA"};
+        char *cs[7];
+        for (int k = 0; k < 7; k++) cs[k] = fx_random_seq(k == 0 ? 100000 : 500, "ACGT", (uint64_t)k + 20);
+        char *ct = fx_fasta_text(7, cn, (const char *const *)cs, 60, "\n");
+        fx_write(fx_path("ce.fa"), ct, strlen(ct));
+        snprintf(args, sizeof args, "tokenize %s -o %s", fx_path("ce.fa"), fx_path("ce.npy"));
+        rc = run(args);
+        CHECK(rc == 0 && strstr(err_text, "103000 tokens"), "tokenize without a split: %d %s", rc, err_text);
+        snprintf(args, sizeof args, "train %s --preset %s --out %s --quiet", fx_path("ce.fa"), fx_path("tiny.json"), fx_path("ce-run"));
+        rc = run(args);
+        CHECK(rc == 1 && strstr(err_text, "training split is empty") && strstr(err_text, "CHROMOSOME_I") &&
+                  strstr(err_text, "--valid-contigs"),
+              "empty training split explained: %s", err_text);
+        snprintf(args, sizeof args, "tokenize %s -o %s --split train", fx_path("ce.fa"), fx_path("ce.npy"));
+        CHECK(run(args) == 1 && strstr(err_text, "training split is empty"), "tokenize --split still needs one");
+        for (int k = 0; k < 7; k++) free(cs[k]);
+        free(ct);
+    }
+
+    // a kmer6 model: targets and bases of the test split counted by hand (context 32, windows
+    // of 33 tokens; the first token of each window is no target). chr14: 500 bases = 83 6-mers
+    // + 2 singles = 85 tokens; targets all but tokens 0, 33, 66: 80 6-mers + 2 singles = 82
+    // targets, 482 bases. chrX: 33 N + 267 bases = 33 N tokens + 44 6-mers + 3 singles = 80
+    // tokens; window 0's targets are N (ignored), window 1 scores 32 6-mers, window 2 tokens
+    // 67..79 = 10 6-mers + 3 singles: 45 targets, 255 bases. Total 127 targets, 737 bases.
+    snprintf(args, sizeof args, "train %s --preset %s --tokenizer kmer6 --steps 2 --out %s --quiet --threads 1", fa,
+             fx_path("tiny.json"), fx_path("k6-run"));
+    rc = run(args);
+    CHECK(rc == 0, "train kmer6: %d %s", rc, err_text);
+    snprintf(args, sizeof args, "eval --model %s %s --json", fx_path("k6-run"), fa);
+    js = run_json(args, &rc);
+    CHECK(rc == 0 && js, "eval kmer6: %d %s", rc, err_text);
+    if (js) {
+        CHECK(json_num(js, "targets") == 127 && json_num(js, "bases") == 737, "kmer6 targets %g bases %g, want 127 and 737",
+              json_num(js, "targets"), json_num(js, "bases"));
+        CHECK_NEAR(json_num(js, "bits_per_base"), json_num(js, "nll") * 127 / log(2.0) / 737, 1e-9, 1e-9,
+                   "bits per base = NLL sum / ln 2 / bases");
+        cJSON_Delete(js);
+    }
+
+    // an input large enough to be cached (>= 16 MiB): the "packs it into a cache" note only
+    // when a cache is written
+    {
+        static char big_line[1024];
+        memset(big_line, 'A', 1000);
+        big_line[1000] = '\n';
+        FILE *bf = fopen(fx_path("big.fa"), "w");
+        fputs(">big\n", bf);
+        for (int k = 0; k < 17000; k++) fwrite(big_line, 1, 1001, bf);
+        fclose(bf);
+        snprintf(args, sizeof args, "tokenize %s -o /dev/null --tokenizer kmer6 --no-cache", fx_path("big.fa"));
+        rc = run(args);
+        CHECK(rc == 0 && strstr(err_text, "reading") && !strstr(err_text, "cache,"), "--no-cache: no cache note: %s", err_text);
+        snprintf(args, sizeof args, "tokenize %s -o /dev/null --tokenizer kmer6 --cache-dir %s", fx_path("big.fa"),
+                 fx_path("cachedir"));
+        rc = run(args);
+        CHECK(rc == 0 && strstr(err_text, "packs it into a cache"), "with a cache: the note: %s", err_text);
+    }
+
     // a model trained on something else than a genome tokenizer is refused
     pope_config cfg;
     pope_config_default(&cfg);
@@ -225,6 +339,18 @@ int main(void) {
     snprintf(args, sizeof args, "generate --model %s", fx_path("music.safetensors"));
     rc = run(args);
     CHECK(rc == 1 && strstr(err_text, "not a genome tokenizer"), "generate refuses it too: %s", err_text);
+    // a kmer6 model of the layout before NT's (vocab 4104) is refused by name and both sizes
+    cfg.vocab_size = 4104;
+    snprintf(cfg.tokenizer, sizeof cfg.tokenizer, "kmer6");
+    pope_model *old_k6 = pope_model_new(&cfg, 1);
+    CHECK(old_k6 && pope_save(fx_path("old-k6.safetensors"), old_k6, NULL, NULL, NULL) == 0, "save an old kmer6 model");
+    pope_model_free(old_k6);
+    const char *old_cmds[] = {"eval --model %s %s", "generate --model %s"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, old_cmds[k], fx_path("old-k6.safetensors"), fa);
+        rc = run(args);
+        CHECK(rc == 1 && strstr(err_text, "vocab 4104") && strstr(err_text, "4107"), "old kmer6 model refused: %s", err_text);
+    }
 
     // one 30-base sequence: its tail-5% test split holds 1 base, too short for an eval window.
     // Training succeeds, so the final test says so instead of failing with exit 1

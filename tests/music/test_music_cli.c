@@ -110,6 +110,14 @@ static void test_train_eval_generate(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/run/curve.svg", dir);
     CHECK(access(path, R_OK) == 0, "no curve.svg");
+    // jsb data: no transposition unless --augment (the paper augments MAESTRO only), and the
+    // paper's units (grid tokens) recorded.
+    snprintf(path, sizeof path, "%s/run/model.safetensors", dir);
+    char *aug = pope_load_metadata(path, "pope.music.augment"), *units = pope_load_metadata(path, "pope.music.targets");
+    CHECK(aug && strcmp(aug, "none") == 0, "jsb trained with augmentation '%s'", aug ? aug : "(none recorded)");
+    CHECK(units && strcmp(units, "grid") == 0, "jsb targets '%s'", units ? units : "(none recorded)");
+    free(aug);
+    free(units);
 
     snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --json", dir, dir);
     rc = run(args);
@@ -121,6 +129,16 @@ static void test_train_eval_generate(void) {
     CHECK(targets > 500 && targets < 3 * 194, "eval targets %g", targets);
     CHECK(context == 32, "eval context %g", context);
     CHECK(strchr(out, '\n') == strrchr(out, '\n') && out[0] == '{', "eval --json printed more than one object: %s", out);
+    free(out);
+    // The paper's units: a chorale of 194 tokens at context 32 is windows at 0, 33, .. 132
+    // and one of 29 tokens: 188 targets, the last its EOS. Only grid tokens count by default
+    // (3 x 187), --score-eos adds the 3 EOS.
+    CHECK(targets == 3 * 187, "grid targets %g, want %d", targets, 3 * 187);
+    snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --score-eos --json", dir, dir);
+    rc = run(args);
+    out = slurp("out.txt");
+    CHECK(rc == 0 && json_number(out, "targets") == 3 * 188, "--score-eos: exit %d, targets %g, want %d", rc,
+          json_number(out, "targets"), 3 * 188);
     free(out);
 
     // The same model on MAESTRO-layout data (the fixture), tokenized as the model was (jsb).

@@ -99,7 +99,8 @@ static void test_format1_tempo_running_status(void) {
 }
 
 // Format 0 at the default 120 qpm (ppqn 480: a tick is 1/960 s) with the sustain pedal,
-// a re-strike under the pedal, a re-strike without it, and a drum note.
+// a re-strike under the pedal, a re-strike without it (pretty_midi: one note-off ends both),
+// and a drum note.
 static void test_format0_pedal(void) {
     bytes f = {0}, t = {0};
     header(&f, 0, 1, 480);
@@ -115,8 +116,8 @@ static void test_format0_pedal(void) {
     ev3(&t, 120, -1, 60, 0);       // 0.875 s: released (held)
     ev3(&t, 120, 0xB0, 64, 0);     // 960 ticks = 1.0 s: pedal up: 64, 60, 72 end
     ev3(&t, 40, 0x90, 67, 60);     // 1000 ticks
-    ev3(&t, 40, 0x90, 67, 61);     // 1040: re-strike without pedal ends the first 67
-    ev3(&t, 60, 0x80, 67, 0);      // 1100: ends the second
+    ev3(&t, 40, 0x90, 67, 61);     // 1040: re-strike without pedal: both 67 sound
+    ev3(&t, 60, 0x80, 67, 0);      // 1100: ends both (pretty_midi's pairing)
     ev3(&t, 20, 0x80, 67, 0);      // 1120: nothing sounding: ignored
     ev3(&t, 0, 0x89, 36, 0);
     track(&f, &t);
@@ -129,7 +130,7 @@ static void test_format0_pedal(void) {
     check_note(&m, 60, 0.75, 1.0, 81, "re-struck 60 held until pedal up");
     check_note(&m, 64, 0.5, 1.0, 50, "64 held until pedal up");
     check_note(&m, 72, 0.0, 1.0, 70, "72 held until pedal up");
-    check_note(&m, 67, 1000 / 960.0, 1040 / 960.0, 60, "67 re-struck without pedal");
+    check_note(&m, 67, 1000 / 960.0, 1100 / 960.0, 60, "67 re-struck without pedal");
     check_note(&m, 67, 1040 / 960.0, 1100 / 960.0, 61, "second 67");
     for (size_t i = 0; i < m.n_notes; i++) CHECK(m.notes[i].pitch != 36, "drum note read");
     for (size_t i = 1; i < m.n_notes; i++)

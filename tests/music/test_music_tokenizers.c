@@ -14,13 +14,14 @@ static void test_vocab(void) {
     CHECK(pope_music_vocab_size(POPE_TOK_PERF) == 3 + 128 + 128 + 100 + 32, "perf vocab");
     CHECK(POPE_PERF_NOTE_OFF - POPE_PERF_NOTE_ON == 128 && POPE_PERF_TIME_SHIFT - POPE_PERF_NOTE_OFF == 128 &&
           POPE_PERF_VELOCITY - POPE_PERF_TIME_SHIFT == 100 && POPE_PERF_VOCAB - POPE_PERF_VELOCITY == 32, "perf ranges");
-    CHECK(pope_music_vocab_size(POPE_TOK_REMI) == 3 + 1 + 16 + 32 + 128 + 32 + 64, "remi vocab");
+    CHECK(pope_music_vocab_size(POPE_TOK_REMI_POPE) == 3 + 1 + 16 + 32 + 128 + 32 + 64, "remi-pope vocab");
     CHECK(POPE_REMI_TEMPO - POPE_REMI_POSITION == 16 && POPE_REMI_PITCH - POPE_REMI_TEMPO == 32 &&
           POPE_REMI_VELOCITY - POPE_REMI_PITCH == 128 && POPE_REMI_DURATION - POPE_REMI_VELOCITY == 32 &&
-          POPE_REMI_VOCAB - POPE_REMI_DURATION == 64, "remi ranges");
+          POPE_REMI_VOCAB - POPE_REMI_DURATION == 64, "remi-pope ranges");
     CHECK(pope_music_vocab_size(POPE_TOK_JSB) == 3 + 1 + 88, "jsb vocab");
     pope_music_tok t;
     CHECK(pope_music_tok_parse("remi", &t) == 0 && t == POPE_TOK_REMI, "parse remi");
+    CHECK(pope_music_tok_parse("remi-pope", &t) == 0 && t == POPE_TOK_REMI_POPE, "parse remi-pope");
     CHECK(pope_music_tok_parse("midi", &t) == -1, "bad name accepted");
     char buf[64];
     CHECK(strcmp(pope_music_token_str(POPE_TOK_PERF, POPE_PERF_NOTE_ON + 60, buf, sizeof buf), "NOTE_ON_60") == 0, "%s", buf);
@@ -169,7 +170,7 @@ static void test_remi_roundtrip(void) {
     pope_midi_sort(&m);
     pope_tokens tok = {0};
     pope_midi r;
-    CHECK(pope_music_tokenize(POPE_TOK_REMI, &m, &tok) == 0, "remi tokenize: %s", pope_last_error());
+    CHECK(pope_music_tokenize(POPE_TOK_REMI_POPE, &m, &tok) == 0, "remi tokenize: %s", pope_last_error());
     int bars = 0, tempos = 0;
     for (size_t i = 0; i < tok.n; i++) {
         bars += tok.data[i] == POPE_REMI_BAR;
@@ -180,7 +181,7 @@ static void test_remi_roundtrip(void) {
     for (size_t i = 0; i < m.n_notes; i++) if (lround(m.notes[i].start_beat * 4) > last_onset) last_onset = lround(m.notes[i].start_beat * 4);
     CHECK(bars == last_onset / 16 + 1, "remi: %d bars, want %ld", bars, last_onset / 16 + 1);
     CHECK(tempos == 2, "remi: %d tempo tokens, want 2 (120, then 90)", tempos);
-    CHECK(pope_music_detokenize(POPE_TOK_REMI, tok.data, tok.n, &r) == 0, "remi detokenize: %s", pope_last_error());
+    CHECK(pope_music_detokenize(POPE_TOK_REMI_POPE, tok.data, tok.n, &r) == 0, "remi detokenize: %s", pope_last_error());
     notes_match(&m, &r, 1e-9, "remi round trip (seconds through the tempo map)");
     int beat_bad = 0;
     for (size_t i = 0; i < m.n_notes && i < r.n_notes; i++) {
@@ -288,6 +289,7 @@ static void test_limits(void) {
     pope_midi_add_note(&m, nt);
     pope_tokens t = {0};
     CHECK(pope_music_tokenize(POPE_TOK_PERF, &m, &t) == -1 && strstr(pope_last_error(), "day"), "perf: %s", pope_last_error());
+    CHECK(pope_music_tokenize(POPE_TOK_REMI_POPE, &m, &t) == -1 && strstr(pope_last_error(), "bars"), "remi-pope: %s", pope_last_error());
     CHECK(pope_music_tokenize(POPE_TOK_REMI, &m, &t) == -1 && strstr(pope_last_error(), "bars"), "remi: %s", pope_last_error());
     CHECK(pope_music_tokenize(POPE_TOK_JSB, &m, &t) == -1 && strstr(pope_last_error(), "too long"), "jsb: %s", pope_last_error());
     pope_tokens_free(&t);
