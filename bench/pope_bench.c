@@ -737,9 +737,9 @@ static int bench_ops(const bench_shape *s, pope_pe_kind pe, int reps, op_time *o
         OP("rope_backward (q and k)", 2 * L, rope_backward(dq, dy, B, H, T, D, 10000.0f, 0));
     } else if (pe == POPE_PE_POLAR) {
         OP("polar_q_forward", L, polar_q_forward(q, x, B, H, T, D, 10000.0f, 0));
-        OP("polar_k_forward", L, polar_k_forward(k, x, delta, B, H, T, D, 10000.0f, 0));
+        OP("polar_k_forward", L, polar_k_forward(k, x, delta, POPE_DELTA_CLAMP, B, H, T, D, 10000.0f, 0));
         OP("polar_q_backward", L, polar_q_backward(dx, dq, x, B, H, T, D, 10000.0f, 0));
-        OP("polar_k_backward", L, polar_k_backward(dx, ddelta, dk, x, delta, B, H, T, D, 10000.0f, 0));
+        OP("polar_k_backward", L, polar_k_backward(dx, ddelta, dk, x, delta, POPE_DELTA_CLAMP, B, H, T, D, 10000.0f, 0));
     }
     OP("heads_split (q,k,v)", 3 * L, heads_split(q, x, B, T, H, D, C));
     OP("heads_merge", L, heads_merge(y, o, B, T, H, D, C));

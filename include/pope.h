@@ -32,6 +32,10 @@ int pope_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *pope_read_file(const char *path, size_t *len);
 // mkdir -p: 0, or -1 + pope_last_error() (errno kept) when DIR cannot be made a directory.
 int pope_mkdir_p(const char *dir);
+// 1 when path exists and is not a regular file or directory (/dev/null, a FIFO, a terminal):
+// outputs are then written in place, since the temp file + rename of an atomic write would
+// replace the device (as root, /dev/null itself) with a regular file.
+int pope_path_is_special(const char *path);
 
 // ---------------------------------------------------------------- runtime
 // Selects the BLIS kernels (skx on AVX-512 CPUs, where Debian's BLIS 0.9 would pick
@@ -114,6 +118,11 @@ float pope_embed_init_std(const pope_config *cfg);
 void pope_model_free(pope_model *m);
 const pope_config *pope_model_config(const pope_model *m);
 size_t pope_model_num_params(const pope_model *m);
+// Polar: the share of each layer's δ entries that get no gradient, dδ/dp = 0 for the
+// stored parameter p (clamp: p outside [−2π, 0], the dead zone; sigmoid: only where
+// σ(p)(1 − σ(p)) underflows in double, |p| > ~745). share[l] for l < min(n_layers, max);
+// returns n_layers (0 when the encoding is not polar).
+int pope_model_delta_frozen(const pope_model *m, double *share, int max);
 
 // Parameter tensors, in the order and under the names of the safetensors checkpoint
 // (tok_embeddings.weight, layers.{l}.attention_norm.weight, ... see docs/MODEL.md).

@@ -79,6 +79,9 @@ typedef struct {
     int64_t log_every;       // a progress line every N steps when stderr is not a TTY
     uint64_t seed;           // model init, data sampling and dropout all derive from it
     int threads;             // 0: OMP_NUM_THREADS or all cores
+    int augment;             // preset key "augment": 1 the program's training augmentation
+                             // (pope-music: transposition, perf time stretch), 0 none, −1 (key
+                             // absent) the program's default for the data; the command line wins
 } pope_train_config;
 void pope_train_config_default(pope_train_config *t);
 
@@ -118,11 +121,12 @@ typedef struct {
     const char *preset;     // --preset NAME|FILE
     const char *out_dir;    // --out DIR (-o is left to the programs)
     int resume;             // --resume
-    const char *pe;         // --pe polar|rope|legendre|sinusoidal|none
+    const char *pe;         // --pe polar|rope|legendre|sinusoidal|none (bench: a comma list)
     int context;            // --context N (train: training context; eval: T)
     int64_t steps;          // --steps N
     double time_s;          // --time 30m | 2h | 90s | 1h30m
     int batch;              // --batch N
+    int accum;              // --accum N (micro-batches per step and rank)
     double lr;              // --lr X (lr_min keeps its ratio to lr)
     int threads;            // --threads N
     int64_t seed;           // --seed N (also the sampling seed of generate)
@@ -136,6 +140,11 @@ typedef struct {
     int top_k;              // --top-k N
     float top_p;            // --top-p X
     int quiet;              // --quiet (no progress line)
+    const char *delta_init; // --delta-init zero|uniform (polar's δ initialisation)
+    const char *delta_param;// --delta-param clamp|sigmoid (polar's δ parameterisation; bench: a list)
+    int seeds;              // --seeds N (bench: runs per encoding)
+    int jobs;               // --jobs N (bench: runs at once)
+    const char *bench_run;  // --bench-run PE:SEED (bench: the one run of a --jobs child)
 } pope_cli;
 void pope_cli_init(pope_cli *o);
 // Tries to consume argv[*i] (and its value: "--steps 100" or "--steps=100"). Returns 1
@@ -143,14 +152,15 @@ void pope_cli_init(pope_cli *o);
 // (the program handles it), -1 on a missing/bad value (pope_last_error says which).
 int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
 // Loads o->preset (or default_preset when none was given) into *p and applies the
-// overrides (--pe, --context, --steps, --time, --batch, --lr, --threads, --seed).
+// overrides (--pe, --context, --steps, --time, --batch, --accum, --lr, --threads, --seed,
+// --delta-init, --delta-param). A --pe or --delta-param list (bench) is left to the caller.
 // --time without --steps sets steps to POPE_STEPS_UNBOUNDED: the budget decides.
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
 // absolute contexts in tokens for pope_extrap_opts.
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
 // Help fragments (each line "  --opt ARG   text\n") to print in the programs' --help.
-extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --lr --seed --threads --out --resume --quiet
+extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --accum --lr --seed --threads --out --resume --quiet
 extern const char pope_help_eval[];      // --model --split --context --json --threads
 extern const char pope_help_extrap[];    // --model --contexts --eval-tokens --out --threads
 extern const char pope_help_generate[];  // --model --temperature --top-k --top-p --seed
@@ -165,6 +175,9 @@ int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i);
 int pope_parse_duration(const char *s, double *seconds);
 // "1,2,4,8" -> out[0..*n). Positive integers only; -1 when malformed or more than max.
 int pope_parse_int_list(const char *s, int *out, int max, int *n);
+// "polar,rope" -> distinct encodings out[0..*n) in the given order; -1 when an entry is unknown,
+// repeated or there are more than max.
+int pope_pe_list_parse(const char *s, pope_pe_kind *out, int max, int *n);
 // "1h02m03s" / "4m05s" / "37s" for progress lines, "2.5s" under 10 s (buf >= 16 bytes).
 const char *pope_format_duration(double seconds, char *buf, size_t size);
 
@@ -289,7 +302,16 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt,
 
 // ---------------------------------------------------------------- bench (NLL reports)
 typedef struct {
-    const char *out_dir;        // DIR/<pe>/ training runs, DIR/report.md/.json/*.svg
+    const char *out_dir;        // DIR/<arm>/seed-<s>/ training runs, DIR/bench.json, DIR/report.*
+    const pope_pe_kind *pes;    // the encodings (n_pes of them); n_pes 0: all five
+    int n_pes;
+    const pope_delta_param *dparams;   // polar's δ parameterisations (n_dparams); 0: the preset's.
+    int n_dparams;              // Each (encoding, δ param) pair is an arm: polar, polar-sigmoid, rope…
+    int seeds;                  // runs per encoding, seeds preset seed + 0 .. seeds−1 (0: 1)
+    int jobs;                   // > 1: runs at once as processes of child_argv (threads split)
+    char *const *child_argv;    // the command that runs one run: it gets "--bench-run PE:SEED
+                                // --threads K --quiet" appended (NULL: runs in this process)
+    const char *command;        // the exact command, for the record
     double time_per_run_s;      // > 0: each run stops at this wall time (no step limit
                                 //      unless steps_per_run is also given)
     int64_t steps_per_run;      // > 0: overrides the preset's steps
@@ -297,18 +319,28 @@ typedef struct {
     int n_contexts;             // 0: 1,2,4,8
     int64_t eval_tokens;        // bound on extrapolation targets (0: default)
     int64_t test_tokens;        // bound on test-NLL targets (0: the whole test split)
-    int resume;                 // resume runs already started (finished ones are reused)
+    const char *one_run;        // "ARM:SEED": only that run, no report (a --jobs child)
     const char *program;
     const char *extra_metadata;
     int quiet;
 } pope_bench_opts;
 
-// Trains each of the five encodings with the same preset and budget, evaluates test NLL
-// and extrapolation of each, writes DIR/report.md, DIR/report.json,
-// DIR/curves.svg (training loss of all encodings, moving average) and
-// DIR/extrapolation.svg (NLL vs context); each run keeps its own files and result.json in
-// DIR/<pe>/. Prints the Markdown report to `report` (may be NULL).
+// The bench protocol (docs/PIPELINE.md §8): each arm × seed trained with the same
+// preset, budget and data into DIR/<arm>/seed-<s>/ (finished runs, those with a
+// result.json, are kept; interrupted ones continue), then test NLL and extrapolation of
+// each, then the report over every finished run of DIR: DIR/report.md, DIR/report.json,
+// DIR/curves.svg, DIR/extrapolation.svg. DIR/bench.json holds the settings the runs share
+// and every invocation; settings that differ from the folder's are refused. Prints the
+// Markdown report to `report` (may be NULL).
 int pope_bench(const pope_corpus *c, const pope_preset *p, const pope_bench_opts *o, FILE *report);
+
+// Mean and sample standard deviation (n−1 in the denominator; 0 when one value) of the
+// finite values of x[0..n). Returns how many were finite (mean, std NAN when none).
+int pope_mean_std(const double *x, int n, double *mean, double *std);
+// The report's rule for "a difference beyond the seed spread" (Welch-style): 1 when
+// |m1 − m2| > 2·sqrt(s1²/n1 + s2²/n2), 0 when not, −1 when n1 or n2 is below 2 (no
+// spread). *threshold (may be NULL) = 2·sqrt(...) or NAN.
+int pope_beyond_spread(double m1, double s1, int n1, double m2, double s2, int n2, double *threshold);
 
 // ---------------------------------------------------------------- report writers
 typedef struct {
@@ -411,7 +443,7 @@ struct pope_program {
     double (*bits_per_unit)(void *ctx, const pope_eval_result *r, pope_split split);
     void (*eval_report)(void *ctx, pope_split split, const pope_eval_result *r, struct cJSON *json);
     int eval_bounded;               // 1: eval honours --eval-tokens (evenly spaced windows)
-    int64_t test_targets;           // bound on the targets of train's final test NLL (0: all)
+    int64_t test_targets;           // bound on the targets of train's final test NLL and of bench's (0: all)
 };
 
 // Dispatches argv[1] to the program's commands; --help/-h/help, --version. Returns the exit status.

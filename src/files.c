@@ -76,3 +76,8 @@ int pope_mkdir_p(const char *dir) {
     }
     return 0;
 }
+
+int pope_path_is_special(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}

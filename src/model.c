@@ -88,7 +88,17 @@ float pope_embed_init_std(const pope_config *c) {
 
 // Initialisation, one RNG stream in tensor order, row-major within a tensor:
 // tok_embeddings N(0, pope_embed_init_std); other matrices N(0, init_std); norm weights 1;
-// δ zero or -2π·U[0,1).
+// δ zero or -2π·U[0,1) (sigmoid: the stored u with −2π·σ(u) = δ, σ kept in
+// [POLAR_SIGMOID_EPS, 1 − POLAR_SIGMOID_EPS]).
+static float delta_init_value(const pope_config *c, pope_rng *rng) {
+    if (c->delta_param == POPE_DELTA_CLAMP)
+        return c->delta_init == POPE_DELTA_UNIFORM ? -2.0f * (float)M_PI * pope_rng_uniform(rng) : 0.0f;
+    // sigmoid: δ = −2π·σ(u), so σ(u) = −δ/2π = U (uniform) or 0 (zero), kept off the bounds
+    double s = c->delta_init == POPE_DELTA_UNIFORM ? pope_rng_uniform(rng) : 0.0;
+    s = fmin(fmax(s, POLAR_SIGMOID_EPS), 1.0 - POLAR_SIGMOID_EPS);
+    return (float)log(s / (1.0 - s));
+}
+
 static void init_params(pope_model *m, uint64_t seed) {
     pope_rng rng;
     pope_rng_seed(&rng, seed);
@@ -99,8 +109,7 @@ static void init_params(pope_model *m, uint64_t seed) {
         const float std = strcmp(t->name, "tok_embeddings.weight") == 0 ? embed_std : m->cfg.init_std;
         for (size_t j = 0; j < t->numel; j++) {
             if (is_delta)
-                t->data[j] = m->cfg.delta_init == POPE_DELTA_UNIFORM
-                                 ? -2.0f * (float)M_PI * pope_rng_uniform(&rng) : 0.0f;
+                t->data[j] = delta_init_value(&m->cfg, &rng);
             else if (t->ndim == 1)
                 t->data[j] = 1.0f;
             else
@@ -176,6 +185,17 @@ void pope_model_free(pope_model *m) {
 
 const pope_config *pope_model_config(const pope_model *m) { return &m->cfg; }
 size_t pope_model_num_params(const pope_model *m) { return m->num_params; }
+
+int pope_model_delta_frozen(const pope_model *m, double *share, int max) {
+    if (m->cfg.pe != POPE_PE_POLAR) return 0;
+    const int n = m->H * m->D;
+    for (int l = 0; l < m->cfg.n_layers && l < max; l++) {
+        int frozen = 0;
+        for (int i = 0; i < n; i++) frozen += polar_delta_slope(m->p.layers[l].delta[i], m->cfg.delta_param) == 0.0;
+        share[l] = (double)frozen / n;
+    }
+    return m->cfg.n_layers;
+}
 int pope_model_num_tensors(const pope_model *m) { return m->n_tensors; }
 
 pope_tensor pope_model_tensor(pope_model *m, int i) {

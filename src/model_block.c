@@ -14,7 +14,7 @@ int model_encode_qk(const pope_model *m, const pope_layer_params *lp, float *qe,
         return 1;
     case POPE_PE_POLAR:
         polar_q_forward(qe, qh, B, H, T, D, base, pos0);               // (B,H,T,2D)
-        polar_k_forward(ke, kh, lp->delta, B, H, T, D, base, pos0);
+        polar_k_forward(ke, kh, lp->delta, m->cfg.delta_param, B, H, T, D, base, pos0);
         return 1;
     default:
         return 0;

@@ -293,7 +293,7 @@ int pope_model_backward(pope_model *m, float grad_scale) {
             zero(g->dqh, N * C);
             zero(g->dkh, N * C);
             polar_q_backward(g->dqh, dqe, qh, B, H, T, D, base, 0);
-            polar_k_backward(g->dkh, lg->delta, dke, kh, lp->delta, B, H, T, D, base, 0);
+            polar_k_backward(g->dkh, lg->delta, dke, kh, lp->delta, m->cfg.delta_param, B, H, T, D, base, 0);
         }
         zero(g->dqkv, N * 3 * C);
         heads_split_backward(g->dqkv, g->dqh, B, T, H, D, 3 * C);

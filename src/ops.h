@@ -87,13 +87,22 @@ void rope_backward(float *dinp, const float *dout, int B, int H, int T, int D, f
 void polar_q_forward(float *qt, const float *q, int B, int H, int T, int D, float base, int pos0);
 void polar_q_backward(float *dq, const float *dqt, const float *q, int B, int H, int T, int D,
                       float base, int pos0);
-// k (B,H,T,D), delta (H,D) of this layer, used clamped to [-2π, 0]:
+// δ as used from its stored parameter p (docs/MODEL.md §3): clamp: min(max(p, −2π), 0);
+// sigmoid: −2π·σ(p). polar_delta_slope: dδ/dp (clamp: 1 inside [−2π, 0], else 0 — the dead
+// zone; sigmoid: −2π·σ(p)(1 − σ(p)), zero only where it underflows).
+double polar_delta(float p, pope_delta_param param);
+double polar_delta_slope(float p, pope_delta_param param);
+// The sigmoid's bound on σ(p) at initialisation: p = logit(σ), σ clamped to
+// [POLAR_SIGMOID_EPS, 1 − POLAR_SIGMOID_EPS] (δ = 0 would need p = −∞).
+#define POLAR_SIGMOID_EPS 1e-3
+// k (B,H,T,D), delta (H,D) of this layer's stored parameters, used through polar_delta:
 // kt (B,H,T,2D) = [softplus(k)·cos(sθ+δ), softplus(k)·sin(sθ+δ)].
-void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H, int T, int D,
-                     float base, int pos0);
-// ddelta (H,D) += gradient, zero where δ lies outside [-2π, 0] (as torch.clamp).
-void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k,
-                      const float *delta, int B, int H, int T, int D, float base, int pos0);
+void polar_k_forward(float *kt, const float *k, const float *delta, pope_delta_param param, int B, int H,
+                     int T, int D, float base, int pos0);
+// ddelta (H,D) += gradient with respect to the stored parameter: dL/dδ · polar_delta_slope
+// (clamp: zero where p lies outside [-2π, 0], as torch.clamp).
+void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k, const float *delta,
+                      pope_delta_param param, int B, int H, int T, int D, float base, int pos0);
 
 // ---------------------------------------------------------------- attention
 // Causal attention (query t attends to keys s <= t), head-major:

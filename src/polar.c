@@ -1,7 +1,8 @@
 // polar.c — Polar PoPE: q̃ and k̃ of arXiv 2509.10534, so that q̃_t·k̃_s equals
 //   Σ_c softplus(q_c)·softplus(k_c)·cos((s−t)·θ_c + δ_c),  θ_c = base^(−c/D), c = 0..D−1.
 // q̃_t = [μq·cos(tθ), μq·sin(tθ)],  k̃_s = [μk·cos(sθ+δ), μk·sin(sθ+δ)]  (2D wide: D cos
-// parts then D sin parts); δ (H,D) used clamped to [−2π, 0].
+// parts then D sin parts); δ (H,D) from its stored parameters: clamped to [−2π, 0] (the
+// paper) or −2π·sigmoid (no dead zone), polar_delta.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,18 @@ static inline void sigmoid_row(float *restrict sg, const float *restrict x, int 
     for (; c < D; c++) sg[c] = k_sigmoid(x[c]);
 }
 
-static inline float delta_clamped(float d) { return fminf(fmaxf(d, DELTA_LO), DELTA_HI); }
+double polar_delta(float p, pope_delta_param param) {
+    if (param == POPE_DELTA_SIGMOID) return -2.0 * M_PI / (1.0 + exp(-(double)p));
+    return fminf(fmaxf(p, DELTA_LO), DELTA_HI);   // in float, as torch.clamp
+}
+
+double polar_delta_slope(float p, pope_delta_param param) {
+    if (param == POPE_DELTA_SIGMOID) {   // σ(1−σ) = e^−|p| / (1 + e^−|p|)², stable for any p
+        const double e = exp(-fabs((double)p));
+        return -2.0 * M_PI * e / ((1.0 + e) * (1.0 + e));
+    }
+    return p >= DELTA_LO && p <= DELTA_HI ? 1.0 : 0.0;
+}
 
 // One row of either side, given its angles' cos/sin (ca, sa: D each); mu is D floats of
 // scratch. Forward: o (2D) = [softplus(x)·ca, softplus(x)·sa]. Backward:
@@ -101,15 +113,15 @@ static void k_angles(float *cf, float *sf, const double *cs, const double *sn,
         }
 }
 
-static void delta_sincos(double *cd, double *sd, const float *delta, int H, int D) {
+static void delta_sincos(double *cd, double *sd, const float *delta, pope_delta_param param, int H, int D) {
     for (int i = 0; i < H * D; i++) {
-        const double d = delta_clamped(delta[i]);
+        const double d = polar_delta(delta[i], param);
         cd[i] = cos(d);
         sd[i] = sin(d);
     }
 }
 
-// The k side, both directions, one block walk (cd, sd: cos/sin of the clamped δ, (H, D)):
+// The k side, both directions, one block walk (cd, sd: cos/sin of δ as used, (H, D)):
 //   forward (dkt == NULL):  kt (B,H,T,2D) = [μ·cos a, μ·sin a],  μ = softplus(k), a = sθ + δ
 //   backward:  dk (B,H,T,D) += σ(k)·(dk̃_cos·cos a + dk̃_sin·sin a)       (dk may be NULL)
 //              partial[blk] (H,D) += Σ_{b, s in blk} μ·(dk̃_sin·cos a − dk̃_cos·sin a)
@@ -153,22 +165,22 @@ static void polar_k_walk(float *kt, float *dk, double *partial, int serial, cons
 }
 
 // kt (B,H,T,2D) from k (B,H,T,D) and delta (H,D)
-void polar_k_forward(float *kt, const float *k, const float *delta, int B, int H, int T, int D,
-                     float base, int pos0) {
+void polar_k_forward(float *kt, const float *k, const float *delta, pope_delta_param param, int B, int H,
+                     int T, int D, float base, int pos0) {
     double cd[H * D], sd[H * D];  // (H·D = C values: small enough for the stack)
-    delta_sincos(cd, sd, delta, H, D);
+    delta_sincos(cd, sd, delta, param, H, D);
     polar_k_walk(kt, NULL, NULL, 0, NULL, k, cd, sd, B, H, T, D, base, pos0);
 }
 
 // dk (B,H,T,D) += σ(k)·(dk̃_cos·cos a + dk̃_sin·sin a), a = sθ + δ;
-// ddelta (H,D) += Σ_{b,s} μk·(−dk̃_cos·sin a + dk̃_sin·cos a) where −2π ≤ δ ≤ 0.
+// ddelta (H,D) += dδ/dp · Σ_{b,s} μk·(−dk̃_cos·sin a + dk̃_sin·cos a) (clamp: where −2π ≤ δ ≤ 0).
 // ddelta is summed in double per block of TBLK positions, then the blocks in order, so
 // the result does not depend on the number of threads.
-void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k,
-                      const float *delta, int B, int H, int T, int D, float base, int pos0) {
+void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k, const float *delta,
+                      pope_delta_param param, int B, int H, int T, int D, float base, int pos0) {
     const int nblocks = (T + TBLK - 1) / TBLK;
     double cd[H * D], sd[H * D], one_sum[H * D];
-    delta_sincos(cd, sd, delta, H, D);
+    delta_sincos(cd, sd, delta, param, H, D);
     double *heap = ddelta ? calloc((size_t)nblocks * H * D, sizeof(double)) : NULL;
     double *partial = heap;
     int serial = 0;
@@ -181,10 +193,11 @@ void polar_k_backward(float *dk, float *ddelta, const float *dkt, const float *k
     if (partial) {
         const int np = serial ? 1 : nblocks;
         for (int i = 0; i < H * D; i++) {
-            if (!(delta[i] >= DELTA_LO && delta[i] <= DELTA_HI)) continue;  // clamped: no gradient
+            const double slope = polar_delta_slope(delta[i], param);
+            if (slope == 0.0) continue;  // clamped (the dead zone): no gradient
             double s = 0.0;
             for (int blk = 0; blk < np; blk++) s += partial[(size_t)blk * H * D + i];
-            ddelta[i] += (float)s;
+            ddelta[i] += (float)(s * slope);
         }
     }
     free(heap);

@@ -14,6 +14,7 @@ void pope_cli_init(pope_cli *o) {
     o->steps = -1;
     o->time_s = NAN;
     o->batch = -1;
+    o->accum = -1;
     o->lr = NAN;
     o->threads = -1;
     o->seed = -1;
@@ -22,6 +23,30 @@ void pope_cli_init(pope_cli *o) {
     o->temperature = NAN;
     o->top_k = -1;
     o->top_p = NAN;
+    o->seeds = -1;
+    o->jobs = -1;
+}
+
+int pope_pe_list_parse(const char *s, pope_pe_kind *out, int max, int *n) {
+    *n = 0;
+    for (const char *p = s;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char name[32];
+        pope_pe_kind pe;
+        if (len == 0 || len >= sizeof name)
+            return pope_error("'%s': expected encodings separated by commas", s);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (pope_pe_parse(name, &pe) != 0)
+            return pope_error("unknown encoding '%s' (polar, rope, legendre, sinusoidal, none)", name);
+        for (int k = 0; k < *n; k++)
+            if (out[k] == pe) return pope_error("'%s' is listed twice", name);
+        if (*n == max) return pope_error("more than %d encodings", max);
+        out[(*n)++] = pe;
+        if (!comma) return 0;
+        p = comma + 1;
+    }
 }
 
 static int parse_i64(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out) {
@@ -68,9 +93,10 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
     }
 
     static const char *const valued[] = {
-        "--preset", "--out", "--pe", "--context", "--steps", "--time", "--batch", "--lr",
+        "--preset", "--out", "--pe", "--context", "--steps", "--time", "--batch", "--accum", "--lr",
         "--threads", "--seed", "--model", "--split", "--contexts", "--eval-tokens",
-        "--time-per-run", "--temperature", "--top-k", "--top-p", NULL};
+        "--time-per-run", "--temperature", "--top-k", "--top-p", "--delta-init", "--delta-param",
+        "--seeds", "--jobs", "--bench-run", NULL};
     int known = 0;
     for (int k = 0; valued[k]; k++) known |= !strcmp(name, valued[k]);
     if (!known) return 0;
@@ -96,10 +122,24 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
         if (rc) rc = pope_error("--contexts: %s", pope_last_error());
         o->contexts = val;
     } else if (!strcmp(name, "--pe")) {
-        pope_pe_kind pe;
-        if (pope_pe_parse(val, &pe) != 0)
-            rc = pope_error("--pe: unknown encoding '%s' (polar, rope, legendre, sinusoidal, none)", val);
+        pope_pe_kind pes[8];
+        int n;
+        if (pope_pe_list_parse(val, pes, 8, &n) != 0) rc = pope_error("--pe: %s", pope_last_error());
         o->pe = val;
+    } else if (!strcmp(name, "--delta-init")) {
+        if (strcmp(val, "zero") && strcmp(val, "uniform"))
+            rc = pope_error("--delta-init: expected zero or uniform, got '%s'", val);
+        o->delta_init = val;
+    } else if (!strcmp(name, "--delta-param")) {   // bench: a list
+        if (strcmp(val, "clamp") && strcmp(val, "sigmoid") && strcmp(val, "clamp,sigmoid") && strcmp(val, "sigmoid,clamp"))
+            rc = pope_error("--delta-param: expected clamp, sigmoid or (bench) clamp,sigmoid, got '%s'", val);
+        o->delta_param = val;
+    } else if (!strcmp(name, "--bench-run")) {
+        o->bench_run = val;   // checked by pope_cmd_bench
+    } else if (!strcmp(name, "--seeds")) {
+        if (!(rc = parse_i64(name, val, 1, 1000, &iv))) o->seeds = (int)iv;
+    } else if (!strcmp(name, "--jobs")) {
+        if (!(rc = parse_i64(name, val, 1, 256, &iv))) o->jobs = (int)iv;
     } else if (!strcmp(name, "--split")) {
         pope_split s;
         rc = pope_split_parse(val, &s);
@@ -111,6 +151,8 @@ int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
         if (!(rc = parse_i64(name, val, 1, INT64_C(1) << 50, &iv))) o->steps = iv;
     } else if (!strcmp(name, "--batch")) {
         if (!(rc = parse_i64(name, val, 1, 1 << 20, &iv))) o->batch = (int)iv;
+    } else if (!strcmp(name, "--accum")) {
+        if (!(rc = parse_i64(name, val, 1, 1 << 20, &iv))) o->accum = (int)iv;
     } else if (!strcmp(name, "--threads")) {
         if (!(rc = parse_i64(name, val, 1, 4096, &iv))) o->threads = (int)iv;
     } else if (!strcmp(name, "--seed")) {
@@ -146,8 +188,11 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
     const char *name = o->preset ? o->preset : default_preset;
     if (!name) return pope_error("no preset given (--preset NAME)");
     if (pope_preset_load(p, name) != 0) return -1;
-    if (o->pe && pope_pe_parse(o->pe, &p->model.pe) != 0)
+    if (o->pe && !strchr(o->pe, ',') && pope_pe_parse(o->pe, &p->model.pe) != 0)
         return pope_error("--pe: unknown encoding '%s'", o->pe);
+    if (o->delta_init) p->model.delta_init = !strcmp(o->delta_init, "zero") ? POPE_DELTA_ZERO : POPE_DELTA_UNIFORM;
+    if (o->delta_param && !strchr(o->delta_param, ','))
+        p->model.delta_param = !strcmp(o->delta_param, "clamp") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
     if (o->context > 0) p->model.context_length = o->context;
     if (o->steps > 0) {
         p->train.steps = o->steps;
@@ -160,6 +205,7 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
         if (o->steps <= 0) p->train.steps = POPE_STEPS_UNBOUNDED;
     }
     if (o->batch > 0) p->train.batch = o->batch;
+    if (o->accum > 0) p->train.accum = o->accum;
     if (!isnan(o->lr)) {
         float ratio = p->train.lr > 0 ? p->train.lr_min / p->train.lr : 0.1f;
         p->train.lr = (float)o->lr;
@@ -191,9 +237,12 @@ const char pope_help_train[] =
     "  --steps N            optimizer steps (the LR schedule ends there)\n"
     "  --time DUR           wall-clock budget, e.g. 90s, 30m, 2h, 1h30m (stops early)\n"
     "  --batch N            windows per micro-batch\n"
+    "  --accum N            micro-batches per step (per rank under mpirun: the step takes N x ranks)\n"
     "  --lr X               peak learning rate (lr_min keeps its ratio)\n"
     "  --seed N             seed of initialisation, data sampling and dropout\n"
-    "  --threads N          threads (default: OMP_NUM_THREADS or all cores)\n"
+    "  --delta-init I       polar's δ at initialisation: zero or uniform in [-2π, 0]\n"
+    "  --delta-param P      polar's δ: clamp (the paper's clamp to [-2π, 0]) or sigmoid (-2π·sigmoid(u))\n"
+    "  --threads N          threads (default: OMP_NUM_THREADS, else the cores / the ranks on the node)\n"
     "  --out DIR            output directory (checkpoint, model, log.jsonl, curve.svg)\n"
     "  --resume             continue DIR/checkpoint.safetensors exactly\n"
     "  --quiet              no progress line\n";
@@ -217,11 +266,19 @@ const char pope_help_generate[] =
     "  --top-p X            nucleus sampling mass (1: off)\n"
     "  --seed N             sampling seed\n";
 const char pope_help_bench[] =
-    "  --preset NAME|FILE   the preset every encoding trains with\n"
-    "  --time-per-run DUR   wall-clock budget of each encoding's run (e.g. 10m)\n"
+    "  --preset NAME|FILE   the preset every run trains with\n"
+    "  --pe LIST            encodings, e.g. polar,rope (default: all five)\n"
+    "  --seeds N            independent runs per encoding, seeds S..S+N-1 (default 1)\n"
+    "  --seed S             the first seed (default: the preset's)\n"
+    "  --jobs N             runs at once, as processes; --threads are split among them\n"
+    "  --time-per-run DUR   wall-clock budget of each run (e.g. 10m)\n"
     "  --steps N            steps per run (instead of the preset's)\n"
-    "  --contexts LIST      extrapolation contexts, multiples of the training context\n"
+    "  --context N          training context (the extrapolation multiples refer to it)\n"
+    "  --delta-init I       polar's δ at initialisation: zero or uniform\n"
+    "  --delta-param P      polar's δ: clamp, sigmoid, or both (clamp,sigmoid: arms polar and polar-sigmoid)\n"
+    "  --contexts LIST      extrapolation contexts, multiples of the training context (default 1,2,4,8)\n"
     "  --eval-tokens N      bound on the scored extrapolation tokens\n"
-    "  --out DIR            report directory (runs in DIR/<pe>/)\n"
-    "  --resume             reuse finished runs, continue interrupted ones\n"
-    "  --threads N          threads\n";
+    "  --out DIR            report directory (runs in DIR/<arm>/seed-<s>/); a rerun adds runs\n"
+    "  --threads N          threads in all\n"
+    "  --resume             accepted; interrupted runs always continue, finished ones are kept\n"
+    "  --quiet              no progress lines\n";

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 double pipeline_now(void) {
@@ -138,6 +139,8 @@ typedef struct {
 
 static void progress_show(progress *p, int64_t done) {
     if (!p->on || p->total <= 0) return;
+    done *= dist_size();   // the ranks score about equal shares
+    if (done > p->total) done = p->total;
     double now = pipeline_now(), el = now - p->t0;
     int tty_due = p->tty && now - p->last > 0.5, line_due = !p->tty && done * 10 / p->total > p->decile && el > 10;
     if (!tty_due && !line_due) return;
@@ -199,11 +202,12 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         if (pk.k_pick > pk.total) pk.k_pick = 0;
     }
     int64_t to_score = pk.k_pick > 0 ? pk.k_pick : pk.total;
-    progress pg = {o->progress, pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
+    progress pg = {o->progress && dist_is_root(), pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
 
     int nb = 0, rc = 0;
     r->sampled = pk.k_pick > 0;
     r->all_positions = all_targets;
+    int64_t pick_i = 0;   // scored windows are shared out among the ranks round-robin
     for (int s = first; s <= (int)last && rc == 0; s++) {
         double nll0 = r->nll_sum;
         int64_t targets0 = r->targets, units0 = r->units;
@@ -212,7 +216,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
             int64_t len = c->seq_len(c->ctx, s, q);
             int64_t full = len >= 2 ? len / n : 0, rest = len >= 2 ? len % n : 0;
             for (int64_t w = 0; w < full && rc == 0; w++) {
-                if (!picked(&pk)) continue;
+                if (!picked(&pk) || !dist_mine(pick_i++)) continue;
                 if ((rc = c->read(c->ctx, s, q, w * n, n, buf + (size_t)nb * n)) != 0) break;
                 if (++nb == B) {
                     rc = score_windows(m, c, buf, nb, n, r);
@@ -220,7 +224,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
                     progress_show(&pg, r->windows);   // a long contig holds many batches
                 }
             }
-            if (rc == 0 && rest >= 2 && picked(&pk)) {
+            if (rc == 0 && rest >= 2 && picked(&pk) && dist_mine(pick_i++)) {
                 // the shorter last window of the sequence, scored on its own
                 int32_t *last_win = malloc(rest * sizeof *last_win);
                 if (!last_win) rc = pope_error("eval: out of memory");
@@ -236,6 +240,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         r->split_targets[s] = r->targets - targets0;
         r->split_units[s] = r->units - units0;
     }
+    if (rc == 0) rc = dist_reduce_eval_result(r);
     if (pg.on && pg.tty) fputs("\r\033[K", stderr);
     free(buf);
     if (rc != 0) {

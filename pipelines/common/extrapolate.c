@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 void pope_extrap_opts_default(pope_extrap_opts *o) {
@@ -79,7 +80,7 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
         pope_extrap_result_free(r);
         return pope_error("extrapolate: out of memory");
     }
-    int rc = 0, show = o->progress, tty = pipeline_isatty_stderr();
+    int rc = 0, show = o->progress && dist_is_root(), tty = pipeline_isatty_stderr();
     double t0 = pipeline_now();
     int64_t idx = 0, next = 0;
     for (int64_t q = 0; q < ns && rc == 0 && next < K; q++) {
@@ -87,6 +88,7 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
         for (int64_t k = 0; k < nreg && rc == 0 && next < K; k++, idx++) {
             if (idx != (int64_t)((double)next * (double)R / (double)K)) continue;
             next++;
+            if (!dist_mine(next - 1)) continue;   // regions are shared out among the ranks
             if ((rc = c->read(c->ctx, o->split, q, k * L, L, region)) != 0) break;
             for (int i = 0; i < nc && rc == 0; i++) {
                 int T = ctx[i];
@@ -122,10 +124,15 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
         pope_extrap_result_free(r);
         return -1;
     }
+    for (int i = 0; i < nc && rc == 0; i++) rc = dist_reduce_eval_result(&r->res[i]);
+    if (rc != 0) {
+        pope_extrap_result_free(r);
+        return -1;
+    }
     r->regions = K;
     for (int i = 0; i < nc; i++)
         r->res[i].nll = r->res[i].targets ? r->res[i].nll_sum / (double)r->res[i].targets : NAN;
-    if (write_outputs(r, m, o, table) != 0) {
+    if (dist_is_root() && write_outputs(r, m, o, table) != 0) {   // rank 0 alone writes
         pope_extrap_result_free(r);
         return -1;
     }

@@ -32,6 +32,7 @@ void pope_train_config_default(pope_train_config *t) {
     t->log_every = 10;
     t->seed = 1;
     t->threads = 0;
+    t->augment = -1;   // the program's default
 }
 
 static const char *const model_keys[] = {
@@ -41,7 +42,7 @@ static const char *const model_keys[] = {
 static const char *const train_keys[] = {
     "batch", "accum", "lr", "lr_min", "beta1", "beta2", "eps", "weight_decay", "grad_clip",
     "warmup", "steps", "time", "eval_every", "eval_tokens", "checkpoint_every", "log_every",
-    "seed", "threads", "dropout", NULL};
+    "seed", "threads", "dropout", "augment", NULL};
 static const char *const top_keys[] = {"name", "description", "tokenizer", "model", "train", NULL};
 
 static int check_keys(const cJSON *o, const char *const *keys, const char *what, const char *section) {
@@ -102,6 +103,9 @@ static int parse_train(pope_train_config *t, pope_config *mc, const cJSON *o, co
     if ((r = get_num(o, "dropout", 0, 0, 0.99, &v, what)) < 0) return -1;
     if (r) mc->dropout_attn = mc->dropout_resid = (float)v;
 #undef NUM
+    const cJSON *aug = cJSON_GetObjectItemCaseSensitive(o, "augment");
+    if (aug && !cJSON_IsBool(aug)) return pope_error("%s: train.augment must be true or false", what);
+    if (aug) t->augment = cJSON_IsTrue(aug);
     const cJSON *time = cJSON_GetObjectItemCaseSensitive(o, "time");
     if (time) {
         if (cJSON_IsNumber(time) && time->valuedouble >= 0) t->time_s = time->valuedouble;
@@ -304,6 +308,7 @@ char *pope_preset_to_json(const pope_preset *p) {
     cJSON_AddNumberToObject(t, "log_every", (double)c->log_every);
     cJSON_AddNumberToObject(t, "seed", (double)c->seed);
     cJSON_AddNumberToObject(t, "threads", c->threads);
+    if (c->augment >= 0) cJSON_AddBoolToObject(t, "augment", c->augment);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

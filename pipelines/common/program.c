@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 #define MAX_CONTEXTS 32   // --contexts entries (pope_extrap_result holds 32)
 
 int pope_die(const char *prog, const char *what) {
-    fprintf(stderr, "%s: %s: %s\n", prog, what, pope_last_error());
+    if (dist_is_root()) fprintf(stderr, "%s: %s: %s\n", prog, what, pope_last_error());
+    else fprintf(dist_stderr(), "%s: %s: %s (rank %d)\n", prog, what, pope_last_error(), dist_rank());
     return 1;
 }
 
@@ -36,9 +38,12 @@ static void train_help(const pope_program *p) {
 
 static void bench_help(const pope_program *p) {
     printf("%s\n"
-           "Trains every positional encoding (none, sinusoidal, legendre, rope, polar) with the same\n"
-           "preset and budget, then writes DIR/report.md, DIR/report.json, DIR/curves.svg and\n"
-           "DIR/extrapolation.svg (default DIR ./%s-bench).\n\n"
+           "Trains each positional encoding (--pe, default all five) with --seeds seeds, the same\n"
+           "preset, data and budget, each run in DIR/<pe>/seed-<s>/, then writes DIR/report.md,\n"
+           "DIR/report.json, DIR/curves.svg and DIR/extrapolation.svg over every finished run of DIR\n"
+           "(default DIR ./%s-bench): test NLL mean ± std over seeds, which differences exceed the\n"
+           "seed spread, and the extrapolation table. Rerunning with more seeds or encodings adds runs\n"
+           "and keeps the finished ones; other settings in the same DIR are refused.\n\n"
            "options:\n%s%s\npresets:\n",
            p->help_bench, p->name, pope_help_bench, p->data_help);
     pope_preset_list_for(stdout, p->tokenizers);
@@ -131,7 +136,7 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
     cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
     char *js = cJSON_Print(o);
     snprintf(path, sizeof path, "%s/test.json", out_dir);
-    int rc = pope_write_file_atomic(path, js);
+    int rc = dist_is_root() ? pope_write_file_atomic(path, js) : 0;
     free(js);
     cJSON_Delete(o);
     pope_eval_result_free(&r);
@@ -143,6 +148,10 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "train", argc, argv, &cli, 0, train_help);
     if (rc) return rc < 0 ? 0 : rc;
+    if ((cli.pe && strchr(cli.pe, ',')) || (cli.delta_param && strchr(cli.delta_param, ',')) || cli.seeds > 0 ||
+        cli.jobs > 0 || cli.bench_run)
+        return pope_usage_error(p->name, "train",
+                                "one encoding and one seed per run (lists, --seeds, --jobs and --bench-run are for bench)");
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
     const pope_corpus *c;
@@ -170,6 +179,31 @@ int pope_cmd_train(const pope_program *p, int argc, char **argv) {
     return rc;
 }
 
+// "PROG bench ARGS" with the arguments quoted where the shell would need it, for the record.
+static char *command_line(const char *prog, int argc, char **argv) {
+    size_t cap = strlen(prog) + 1;
+    for (int i = 0; i < argc; i++) cap += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(cap), *w = s;
+    if (!s) return NULL;
+    w += sprintf(w, "%s", prog);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *q = a; *q; q++) plain &= strchr("@%+=:,./-_", *q) || (*q >= '0' && *q <= '9') ||
+                                                 ((*q | 32) >= 'a' && (*q | 32) <= 'z');
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *q = a; *q; q++) w += *q == '\'' ? sprintf(w, "'\\''") : sprintf(w, "%c", *q);
+        *w++ = '\'';
+    }
+    *w = '\0';
+    return s;
+}
+
 int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     int rc = parse(p, "bench", argc, argv, &cli, 0, bench_help);
@@ -177,6 +211,15 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     int mult[MAX_CONTEXTS], n_mult = 0;
     if (cli.contexts && pope_parse_int_list(cli.contexts, mult, MAX_CONTEXTS, &n_mult) != 0)
         return pope_usage_error(p->name, "bench", pope_last_error());
+    pope_pe_kind pes[8];
+    int n_pes = 0;
+    if (cli.pe && pope_pe_list_parse(cli.pe, pes, 8, &n_pes) != 0)
+        return pope_usage_error(p->name, "bench", pope_last_error());
+    pope_delta_param dps[2];
+    int n_dps = 0;
+    for (const char *q = cli.delta_param; q && n_dps < 2; q = strchr(q, ','), q = q ? q + 1 : NULL)
+        dps[n_dps++] = strncmp(q, "sigmoid", 7) ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;   // checked by pope_cli_option
+    pope_bench_opts bo = {0};
     pope_preset preset;
     if (pope_cli_preset(&cli, p->default_preset(p->ctx), &preset) != 0) return pope_die(p->name, "preset");
     const pope_corpus *c;
@@ -184,18 +227,34 @@ int pope_cmd_bench(const pope_program *p, int argc, char **argv) {
     if ((rc = callback_status(p, "bench", p->open_train(p->ctx, &preset, !cli.quiet, &c, &metadata)))) return rc;
     char default_out[256];
     snprintf(default_out, sizeof default_out, "%s-bench", p->name);
-    pope_bench_opts bo = {0};
+    char **child = malloc((size_t)(argc + 2) * sizeof *child);   // PROG bench ARGS...
+    char *command = command_line(p->name, argc, argv);
+    if (child) {
+        child[0] = (char *)p->name;
+        for (int i = 0; i < argc; i++) child[i + 1] = argv[i];
+        child[argc + 1] = NULL;
+    }
     bo.out_dir = cli.out_dir ? cli.out_dir : default_out;
+    bo.pes = pes, bo.n_pes = n_pes;
+    bo.dparams = dps, bo.n_dparams = n_dps;
+    bo.one_run = cli.bench_run;
+    bo.seeds = cli.seeds > 0 ? cli.seeds : 1;
+    bo.jobs = cli.jobs > 0 ? cli.jobs : 1;
+    bo.child_argv = child;
+    bo.command = command;
     bo.time_per_run_s = isnan(cli.time_per_run_s) ? 0 : cli.time_per_run_s;
     bo.steps_per_run = cli.steps > 0 ? cli.steps : 0;
     bo.contexts = n_mult ? mult : NULL;
     bo.n_contexts = n_mult;
     bo.eval_tokens = cli.eval_tokens > 0 ? cli.eval_tokens : 0;
-    bo.resume = cli.resume;
+    bo.test_tokens = p->test_targets;   // as train's final test NLL (genome: bounded)
     bo.program = p->name;
     bo.extra_metadata = metadata;
     bo.quiet = cli.quiet;
-    rc = pope_bench(c, &preset, &bo, stdout) != 0 ? pope_die(p->name, "bench") : 0;
+    rc = !child || !command ? (pope_error("out of memory"), pope_die(p->name, "bench"))
+         : pope_bench(c, &preset, &bo, bo.one_run ? NULL : stdout) != 0 ? pope_die(p->name, "bench") : 0;
+    free(child);
+    free(command);
     p->close(p->ctx);
     return rc;
 }
@@ -369,9 +428,17 @@ int pope_program_main(const pope_program *p, int argc, char **argv) {
         printf("%s %s\n", p->name, p->version);
         return 0;
     }
-    pope_runtime_init(0);
-    for (const pope_command *k = p->commands; k->name; k++)
-        if (!strcmp(cmd, k->name)) return k->run(p, argc - 1, argv + 1);
+    if (dist_init(&argc, &argv) != 0) return pope_die(p->name, cmd);
+    pope_runtime_init(dist_default_threads());   // --threads, applied later, overrides it
+    for (const pope_command *k = p->commands; k->name; k++) {
+        if (strcmp(cmd, k->name)) continue;
+        int shared = k->run == pope_cmd_train || k->run == pope_cmd_bench || k->run == pope_cmd_eval ||
+                     k->run == pope_cmd_extrapolate;
+        if (!shared && dist_size() > 1)   // generate, tokenize...: N ranks would all write the same files
+            return dist_finish(pope_usage_error(p->name, cmd, "runs as one process: start it without mpirun"));
+        return dist_finish(k->run(p, argc - 1, argv + 1));
+    }
+    dist_finish(0);
     fprintf(stderr, "%s: unknown command '%s'\n\n%s", p->name, cmd, p->usage);
     return 2;
 }

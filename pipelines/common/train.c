@@ -1,10 +1,12 @@
 // train.c — the training loop shared by pope-genome and pope-music.
 //
-// One optimizer step = `accum` micro-batches of B windows of context+1 tokens each
+// One optimizer step = `accum` × ranks micro-batches of B windows of context+1 tokens each
 // (inputs 0..T−1, targets 1..T through ignore_target), gradients averaged, AdamW at the
-// LR of pope_lr_schedule. The data RNG, the model, the optimizer and the step are all
-// in the training checkpoint, and dropout seeds are a pure function of (seed, step,
-// micro-batch), so --resume continues bit-identically (same thread count).
+// LR of pope_lr_schedule. Micro-batch g of a step draws its windows and dropout from
+// streams that are pure functions of (seed, step, g); rank r of N takes g = r, r+N, ...
+// and the gradients are summed over the ranks (dist.h), so N ranks compute what one
+// process with N× the accumulation does, and --resume continues bit-identically (same
+// thread count) with any number of ranks: the data position is the step.
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -14,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "pipeline_internal.h"
 
 static volatile sig_atomic_t g_interrupted;
+enum { WEIGHT_CHECK_EVERY = 100 };   // steps between the ranks' weight comparisons
 static void on_sigint(int sig) {
     (void)sig;
     g_interrupted = 1;
@@ -104,9 +108,10 @@ static int validate(pope_model *m, const pope_corpus *c, const pope_train_config
     pope_eval_result er;
     if (pope_eval(m, c, &eo, &er) != 0) return -1;
     *nll = er.nll;
-    fprintf(logf, "{\"step\":%lld,\"valid_nll\":%.6f,\"valid_targets\":%lld}\n", (long long)step, er.nll,
+    if (logf)   // rank 0 alone logs
+        fprintf(logf, "{\"step\":%lld,\"valid_nll\":%.6f,\"valid_targets\":%lld}\n", (long long)step, er.nll,
             (long long)er.targets);
-    fflush(logf);
+    if (logf) fflush(logf);
     series_push(va, (double)step, er.nll);
     if (prog)
         fprintf(stderr, "%s%s: step %lld: valid NLL %.4f (%lld targets)\n", tty ? "\r\033[K" : "", prog,
@@ -115,15 +120,46 @@ static int validate(pope_model *m, const pope_corpus *c, const pope_train_config
     return 0;
 }
 
+// Polar: the share of frozen δ per layer (pope_model_delta_frozen) as a JSON array
+// "[0.125,0]" into buf; "" for other encodings.
+static void frozen_json(const pope_model *m, char *buf, size_t size) {
+    double share[64];
+    int n = pope_model_delta_frozen(m, share, 64), len = 0;
+    buf[0] = '\0';
+    if (n <= 0) return;
+    if (n > 64) n = 64;
+    len += snprintf(buf + len, size - len, "[");
+    for (int l = 0; l < n && (size_t)len < size; l++) len += snprintf(buf + len, size - len, "%s%.4g", l ? "," : "", share[l]);
+    if ((size_t)len < size) snprintf(buf + len, size - len, "]");
+}
+
+// The checkpoint metadata `meta` plus "pope.delta_frozen" (polar) at this point of the run.
+static char *metadata_now(const char *meta, const pope_model *m) {
+    char fz[1024];
+    frozen_json(m, fz, sizeof fz);
+    cJSON *o = cJSON_Parse(meta);
+    if (!o) return NULL;
+    if (fz[0]) cJSON_AddStringToObject(o, "pope.delta_frozen", fz);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
 // A training checkpoint: model, AdamW moments, step, tokens, the data RNG, and as user
-// JSON the wall time so far (for --time across resumes) and the seed (as a string: JSON
-// numbers are doubles).
+// JSON the wall time so far (for --time across resumes), the seed (as a string: JSON
+// numbers are doubles) and the micro-batches per step over all ranks (the global batch,
+// which a resume on another number of ranks keeps).
 static int save_checkpoint(const char *path, const pope_model *m, const pope_adamw *opt, int64_t step,
-                           int64_t tokens, const pope_rng *rng, double elapsed, uint64_t seed, const char *meta) {
-    char uj[128];
-    snprintf(uj, sizeof uj, "{\"elapsed_s\":%.3f,\"seed\":\"%llu\"}", elapsed, (unsigned long long)seed);
+                           int64_t tokens, const pope_rng *rng, double elapsed, uint64_t seed, int micro_batches,
+                           const char *meta) {
+    char uj[160];
+    snprintf(uj, sizeof uj, "{\"elapsed_s\":%.3f,\"seed\":\"%llu\",\"micro_batches\":%d}", elapsed,
+             (unsigned long long)seed, micro_batches);
     pope_train_state cs = {step, tokens, *rng, uj};
-    return pope_save(path, m, opt, &cs, meta);
+    char *md = metadata_now(meta, m);
+    int rc = md ? pope_save(path, m, opt, &cs, md) : pope_error("train: metadata: out of memory");
+    free(md);
+    return rc;
 }
 
 // The checkpoint's __metadata__ additions: the program's own keys plus the preset.
@@ -143,6 +179,31 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
+}
+
+// The data stream of micro-batch g (counted over all ranks) of step `step`.
+static void microbatch_rng(pope_rng *r, uint64_t seed, int64_t step, int64_t g) {
+    uint64_t h = splitmix64(seed ^ 0xDA7A5A3D1E5ull);
+    h = splitmix64(h ^ (uint64_t)step);
+    pope_rng_seed(r, h ^ (uint64_t)g);
+}
+
+// The local accumulation on a resume: the checkpoint's micro-batches per step (over all
+// ranks) shared out among this run's ranks. -1 when they do not divide evenly.
+static int resume_accum(const char *user_json, int accum, int *out) {
+    cJSON *u = user_json ? cJSON_Parse(user_json) : NULL;
+    const cJSON *g = u ? cJSON_GetObjectItemCaseSensitive(u, "micro_batches") : NULL;
+    double Gd = g && cJSON_IsNumber(g) ? g->valuedouble : (double)accum * dist_size();
+    cJSON_Delete(u);
+    if (!(Gd >= 1 && Gd <= (1 << 20)) || Gd != (int)Gd)   // --accum's own bound
+        return pope_error("--resume: the checkpoint's micro_batches per step (%g) is not an integer in [1, %d]", Gd,
+                          1 << 20);
+    int G = (int)Gd, N = dist_size();
+    if (G % N != 0)
+        return pope_error("--resume: the checkpoint took %d micro-batches per step, which %d ranks cannot share "
+                          "evenly: run with a number of ranks that divides %d", G, N, G);
+    *out = G / N;
+    return 0;
 }
 
 static int64_t split_windows(const pope_corpus *c, pope_split s, int T) {
@@ -169,6 +230,8 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     if (tc->threads > 0) pope_runtime_init(tc->threads);
     const int T = cfg.context_length, B = tc->batch, V = cfg.vocab_size;
     const int64_t n = (int64_t)T + 1;
+    const int N = dist_size(), rank = dist_rank(), root = dist_is_root();
+    int accum = tc->accum;   // per rank; accum × N micro-batches make a step
 
     if (pope_mkdir_p(o->out_dir) != 0) return -1;
     char ckpt[4200], final[4200], logp[4200];
@@ -189,6 +252,8 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     int32_t *win = NULL, *in = NULL, *tg = NULL;
     FILE *logf = NULL;
     char *meta = NULL;
+    float *flat = NULL;   // the gradients of all ranks, summed
+    size_t flat_cap = 0;
     struct sigaction sa_old, sa_new;
     int handler_set = 0, rc = -1;
 
@@ -214,9 +279,13 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
             if (sd && cJSON_IsString(sd)) seed = strtoull(sd->valuestring, NULL, 10);
             cJSON_Delete(u);
         }
-        if (reload_log(logp, st.step, &tr, &va) != 0) goto done;
+        if (resume_accum(st.user_json, tc->accum, &accum) != 0) goto done;
+        if (root && reload_log(logp, st.step, &tr, &va) != 0) goto done;
         if (!o->quiet)
             fprintf(stderr, "%s: resuming %s at step %lld\n", prog, ckpt, (long long)st.step);
+        if (!o->quiet && accum != tc->accum)
+            fprintf(stderr, "%s: note: %d micro-batches per rank per step, to keep the checkpoint's %d per step\n",
+                    prog, accum, accum * N);
     } else {
         if (access(ckpt, F_OK) == 0) {
             pope_error("%s already holds a training run: add --resume to continue it, or choose another --out",
@@ -228,15 +297,15 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         opt = pope_adamw_new(m);
         if (!opt) goto done;
         pope_rng_seed(&rng, splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
-        FILE *f = fopen(logp, "w");   // a new run starts a new log
-        if (!f) {
+        FILE *f = root ? fopen(logp, "w") : NULL;   // a new run starts a new log
+        if (root && !f) {
             pope_error("%s: cannot write: %s", logp, strerror(errno));
             goto done;
         }
-        fclose(f);
+        if (f) fclose(f);
     }
-    logf = fopen(logp, "a");
-    if (!logf) {
+    logf = root ? fopen(logp, "a") : NULL;   // rank 0 alone writes the run's files
+    if (root && !logf) {
         pope_error("%s: cannot write: %s", logp, strerror(errno));
         goto done;
     }
@@ -266,9 +335,12 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     int64_t steps_here = 0, sched_total = steps;
     float loss = NAN;
     char b1[32], b2[32];
+    const int G = accum * N;   // micro-batches per step over all ranks
+    if (dist_check_weights(m, step) != 0) goto done;
 
     while (step < steps) {
         double elapsed = elapsed0 + pipeline_now() - t_start;
+        if (dist_bcast(&elapsed, sizeof elapsed, 0) != 0) goto done;   // rank 0's clock: the same budget and LR
         if (tc->time_s > 0 && elapsed >= tc->time_s) break;
         // With a time budget the cosine ends where the budget is expected to end.
         int64_t total = steps, warmup = tc->warmup;
@@ -280,46 +352,64 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         }
         sched_total = total;
         float lr = pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
-        double ts = pipeline_now();
+        double ts = pipeline_now(), comm0 = dist_comm_seconds();
         pope_model_zero_grad(m);
         double loss_sum = 0;
-        for (int a = 0; a < tc->accum; a++) {
+        for (int a = 0; a < accum; a++) {
+            int64_t g = (int64_t)a * N + rank;   // this rank's share of the step's micro-batches
+            pope_rng mrng;
+            microbatch_rng(&mrng, seed, step, g);
             for (int b = 0; b < B; b++)
-                if (draw_window(c, &smp, &rng, n, V, win + (size_t)b * n) != 0) goto done;
+                if (draw_window(c, &smp, &mrng, n, V, win + (size_t)b * n) != 0) goto done;
             for (int b = 0; b < B; b++)
                 for (int t = 0; t < T; t++) {
                     int32_t y = win[(size_t)b * n + t + 1];
                     in[(size_t)b * T + t] = win[(size_t)b * n + t];
                     tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
                 }
-            uint64_t dseed = splitmix64(seed ^ splitmix64((uint64_t)step * 1024 + (uint64_t)a));
+            uint64_t dseed = splitmix64(seed ^ splitmix64((uint64_t)step * 1024 + (uint64_t)g));
             float l;
             if (pope_model_forward(m, in, tg, B, T, 1, dseed, &l) != 0) goto done;
-            if (pope_model_backward(m, 1.0f / tc->accum) != 0) goto done;
+            if (pope_model_backward(m, 1.0f / G) != 0) goto done;
             loss_sum += l;
         }
+        // the sums over the ranks: gradients, loss, and whether any rank was interrupted
+        double red[2] = {loss_sum, g_interrupted ? 1.0 : 0.0};
+        if (dist_sum_grads(m, &flat, &flat_cap) != 0 || dist_allreduce_sum_f64(red, 2) != 0) goto done;
+        double comm_s = dist_comm_seconds() - comm0;
         float gnorm = 0;
         if (pope_adamw_step(opt, m, &tc->adamw, lr, &gnorm) != 0) goto done;
-        loss = (float)(loss_sum / tc->accum);
+        loss = (float)(red[0] / G);
         step++, steps_here++;
-        tokens += (int64_t)B * T * tc->accum;
+        tokens += (int64_t)B * T * G;
         train_time += pipeline_now() - ts;
         if (!isfinite(loss)) {
             pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", loss, (long long)step);
             goto done;
         }
         elapsed = elapsed0 + pipeline_now() - t_start;
-        double tps = steps_here * (double)B * T * tc->accum / train_time;
-        fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
-                      "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
-                (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed);
-        fflush(logf);
+        double tps = steps_here * (double)B * T * G / train_time;
+        if (logf) {
+            fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
+                          "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f",
+                    (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed);
+            if (N > 1)   // the bench's communication share (docs/SCALING.md)
+                fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", N, pipeline_now() - ts, comm_s);
+            // polar: the frozen δ share every log_every steps and at the last step
+            char fz[1024] = "";
+            if (step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || step == steps ||
+                (tc->time_s > 0 && elapsed >= tc->time_s))
+                frozen_json(m, fz, sizeof fz);
+            if (fz[0]) fprintf(logf, ",\"delta_frozen\":%s", fz);
+            fputs("}\n", logf);
+            fflush(logf);
+        }
         series_push(&tr, (double)step, loss);
 
         if (do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
             if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, tty, &res->valid_nll) != 0) goto done;
         }
-        int stop = g_interrupted || (o->stop_at_step > 0 && step >= o->stop_at_step);
+        int stop = red[1] > 0 || (o->stop_at_step > 0 && step >= o->stop_at_step);
         int last = step == steps || (tc->time_s > 0 && elapsed >= tc->time_s);
         if (!o->quiet && (tty || step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || last || stop)) {
             double left = (sched_total - step) * ((elapsed - elapsed0) / steps_here);
@@ -333,8 +423,9 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
                     pope_format_duration(elapsed, b1, sizeof b1),
                     pope_format_duration(left > 0 ? left : 0, b2, sizeof b2), tty ? "" : "\n");
         }
+        if (step % WEIGHT_CHECK_EVERY == 0 && dist_check_weights(m, step) != 0) goto done;
         if (tc->checkpoint_every > 0 && step % tc->checkpoint_every == 0 && step < steps && !stop) {
-            if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, meta) != 0) goto done;
+            if (root && save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, G, meta) != 0) goto done;
         }
         if (stop) {
             res->interrupted = 1;
@@ -347,15 +438,20 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     if (!res->interrupted && do_valid) {
         if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, 0, &res->valid_nll) != 0) goto done;
     }
-    {
-        if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, meta) != 0) goto done;
-        if (pope_save(final, m, NULL, NULL, meta) != 0) goto done;
+    if (dist_check_weights(m, step) != 0) goto done;
+    if (root) {
+        if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, G, meta) != 0) goto done;
+        char *md = metadata_now(meta, m);
+        int r = md ? pope_save(final, m, NULL, NULL, md) : pope_error("train: metadata: out of memory");
+        free(md);
+        if (r != 0) goto done;
     }
-    {
+    if (root) {
         char title[128];
         snprintf(title, sizeof title, "%s (%s): training curve", p->name[0] ? p->name : "pope", pope_pe_name(cfg.pe));
         if (write_curve(o->out_dir, &tr, &va, title) != 0) goto done;
     }
+    if (dist_barrier() != 0) goto done;   // the files are in place for every rank
     if (res->interrupted && !o->quiet)
         fprintf(stderr, "%s: interrupted at step %lld; checkpoint written, continue with --resume\n", prog,
                 (long long)step);
@@ -368,6 +464,7 @@ done:
     if (handler_set) sigaction(SIGINT, &sa_old, NULL);
     if (logf) fclose(logf);
     free(meta);
+    free(flat);
     free(win);
     free(in);
     free(tg);

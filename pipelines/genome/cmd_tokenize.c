@@ -34,10 +34,11 @@ static int64_t total_tokens(const pope_gtok_view *v, int64_t n) {
 static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_genome_piece *pieces, int64_t n_pieces,
                         const char *out_path, const char *index_path) {
     int64_t total = total_tokens(view, n_pieces);
-    int rc = 0, to_stdout = !strcmp(out_path, "-");
+    int rc = 0, to_stdout = !strcmp(out_path, "-"), in_place = !to_stdout && pope_path_is_special(out_path);
     char *tmp = NULL;
     FILE *f = stdout, *idx = NULL;
-    if (!to_stdout) {
+    if (in_place) f = fopen(out_path, "wb");   // /dev/null, a FIFO: never renamed over
+    else if (!to_stdout) {
         size_t n = strlen(out_path) + 32;
         tmp = malloc(n);
         if (tmp) snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
@@ -69,7 +70,7 @@ static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_g
     if (!to_stdout) {
         int bad = fclose(f) != 0;
         f = NULL;
-        if (bad || rename(tmp, out_path) != 0) goto write_error;
+        if (bad || (!in_place && rename(tmp, out_path) != 0)) goto write_error;
     }
     if (idx && fclose(idx) != 0) {
         idx = NULL;

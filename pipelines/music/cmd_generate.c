@@ -124,6 +124,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
             goto done;
         }
         rc = pope_music_tokenize(tok, &pm, &all);
+        if (rc == 0 && music_report_loss(tok, &pm, all.data, all.n, "the prompt") < 0) rc = -1;
         pope_midi_free(&pm);
         if (rc) {
             rc = die("generate: --prompt");

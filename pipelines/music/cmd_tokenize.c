@@ -47,6 +47,7 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     }
     pope_tokens t = {0};
     int rc = pope_music_tokenize(tok, &m, &t);
+    if (rc == 0 && music_report_loss(tok, &m, t.data, t.n, in) < 0) rc = -1;
     size_t n_notes = m.n_notes;
     pope_midi_free(&m);
     if (rc) return die("tokenize");

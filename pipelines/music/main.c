@@ -56,12 +56,16 @@ static const char *music_default_preset(void *ctx) {
 }
 
 // Tokenizer (--tokenizer, else the preset's, else by data), then the data, augmented
-// unless --no-augment; jsb data only with --augment (the paper transposes MAESTRO only).
+// as the command line (--augment, --no-augment), else the preset's train.augment, else the
+// data's default: jsb not augmented (the paper transposes MAESTRO only), the others augmented.
 static int music_open_train(void *ctx, const pope_preset *p, int verbose, const pope_corpus **c, const char **metadata) {
     music_state *s = ctx;
     pope_music_tok tok;
     if (mdata_pick_tokenizer(&s->opts, p->tokenizer, &tok) != 0) return POPE_PROGRAM_USAGE;
-    int augment = s->opts.kind == MDATA_JSB ? s->opts.augment : !s->opts.no_augment;
+    int augment = s->opts.kind != MDATA_JSB;
+    if (p->train.augment >= 0) augment = p->train.augment;
+    if (s->opts.augment) augment = 1;
+    if (s->opts.no_augment) augment = 0;
     if (mdata_load(&s->data, &s->opts, tok, augment, 0, verbose) != 0) return -1;
     *c = &s->data.corpus;
     *metadata = s->data.metadata;
@@ -131,11 +135,12 @@ static const pope_program music_program = {
     .data_help = mdata_help,
     .help_train =
         "usage: " PROG " train --data KIND PATH [options]\n\n"
-        "Trains on the data set's train split (augmented: transposition -3..+3 semitones, not on jsb\n"
-        "data without --augment, and for perf time stretch 0.95..1.05), validates on its valid\n"
-        "split, and prints the test NLL (jsb tokens: over the SATB grid's tokens, the paper's) at\n"
-        "the end. Writes DIR/model.safetensors, DIR/checkpoint.safetensors, DIR/log.jsonl,\n"
-        "DIR/curve.svg and DIR/test.json. Ctrl-C stops after a checkpoint; --resume continues.\n\n"
+        "Trains on the data set's train split (augmented: transposition -3..+3 semitones, and for\n"
+        "perf time stretch 0.95..1.05; not on jsb data without --augment, nor with a preset's\n"
+        "\"augment\": false), validates on its valid split, and prints the test NLL (jsb tokens: over\n"
+        "the SATB grid's tokens, the paper's) at the end. Writes DIR/model.safetensors,\n"
+        "DIR/checkpoint.safetensors, DIR/log.jsonl, DIR/curve.svg and DIR/test.json. Ctrl-C\n"
+        "stops after a checkpoint; --resume continues.\n\n"
         "options:\n",
     .help_train_presets = "presets (default music-jsb-small for jsb data, music-maestro-small otherwise;\n"
                           "output directory ./" PROG "-run):\n",

@@ -66,6 +66,11 @@ int music_roll_svg(const char *path, const pope_midi *m, const char *title, cons
 // The legend's names for a tokenizer's channels (jsb: soprano, alto, tenor, bass), or NULL.
 const char *const *music_voice_names(pope_music_tok tok);
 
+// When decoding tokens t (of the notes read into `in`) loses notes or changes the length by
+// more than max(0.5 s, 2%), says so on stderr ("<what> as jsb tokens keeps 40 of 52 notes
+// (why)"). 1 when it did, 0 when nothing is lost, -1 when the tokens do not decode.
+int music_report_loss(pope_music_tok tok, const pope_midi *in, const int32_t *t, size_t n, const char *what);
+
 // "pope-music: <what>: <why>" on stderr; returns the exit status 1 (2 for usage errors).
 int die(const char *what);
 int usage_error(const char *cmd, const char *msg);

@@ -105,12 +105,18 @@ static void test_rope(void) {
 // ---------------------------------------------------------------- polar
 // q̃ at position t and k̃ at position s of head h (tables with T = 1 at pos0).
 static void polar_at(float *qt, float *kt, const float *q, const float *k, const float *delta,
-                     int H, int D, int t, int s) {
+                     pope_delta_param param, int H, int D, int t, int s) {
     polar_q_forward(qt, q, 1, H, 1, D, 10000.0f, t);
-    polar_k_forward(kt, k, delta, 1, H, 1, D, 10000.0f, s);
+    polar_k_forward(kt, k, delta, param, 1, H, 1, D, 10000.0f, s);
 }
 
-static void test_polar(void) {
+// δ from its stored parameter p as docs/MODEL.md §3 writes it.
+static double delta_written(float p, pope_delta_param param) {
+    if (param == POPE_DELTA_SIGMOID) return -2.0 * M_PI / (1.0 + exp(-(double)p));
+    return fmin(fmax(p, -2.0 * M_PI), 0.0);
+}
+
+static void test_polar(pope_delta_param param) {
     const int H = 2, D = 8;
     float *q = tu_rand(H * D, -3, 3), *k = tu_rand(H * D, -3, 3);
     float delta[16] = {0.0f, -1.0f, -6.0f, -7.5f, 0.8f, -3.2f, -6.2f, -0.1f,
@@ -119,17 +125,17 @@ static void test_polar(void) {
     const int ts[][2] = {{0, 0}, {9, 4}, {4, 9}, {65530, 65000}, {70000, 70000}, {3, 65535}};
     for (int i = 0; i < 6; i++) {
         const int t = ts[i][0], s = ts[i][1];
-        polar_at(qt, kt, q, k, delta, H, D, t, s);
+        polar_at(qt, kt, q, k, delta, param, H, D, t, s);
         for (int h = 0; h < H; h++) {
             double want = 0.0, mag = 0.0;
             for (int c = 0; c < D; c++) {
                 const double th = pow(10000.0, -(double)c / D);
-                const double dl = fmin(fmax(delta[h * D + c], -2.0 * M_PI), 0.0);
+                const double dl = delta_written(delta[h * D + c], param);
                 const double mu = softplus_d(q[h * D + c]) * softplus_d(k[h * D + c]);
                 want += mu * cos((double)(s - t) * th + dl);
                 mag += mu;
             }
-            CHECK_NEAR(tu_dot(qt + h * 2 * D, kt + h * 2 * D, 2 * D), want, 2e-6 * mag, 0, "polar score vs Σ μq μk cos");
+            CHECK_NEAR(tu_dot(qt + h * 2 * D, kt + h * 2 * D, 2 * D), want, 2e-6 * mag, 0, param == POPE_DELTA_SIGMOID ? "polar (sigmoid) score vs Σ μq μk cos" : "polar (clamp) score vs Σ μq μk cos");
         }
     }
     // μ = softplus keeps its relative precision at both ends: q̃ at position 0 is [μ, 0]
@@ -142,18 +148,19 @@ static void test_polar(void) {
     // shift invariance with nonzero δ
     const int shifts[] = {1, 777, 65536};
     for (int i = 0; i < 3; i++) {
-        polar_at(qt, kt, q, k, delta, H, D, 12, 5);
+        polar_at(qt, kt, q, k, delta, param, H, D, 12, 5);
         const double s0 = tu_dot(qt, kt, 2 * H * D);
-        polar_at(qt, kt, q, k, delta, H, D, 12 + shifts[i], 5 + shifts[i]);
+        polar_at(qt, kt, q, k, delta, param, H, D, 12 + shifts[i], 5 + shifts[i]);
         CHECK_NEAR(tu_dot(qt, kt, 2 * H * D), s0, 1e-5, 1e-5, "polar shift invariance");
     }
-    // δ gradient: zero exactly where δ lies outside [−2π, 0], nonzero inside
+    // δ gradient: clamp: zero exactly where δ lies outside [−2π, 0], nonzero inside;
+    // sigmoid: nonzero everywhere (no dead zone)
     const int T = 5;
     float *kk = tu_rand((size_t)H * T * D, -2, 2), *dkt = tu_rand((size_t)H * T * 2 * D, -1, 1);
     float *dd = tu_fill(H * D, 0.5f);
-    polar_k_backward(NULL, dd, dkt, kk, delta, 1, H, T, D, 10000.0f, 3);
+    polar_k_backward(NULL, dd, dkt, kk, delta, param, 1, H, T, D, 10000.0f, 3);
     for (int i = 0; i < H * D; i++) {
-        const int inside = delta[i] >= (float)(-2.0 * M_PI) && delta[i] <= 0.0f;
+        const int inside = param == POPE_DELTA_SIGMOID || (delta[i] >= (float)(-2.0 * M_PI) && delta[i] <= 0.0f);
         if (inside)
             CHECK(dd[i] != 0.5f, "ddelta[%d] (δ = %g, inside) got no gradient", i, delta[i]);
         else
@@ -162,11 +169,57 @@ static void test_polar(void) {
     free(q), free(k), free(qt), free(kt), free(kk), free(dkt), free(dd);
 }
 
+// Initialisation and the frozen share (docs/MODEL.md §1, §3): the sigmoid stores u with
+// −2π·σ(u) = δ, from the same draws as the clamp's δ; δ = 0 is σ = POLAR_SIGMOID_EPS.
+static void test_delta_init_and_frozen(void) {
+    pope_config cfg;
+    pope_config_default(&cfg);
+    cfg.vocab_size = 11, cfg.d_model = 32, cfg.n_layers = 2, cfg.n_heads = 2, cfg.context_length = 16;
+    cfg.pe = POPE_PE_POLAR;
+    const int n = 32;   // H·D δ entries per layer
+    for (int init = 0; init < 2; init++) {
+        cfg.delta_init = init ? POPE_DELTA_UNIFORM : POPE_DELTA_ZERO;
+        cfg.delta_param = POPE_DELTA_CLAMP;
+        pope_model *a = pope_model_new(&cfg, 5);
+        cfg.delta_param = POPE_DELTA_SIGMOID;
+        pope_model *b = pope_model_new(&cfg, 5);
+        if (!a || !b) {
+            CHECK(0, "models: %s", pope_last_error());
+            pope_model_free(a), pope_model_free(b);
+            return;
+        }
+        pope_tensor ta = pope_model_tensor(a, pope_model_find_tensor(a, "layers.1.attention.pope_delta"));
+        pope_tensor tb = pope_model_tensor(b, pope_model_find_tensor(b, "layers.1.attention.pope_delta"));
+        for (int i = 0; i < n; i++) {
+            const double da = ta.data[i], s = -da / (2.0 * M_PI);   // the clamp's draw u
+            const double want = -2.0 * M_PI * fmin(fmax(s, POLAR_SIGMOID_EPS), 1.0 - POLAR_SIGMOID_EPS);
+            CHECK_NEAR(delta_written(tb.data[i], POPE_DELTA_SIGMOID), want, 1e-6, 1e-5, "sigmoid init maps the clamp's δ");
+        }
+        if (!init) CHECK_NEAR(delta_written(tb.data[0], POPE_DELTA_SIGMOID), -2.0 * M_PI * 1e-3, 1e-9, 1e-5, "zero init: δ = −2π·1e-3");
+        // frozen share: clamp: entries outside [−2π, 0]; sigmoid: none
+        double share[4] = {-1, -1, -1, -1};
+        ta.data[0] = 0.25f, ta.data[1] = -7.0f, ta.data[2] = 0.0f, ta.data[3] = (float)(-2.0 * M_PI);
+        CHECK(pope_model_delta_frozen(a, share, 4) == 2, "two layers");
+        CHECK(share[0] == 0.0 && share[1] == 2.0 / n, "clamp frozen share %g %g (want 0, 2/32)", share[0], share[1]);
+        tb.data[0] = 30.0f, tb.data[1] = -30.0f;
+        CHECK(pope_model_delta_frozen(b, share, 4) == 2 && share[1] == 0.0, "sigmoid: no dead zone");
+        pope_model_free(a);
+        pope_model_free(b);
+    }
+    cfg.pe = POPE_PE_ROPE;
+    pope_model *r = pope_model_new(&cfg, 5);
+    double share[2];
+    CHECK(r && pope_model_delta_frozen(r, share, 2) == 0, "rope: no δ");
+    pope_model_free(r);
+}
+
 int main(void) {
     tu_seed(3);
     test_sinusoidal();
     test_legendre();
     test_rope();
-    test_polar();
+    test_polar(POPE_DELTA_CLAMP);
+    test_polar(POPE_DELTA_SIGMOID);
+    test_delta_init_and_frozen();
     return check_summary("test_encodings");
 }

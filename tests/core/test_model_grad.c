@@ -18,6 +18,7 @@ typedef struct {
     pope_pe_kind pe;
     int tie;
     float dropout;
+    pope_delta_param delta_param;
 } grad_case;
 
 static double loss_at(pope_model *m, const int32_t *in, const int32_t *tg, int training) {
@@ -46,6 +47,7 @@ static void check_case(const grad_case *gc) {
     cfg.tie_embeddings = gc->tie;
     cfg.dropout_attn = gc->dropout;
     cfg.dropout_resid = gc->dropout;
+    cfg.delta_param = gc->delta_param;
     pope_model *m = pope_model_new(&cfg, 7);
     CHECK(m != NULL, "%s: model_new: %s", gc->what, pope_last_error());
     if (!m) return;
@@ -149,14 +151,15 @@ static void check_accumulation(void) {
 int main(void) {
     pope_runtime_init(1);
     const grad_case cases[] = {
-        {"none", POPE_PE_NONE, 0, 0.0f},
-        {"sinusoidal", POPE_PE_SINUSOIDAL, 0, 0.0f},
-        {"legendre", POPE_PE_LEGENDRE, 0, 0.0f},
-        {"rope", POPE_PE_ROPE, 0, 0.0f},
-        {"polar", POPE_PE_POLAR, 0, 0.0f},
-        {"polar tied", POPE_PE_POLAR, 1, 0.0f},
-        {"rope dropout", POPE_PE_ROPE, 0, 0.2f},
-        {"polar dropout", POPE_PE_POLAR, 0, 0.2f},
+        {"none", POPE_PE_NONE, 0, 0.0f, POPE_DELTA_CLAMP},
+        {"sinusoidal", POPE_PE_SINUSOIDAL, 0, 0.0f, POPE_DELTA_CLAMP},
+        {"legendre", POPE_PE_LEGENDRE, 0, 0.0f, POPE_DELTA_CLAMP},
+        {"rope", POPE_PE_ROPE, 0, 0.0f, POPE_DELTA_CLAMP},
+        {"polar", POPE_PE_POLAR, 0, 0.0f, POPE_DELTA_CLAMP},
+        {"polar tied", POPE_PE_POLAR, 1, 0.0f, POPE_DELTA_CLAMP},
+        {"rope dropout", POPE_PE_ROPE, 0, 0.2f, POPE_DELTA_CLAMP},
+        {"polar dropout", POPE_PE_POLAR, 0, 0.2f, POPE_DELTA_CLAMP},
+        {"polar sigmoid δ", POPE_PE_POLAR, 0, 0.0f, POPE_DELTA_SIGMOID},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_case(&cases[i]);
     check_accumulation();

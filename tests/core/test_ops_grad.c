@@ -249,7 +249,7 @@ static void test_rope(void) {
 }
 
 // ---------------------------------------------------------------- polar
-typedef struct { float *qt, *kt, *q, *k, *delta, *wq, *wk; int B, H, T, D, pos0; } polar_ctx;
+typedef struct { float *qt, *kt, *q, *k, *delta, *wq, *wk; int B, H, T, D, pos0; pope_delta_param param; } polar_ctx;
 static double polar_q_loss(void *p) {
     polar_ctx *c = p;
     polar_q_forward(c->qt, c->q, c->B, c->H, c->T, c->D, 10000.0f, c->pos0);
@@ -257,19 +257,21 @@ static double polar_q_loss(void *p) {
 }
 static double polar_k_loss(void *p) {
     polar_ctx *c = p;
-    polar_k_forward(c->kt, c->k, c->delta, c->B, c->H, c->T, c->D, 10000.0f, c->pos0);
+    polar_k_forward(c->kt, c->k, c->delta, c->param, c->B, c->H, c->T, c->D, 10000.0f, c->pos0);
     return tu_dot(c->kt, c->wk, (size_t)c->B * c->H * c->T * 2 * c->D);
 }
-static void test_polar(void) {
-    polar_ctx c = {.B = 2, .H = 3, .T = 70, .D = 4, .pos0 = 5};  // T > one 64-row block
+static void test_polar(pope_delta_param param) {
+    polar_ctx c = {.B = 2, .H = 3, .T = 70, .D = 4, .pos0 = 5, .param = param};  // T > one 64-row block
     const size_t n = (size_t)c.B * c.H * c.T * c.D;
     c.qt = tu_fill(2 * n, 0), c.kt = tu_fill(2 * n, 0);
     c.q = tu_rand(n, -3, 3), c.k = tu_rand(n, -3, 3);
     c.wq = tu_rand(2 * n, -1, 1), c.wk = tu_rand(2 * n, -1, 1);
-    c.delta = tu_rand((size_t)c.H * c.D, -6.0f, -0.3f);  // inside the clamp range, off its edges
+    // clamp: inside its range, off the edges; sigmoid: any u (here with σ(u) in ~[0.02, 0.98])
+    c.delta = param == POPE_DELTA_SIGMOID ? tu_rand((size_t)c.H * c.D, -4.0f, 4.0f)
+                                          : tu_rand((size_t)c.H * c.D, -6.0f, -0.3f);
     float *dq = tu_fill(n, GRAD0), *dk = tu_fill(n, GRAD0), *dd = tu_fill((size_t)c.H * c.D, GRAD0);
     polar_q_backward(dq, c.wq, c.q, c.B, c.H, c.T, c.D, 10000.0f, c.pos0);
-    polar_k_backward(dk, dd, c.wk, c.k, c.delta, c.B, c.H, c.T, c.D, 10000.0f, c.pos0);
+    polar_k_backward(dk, dd, c.wk, c.k, c.delta, c.param, c.B, c.H, c.T, c.D, 10000.0f, c.pos0);
     added(dq, n), added(dk, n), added(dd, (size_t)c.H * c.D);
     tu_grad_check("polar dq", polar_q_loss, &c, c.q, dq, n, H_FD, ATOL, RTOL, 64);
     tu_grad_check("polar dk", polar_k_loss, &c, c.k, dk, n, H_FD, ATOL, RTOL, 64);
@@ -277,7 +279,7 @@ static void test_polar(void) {
     tu_grad_check("polar ddelta", polar_k_loss, &c, c.delta, dd, (size_t)c.H * c.D, H_FD, 2e-2, RTOL, 64);
     // dk and ddelta are independent outputs: NULL dk still gives the same ddelta
     float *dd2 = tu_fill((size_t)c.H * c.D, 0);
-    polar_k_backward(NULL, dd2, c.wk, c.k, c.delta, c.B, c.H, c.T, c.D, 10000.0f, c.pos0);
+    polar_k_backward(NULL, dd2, c.wk, c.k, c.delta, c.param, c.B, c.H, c.T, c.D, 10000.0f, c.pos0);
     for (int i = 0; i < c.H * c.D; i++) CHECK_NEAR(dd2[i], dd[i], 1e-6, 1e-6, "ddelta with dk NULL");
     free(c.qt), free(c.kt), free(c.q), free(c.k), free(c.wq), free(c.wk), free(c.delta);
     free(dq), free(dk), free(dd), free(dd2);
@@ -335,7 +337,8 @@ int main(void) {
     test_crossentropy();
     test_heads();
     test_rope();
-    test_polar();
+    test_polar(POPE_DELTA_CLAMP);
+    test_polar(POPE_DELTA_SIGMOID);
     test_attention_grad(0, 9, 4, 4, 0.0f);
     test_attention_grad(0, 9, 8, 4, 0.3f);
     test_attention_grad(1, 70, 8, 8, 0.0f);   // two tiles, the second partial

@@ -1,6 +1,7 @@
 // test_genome_cli.c — the pope-genome program end to end on a small generated genome:
 // train (tiny preset) -> eval (windowing checked by hand) -> extrapolate -> generate ->
 // tokenize, plus --help, usage errors and bad inputs (message prefix, non-zero exit).
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cjson/cJSON.h>
@@ -319,6 +320,10 @@ int main(void) {
                  fx_path("cachedir"));
         rc = run(args);
         CHECK(rc == 0 && strstr(err_text, "packs it into a cache"), "with a cache: the note: %s", err_text);
+        // -o /dev/null is written in place: a temp file renamed over it would have replaced the
+        // device with a regular file (as root; found when this test first ran)
+        struct stat st;
+        CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null is still a character device");
     }
 
     // a model trained on something else than a genome tokenizer is refused

@@ -119,6 +119,22 @@ static void test_train_eval_generate(void) {
     free(aug);
     free(units);
 
+    // a preset's train.augment sets the default (true: transposed even on jsb data); the
+    // command line's --no-augment wins over it
+    write_file("tiny-aug.json",
+               "{\"name\": \"tiny\", \"tokenizer\": \"jsb\", \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2,"
+               " \"context_length\": 32}, \"train\": {\"batch\": 2, \"steps\": 1, \"warmup\": 0, \"augment\": true}}");
+    const char *extra[2] = {"", "--no-augment"}, *want[2] = {"transpose -3..3", "none"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "train --data jsb '%s/chorales.json' --preset '%s/tiny-aug.json' --out '%s/run-aug%d' %s --quiet",
+                 dir, dir, dir, k, extra[k]);
+        rc = run(args);
+        snprintf(path, sizeof path, "%s/run-aug%d/model.safetensors", dir, k);
+        aug = rc == 0 ? pope_load_metadata(path, "pope.music.augment") : NULL;
+        CHECK(aug && !strcmp(aug, want[k]), "preset augment true %s: exit %d, %s", extra[k], rc, aug ? aug : "(none)");
+        free(aug);
+    }
+
     snprintf(args, sizeof args, "eval --model '%s/run' --data jsb '%s/chorales.json' --json", dir, dir);
     rc = run(args);
     char *out = slurp("out.txt");
@@ -176,19 +192,33 @@ static void test_train_eval_generate(void) {
         free(out);
     }
 
-    // bench: every encoding with the same tiny budget, a Markdown report.
-    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' --quiet",
-             dir, dir, dir);
+    // bench: two encodings × two seeds as two processes at once, then a second invocation
+    // adds an encoding and keeps the finished runs; the report covers all of them.
+    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' "
+             "--pe polar,rope --seeds 2 --jobs 2 --threads 2 --quiet", dir, dir, dir);
     rc = run(args);
     out = slurp("out.txt");
-    CHECK(rc == 0, "bench exit %d", rc);
-    const char *encodings[] = {"polar", "rope", "legendre", "sinusoidal", "none"};
-    for (int k = 0; k < 5; k++) {
-        char row[32];
-        snprintf(row, sizeof row, "| %s |", encodings[k]);
-        CHECK(strstr(out, row) != NULL, "bench report lacks the %s row", encodings[k]);
-    }
+    err = slurp("err.txt");
+    CHECK(rc == 0 && strstr(out, "| polar | 2 |") && strstr(out, "| rope | 2 |") && !strstr(out, "| none |"),
+          "bench --jobs 2: exit %d: %s %s", rc, out, err);
     free(out);
+    free(err);
+    snprintf(args, sizeof args, "%s/bench/rope/seed-2/bench.log", dir);   // tiny.json: seed 1
+    CHECK(access(args, R_OK) == 0, "a --jobs run logs to its folder");
+    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 2 --contexts 1,2 --out '%s/bench' "
+             "--pe none,polar --delta-param clamp,sigmoid --seeds 2 --jobs 2 --quiet", dir, dir, dir);
+    rc = run(args);
+    out = slurp("out.txt");
+    CHECK(rc == 0 && strstr(out, "| polar | 2 |") && strstr(out, "| rope | 2 |") && strstr(out, "| none | 2 |") &&
+              strstr(out, "| polar-sigmoid | 2 |"),
+          "bench, second invocation: exit %d: %s", rc, out);
+    free(out);
+    snprintf(args, sizeof args, "bench jsb '%s/chorales.json' --preset '%s/tiny.json' --steps 3 --out '%s/bench' --quiet",
+             dir, dir, dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK(rc == 1 && strstr(err, "pope-music: bench:") && strstr(err, "other settings"), "other settings: exit %d: %s", rc, err);
+    free(err);
 
     // tokenize -> detokenize keeps the notes (jsb: exactly).
     snprintf(args, sizeof args, "tokenize '%s/gen.mid' --tokenizer jsb -o '%s/gen.npy'", dir, dir);
@@ -303,6 +333,27 @@ static void test_users(void) {
     static const unsigned char empty[] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 1, 0xe0,
                                           'M', 'T', 'r', 'k', 0, 0, 0, 4, 0, 0xff, 0x2f, 0};
     if (f) { fwrite(empty, 1, sizeof empty, f); fclose(f); }
+    // Tokenizing a six-note chord as jsb (four voices) says what it drops.
+    pope_midi six;
+    pope_midi_init(&six);
+    for (int k = 0; k < 6; k++) {
+        pope_note nt = {.start = 0, .end = 2, .start_beat = -1, .end_beat = -1, .pitch = (uint8_t)(48 + 4 * k), .velocity = 90, .channel = 4};
+        pope_midi_add_note(&six, nt);
+    }
+    char six_path[1024];
+    snprintf(six_path, sizeof six_path, "%s/six.mid", dir);
+    CHECK(pope_midi_write(six_path, &six) == 0, "write six.mid");
+    pope_midi_free(&six);
+    snprintf(args, sizeof args, "tokenize '%s' --tokenizer jsb -o '%s/six.npy'", six_path, dir);
+    CHECK(run(args) == 0, "tokenize six.mid as jsb");
+    err = slurp("err.txt");
+    CHECK(strstr(err, "keeps 4 of 6 notes") != NULL, "a lossy conversion says so: %s", err);
+    free(err);
+    snprintf(args, sizeof args, "tokenize '%s' --tokenizer perf -o '%s/six.npy'", six_path, dir);
+    CHECK(run(args) == 0, "tokenize six.mid as perf");
+    err = slurp("err.txt");
+    CHECK(strstr(err, "note:") == NULL, "a lossless conversion says nothing: %s", err);
+    free(err);
     snprintf(args, sizeof args, "tokenize '%s' -o '%s/e.npy'", path, dir);
     CHECK(run(args) == 1, "tokenize of a MIDI without notes exits 1");
     err = slurp("err.txt");

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "check.h"
 #include "pipeline_test_util.h"
 #include "pope_pipeline.h"
@@ -491,9 +493,28 @@ static void test_errors(toy *t) {
 }
 
 // ---------------------------------------------------------------- bench
+static char *run_file(const char *dir, const char *pe, int seed, const char *file) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s/seed-%d/%s", dir, pe, seed, file);
+    return slurp(path);
+}
+
+static char *bench_report(const pope_corpus *c, const pope_preset *p, pope_bench_opts *o, int *rc) {
+    char *rep = NULL;
+    size_t rl = 0;
+    FILE *rf = open_memstream(&rep, &rl);
+    *rc = pope_bench(c, p, o, rf);
+    fclose(rf);
+    return rep;
+}
+
+// The protocol: encodings × seeds in DIR/<pe>/seed-<s>/, a report over all of them; a
+// second invocation with more seeds and encodings keeps the finished runs and extends
+// the report; other settings in the same folder are refused.
 static void test_bench(const pope_corpus *c) {
     pope_preset p;
     pope_preset_from_json(&p, tiny_preset, "tiny");
+    p.train.seed = 7;
     char dir[512];
     snprintf(dir, sizeof dir, "%s/bench", tmpdir);
     pope_bench_opts o = {0};
@@ -504,38 +525,121 @@ static void test_bench(const pope_corpus *c) {
     o.n_contexts = 2;
     o.eval_tokens = 50;
     o.quiet = 1;
-    char *rep = NULL;
-    size_t rl = 0;
-    FILE *rf = open_memstream(&rep, &rl);
-    CHECK(pope_bench(c, &p, &o, rf) == 0, "bench: %s", pope_last_error());
-    fclose(rf);
-    const char *pes[] = {"polar", "rope", "legendre", "sinusoidal", "none"};
-    for (int i = 0; i < 5; i++) {
-        char row[32];
-        snprintf(row, sizeof row, "| %s |", pes[i]);
-        CHECK(rep && strstr(rep, row), "report row %s", pes[i]);
-        char sub[600];
-        snprintf(sub, sizeof sub, "%s/%s", dir, pes[i]);
-        CHECK(exists(sub, "model.safetensors") && exists(sub, "result.json"), "run dir %s", pes[i]);
-    }
+    o.command = "test bench";
+    pope_pe_kind two[] = {POPE_PE_POLAR, POPE_PE_ROPE};
+    o.pes = two, o.n_pes = 2, o.seeds = 2;
+    int rc;
+    char *rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc == 0, "bench: %s", pope_last_error());
+    CHECK(rep && strstr(rep, "| polar | 2 |") && strstr(rep, "| rope | 2 |") && !strstr(rep, "| none |"),
+          "report: two encodings of two seeds:\n%s", rep ? rep : "(none)");
+    CHECK(rep && strstr(rep, "(seed 7)") && strstr(rep, "(seed 8)") && !strstr(rep, "(seed 9)"), "seeds 7 and 8");
+    CHECK(rep && count(rep, "\n| test NLL | ") == 1 && strstr(rep, "| test NLL | polar | rope |"), "the pair compared");
     free(rep);
-    CHECK(exists(dir, "report.md") && exists(dir, "report.json"), "report files");
-    char path[600];
-    snprintf(path, sizeof path, "%s/curves.svg", dir);
-    char *s = slurp(path);
-    CHECK(s && count(s, "class=\"series\"") == 5, "5 training curves");
-    free(s);
-    snprintf(path, sizeof path, "%s/extrapolation.svg", dir);
-    s = slurp(path);
-    CHECK(s && count(s, "class=\"series\"") == 5, "5 extrapolation curves");
-    free(s);
+    for (int s = 7; s <= 8; s++) {
+        char sub[600];
+        snprintf(sub, sizeof sub, "%s/polar/seed-%d", dir, s);
+        CHECK(exists(sub, "model.safetensors") && exists(sub, "result.json") && exists(sub, "extrapolate.json"),
+              "run dir %s", sub);
+    }
+    char *first = run_file(dir, "polar", 7, "result.json");
+    char *r7 = run_file(dir, "rope", 7, "result.json"), *r8 = run_file(dir, "rope", 8, "result.json");
+    CHECK(first && strstr(first, "\"seed\":\t\"7\"") && strstr(first, "\"command\":\t\"test bench\"") &&
+              strstr(first, "\"cpu\":"),
+          "result.json records seed, command, CPU: %s", first);
+    CHECK(r7 && r8 && strcmp(r7, r8) != 0, "two seeds, two different runs");
+    // polar: the frozen δ share per layer in result.json, log.jsonl and the model's metadata
+    CHECK(first && strstr(first, "\"delta_frozen\":") && r7 && !strstr(r7, "delta_frozen"), "δ frozen share: polar only");
+    char *log = run_file(dir, "polar", 7, "log.jsonl");
+    CHECK(log && count(log, "\"delta_frozen\":[") >= 1, "log.jsonl: δ frozen share");
+    free(log);
+    char mpath[700];
+    snprintf(mpath, sizeof mpath, "%s/polar/seed-7/model.safetensors", dir);
+    char *fz = pope_load_metadata(mpath, "pope.delta_frozen");
+    CHECK(fz && fz[0] == '[' && strchr(fz, ']'), "model metadata pope.delta_frozen: %s", fz ? fz : "(none)");
+    free(fz);
+    free(r7);
+    free(r8);
+
+    // The report's numbers are the mean and std of the seeds' result.json test NLLs.
+    char path[700];
     snprintf(path, sizeof path, "%s/report.json", dir);
-    s = slurp(path);
-    CHECK(s && count(s, "\"test_nll\":") == 5 && count(s, "\"context\":") >= 10, "report.json runs");
-    free(s);
-    // --resume reuses the finished runs
-    o.resume = 1;
-    CHECK(pope_bench(c, &p, &o, NULL) == 0, "bench resume: %s", pope_last_error());
+    char *js = slurp(path);
+    cJSON *j = js ? cJSON_Parse(js) : NULL;
+    free(js);
+    double x[2] = {NAN, NAN};
+    for (int s = 0; s < 2; s++) {
+        char *t = run_file(dir, "rope", 7 + s, "result.json");
+        cJSON *r = t ? cJSON_Parse(t) : NULL;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "test_nll");
+        if (cJSON_IsNumber(v)) x[s] = v->valuedouble;
+        cJSON_Delete(r);
+        free(t);
+    }
+    double mean = (x[0] + x[1]) / 2, sd = fabs(x[0] - x[1]) / sqrt(2.0);   // n − 1 = 1
+    const cJSON *enc = cJSON_GetObjectItemCaseSensitive(j, "encodings"), *e;
+    int found = 0;
+    cJSON_ArrayForEach(e, enc) {
+        const cJSON *pe = cJSON_GetObjectItemCaseSensitive(e, "pe");
+        if (!cJSON_IsString(pe) || strcmp(pe->valuestring, "rope")) continue;
+        found = 1;
+        CHECK_NEAR(cJSON_GetObjectItemCaseSensitive(e, "test_nll_mean")->valuedouble, mean, 1e-9, 1e-9, "rope mean");
+        CHECK_NEAR(cJSON_GetObjectItemCaseSensitive(e, "test_nll_std")->valuedouble, sd, 1e-9, 1e-9, "rope std");
+        const cJSON *x0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "extrapolation"), 0);
+        CHECK(x0 && cJSON_GetObjectItemCaseSensitive(x0, "relative_mean")->valuedouble == 1.0, "relative at 1x is 1");
+    }
+    CHECK(found && cJSON_GetArraySize(enc) == 2, "report.json: 2 encodings");
+    const cJSON *cmp = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "comparisons"), 0);
+    CHECK(cmp && cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(cmp, "beyond_spread")), "two seeds: a verdict");
+    cJSON_Delete(j);
+
+    // Second invocation: a third seed and a third encoding. The finished runs stay as they were.
+    pope_pe_kind three[] = {POPE_PE_POLAR, POPE_PE_ROPE, POPE_PE_NONE};
+    o.pes = three, o.n_pes = 3, o.seeds = 3;
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc == 0, "bench, second invocation: %s", pope_last_error());
+    CHECK(rep && strstr(rep, "| polar | 3 |") && strstr(rep, "| rope | 3 |") && strstr(rep, "| none | 3 |"),
+          "report extended to 3 encodings × 3 seeds:\n%s", rep ? rep : "(none)");
+    CHECK(rep && count(rep, "\n| test NLL | ") == 3, "three pairs compared:\n%s", rep ? rep : "");
+    free(rep);
+    char *again = run_file(dir, "polar", 7, "result.json");
+    CHECK(first && again && !strcmp(first, again), "the finished run was kept, not redone");
+    free(first);
+    free(again);
+    snprintf(path, sizeof path, "%s/bench.json", dir);
+    js = slurp(path);
+    CHECK(js && count(js, "\"command\":") == 2 && count(js, "\"wall_s\":") == 2, "bench.json records both invocations");
+    free(js);
+    snprintf(path, sizeof path, "%s/curves.svg", dir);
+    js = slurp(path);
+    CHECK(js && count(js, "class=\"series\"") == 3 && strstr(js, "polar (mean of 3)"), "3 mean training curves");
+    free(js);
+    snprintf(path, sizeof path, "%s/extrapolation.svg", dir);
+    js = slurp(path);
+    CHECK(js && count(js, "class=\"series\"") == 3, "3 extrapolation curves");
+    free(js);
+
+    // A δ parameterisation list adds the arm polar-sigmoid beside polar (same settings).
+    pope_pe_kind polar_only[] = {POPE_PE_POLAR};
+    pope_delta_param both[] = {POPE_DELTA_CLAMP, POPE_DELTA_SIGMOID};
+    o.pes = polar_only, o.n_pes = 1, o.seeds = 2, o.dparams = both, o.n_dparams = 2;
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc == 0, "bench, polar-sigmoid arm: %s", pope_last_error());
+    CHECK(rep && strstr(rep, "| polar | 3 |") && strstr(rep, "| polar-sigmoid | 2 |") &&
+              strstr(rep, "| test NLL | polar | polar-sigmoid |"),
+          "report with the sigmoid arm:\n%s", rep ? rep : "");
+    free(rep);
+    char *sg = run_file(dir, "polar-sigmoid", 8, "result.json");
+    CHECK(sg && strstr(sg, "\"delta_param\":\t\"sigmoid\""), "the sigmoid arm trained with sigmoid: %s", sg ? sg : "");
+    free(sg);
+    o.dparams = NULL, o.n_dparams = 0;
+
+    // Other settings in the same folder are refused, naming what differs.
+    o.steps_per_run = 4;
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc != 0 && strstr(pope_last_error(), "other settings") && strstr(pope_last_error(), "preset.train.steps"),
+          "other settings refused: %s", pope_last_error());
+    free(rep);
 
     // A context longer than the longest test sequence (200 tokens; 32 x 8 + 1 = 257) is not
     // measured, and must not empty the columns of the contexts that fit (8 and 16 tokens).
@@ -543,30 +647,25 @@ static void test_bench(const pope_corpus *c) {
     int mult3[3] = {1, 2, 32};
     o.contexts = mult3;
     o.n_contexts = 3;
-    o.resume = 0;
     o.steps_per_run = 1;
-    rep = NULL;
-    rl = 0;
-    rf = open_memstream(&rep, &rl);
-    CHECK(pope_bench(c, &p, &o, rf) == 0, "bench with a too long context: %s", pope_last_error());
-    fclose(rf);
-    for (int i = 0; i < 5 && rep; i++) {
-        char row[32];
-        snprintf(row, sizeof row, "| %s |", pes[i]);
-        const char *line = strstr(rep, row);
-        const char *end = line ? strchr(line, '\n') : NULL;
-        int cells = 0, dashes = 0;
-        for (const char *q = line; q && q < end; q++) cells += *q == '|';
-        for (const char *q = line; q && q + 2 < end; q++) dashes += memcmp(q, "\xe2\x80\x93", 3) == 0;
-        // | pe | steps | time | tok/s | train | valid | test | @1x | @2x | @32x | = 11 bars
-        CHECK(line && cells == 11 && dashes == 1, "%s row: %d cells, %d dashes (only @32x empty)", pes[i], cells, dashes);
-    }
-    CHECK(rep && strstr(rep, "longest test sequence has 200 tokens"), "report says why @32x is empty");
+    o.pes = two + 1, o.n_pes = 1, o.seeds = 1;
+    rep = bench_report(c, &p, &o, &rc);
+    CHECK(rc == 0, "bench with a too long context: %s", pope_last_error());
+    const char *ex = rep ? strstr(rep, "## Extrapolation") : NULL;
+    const char *line = ex ? strstr(ex, "| rope |") : NULL;
+    const char *end = line ? strchr(line, '\n') : NULL;
+    int cells = 0, dashes = 0;
+    for (const char *q = line; q && q < end; q++) cells += *q == '|';
+    for (const char *q = line; q && q + 2 < end; q++) dashes += memcmp(q, "\xe2\x80\x93", 3) == 0;
+    // | rope | @1x | @2x | @32x | = 5 bars; one seed: "NLL [rel]" cells, only @32x a dash
+    CHECK(line && cells == 5 && dashes == 1, "rope row: %d cells, %d dashes (only @32x empty)", cells, dashes);
+    CHECK(rep && strstr(rep, "longest test sequence has 200 tokens") && strstr(rep, "one seed, no spread") == NULL,
+          "report says why @32x is empty");
     free(rep);
     snprintf(path, sizeof path, "%s/report.json", dir);
-    s = slurp(path);
-    CHECK(s && count(s, "\"context\":") >= 10 && strstr(s, "\"contexts_not_measured\":"), "report.json: 2 contexts per run");
-    free(s);
+    js = slurp(path);
+    CHECK(js && strstr(js, "\"contexts_not_measured\":\t[256]"), "report.json: 256 not measured");
+    free(js);
 }
 
 int main(void) {
