@@ -6,7 +6,9 @@
 //   (c) evaluation tokens/s and peak memory (VmHWM of a fresh child process) at long
 //       contexts with pope_model_nll;
 //   (d) generation tokens/s with the KV cache (pope_model_step);
-//   (e) the same training step in PyTorch (bench/torch_bench.py via popen), and the ratio.
+//   (e) the same training step in PyTorch (bench/torch_bench.py via popen), and the ratio;
+//   (g) the bf16 precision (issue 10): oneDNN's bf16 GEMM rate on the same shapes, pope
+//       bf16 training steps against pope fp32 and PyTorch fp32 / bf16 autocast, polar and rope.
 // Times are medians of several repetitions after warm-up. A table is printed and
 // everything goes to a JSON file (bench/results/<date>.json) so runs can be compared.
 // The FLOP formulas are in bench/README.md.
@@ -24,22 +26,21 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <unistd.h>
 
 #include <blis.h>
 #include <cjson/cJSON.h>
+
+#include "pope_genome.h"
+#include "pope_pipeline.h"
 #include <omp.h>
 
+#include "bf16.h"
 #include "kernel_alloc.h"
 #include "ops.h"
 #include "pope.h"
 
 // ---------------------------------------------------------------- small helpers
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -105,7 +106,7 @@ typedef struct {
     int long_pe_on[POPE_PE_COUNT];   // encodings evaluated at contexts > 16384
     int contexts[8], n_contexts;
     const char *genome_preset;
-    int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome, skip_ops, skip_pair;
+    int skip_gemm, skip_train, skip_eval, skip_gen, skip_torch, skip_genome, skip_ops, skip_pair, skip_bf16;
     int train_warmup, train_reps, torch_warmup, torch_reps, gen_tokens, pair_reps;
 } bench_opts;
 
@@ -134,7 +135,7 @@ static void usage(void) {
         "  --reps N           timed training steps after the warm-up (default 3, quick 2)\n"
         "  --torch-reps N     timed PyTorch steps after the warm-up (default 2, quick 1)\n"
         "  --pair-reps N      alternating rope/polar step pairs (default 6, quick 3)\n"
-        "  --skip LIST        sections to skip: gemm,train,pair,ops,eval,gen,torch,genome\n"
+        "  --skip LIST        sections to skip: gemm,train,pair,bf16,ops,eval,gen,torch,genome\n"
         "  --genome-preset F  genome shape (default models/genome-small.json, else fallback)\n"
         "  --source DIR       repository root (default: . or the parent of the build dir)\n");
 }
@@ -185,7 +186,8 @@ static void parse_args(bench_opts *o, int argc, char **argv) {
                 else if (!strcmp(t, "genome")) o->skip_genome = 1;
                 else if (!strcmp(t, "ops")) o->skip_ops = 1;
                 else if (!strcmp(t, "pair")) o->skip_pair = 1;
-                else die("--skip", "sections are gemm, train, pair, ops, eval, gen, torch, genome");
+                else if (!strcmp(t, "bf16")) o->skip_bf16 = 1;
+                else die("--skip", "sections are gemm, train, pair, bf16, ops, eval, gen, torch, genome");
             }
         } else {
             fprintf(stderr, "pope_bench: unknown option '%s' (try --help)\n", a);
@@ -263,33 +265,47 @@ typedef struct {
     double seconds;  // median per call
 } gemm_shape;
 
-// Best seconds of one sgemm C(M,N) (+)= op(A) op(B), row-major like pope's matmul:
+// One product C(M,N) (+)= op(A) op(B), row-major like pope's matmul:
 // NT: out = inp · Wᵀ   NN: dinp += dout · W   TN: dW += doutᵀ · inp
-static double time_sgemm(const char *kind, int M, int N, int K, double budget_s) {
+// in fp32 (BLIS sgemm) or bf16 (bf16_gemm: oneDNN, the operands rounded to bf16 on every
+// call as matmul_forward/backward do in bf16 precision).
+static void gemm_call(int bf16, const char *kind, int M, int N, int K, const float *A, const float *Bm, float *C) {
+    const int ta = kind[0] == 'T', tb = kind[1] == 'T', acc = strcmp(kind, "NT") != 0;
+    if (bf16) {
+        if (bf16_gemm(C, A, ta, Bm, tb, M, N, K, acc) != 0) die("bf16 GEMM", pope_last_error());
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
+                ta ? M : K, Bm, tb ? K : N, acc ? 1.0f : 0.0f, C, N);
+}
+
+// Best seconds of gemm_call (≥ 3 calls and ≥ budget_s, after a warm-up call).
+static double time_gemm(int bf16, const char *kind, int M, int N, int K, double budget_s) {
     size_t na = (size_t)M * K, nb = (size_t)K * N, nc = (size_t)M * N;
     float *A = xmalloc(na * sizeof(float)), *Bm = xmalloc(nb * sizeof(float)),
           *C = xmalloc(nc * sizeof(float));
     for (size_t i = 0; i < na; i++) A[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
     for (size_t i = 0; i < nb; i++) Bm[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
     memset(C, 0, nc * sizeof(float));
-    enum CBLAS_TRANSPOSE ta = kind[0] == 'T' ? CblasTrans : CblasNoTrans;
-    enum CBLAS_TRANSPOSE tb = kind[1] == 'T' ? CblasTrans : CblasNoTrans;
-    int lda = ta == CblasTrans ? M : K;
-    int ldb = tb == CblasTrans ? K : N;
-    float beta = strcmp(kind, "NT") == 0 ? 0.0f : 1.0f;
     double times[64];
     int n = 0;
-    double t_start = now_s();
-    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);  // warm-up
-    while (n < 64 && (n < 3 || now_s() - t_start < budget_s)) {
-        double t0 = now_s();
-        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, Bm, ldb, beta, C, N);
-        times[n++] = now_s() - t0;
+    double t_start = pope_now();
+    gemm_call(bf16, kind, M, N, K, A, Bm, C);  // warm-up
+    while (n < 64 && (n < 3 || pope_now() - t_start < budget_s)) {
+        double t0 = pope_now();
+        gemm_call(bf16, kind, M, N, K, A, Bm, C);
+        times[n++] = pope_now() - t0;
     }
     free(A);
     free(Bm);
     free(C);
     return minimum(times, n);
+}
+static double time_sgemm(const char *kind, int M, int N, int K, double budget_s) {
+    return time_gemm(0, kind, M, N, K, budget_s);
+}
+static double time_bf16gemm(const char *kind, int M, int N, int K, double budget_s) {
+    return time_gemm(1, kind, M, N, K, budget_s);
 }
 
 // The GEMMs of one training step of shape s (pope's matmul_forward/backward contract,
@@ -319,7 +335,7 @@ static int model_gemms(const bench_shape *s, gemm_shape *g) {
 // Measures the GEMMs of shape s; returns the FLOP-weighted rate (GFLOP/s) of one
 // step's GEMM set = total GEMM FLOPs / total GEMM time.
 static double measure_model_gemms(const bench_shape *s, gemm_shape *g, int ng, double budget,
-                                  cJSON *jarr) {
+                                  cJSON *jarr, double (*timer)(const char *, int, int, int, double)) {
     double flops = 0, secs = 0;
     for (int i = 0; i < ng; i++) {
         // the same (kind, M, N, K) measured once
@@ -327,7 +343,7 @@ static double measure_model_gemms(const bench_shape *s, gemm_shape *g, int ng, d
         for (int j = 0; j < i; j++)
             if (!strcmp(g[j].kind, g[i].kind) && g[j].M == g[i].M && g[j].N == g[i].N && g[j].K == g[i].K)
                 dup = j;
-        g[i].seconds = dup >= 0 ? g[dup].seconds : time_sgemm(g[i].kind, g[i].M, g[i].N, g[i].K, budget);
+        g[i].seconds = dup >= 0 ? g[dup].seconds : timer(g[i].kind, g[i].M, g[i].N, g[i].K, budget);
         double f = 2.0 * g[i].M * g[i].N * (double)g[i].K;
         g[i].gflops = f / g[i].seconds * 1e-9;
         flops += f * g[i].count;
@@ -386,14 +402,14 @@ static double fma_peak(int n_threads, const char **isa) {
     double times[5];
     volatile float sink = 0;
     for (int r = 0; r < 5; r++) {
-        double t0 = now_s();
+        double t0 = pope_now();
 #pragma omp parallel num_threads(n_threads)
         {
             float v = avx512 ? fma_loop_avx512(iters) : fma_loop_avx2(iters);
 #pragma omp atomic
             sink += v;
         }
-        times[r] = now_s() - t0;
+        times[r] = pope_now() - t0;
     }
     (void)sink;
     double flops = 2.0 * lanes * FMA_CHAINS * (double)iters * n_threads;
@@ -468,14 +484,14 @@ static void trainer_free(trainer *t) {
 
 // One training step; times (s): sec[0] step, [1] forward, [2] backward, [3] AdamW.
 static int trainer_step(trainer *t, double sec[4], float *loss) {
-    double t0 = now_s();
+    double t0 = pope_now();
     pope_model_zero_grad(t->m);
     int rc = pope_model_forward(t->m, t->x, t->y, t->s->B, t->s->T, 1, (uint64_t)t->steps, loss);
-    double t1 = now_s();
+    double t1 = pope_now();
     if (rc == 0) rc = pope_model_backward(t->m, 1.0f);
-    double t2 = now_s();
+    double t2 = pope_now();
     if (rc == 0) rc = pope_adamw_step(t->opt, t->m, &t->ac, 3e-4f, NULL);
-    double t3 = now_s();
+    double t3 = pope_now();
     if (rc != 0) {
         fprintf(stderr, "pope_bench: train %s %s: %s\n", t->s->name, pope_pe_name(t->pe), pope_last_error());
         return -1;
@@ -580,9 +596,9 @@ static int child_eval(int argc, char **argv) {
     double times[64];
     int nr = 0;
     for (int i = 0; i < warmup + reps && nr < 64; i++) {
-        double t0 = now_s();
+        double t0 = pope_now();
         if (pope_model_nll(m, x, y, 1, s.T, nll) != 0) die("eval: pope_model_nll", pope_last_error());
-        double dt = now_s() - t0;
+        double dt = pope_now() - t0;
         if (i >= warmup) times[nr++] = dt;
     }
     double mean = 0;
@@ -646,14 +662,14 @@ static gen_result bench_gen(const bench_shape *s, pope_pe_kind pe, const bench_o
         pope_kv_reset(kv);
         int32_t tok = 0;
         int n = rep == 0 ? (o->gen_tokens < 64 ? o->gen_tokens : 64) : o->gen_tokens;
-        double t0 = now_s();
+        double t0 = pope_now();
         for (int i = 0; i < n; i++) {
             if (pope_model_step(m, kv, tok, logits) != 0) goto fail;
             int best = 0;   // greedy: the step is what we time, not the sampler
             for (int v = 1; v < s->V; v++) if (logits[v] > logits[best]) best = v;
             tok = best;
         }
-        if (rep > 0) times[nr++] = now_s() - t0;
+        if (rep > 0) times[nr++] = pope_now() - t0;
     }
     r.ok = 1;
     r.tokens_per_s = o->gen_tokens / median(times, nr);
@@ -692,9 +708,9 @@ static float *rand_buf(size_t n, uint64_t seed, float scale) {
         double ts_[16];                                                            \
         stmt;                                                                      \
         for (int r_ = 0; r_ < (reps); r_++) {                                      \
-            double t0_ = now_s();                                                  \
+            double t0_ = pope_now();                                                  \
             stmt;                                                                  \
-            ts_[r_] = now_s() - t0_;                                               \
+            ts_[r_] = pope_now() - t0_;                                               \
         }                                                                          \
         (dst) = 1e3 * median(ts_, (reps));                                         \
     } while (0)
@@ -796,7 +812,9 @@ static void report_ops(const bench_shape *s, pope_pe_kind pe, int reps, double m
 
 // ---------------------------------------------------------------- (e) PyTorch
 // Runs bench/torch_bench.py on shape s; returns its JSON (cJSON, caller deletes) or NULL.
-static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, size_t why_len) {
+// pes: the encodings (NULL: those of --pe); precisions: torch_bench.py's --precision.
+static cJSON *run_torch(const bench_shape *s, const bench_opts *o, const char *pes_given, const char *precisions,
+                        char *why, size_t why_len) {
     // Debian's python3-torch lives in /usr/bin/python3; $POPE_PYTHON picks another
     // interpreter (a venv with a newer torch).
     const char *py = getenv("POPE_PYTHON");
@@ -818,7 +836,8 @@ static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, si
         return NULL;
     }
     char pes[128] = "";
-    for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)   // polar, rope, legendre, ... order
+    if (pes_given) snprintf(pes, sizeof pes, "%s", pes_given);
+    for (int pe = POPE_PE_COUNT - 1; pe >= 0 && !pes_given; pe--)   // polar, rope, legendre, ... order
         if (o->pe_on[pe]) {
             if (pes[0]) strcat(pes, ",");
             strcat(pes, pope_pe_name((pope_pe_kind)pe));
@@ -826,8 +845,9 @@ static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, si
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
              "'%s' '%s' --V %d --d %d --layers %d --heads %d --T %d --B %d "
-             "--threads %d --warmup %d --reps %d --pe %s",
-             py, script, s->V, s->d, s->L, s->H, s->T, s->B, o->threads, o->torch_warmup, o->torch_reps, pes);
+             "--threads %d --warmup %d --reps %d --pe %s --precision %s",
+             py, script, s->V, s->d, s->L, s->H, s->T, s->B, o->threads, o->torch_warmup, o->torch_reps, pes,
+             precisions);
     fprintf(stderr, "  %s\n", cmd);
     FILE *p = popen(cmd, "r");
     if (!p) {
@@ -860,64 +880,46 @@ static cJSON *run_torch(const bench_shape *s, const bench_opts *o, char *why, si
     return j;
 }
 
-static double torch_tokens_per_s(const cJSON *j, pope_pe_kind pe) {
+// tokens/s of encoding pe in precision prec ("fp32" also matches results without one)
+static double torch_tokens_per_s(const cJSON *j, pope_pe_kind pe, const char *prec) {
     const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "results"), *it;
     cJSON_ArrayForEach(it, res) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "pe");
         const cJSON *tps = cJSON_GetObjectItemCaseSensitive(it, "tokens_per_s");
-        if (cJSON_IsString(name) && !strcmp(name->valuestring, pope_pe_name(pe)) && cJSON_IsNumber(tps))
+        const cJSON *pr = cJSON_GetObjectItemCaseSensitive(it, "precision");
+        const char *p = cJSON_IsString(pr) ? pr->valuestring : "fp32";
+        if (cJSON_IsString(name) && !strcmp(name->valuestring, pope_pe_name(pe)) && cJSON_IsNumber(tps) &&
+            !strcmp(p, prec))
             return tps->valuedouble;
     }
     return NAN;
 }
 
 // ---------------------------------------------------------------- genome preset
-// Reads d_model, n_layers, n_heads, vocab_size, context_length and batch_size from the
-// preset JSON (top level, or inside "model" / "config" / "train"); keys it lacks keep the
-// fallback (documented in bench/README.md).
-static int json_int_any(const cJSON *root, const char *key, int *out) {
-    const char *sub[] = {NULL, "model", "config", "train", "training"};
-    for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
-        const cJSON *o = sub[i] ? cJSON_GetObjectItemCaseSensitive(root, sub[i]) : root;
-        const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-        if (cJSON_IsNumber(v) && v->valuedouble >= 1) { *out = (int)v->valuedouble; return 1; }
-    }
-    return 0;
-}
-
+// The genome shape: the preset's model and batch through the library's loader
+// (pope_preset_load), the vocabulary from its tokenizer as formats/genome defines it.
 static void genome_shape(const bench_opts *o, bench_shape *s, char *source, size_t source_len) {
-    // fallback: nt tokens (small vocab), d 256, 6 layers, 8 heads, 4096 bp windows, batch 2
-    *s = (bench_shape){"genome-fallback", 16, 256, 6, 8, 4096, 2};
+    // fallback: nt tokens, d 256, 6 layers, 8 heads, 4096 bp windows, batch 2
+    pope_gtok nt;
+    pope_gtok_parse("nt", 0, &nt);
+    *s = (bench_shape){"genome-fallback", pope_gtok_vocab(nt), 256, 6, 8, 4096, 2};
     snprintf(source, source_len, "fallback (no preset file)");
     char path[4200];
     if (o->genome_preset) snprintf(path, sizeof path, "%s", o->genome_preset);
     else snprintf(path, sizeof path, "%s/models/genome-small.json", o->source);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (o->genome_preset) die(path, strerror(errno));
+    if (!o->genome_preset && access(path, R_OK) != 0) return;
+    pope_preset p;
+    if (pope_preset_load(&p, path) != 0) {
+        if (o->genome_preset) die(path, pope_last_error());
+        fprintf(stderr, "pope_bench: %s, using the fallback genome shape\n", pope_last_error());
         return;
     }
-    char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    cJSON *j = cJSON_Parse(buf);
-    if (!j) {
-        fprintf(stderr, "pope_bench: %s: not valid JSON, using the fallback genome shape\n", path);
-        return;
-    }
-    s->name = "genome-small";
-    // the preset names a tokenizer rather than a vocabulary: sizes of docs/GENOME.md
-    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "tokenizer");
-    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "nt")) s->V = 7;
-    if (cJSON_IsString(tok) && !strcmp(tok->valuestring, "kmer6")) s->V = 4107;
-    json_int_any(j, "vocab_size", &s->V);
-    json_int_any(j, "d_model", &s->d);
-    json_int_any(j, "n_layers", &s->L);
-    json_int_any(j, "n_heads", &s->H);
-    json_int_any(j, "context_length", &s->T);
-    if (!json_int_any(j, "batch_size", &s->B)) json_int_any(j, "batch", &s->B);
-    cJSON_Delete(j);
+    pope_gtok tok;
+    if (pope_gtok_parse(p.tokenizer[0] ? p.tokenizer : "nt", 0, &tok) != 0) die(path, pope_last_error());
+    static char name[64];
+    snprintf(name, sizeof name, "%s", p.name);
+    *s = (bench_shape){name, pope_gtok_vocab(tok), p.model.d_model, p.model.n_layers, p.model.n_heads,
+                       p.model.context_length, p.train.batch};
     snprintf(source, source_len, "%s", path);
 }
 
@@ -964,6 +966,140 @@ static int write_json(const cJSON *J, const char *path) {
 }
 
 // ---------------------------------------------------------------- main
+// ---------------------------------------------------------------- (g) bf16 precision
+// The paper's full JSB run: 3000 optimizer steps of 4 × 2048 tokens (issue 10's estimate).
+enum { PAPER_JSB_STEPS = 3000 };
+
+typedef struct {
+    int ran;
+    char why[512];                           // why it did not run
+    double gemm_rate[2];                     // oneDNN bf16, one step's GEMM set (GFLOP/s)
+    train_result tr[2][POPE_PE_COUNT];       // pope bf16
+    double torch32[2][POPE_PE_COUNT], torch16[2][POPE_PE_COUNT];  // PyTorch tokens/s
+} bf16_results;
+
+// pope bf16 training (polar and rope of --pe) against the fp32 results of [train] (tr32)
+// and PyTorch fp32 / bf16 autocast, on every shape; the bf16 GEMM rate beside sgemm's.
+static void bench_bf16(const bench_shape *const *shapes, int n_shapes, const bench_opts *o,
+                       train_result tr32[2][POPE_PE_COUNT], const double *sgemm_rate, cJSON *J,
+                       bf16_results *b) {
+    memset(b, 0, sizeof *b);
+    for (int i = 0; i < 2; i++)
+        for (int pe = 0; pe < POPE_PE_COUNT; pe++) b->torch32[i][pe] = b->torch16[i][pe] = NAN;
+    b->gemm_rate[0] = b->gemm_rate[1] = NAN;
+    printf("\n[bf16] bf16 precision (oneDNN GEMMs, vdpbf16ps attention) vs fp32 and PyTorch bf16 autocast\n");
+    if (pope_bf16_supported() != 0) {
+        snprintf(b->why, sizeof b->why, "%s", pope_last_error());
+        printf("  skipped: %s\n", b->why);
+        cJSON_AddStringToObject(J, "bf16_skipped", b->why);
+        return;
+    }
+    b->ran = 1;
+    cJSON *jb = cJSON_AddObjectToObject(J, "bf16");
+    pope_set_precision(POPE_PREC_BF16);
+    if (!o->skip_gemm) {
+        cJSON *jarr = cJSON_AddArrayToObject(jb, "gemm_shapes"), *jrate = cJSON_AddObjectToObject(jb, "gemm_model_rate_gflops");
+        for (int i = 0; i < n_shapes; i++) {
+            gemm_shape g[16];
+            const int ng = model_gemms(shapes[i], g);
+            b->gemm_rate[i] = measure_model_gemms(shapes[i], g, ng, o->quick ? 0.05 : 0.3, jarr, time_bf16gemm);
+            printf("  %s: one step's GEMM set in bf16 runs at %.1f GFLOP/s (sgemm %.1f); oneDNN kernel %s\n",
+                   shapes[i]->name, b->gemm_rate[i], sgemm_rate[i], bf16_gemm_impl(g[0].M, g[0].N, g[0].K, 0, 1, 0));
+            cJSON_AddNumberToObject(jrate, shapes[i]->name, b->gemm_rate[i]);
+        }
+        cJSON_AddStringToObject(jb, "gemm_kernel", bf16_gemm_impl(shapes[0]->B * shapes[0]->T, 3 * shapes[0]->d,
+                                                                  shapes[0]->d, 0, 1, 0));
+    }
+    const pope_pe_kind pes[2] = {POPE_PE_POLAR, POPE_PE_ROPE};
+    for (int i = 0; i < n_shapes; i++)
+        for (int k = 0; k < 2; k++)
+            if (o->pe_on[pes[k]]) {
+                train_result *r = &b->tr[i][pes[k]];
+                *r = bench_train(shapes[i], pes[k], o);
+                if (r->ok && b->gemm_rate[i] == b->gemm_rate[i]) r->mfu = r->model_tflops * 1e3 / b->gemm_rate[i];
+            }
+    pope_set_precision(POPE_PREC_FP32);
+    char pe_list[64] = "";
+    for (int k = 0; k < 2; k++)
+        if (o->pe_on[pes[k]]) snprintf(pe_list + strlen(pe_list), sizeof pe_list - strlen(pe_list), "%s%s",
+                                       pe_list[0] ? "," : "", pope_pe_name(pes[k]));
+    for (int i = 0; i < n_shapes && !o->skip_torch && pe_list[0]; i++) {
+        char why[4400];
+        cJSON *jt = run_torch(shapes[i], o, pe_list, "fp32,bf16", why, sizeof why);
+        if (!jt) {
+            printf("  PyTorch skipped: %s\n", why);
+            continue;
+        }
+        for (int k = 0; k < 2; k++) {
+            b->torch32[i][pes[k]] = torch_tokens_per_s(jt, pes[k], "fp32");
+            b->torch16[i][pes[k]] = torch_tokens_per_s(jt, pes[k], "bf16");
+        }
+        cJSON_AddItemToObject(jb, i == 0 ? "torch_jsb" : "torch_genome", jt);
+    }
+    cJSON *jarr = cJSON_AddArrayToObject(jb, "train");
+    for (int i = 0; i < n_shapes; i++)
+        for (int k = 0; k < 2; k++) {
+            const train_result *r = &b->tr[i][pes[k]], *f = &tr32[i][pes[k]];
+            if (!r->ok) continue;
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "shape", shapes[i]->name);
+            cJSON_AddStringToObject(e, "pe", pope_pe_name(pes[k]));
+            cJSON_AddNumberToObject(e, "step_s", r->step_s);
+            cJSON_AddNumberToObject(e, "forward_s", r->fwd_s);
+            cJSON_AddNumberToObject(e, "backward_s", r->bwd_s);
+            cJSON_AddNumberToObject(e, "tokens_per_s", r->tokens_per_s);
+            cJSON_AddNumberToObject(e, "model_gflops", r->model_tflops * 1e3);
+            if (r->mfu > 0) cJSON_AddNumberToObject(e, "mfu_vs_bf16_gemm", r->mfu);
+            if (f->ok) cJSON_AddNumberToObject(e, "fp32_tokens_per_s", f->tokens_per_s);
+            if (b->torch32[i][pes[k]] == b->torch32[i][pes[k]])
+                cJSON_AddNumberToObject(e, "torch_fp32_tokens_per_s", b->torch32[i][pes[k]]);
+            if (b->torch16[i][pes[k]] == b->torch16[i][pes[k]])
+                cJSON_AddNumberToObject(e, "torch_bf16_tokens_per_s", b->torch16[i][pes[k]]);
+            if (i == 0 && shapes[0]->T == 2048 && shapes[0]->B == 4)
+                cJSON_AddNumberToObject(e, "paper_jsb_run_minutes", PAPER_JSB_STEPS * r->step_s / 60.0);
+            cJSON_AddItemToArray(jarr, e);
+        }
+}
+
+// The [bf16] table: tokens/s of pope fp32 / bf16 and PyTorch fp32 / bf16 autocast, the
+// ratios of issue 10's targets, and the paper-run estimate.
+static void report_bf16(const bench_shape *const *shapes, int n_shapes, train_result tr32[2][POPE_PE_COUNT],
+                        const double *sgemm_rate, const bf16_results *b) {
+    if (!b->ran) {
+        if (b->why[0]) printf("\nbf16: skipped: %s\n", b->why);
+        return;
+    }
+    printf("\n%-16s %-6s %9s %9s %7s %9s %9s %9s %9s\n", "bf16 shape", "pe", "fp32 t/s", "bf16 t/s", "x fp32",
+           "torch32", "torch16", "x torch16", "MFU bf16");
+    const pope_pe_kind pes[2] = {POPE_PE_POLAR, POPE_PE_ROPE};
+    for (int i = 0; i < n_shapes; i++)
+        for (int k = 0; k < 2; k++) {
+            const train_result *r = &b->tr[i][pes[k]], *f = &tr32[i][pes[k]];
+            if (!r->ok) continue;
+            const double t32 = b->torch32[i][pes[k]], t16 = b->torch16[i][pes[k]];
+            char c[5][16];  // "-" where a section did not run
+            const double v[5] = {f->ok ? f->tokens_per_s : NAN, f->ok ? r->tokens_per_s / f->tokens_per_s : NAN, t32,
+                                 t16, r->tokens_per_s / t16};
+            for (int x = 0; x < 5; x++) snprintf(c[x], sizeof c[x], v[x] == v[x] ? (x == 1 || x == 4 ? "%.2f" : "%.0f") : "-", v[x]);
+            printf("%-16s %-6s %9s %9.0f %7s %9s %9s %9s %8.1f%%\n", shapes[i]->name, pope_pe_name(pes[k]), c[0],
+                   r->tokens_per_s, c[1], c[2], c[3], c[4], 100.0 * r->mfu);
+        }
+    for (int i = 0; i < n_shapes; i++) {
+        printf("%s:", shapes[i]->name);
+        if (b->gemm_rate[i] == b->gemm_rate[i])
+            printf(" GEMM set bf16 %.0f GFLOP/s, sgemm %.0f GFLOP/s;", b->gemm_rate[i], sgemm_rate[i]);
+        const train_result *p = &b->tr[i][POPE_PE_POLAR], *r = &b->tr[i][POPE_PE_ROPE];
+        if (p->ok && r->ok) printf(" bf16 polar step = %.2f x rope step (target <= 1.15)", p->step_s / r->step_s);
+        printf("\n");
+    }
+    if (shapes[0]->T == 2048 && shapes[0]->B == 4)
+        for (int k = 0; k < 2; k++)
+            if (b->tr[0][pes[k]].ok)
+                printf("paper JSB run (%d steps x 4 x 2048) in bf16, %s: %.0f minutes (target < 75)\n",
+                       PAPER_JSB_STEPS, pope_pe_name(pes[k]), PAPER_JSB_STEPS * b->tr[0][pes[k]].step_s / 60.0);
+    printf("(targets on an AMX CPU: bf16 >= 2 x fp32 and >= 3 x PyTorch bf16 autocast on %s)\n", shapes[0]->name);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--child-eval")) return child_eval(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0);   // progress lines in order with stderr's
@@ -1062,7 +1198,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n_shapes; i++) {
             gemm_shape g[16];
             int ng = model_gemms(shapes[i], g);
-            gemm_rate[i] = measure_model_gemms(shapes[i], g, ng, o.quick ? 0.05 : 0.3, jarr);
+            gemm_rate[i] = measure_model_gemms(shapes[i], g, ng, o.quick ? 0.05 : 0.3, jarr, time_sgemm);
             printf("  %s: one step's GEMM set runs at %.1f GFLOP/s\n", shapes[i]->name, gemm_rate[i]);
             cJSON_AddNumberToObject(jrate, shapes[i]->name, gemm_rate[i]);
         }
@@ -1111,11 +1247,11 @@ int main(int argc, char **argv) {
     char torch_why[4400] = "";
     if (!o.skip_torch && !o.skip_train) {
         printf("\n[torch] the same model in PyTorch, %s shape\n", jsb.name);
-        jtorch = run_torch(&jsb, &o, torch_why, sizeof torch_why);
+        jtorch = run_torch(&jsb, &o, NULL, "fp32", torch_why, sizeof torch_why);
         if (!jtorch) printf("  PyTorch skipped: %s\n", torch_why);
     }
     for (int pe = 0; pe < POPE_PE_COUNT && jtorch; pe++) {
-        double tt = torch_tokens_per_s(jtorch, (pope_pe_kind)pe);
+        double tt = torch_tokens_per_s(jtorch, (pope_pe_kind)pe, "fp32");
         if (jtrain_item[0][pe] && tt == tt) {
             cJSON_AddNumberToObject(jtrain_item[0][pe], "torch_tokens_per_s", tt);
             cJSON_AddNumberToObject(jtrain_item[0][pe], "ratio_pope_over_torch", tr[0][pe].tokens_per_s / tt);
@@ -1137,6 +1273,14 @@ int main(int argc, char **argv) {
         cJSON *jp = cJSON_AddObjectToObject(J, "polar_over_rope_paired");
         for (int i = 0; i < n_shapes; i++)
             pair_ratio[i] = bench_pair(shapes[i], o.pair_reps, cJSON_AddObjectToObject(jp, shapes[i]->name));
+        write_json(J, out);
+    }
+
+    // ---- (g) bf16 precision: pope bf16 vs fp32 vs PyTorch fp32 / bf16 autocast (issue 10)
+    bf16_results bf;
+    memset(&bf, 0, sizeof bf);
+    if (!o.skip_bf16) {
+        bench_bf16(shapes, n_shapes, &o, tr, gemm_rate, J, &bf);
         write_json(J, out);
     }
 
@@ -1216,7 +1360,7 @@ int main(int argc, char **argv) {
                 const train_result *r = &tr[i][pe];
                 if (!o.pe_on[pe]) continue;
                 if (!r->ok) { printf("%-16s %-10s FAILED\n", shapes[i]->name, pope_pe_name((pope_pe_kind)pe)); continue; }
-                double tt = jtorch && i == 0 ? torch_tokens_per_s(jtorch, (pope_pe_kind)pe) : NAN;
+                double tt = jtorch && i == 0 ? torch_tokens_per_s(jtorch, (pope_pe_kind)pe, "fp32") : NAN;
                 char mfu[16] = "-", torch_tps[16] = "-", ratio[16] = "-";
                 if (r->mfu > 0) snprintf(mfu, sizeof mfu, "%.1f%%", 100.0 * r->mfu);
                 if (tt == tt) {
@@ -1245,6 +1389,7 @@ int main(int argc, char **argv) {
                    cJSON_IsString(att) ? att->valuestring : "materialised");
         }
     }
+    if (!o.skip_bf16) report_bf16(shapes, n_shapes, tr, gemm_rate, &bf);
     if (!o.skip_eval) {
         printf("\n%-10s %8s %10s %10s %12s\n", "eval pe", "context", "tokens/s", "GFLOP/s", "peak MiB");
         for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)

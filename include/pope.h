@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,6 +38,35 @@ int pope_mkdir_p(const char *dir);
 // replace the device (as root, /dev/null itself) with a regular file.
 int pope_path_is_special(const char *path);
 
+// Writing a file atomically, so that no reader ever sees half of it: pope_atomic_begin
+// makes a temporary name beside path (PATH.tmp.PID) and, with mode ("wb", "w+b"), opens it
+// as a->f; with mode NULL (writers that take a path) it only checks it can be created.
+// pope_atomic_commit flushes (and fsyncs when sync), closes and renames it into place;
+// pope_atomic_abort closes and removes it. Both begin and commit: 0, or -1 with
+// "PATH: cannot write: why" / "PATH: write failed: why", the temporary file removed.
+// Path "-" (with a mode) writes to stdout directly; an existing path that is not a regular
+// file (/dev/null, a FIFO) is written in place.
+typedef struct {
+    FILE *f;            // write here (mode given)
+    char path[4096];    // the destination
+    char tmp[4128];     // the name to write (writers that take a path): PATH.tmp.PID, or PATH in place
+    int in_place;       // "-" or not a regular file: nothing renamed
+} pope_atomic;
+int pope_atomic_begin(pope_atomic *a, const char *path, const char *mode);
+int pope_atomic_commit(pope_atomic *a, int sync);
+void pope_atomic_abort(pope_atomic *a);
+
+// ---------------------------------------------------------------- small shared helpers
+// Seconds on the monotonic clock (for durations and rates).
+double pope_now(void);
+// splitmix64's finaliser (a bijective 64-bit mixer), and splitmix64 itself:
+// pope_mix64(x + 0x9e3779b97f4a7c15), the next output of the generator whose state was x.
+uint64_t pope_mix64(uint64_t z);
+uint64_t pope_splitmix64(uint64_t x);
+// 64-bit FNV-1a of n bytes, continuing from h (POPE_FNV1A_INIT to start).
+#define POPE_FNV1A_INIT 0xcbf29ce484222325ULL
+uint64_t pope_fnv1a(uint64_t h, const void *data, size_t n);
+
 // ---------------------------------------------------------------- runtime
 // Selects the BLIS kernels (skx on AVX-512 CPUs, where Debian's BLIS 0.9 would pick
 // haswell), and sets the thread count used by BLIS GEMMs and OpenMP loops
@@ -44,6 +74,25 @@ int pope_path_is_special(const char *path);
 // before any other pope call; safe to call again to change the thread count.
 void pope_runtime_init(int n_threads);
 int pope_num_threads(void);
+
+// ---------------------------------------------------------------- precision
+// The arithmetic of the GEMMs and the attention kernel, for the whole process:
+//   fp32: BLIS sgemm and the fp32 flash kernel (the reference; evaluation's default);
+//   bf16: inputs rounded to bfloat16 (round to nearest even), products accumulated and
+//         written in fp32: GEMMs through oneDNN (AMX or AVX512-BF16 kernels), attention
+//         tiles with AVX512-BF16 `vdpbf16ps`. Parameters, gradients, the optimizer and
+//         every element-wise op stay fp32 (docs/KERNELS.md §10);
+//   auto: bf16 where it is supported here (pope_bf16_supported), else fp32.
+typedef enum { POPE_PREC_FP32 = 0, POPE_PREC_BF16, POPE_PREC_AUTO } pope_precision;
+const char *pope_precision_name(pope_precision p);                 // "fp32", "bf16", "auto"
+int pope_precision_parse(const char *name, pope_precision *out);    // 0 ok, -1 unknown name
+// 0 when bf16 can run here: pope built with oneDNN and a CPU with AVX512-BF16 (every
+// CPU with AMX-BF16 has it too); else -1 and pope_last_error() names what is missing.
+int pope_bf16_supported(void);
+// Selects the precision (auto resolved as above). -1 (precision unchanged) when bf16 is
+// asked for and not supported. Call from serial code, between steps.
+int pope_set_precision(pope_precision p);
+pope_precision pope_get_precision(void);   // the resolved choice: FP32 (the default) or BF16
 
 // ---------------------------------------------------------------- RNG
 // xoshiro256** seeded through splitmix64. The state is plain data: checkpoints save it.
@@ -98,7 +147,18 @@ typedef struct {
 } pope_config;
 
 void pope_config_default(pope_config *cfg);        // small valid defaults
+// The ranges pope_config_validate enforces, checked in 64-bit arithmetic so that no size the
+// model derives from them (4·d_model, vocab × d_model, 3 + 9·n_layers tensors...) overflows an
+// int: a checkpoint's config is input like any other (docs/RELIABILITY.md).
+#define POPE_MAX_D_MODEL 16384
+#define POPE_MAX_LAYERS 4096
+#define POPE_MAX_VOCAB (1 << 24)
+#define POPE_MAX_CONTEXT (1 << 24)
+#define POPE_MAX_TENSOR_NUMEL 2147483647LL   // vocab_size × d_model, the largest tensor
 int pope_config_validate(const pope_config *cfg);  // -1 with a message when inconsistent
+// The number of parameters the model of a valid config has (the checkpoint loader compares it
+// with the file's size before allocating); 0 when the config is invalid.
+uint64_t pope_config_num_params(const pope_config *cfg);
 // The whole config as a JSON object (malloc'd string; the caller frees it). Keys:
 // vocab_size, d_model, n_layers, n_heads, context_length, pe, pe_base, legendre_grid
 // ("endpoint"|"midpoint"), delta_init ("zero"|"uniform"), delta_param ("clamp"|"sigmoid"), norm_eps, tie_embeddings,

@@ -94,7 +94,8 @@ typedef struct { int32_t *data; size_t n, cap; } pope_tokens;
 int pope_tokens_push(pope_tokens *t, int32_t tok);
 void pope_tokens_free(pope_tokens *t);
 
-// A piece -> BOS tokens... EOS (appended to *out).
+// A piece -> BOS tokens... EOS (appended to *out; on failure *out is freed, so a caller's
+// error path has nothing to release).
 int pope_music_tokenize(pope_music_tok t, const pope_midi *m, pope_tokens *out);
 // Tokens -> a piece (BOS, PAD ignored; stops at EOS; malformed sequences decode as far as
 // they make sense, never fail on a bad token order). out is initialised here.
@@ -159,7 +160,10 @@ double pope_remi_class_tempo(int cls);           // its qpm
 static inline int64_t pope_music_window_align(pope_music_tok t) {
     return t == POPE_TOK_JSB ? POPE_JSB_VOICES : 1;
 }
-// A SATB grid (n_steps x 4 pitches, -1 = silence) -> BOS tokens EOS.
+// The longest piece jsb tokenizes from MIDI: 2^18 16th steps (65536 beats, 9 hours at 120
+// qpm; 1M tokens, 4 MB). A few bytes of MIDI can place a note much further away.
+#define POPE_JSB_MAX_STEPS (1 << 18)
+// A SATB grid (n_steps x 4 pitches, -1 = silence) -> BOS tokens EOS (on failure *out is freed).
 int pope_jsb_tokenize_grid(const int16_t *grid, size_t n_steps, pope_tokens *out);
 
 // ---------------------------------------------------------------- data sets

@@ -7,13 +7,17 @@
 #ifndef POPE_PIPELINE_H
 #define POPE_PIPELINE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "pope.h"
+#include "pope_fields.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct cJSON;
 
 // ---------------------------------------------------------------- corpus
 typedef enum { POPE_SPLIT_TRAIN = 0, POPE_SPLIT_VALID, POPE_SPLIT_TEST, POPE_SPLIT_COUNT } pope_split;
@@ -84,6 +88,8 @@ typedef struct {
                              // absent) the program's default for the data; the command line wins
 } pope_train_config;
 void pope_train_config_default(pope_train_config *t);
+// Its field table (include/pope_fields.h): defaults, the preset's "train" JSON, ranges.
+extern const pope_field pope_train_fields[];
 
 typedef struct {
     char name[64];
@@ -101,6 +107,9 @@ typedef struct {
 int pope_preset_load(pope_preset *p, const char *name_or_path);
 // Parses a preset from a JSON string (what pope_preset_load does after reading the file).
 int pope_preset_from_json(pope_preset *p, const char *json, const char *what);
+// The preset a training checkpoint or model file was made with (its "pope.preset" metadata,
+// written by pope_train). -1 when it has none.
+int pope_preset_from_checkpoint(pope_preset *p, const char *file);
 // The preset as JSON (malloc'd; the caller frees), in the file format.
 char *pope_preset_to_json(const pope_preset *p);
 // Prints "  name  description" for each preset found, one per line (for --help).
@@ -111,16 +120,99 @@ int pope_models_dirs(const char **dirs, int max);
 // The first readable `file` in those folders (malloc'd), or NULL.
 char *pope_models_find(const char *file);
 // The same, restricted to presets whose tokenizer is in the NULL-terminated list
-// `tokenizers` (NULL: all), so that each program lists only the presets it can train.
-void pope_preset_list_for(FILE *f, const char *const *tokenizers);
+// `tokenizers` (NULL: all) or, for presets that fix no tokenizer, whose name starts with
+// `prefix`, so that each program lists only the presets it can train.
+void pope_preset_list_for(FILE *f, const char *const *tokenizers, const char *prefix);
+
+// ---------------------------------------------------------------- option tables
+// Every command of both programs is described by option tables (pope_opt) that drive
+// both its parser (pope_opts_parse) and its --help (pope_opts_help), so the two cannot
+// disagree. Rules, the same everywhere: "--x v" and "--x=v"; a flag takes no value; a
+// command accepts only the options of its tables; every usage error is
+// "PROG: CMD: what (see 'PROG CMD --help')" with exit status 2.
+typedef enum {
+    POPE_OPT_FLAG,       // int, set to 1
+    POPE_OPT_STR,        // const char *, checked by .check (each comma-separated item when .list)
+    POPE_OPT_INT,        // int in [lo, hi]
+    POPE_OPT_I64,        // int64_t in [lo, hi]
+    POPE_OPT_U64,        // uint64_t (any)
+    POPE_OPT_F32,        // float in [lo, hi]
+    POPE_OPT_F64,        // double in [lo, hi]
+    POPE_OPT_DURATION,   // double seconds: "90s", "30m", "1h30m" (pope_parse_duration)
+    POPE_OPT_CHOICE,     // int: the index of the value in .choices ("official|random-90-5-5")
+    POPE_OPT_PAIR,       // two values ("--data KIND PATH"), stored by .set
+    POPE_OPT_COMMON,     // a reference to the common option of the same name (pope_cli);
+                         // a non-NULL arg/help/def/check/list here overrides the common one's
+} pope_opt_kind;
+
+// Where a value goes: the pope_cli, the program's data options, or a command's own struct.
+typedef enum { POPE_DST_CLI = 0, POPE_DST_DATA, POPE_DST_LOCAL, POPE_DST_COUNT } pope_opt_dst;
+
+typedef struct pope_opt {
+    const char *name;       // "--steps"; a table ends with name NULL
+    const char *alias;      // "-o" (NULL: none)
+    pope_opt_kind kind;
+    pope_opt_dst dst;
+    size_t off;             // offsetof the field in the dst struct
+    const char *arg;        // value name in help ("N", "KIND PATH"); NULL for flags
+    double lo, hi;          // numeric range (INT, I64, F32, F64)
+    int (*check)(const char *value);                  // STR: 0 or -1 with pope_error (may be NULL)
+    int list;               // STR: a comma-separated list, each item checked
+    int (*set)(void *dst, const char *a, const char *b);   // PAIR: stores both values
+    const char *choices;    // CHOICE: the values, '|'-separated
+    const char *help;       // one line, or lines separated by '\n'
+    const char *def;        // the default shown in --help (NULL: none shown)
+    const char *cmds;       // in a data table (not the command's own): the commands that
+                            // take it, "train,bench" (NULL: train,bench,eval,extrapolate)
+} pope_opt;
+
+// A common option by name, optionally with its own help text / default for this command.
+#define POPE_COMMON(n) {.name = (n), .kind = POPE_OPT_COMMON}
+#define POPE_COMMON_HELP(n, h, d) {.name = (n), .kind = POPE_OPT_COMMON, .help = (h), .def = (d)}
+#define POPE_OPT_END {0}
+
+// The common options, each declared once here (their help and field in pope_cli);
+// command tables reference them with POPE_COMMON. Terminated by POPE_OPT_END.
+extern const pope_opt pope_cli_options[];
+
+// One command line to parse: the command's tables (up to 4, NULL-terminated), the
+// structs the values go to, and the positional arguments.
+typedef struct {
+    const char *prog, *cmd;               // "pope-genome", "train": messages and help
+    const pope_opt *tables[5];            // NULL-terminated
+    void *dst[POPE_DST_COUNT];            // dst[POPE_DST_CLI] is a pope_cli
+    // An argument not starting with '-' (or "-" alone): 1 consumed (*i = the last argument
+    // consumed), 0 unexpected, -1 bad (pope_error). NULL: none taken.
+    int (*positional)(void *ctx, int argc, char **argv, int *i);
+    void *ctx;
+    const char *usage;                    // printed by --help before the option lines
+    void (*help_tail)(const void *tail_ctx, FILE *f);   // printed after them (may be NULL)
+    const void *tail_ctx;
+} pope_cmdline;
+
+// A positional callback for commands that take one input FILE: ctx is a `const char **`
+// that receives it; a second one is "one FILE only".
+int pope_positional_file(void *ctx, int argc, char **argv, int *i);
+// Parses argv[1..argc) (argv[0] is the command). Returns 0 when parsed, 1 after printing
+// --help/-h on stdout (exit 0), 2 after printing a usage error on stderr (exit 2).
+int pope_opts_parse(const pope_cmdline *c, int argc, char **argv);
+// The --help text: usage, "options:", one line per option of the tables (exactly those,
+// in table order), then help_tail.
+void pope_opts_help(const pope_cmdline *c, FILE *f);
+// The index of v among the '|'-separated names (0, 1, ...), or -1 with "expected one of ...".
+int pope_opt_choice(const char *names, const char *v);
+// The option of the tables that `name` ("--x" or "-o") names, resolved through
+// POPE_COMMON (NULL when the command has none).
+const pope_opt *pope_opts_find(const pope_cmdline *c, const char *name, pope_opt *resolved);
 
 // ---------------------------------------------------------------- common command line
-// The options both programs share, parsed in one place so that they behave identically.
-// Fields are "unset" (NULL / -1 / NAN) until given on the command line.
+// The values of the common options (pope_cli_options), "unset" (NULL / -1 / NAN) until
+// given on the command line.
 typedef struct {
     const char *preset;     // --preset NAME|FILE
     const char *out_dir;    // --out DIR (-o is left to the programs)
     int resume;             // --resume
+    int extend;             // --extend (with --resume: train past the checkpoint's end)
     const char *pe;         // --pe polar|rope|legendre|sinusoidal|none (bench: a comma list)
     int context;            // --context N (train: training context; eval: T)
     int64_t steps;          // --steps N
@@ -136,42 +228,42 @@ typedef struct {
     const char *contexts;   // --contexts 1,2,4,8 (multiples of the training context)
     int64_t eval_tokens;    // --eval-tokens N (bound on targets in validation/extrapolate)
     double time_per_run_s;  // --time-per-run 10m (bench)
+    int seeds;              // --seeds N (bench: independent runs per encoding)
+    int jobs;               // --jobs N (bench: runs at once)
     float temperature;      // --temperature X
     int top_k;              // --top-k N
     float top_p;            // --top-p X
     int quiet;              // --quiet (no progress line)
-    const char *delta_init; // --delta-init zero|uniform (polar's δ initialisation)
-    const char *delta_param;// --delta-param clamp|sigmoid (polar's δ parameterisation; bench: a list)
-    int seeds;              // --seeds N (bench: runs per encoding)
-    int jobs;               // --jobs N (bench: runs at once)
-    const char *bench_run;  // --bench-run PE:SEED (bench: the one run of a --jobs child)
+    const char *delta_init;   // --delta-init zero|uniform (polar's δ initialisation)
+    const char *delta_param;  // --delta-param clamp|sigmoid (polar's δ parameterisation; bench: a list)
+    const char *precision;    // --precision fp32|bf16|auto (pope_cli_precision applies it)
+    const char *bench_run;    // --bench-run PE:SEED (bench: the one run of a --jobs child)
 } pope_cli;
 void pope_cli_init(pope_cli *o);
-// Tries to consume argv[*i] (and its value: "--steps 100" or "--steps=100"). Returns 1
-// when consumed (*i advanced past the value), 0 when argv[*i] is not a common option
-// (the program handles it), -1 on a missing/bad value (pope_last_error says which).
-int pope_cli_option(pope_cli *o, int argc, char **argv, int *i);
 // Loads o->preset (or default_preset when none was given) into *p and applies the
 // overrides (--pe, --context, --steps, --time, --batch, --accum, --lr, --threads, --seed,
 // --delta-init, --delta-param). A --pe or --delta-param list (bench) is left to the caller.
 // --time without --steps sets steps to POPE_STEPS_UNBOUNDED: the budget decides.
 int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p);
+// For train --resume: the preset the run in out_dir was started with (recorded in
+// out_dir/checkpoint.safetensors) with only the options given on the command line applied
+// on top. --preset, when given, is loaded instead but for the run's end (steps, time,
+// warm-up), and pope_train compares the rest with the run's. So a resumed run without
+// --steps continues to its original end with its schedule. A --seed other than the run's
+// is refused. Without a recorded preset: pope_cli_preset.
+int pope_cli_resume_preset(const pope_cli *o, const char *out_dir, const char *default_preset, pope_preset *p);
+// Sets the core's precision from --precision, or from dflt ("auto" for train and bench,
+// "fp32" for eval and extrapolate) when not given. -1 + message when bf16 is asked for and
+// not supported here.
+int pope_cli_precision(const pope_cli *o, const char *dflt);
 // o->contexts (default "1,2,4,8"), multiples of the model's training context, as
 // absolute contexts in tokens for pope_extrap_opts.
 int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max, int *n);
-// Help fragments (each line "  --opt ARG   text\n") to print in the programs' --help.
-extern const char pope_help_train[];     // --preset --pe --context --steps --time --batch --accum --lr --seed --threads --out --resume --quiet
-extern const char pope_help_eval[];      // --model --split --context --json --threads
-extern const char pope_help_extrap[];    // --model --contexts --eval-tokens --out --threads
-extern const char pope_help_generate[];  // --model --temperature --top-k --top-p --seed
-extern const char pope_help_bench[];     // --preset --time-per-run --steps --contexts --out --threads
-
-// pope_cli_option for loops that advance i themselves: on 1, *i is the last argument
-// consumed (not the one after it). Same return values.
-int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i);
 
 // ---------------------------------------------------------------- parsers
-// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else.
+// "90s", "30m", "2h", "1h30m", "1d", plain "45" (seconds), "1.5h". -1 on anything else,
+// including durations above POPE_MAX_DURATION_S (a year: "1e308m" would be infinity).
+#define POPE_MAX_DURATION_S (366.0 * 86400)
 int pope_parse_duration(const char *s, double *seconds);
 // "1,2,4,8" -> out[0..*n). Positive integers only; -1 when malformed or more than max.
 int pope_parse_int_list(const char *s, int *out, int max, int *n);
@@ -184,13 +276,21 @@ const char *pope_format_duration(double seconds, char *buf, size_t size);
 // ---------------------------------------------------------------- training
 typedef struct {
     const char *out_dir;        // created if missing
-    int resume;                 // continue DIR/checkpoint.safetensors exactly
+    int resume;                 // continue DIR/checkpoint.safetensors exactly: the preset
+                                // must equal the run's (pope_fields_diff) but for threads,
+                                // eval_every, eval_tokens, checkpoint_every, log_every, seed
+                                // (the run's is kept), and steps / time, which may grow:
+    int extend;                 // with resume: a new end (steps, time) past the current
+                                // step; the cosine schedule is stretched to it
     int quiet;                  // no progress on stderr
     const char *program;        // "pope-genome": prefix of messages
     // JSON object of string values stored in every checkpoint's __metadata__ (the split,
     // data source...). NULL: none. "pope.preset" (the preset JSON) is always added.
     const char *extra_metadata;
-    int64_t stop_at_step;       // > 0: behave as if interrupted (SIGINT) after this step
+    int64_t stop_at_step;       // > 0: behave as if interrupted after this step
+    // Set (e.g. by the program's SIGINT handler) to stop after the current step with a
+    // checkpoint; NULL: none. The library installs no signal handlers: the programs do.
+    volatile sig_atomic_t *interrupt;
 } pope_train_opts;
 
 typedef struct {
@@ -208,8 +308,9 @@ typedef struct {
 // set, else a sequence drawn with probability ∝ (len − n + 1) and a uniform offset,
 // re-drawn (≤ 1000 tries) while window_ok says no. Targets pass through ignore_target.
 // Writes DIR/checkpoint.safetensors (every checkpoint_every steps and at the end),
-// DIR/model.safetensors, DIR/log.jsonl, DIR/curve.svg. SIGINT: finishes the step,
-// checkpoints, returns 0 with res->interrupted = 1. res may be NULL.
+// DIR/model.safetensors, DIR/log.jsonl, DIR/curve.svg. *o->interrupt set (the program's
+// SIGINT handler): finishes the step, checkpoints, returns 0 with res->interrupted = 1.
+// res may be NULL.
 int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts *o,
                pope_train_result *res);
 
@@ -263,6 +364,9 @@ typedef struct {
     int n_buckets;              // position buckets over the largest context (default 32)
     const char *out_dir;        // writes extrapolate.md/.json/.svg, extrapolate_positions.svg; NULL: none
     int progress;
+    // Optional: adds the caller's keys to the JSON object (extrapolate.json and --json).
+    void (*json_fields)(void *ctx, struct cJSON *o);
+    void *json_ctx;
 } pope_extrap_opts;
 void pope_extrap_opts_default(pope_extrap_opts *o);
 
@@ -282,6 +386,10 @@ void pope_extrap_result_free(pope_extrap_result *r);
 // receives the Markdown table.
 int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts *o,
                      pope_extrap_result *r, FILE *table);
+// The result as the JSON object of extrapolate.json (and of the programs' --json): pe,
+// tokenizer, split, training_context, regions, bucket_size, o->json_fields' keys, results
+// [{context, nll, targets, windows, multiple, bucket_nll}]. The caller deletes it.
+struct cJSON *pope_extrap_json(const pope_model *m, const pope_extrap_opts *o, const pope_extrap_result *r);
 
 // ---------------------------------------------------------------- generation
 typedef struct {
@@ -319,6 +427,8 @@ typedef struct {
     int n_contexts;             // 0: 1,2,4,8
     int64_t eval_tokens;        // bound on extrapolation targets (0: default)
     int64_t test_tokens;        // bound on test-NLL targets (0: the whole test split)
+    int resume;                 // resume runs already started (finished ones are reused)
+    volatile sig_atomic_t *interrupt;   // pope_train_opts.interrupt of each run
     const char *one_run;        // "ARM:SEED": only that run, no report (a --jobs child)
     const char *program;
     const char *extra_metadata;
@@ -375,7 +485,6 @@ int pope_write_file_atomic(const char *path, const char *text);
 // train, bench, eval and extrapolate subcommands, the dispatch, --help/--version and the
 // error printing is written once here. A program fills a pope_program (docs/PIPELINE.md)
 // and calls pope_program_main.
-struct cJSON;
 typedef struct pope_program pope_program;
 
 typedef struct {
@@ -395,26 +504,26 @@ struct pope_program {
     const pope_command *commands;   // terminated by {NULL, NULL}
     void *ctx;                      // the program's state: data options, loaded data
     const char *const *tokenizers;  // the tokenizers it knows (NULL-terminated): its --help
-                                    // lists only presets that use one of them
+                                    // lists only presets that use one of them, or fix none
+    const char *preset_prefix;      // and are named so ("music-")
 
-    // Help texts. help_train and help_eval are whole heads, "usage: ...\n\n<what it
-    // does>\n\noptions:\n"; help_bench and help_extrap only the usage line (the description
-    // is common). The common option lines (pope_help_*), the *_extra lines and data_help
-    // follow; train and bench end with the preset list.
-    const char *data_help;          // the program's data options
+    // Help heads (usage line and what the command does, ending in a blank line); the option
+    // lines come from the tables. help_bench and help_extrap are only the usage line (the
+    // description is common); help_extrap_note (may be NULL) is appended to its last sentence.
     const char *help_train;
     const char *help_train_presets; // the line before the preset list ("presets (default ...):\n")
-    const char *help_bench;         // only the usage line: the description is the same for all
-    const char *help_eval, *help_eval_extra;       // extra (may be NULL): after pope_help_eval
-    const char *help_extrap;        // only the usage line: the description is the same for all,
-    const char *help_extrap_note;   // but for this (may be NULL), appended to its last sentence
-    const char *help_extrap_extra;  // extra option lines (may be NULL): after the --json line
+    const char *help_bench;
+    const char *help_eval;
+    const char *help_extrap;
+    const char *help_extrap_note;
 
-    // Arguments not in pope_cli. option: a data option (1 consumed, *i = last consumed; 0 not
-    // one; -1 bad value). positional (may be NULL): an argument not starting with '-' (or
-    // "-" alone), same returns; 0 makes it an "unexpected argument". missing: after
-    // parsing, NULL or what is missing ("no input FILE"), a usage error.
-    int (*option)(void *ctx, int argc, char **argv, int *i);
+    // The program's data options (table; .cmds says which of train, bench, eval, extrapolate
+    // take each) and the struct they are stored in (POPE_DST_DATA). positional (may be
+    // NULL): an argument not starting with '-' (or "-" alone): 1 consumed (*i = last
+    // consumed), 0 unexpected, -1 bad. missing: after parsing, NULL or what is missing
+    // ("no input FILE"), a usage error.
+    const pope_opt *data_opts;
+    void *data_dst;
     int (*positional)(void *ctx, int argc, char **argv, int *i);
     const char *(*missing)(void *ctx);
 
@@ -446,7 +555,18 @@ struct pope_program {
     int64_t test_targets;           // bound on the targets of train's final test NLL and of bench's (0: all)
 };
 
-// Dispatches argv[1] to the program's commands; --help/-h/help, --version. Returns the exit status.
+// Parses the command line of a program's own command (generate, tokenize ...): the table
+// `own`, then the program's data options whose .cmds name `cmd`; values into cli
+// (initialised here), p->data_dst and local; positional arguments to positional(pctx, ...)
+// (NULL: none taken); `usage` heads its --help. 0 when parsed, -1 after printing --help
+// (exit 0), else the exit status of a usage error (printed).
+int pope_program_parse(const pope_program *p, const char *cmd, const pope_opt *own, const char *usage, pope_cli *cli,
+                       void *local, int (*positional)(void *ctx, int argc, char **argv, int *i), void *pctx, int argc,
+                       char **argv);
+// The option table of a shared command ("train", "bench", "eval", "extrapolate"; NULL for
+// others); the program's data options come on top.
+const pope_opt *pope_command_options(const char *cmd);
+// Dispatches argv[1] to the program's commands; --help/-h, help [CMD], --version. Returns the exit status.
 int pope_program_main(const pope_program *p, int argc, char **argv);
 // The shared subcommands (argv[0] = the command name). Return the exit status: 0, 1 (an
 // error, printed), 2 (usage), 130 (train interrupted; --resume continues).
@@ -458,6 +578,10 @@ int pope_cmd_extrapolate(const pope_program *p, int argc, char **argv);
 int pope_die(const char *prog, const char *what);
 // "PROG: CMD: MSG (see 'PROG CMD --help')" on stderr; returns 2.
 int pope_usage_error(const char *prog, const char *cmd, const char *msg);
+// The config recorded in a model file (pope.config metadata: tokenizer, vocab ...), read
+// without loading the weights. -1 with the loader's message (truncated, not safetensors,
+// no pope.config metadata) or the config's.
+int pope_model_file_config(const char *file, pope_config *cfg);
 // The model file behind a --model path: the file itself, or DIR/model.safetensors, else
 // DIR/checkpoint.safetensors. malloc'd; NULL + pope_last_error() when there is none.
 char *pope_model_file(const char *path);

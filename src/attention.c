@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bf16.h"
 #include "kernel_alloc.h"
 #include "kernel_hash.h"
 #include "kernel_tile.h"
@@ -17,6 +18,27 @@
 enum { BQ = 64, BK = 64 };
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
+
+// The tile product in the precision of this call: with bf16 scratch (precision bf16) the
+// operands are rounded to bf16 and multiplied by vdpbf16ps (kernel_bf16.c, fp32
+// accumulation), B taken from bp when the caller packed it once for several products;
+// else tile_gemm in fp32. Softmax statistics, the output accumulator and every
+// element-wise step stay fp32 either way (docs/KERNELS.md §10).
+static inline void tgemm(uint32_t *bf, const uint32_t *bp, float *C, int ldc, const float *A, int rsa,
+                         int csa, const float *B, int ldb, int m, int n, int k, int accumulate) {
+    if (bf && bp)
+        tile_gemm_bf16_packed(C, ldc, A, rsa, csa, bp, m, n, k, accumulate, bf);
+    else if (bf)
+        tile_gemm_bf16(C, ldc, A, rsa, csa, B, ldb, m, n, k, accumulate, bf);
+    else
+        tile_gemm(C, ldc, A, rsa, csa, B, ldb, m, n, k, accumulate);
+}
+// 32-bit words of bf16 scratch per thread (0 in fp32): the products' own scratch (every
+// tile dimension is BQ = BK, Dk or Dv) plus `packed` words of operands packed once.
+static size_t bf16_words(int Dk, int Dv, size_t packed) {
+    const int d = Dk > Dv ? Dk : Dv;
+    return bf16_active() ? tile_gemm_bf16_scratch(d > BK ? d : BK) + packed : 0;
+}
 
 // Row helpers on n contiguous floats (vector body, scalar tail).
 // x[j] = 2^(scale2·x[j] − sub2) for j < n (arguments ≤ 0: kv_exp2_le0).
@@ -44,6 +66,8 @@ typedef struct {
     float *m, *l;  // (BQ)      running max (scaled) and sum
     float *alpha;  // (BQ)      rescale factors of one key tile
     float *mask;   // (BQ)      dropout factors of one key
+    uint32_t *bf;  // bf16 tile scratch, NULL in fp32
+    uint32_t *bq;  // bf16: Qᵀ packed once per work item (the B of every Sᵀ = K·Qᵀ)
 } fwd_scratch;
 
 // Query rows [q0, q1) of head bh: walks the key tiles 0..q1−1 with an online softmax.
@@ -61,12 +85,13 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
     // Scores in base-2 units: Qᵀ scaled once by scale·log₂e, so that the softmax below is
     // 2^(s − m) with no multiply per score (m, the running max, in the same units).
     row_scale(w->qt, Dk * BQ, scale * K_LOG2E);
+    if (w->bf) tile_pack_b_bf16(w->bq, w->qt, BQ, Dk, BQ);
     for (int i = 0; i < BQ; i++) w->m[i] = -INFINITY, w->l[i] = 0.0f;
 
     for (int k0 = 0; k0 < q1; k0 += BK) {
         const int nk = imin(BK, q1 - k0);
         const int diag = k0 + nk - 1 > q0;  // some key of this tile is after some query
-        tile_gemm(w->st, BQ, kh + (size_t)k0 * Dk, Dk, 1, w->qt, BQ, nk, BQ, Dk, 0);  // Sᵀ = K·Qᵀ
+        tgemm(w->bf, w->bq, w->st, BQ, kh + (size_t)k0 * Dk, Dk, 1, w->qt, BQ, nk, BQ, Dk, 0);  // Sᵀ = K·Qᵀ
         if (diag)  // causal mask: key s = k0+j is hidden from query t = q0+i when s > t
             for (int j = 0; j < nk; j++)
                 for (int i = 0; i < BQ && q0 + i < k0 + j; i++) w->st[(size_t)j * BQ + i] = -INFINITY;
@@ -100,7 +125,7 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
                 for (int i = 0; i < nq; i++) prow[i] *= w->mask[i];
             }
         // O (=|+=) P·V with P = (Sᵀ)ᵀ read through strides
-        tile_gemm(w->o, Dv, w->st, 1, BQ, vh + (size_t)k0 * Dv, Dv, nq, Dv, nk, k0 > 0);
+        tgemm(w->bf, NULL, w->o, Dv, w->st, 1, BQ, vh + (size_t)k0 * Dv, Dv, nq, Dv, nk, k0 > 0);
     }
     for (int i = 0; i < nq; i++) {
         const size_t row = (size_t)bh * T + q0 + i;
@@ -133,7 +158,9 @@ int attention_forward(float *out, float *lse, const float *q, const float *k, co
     #pragma omp parallel
     {
         fwd_scratch w;
-        float *buf = pope_alloc_floats((size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ);
+        const size_t nf = (size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ;
+        const size_t nbq = tile_bf16_packed_words(Dk, BQ), nbf = bf16_words(Dk, Dv, nbq);
+        float *buf = pope_alloc_floats(nf + nbf);
         if (scratch_failed(buf, &failed)) goto out;
         w.qt = buf;
         w.st = w.qt + (size_t)Dk * BQ;
@@ -142,6 +169,8 @@ int attention_forward(float *out, float *lse, const float *q, const float *k, co
         w.l = w.m + BQ;
         w.alpha = w.l + BQ;
         w.mask = w.alpha + BQ;
+        w.bf = nbf ? (uint32_t *)(buf + nf) : NULL;
+        w.bq = nbf ? w.bf + (nbf - nbq) : NULL;
         // Latest (longest) query tiles first, so that the dynamic schedule ends balanced.
         #pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < items; it++) {
@@ -163,6 +192,8 @@ typedef struct {
     float *dk, *dv;  // (BK, Dk), (BK, Dv)  key-tile gradient accumulators
     float *drow;     // (T)                 D_t = dout_t·out_t
     float *mask;     // (BK)                dropout factors of one row
+    uint32_t *bf;    // bf16 tile scratch, NULL in fp32
+    uint32_t *bkt, *bvt, *bk;  // bf16: Kᵀ, Vᵀ and K of the key tile, packed once per key tile
 } bwd_scratch;
 
 // All key tiles of head bh (one thread owns the head: its dq rows are accumulated in
@@ -185,12 +216,17 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
         const int nk = imin(BK, T - k0);
         tile_transpose(w->kt, BK, kh + (size_t)k0 * Dk, Dk, nk, Dk);
         tile_transpose(w->vt, BK, vh + (size_t)k0 * Dv, Dv, nk, Dv);
+        if (w->bf) {  // the B operands that every query tile below shares
+            tile_pack_b_bf16(w->bkt, w->kt, BK, Dk, nk);
+            tile_pack_b_bf16(w->bvt, w->vt, BK, Dv, nk);
+            tile_pack_b_bf16(w->bk, kh + (size_t)k0 * Dk, Dk, nk, Dk);
+        }
         for (int q0 = k0 / BQ * BQ; q0 < T; q0 += BQ) {
             const int nq = imin(BQ, T - q0);
             const float *qt = qh + (size_t)q0 * Dk, *gt = gh + (size_t)q0 * Dv;
             const int first = q0 == k0 / BQ * BQ;  // first query tile of this key tile
-            tile_gemm(w->p, BK, qt, Dk, 1, w->kt, BK, nq, nk, Dk, 0);   // S = Q·Kᵀ
-            tile_gemm(w->ds, BK, gt, Dv, 1, w->vt, BK, nq, nk, Dv, 0);  // dPd = dO·Vᵀ
+            tgemm(w->bf, w->bkt, w->p, BK, qt, Dk, 1, w->kt, BK, nq, nk, Dk, 0);   // S = Q·Kᵀ
+            tgemm(w->bf, w->bvt, w->ds, BK, gt, Dv, 1, w->vt, BK, nq, nk, Dv, 0);  // dPd = dO·Vᵀ
             for (int i = 0; i < nq; i++) {
                 const int t = q0 + i;
                 const int ns = t - k0 + 1 < nk ? t - k0 + 1 : nk;  // keys s <= t (may be <= 0)
@@ -220,11 +256,11 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
                 }
             }
             if (dv)  // dV (+)= Pdᵀ·dO: A = Pᵀ read through strides
-                tile_gemm(w->dv, Dv, w->p, 1, BK, gt, Dv, nk, Dv, nq, !first);
+                tgemm(w->bf, NULL, w->dv, Dv, w->p, 1, BK, gt, Dv, nk, Dv, nq, !first);
             if (dq)  // dQ += dS·K, straight into dq
-                tile_gemm(dq + ok + (size_t)q0 * Dk, Dk, w->ds, BK, 1, kh + (size_t)k0 * Dk, Dk, nq, Dk, nk, 1);
+                tgemm(w->bf, w->bk, dq + ok + (size_t)q0 * Dk, Dk, w->ds, BK, 1, kh + (size_t)k0 * Dk, Dk, nq, Dk, nk, 1);
             if (dk)  // dK (+)= dSᵀ·Q
-                tile_gemm(w->dk, Dk, w->ds, 1, BK, qt, Dk, nk, Dk, nq, !first);
+                tgemm(w->bf, NULL, w->dk, Dk, w->ds, 1, BK, qt, Dk, nk, Dk, nq, !first);
         }
         if (dk)
             for (size_t i = 0; i < (size_t)nk * Dk; i++) dk[ok + (size_t)k0 * Dk + i] += w->dk[i];
@@ -242,7 +278,10 @@ int attention_backward(float *dq, float *dk, float *dv, const float *dout, const
     #pragma omp parallel
     {
         bwd_scratch w;
-        float *buf = pope_alloc_floats((size_t)(Dk + Dv) * BK + 2 * BQ * BK + (size_t)BK * (Dk + Dv) + T + BK);
+        const size_t nf = (size_t)(Dk + Dv) * BK + 2 * BQ * BK + (size_t)BK * (Dk + Dv) + T + BK;
+        const size_t nkt = tile_bf16_packed_words(Dk, BK), nvt = tile_bf16_packed_words(Dv, BK);
+        const size_t nbk = tile_bf16_packed_words(BK, Dk), nbf = bf16_words(Dk, Dv, nkt + nvt + nbk);
+        float *buf = pope_alloc_floats(nf + nbf);
         if (scratch_failed(buf, &failed)) goto out;
         w.kt = buf;
         w.vt = w.kt + (size_t)Dk * BK;
@@ -252,6 +291,10 @@ int attention_backward(float *dq, float *dk, float *dv, const float *dout, const
         w.dv = w.dk + (size_t)BK * Dk;
         w.drow = w.dv + (size_t)BK * Dv;
         w.mask = w.drow + T;
+        w.bf = nbf ? (uint32_t *)(buf + nf) : NULL;
+        w.bkt = nbf ? w.bf + (nbf - nkt - nvt - nbk) : NULL;
+        w.bvt = nbf ? w.bkt + nkt : NULL;
+        w.bk = nbf ? w.bvt + nvt : NULL;
         #pragma omp for schedule(dynamic, 1)
         for (int bh = 0; bh < BH; bh++)
             flash_backward_head(&w, dq, dk, dv, dout, out, lse, q, k, v, bh, T, Dk, Dv, scale,

@@ -95,8 +95,7 @@ int pope_save(const char *path, const pope_model *m, const pope_adamw *opt,
     save_entry *e = calloc((size_t)n_entries, sizeof *e);
     cJSON *hdr = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(hdr, "__metadata__");
-    char *cfg_json = pope_config_to_json(&m->cfg), *tj = NULL, *hs = NULL, *tmp = NULL;
-    FILE *f = NULL;
+    char *cfg_json = pope_config_to_json(&m->cfg), *tj = NULL, *hs = NULL;
     int rc = -1;
     if (!e || !hdr || !meta || !cfg_json) { pope_error("save: out of memory"); goto done; }
     cJSON_AddStringToObject(meta, "pope.config", cfg_json);
@@ -134,29 +133,18 @@ int pope_save(const char *path, const pope_model *m, const pope_adamw *opt,
     }
     if (!(hs = cJSON_PrintUnformatted(hdr))) { pope_error("save: out of memory"); goto done; }
     size_t hlen = strlen(hs), padded = (hlen + 7) / 8 * 8;
-    size_t plen = strlen(path) + 5;
-    if (!(tmp = malloc(plen))) { pope_error("save: out of memory"); goto done; }
-    snprintf(tmp, plen, "%s.tmp", path);
-    if (!(f = fopen(tmp, "wb"))) { pope_error("save %s: %s", tmp, strerror(errno)); goto done; }
+    pope_atomic a;
+    if (pope_atomic_begin(&a, path, "wb") != 0) goto done;
     uint64_t n8 = padded;
     static const char spaces[8] = "        ";
-    int werr = write_all(f, &n8, 8) || write_all(f, hs, hlen) || write_all(f, spaces, padded - hlen);
-    for (k = 0; k < n_entries && !werr; k++) werr = write_all(f, e[k].data, e[k].numel * sizeof(float));
-    if (werr || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        pope_error("save %s: write failed: %s", tmp, strerror(errno));
-        fclose(f);
-        f = NULL;
-        remove(tmp);
+    int werr = write_all(a.f, &n8, 8) || write_all(a.f, hs, hlen) || write_all(a.f, spaces, padded - hlen);
+    for (k = 0; k < n_entries && !werr; k++) werr = write_all(a.f, e[k].data, e[k].numel * sizeof(float));
+    if (werr) {
+        pope_error("save %s: write failed: %s", path, strerror(errno));
+        pope_atomic_abort(&a);
         goto done;
     }
-    int cerr = fclose(f);
-    f = NULL;
-    if (cerr != 0) { pope_error("save %s: %s", tmp, strerror(errno)); remove(tmp); goto done; }
-    if (rename(tmp, path) != 0) {
-        pope_error("save: rename %s to %s: %s", tmp, path, strerror(errno));
-        remove(tmp);
-        goto done;
-    }
+    if (pope_atomic_commit(&a, 1) != 0) goto done;   // fsync: a checkpoint must survive a crash
     rc = 0;
 done:
     if (e)
@@ -166,7 +154,6 @@ done:
     free(cfg_json);
     free(tj);
     free(hs);
-    free(tmp);
     return rc;
 }
 
@@ -227,22 +214,22 @@ static int st_open(st_file *sf, const char *path, int header_only) {
     off_t fsize = sb.st_size;
     if (fsize < 8) {
         fclose(f);
-        return pope_error("load %s: truncated file (%lld bytes; a safetensors file starts with an "
+        return pope_error("load %s: truncated: %lld bytes (a safetensors file starts with an "
                           "8-byte header length)", path, (long long)fsize);
     }
     unsigned char len8[8];
     if (fread(len8, 1, 8, f) != 8) { fclose(f); return pope_error("load %s: read error", path); }
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = hlen << 8 | len8[i];
-    if (hlen > (uint64_t)fsize - 8) {
-        fclose(f);
-        return pope_error("load %s: header length %" PRIu64 " beyond the end of the file (%lld bytes): "
-                          "truncated or not a safetensors file", path, hlen, (long long)fsize);
-    }
     if (hlen > MAX_HEADER || hlen < 2) {
         fclose(f);
         return pope_error("load %s: implausible header length %" PRIu64 ": not a safetensors file",
                           path, hlen);
+    }
+    if (hlen > (uint64_t)fsize - 8) {
+        fclose(f);
+        return pope_error("load %s: truncated: the header needs %" PRIu64 " bytes, the file has %lld "
+                          "(or it is not a safetensors file)", path, 8 + hlen, (long long)fsize);
     }
     sf->data_start = 8 + hlen;
     if (header_only) {
@@ -311,8 +298,8 @@ static int st_open(st_file *sf, const char *path, int header_only) {
                         json_uint(cJSON_GetArrayItem(of, 1), &le->end) || le->begin > le->end))
             rc = pope_error("load %s: tensor '%s' has invalid data_offsets", path, it->string);
         if (rc == 0 && le->end > data_len)
-            rc = pope_error("load %s: tensor '%s' data [%" PRIu64 ", %" PRIu64 ") beyond the end of the "
-                            "file (%" PRIu64 " data bytes): truncated file", path, it->string,
+            rc = pope_error("load %s: truncated: tensor '%s' data [%" PRIu64 ", %" PRIu64 ") beyond "
+                            "the end of the file (%" PRIu64 " data bytes)", path, it->string,
                             le->begin, le->end, data_len);
         if (rc == 0 && (numel > UINT64_MAX / 4 || le->end - le->begin != numel * 4))
             rc = pope_error("load %s: tensor '%s' data size %" PRIu64 " does not match its shape",
@@ -450,6 +437,16 @@ pope_model *pope_load(const char *path, pope_adamw **opt, pope_train_state *st) 
         pope_error("load %s: pope.config: %s", path, pope_last_error());
         goto fail;
     }
+    // The parameters the config describes must be in the file before they are allocated: a
+    // 2 KB file must not ask for 12 GB. (A file cut short was refused by st_open already: its
+    // header's tensors reach past its end.)
+    uint64_t n_params = pope_config_num_params(&cfg), data_bytes = sf.size - sf.data_start;
+    if (n_params > data_bytes / sizeof(float)) {
+        pope_error("load %s: its pope.config wants %" PRIu64 " parameters (%" PRIu64 " bytes) but the "
+                   "file holds %" PRIu64 " bytes of tensor data (config mismatch)", path, n_params,
+                   n_params * sizeof(float), data_bytes);
+        goto fail;
+    }
     if (!(m = pope_model_create(&cfg, 0, 0))) goto fail;
     for (int i = 0; i < m->n_tensors; i++)
         if (st_read_tensor(&sf, m->tensors[i].name, &m->tensors[i], m->tensors[i].data) != 0) goto fail;
@@ -504,7 +501,7 @@ char *pope_load_metadata(const char *path, const char *key) {
     if (st_open(&sf, path, 1) == 0) {
         const char *s = st_meta(&sf, key);
         if (s) v = strdup(s);
-        else pope_error("load %s: no metadata key '%s'", path, key);
+        else pope_error("load %s: no '%s' in __metadata__ (not a pope checkpoint?)", path, key);
     }
     st_close(&sf);
     return v;

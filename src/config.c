@@ -1,5 +1,7 @@
 // config.c — the model configuration: defaults, validation, JSON (cJSON).
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,46 +9,76 @@
 #include <cjson/cJSON.h>
 
 #include "pope.h"
+#include "pope_fields.h"
 
-static const char *pe_names[POPE_PE_COUNT] = {"none", "sinusoidal", "legendre", "rope", "polar"};
+
+static const char *const grid_names[] = {"endpoint", "midpoint", NULL};
+static const char *const delta_init_names[] = {"zero", "uniform", NULL};
+static const char *const delta_param_names[] = {"clamp", "sigmoid", NULL};
+static const char *const pe_name_list[] = {"none", "sinusoidal", "legendre", "rope", "polar", NULL};
+static const char *const tokenizer_default[] = {"none", NULL};
 
 const char *pope_pe_name(pope_pe_kind pe) {
-    return (unsigned)pe < POPE_PE_COUNT ? pe_names[pe] : "?";
+    return (unsigned)pe < POPE_PE_COUNT ? pe_name_list[pe] : "?";
 }
 
 int pope_pe_parse(const char *name, pope_pe_kind *out) {
     for (int i = 0; i < POPE_PE_COUNT; i++)
-        if (name && strcmp(name, pe_names[i]) == 0) { *out = (pope_pe_kind)i; return 0; }
+        if (name && strcmp(name, pe_name_list[i]) == 0) { *out = (pope_pe_kind)i; return 0; }
     return pope_error("unknown positional encoding '%s' (none, sinusoidal, legendre, rope, polar)",
                       name ? name : "(null)");
 }
 
+
+#define F(key, kind, field) key, kind, offsetof(pope_config, field)
+// Every field of pope_config: default, range, JSON key (docs/MODEL.md describes them).
+const pope_field pope_config_fields[] = {
+    {F("vocab_size", POPE_F_INT, vocab_size), .def = 256, .lo = 1, .hi = POPE_MAX_VOCAB, .help = "tokens in the vocabulary"},
+    {F("d_model", POPE_F_INT, d_model), .def = 128, .lo = 1, .hi = POPE_MAX_D_MODEL, .help = "model width C"},
+    {F("n_layers", POPE_F_INT, n_layers), .def = 4, .lo = 0, .hi = POPE_MAX_LAYERS, .help = "transformer blocks L"},
+    {F("n_heads", POPE_F_INT, n_heads), .def = 4, .lo = 1, .hi = POPE_MAX_D_MODEL,
+     .help = "attention heads H (at most d_model; D = C / H)"},
+    {F("context_length", POPE_F_INT, context_length), .def = 512, .lo = 1, .hi = POPE_MAX_CONTEXT,
+     .help = "training context T"},
+    {F("pe", POPE_F_ENUM, pe), .def = POPE_PE_POLAR, .names = pe_name_list, .help = "positional encoding"},
+    {F("pe_base", POPE_F_FLOAT, pe_base), .def = 10000, .lo = 1, .lo_open = 1, .hi = INFINITY, .hi_open = 1,
+     .help = "frequency base of rope and polar"},
+    {F("legendre_grid", POPE_F_ENUM, legendre_grid), .def = POPE_GRID_ENDPOINT, .names = grid_names,
+     .help = "legendre's position grid"},
+    {F("delta_init", POPE_F_ENUM, delta_init), .def = POPE_DELTA_ZERO, .names = delta_init_names,
+     .help = "polar: initial phase offsets"},
+    {F("delta_param", POPE_F_ENUM, delta_param), .def = POPE_DELTA_CLAMP, .names = delta_param_names,
+     .help = "polar: how delta stays in [-2pi, 0]"},
+    {F("norm_eps", POPE_F_FLOAT, norm_eps), .def = 1e-5, .lo = 0, .lo_open = 1, .hi = INFINITY, .hi_open = 1,
+     .help = "RMSNorm epsilon"},
+    {F("tie_embeddings", POPE_F_BOOL, tie_embeddings), .def = 0, .help = "output projection = token embeddings"},
+    {F("dropout_attn", POPE_F_FLOAT, dropout_attn), .def = 0, .lo = 0, .hi = 1, .hi_open = 1,
+     .help = "dropout on attention probabilities (training)"},
+    {F("dropout_resid", POPE_F_FLOAT, dropout_resid), .def = 0, .lo = 0, .hi = 1, .hi_open = 1,
+     .help = "dropout on each residual branch (training)"},
+    {F("init_std", POPE_F_FLOAT, init_std), .def = 0.02, .lo = 0, .hi = INFINITY, .hi_open = 1,
+     .help = "init std of the weights"},
+    {F("embed_init_std", POPE_F_FLOAT, embed_init_std), .def = 0, .lo = 0, .hi = INFINITY, .hi_open = 1,
+     .help = "init std of the token embeddings (0: auto)"},
+    {F("tokenizer", POPE_F_STR, tokenizer), .size = POPE_TOKENIZER_MAX, .names = tokenizer_default,
+     .help = "the tokenizer the model was trained with"},
+    {0},
+};
+#undef F
+
 void pope_config_default(pope_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    cfg->vocab_size = 256;
-    cfg->d_model = 128;
-    cfg->n_layers = 4;
-    cfg->n_heads = 4;
-    cfg->context_length = 512;
-    cfg->pe = POPE_PE_POLAR;
-    cfg->pe_base = 10000.0f;
-    cfg->legendre_grid = POPE_GRID_ENDPOINT;
-    cfg->delta_init = POPE_DELTA_ZERO;
-    cfg->delta_param = POPE_DELTA_CLAMP;
-    cfg->norm_eps = 1e-5f;
-    cfg->tie_embeddings = 0;
-    cfg->dropout_attn = 0.0f;
-    cfg->dropout_resid = 0.0f;
-    cfg->init_std = 0.02f;
-    cfg->embed_init_std = 0.0f;   // auto
-    snprintf(cfg->tokenizer, sizeof cfg->tokenizer, "%s", "none");
+    pope_fields_default(pope_config_fields, cfg);
 }
 
+// The ranges of the field table, then the rules that join fields.
 int pope_config_validate(const pope_config *c) {
-    if (c->vocab_size < 1) return pope_error("config: vocab_size %d must be >= 1", c->vocab_size);
-    if (c->d_model < 1) return pope_error("config: d_model %d must be >= 1", c->d_model);
-    if (c->n_layers < 0) return pope_error("config: n_layers %d must be >= 0", c->n_layers);
-    if (c->n_heads < 1) return pope_error("config: n_heads %d must be >= 1", c->n_heads);
+    if (pope_fields_validate(pope_config_fields, c, "config") != 0) return -1;
+    if (c->n_heads > c->d_model)
+        return pope_error("config: n_heads %d must be in 1..d_model (%d)", c->n_heads, c->d_model);
+    if ((int64_t)c->vocab_size * c->d_model > POPE_MAX_TENSOR_NUMEL)
+        return pope_error("config: vocab_size × d_model = %lld exceeds %lld (one tensor)",
+                          (long long)c->vocab_size * c->d_model, POPE_MAX_TENSOR_NUMEL);
     if (c->d_model % c->n_heads != 0)
         return pope_error("config: d_model %d is not a multiple of n_heads %d", c->d_model, c->n_heads);
     int D = c->d_model / c->n_heads;
@@ -54,143 +86,23 @@ int pope_config_validate(const pope_config *c) {
         return pope_error("config: rope needs an even head size, d_model/n_heads = %d", D);
     if (c->pe == POPE_PE_SINUSOIDAL && c->d_model % 2 != 0)
         return pope_error("config: sinusoidal needs an even d_model, got %d", c->d_model);
-    if ((unsigned)c->pe >= POPE_PE_COUNT) return pope_error("config: pe %d out of range", (int)c->pe);
-    if (c->context_length < 1)
-        return pope_error("config: context_length %d must be >= 1", c->context_length);
-    if (!(c->pe_base > 1.0f) || !isfinite(c->pe_base))
-        return pope_error("config: pe_base %g must be > 1", (double)c->pe_base);
-    if (c->legendre_grid != POPE_GRID_ENDPOINT && c->legendre_grid != POPE_GRID_MIDPOINT)
-        return pope_error("config: legendre_grid %d out of range", (int)c->legendre_grid);
-    if (c->delta_init != POPE_DELTA_ZERO && c->delta_init != POPE_DELTA_UNIFORM)
-        return pope_error("config: delta_init %d out of range", (int)c->delta_init);
-    if (c->delta_param != POPE_DELTA_CLAMP && c->delta_param != POPE_DELTA_SIGMOID)
-        return pope_error("config: delta_param %d out of range", (int)c->delta_param);
-    if (!(c->norm_eps > 0.0f) || !isfinite(c->norm_eps))
-        return pope_error("config: norm_eps %g must be > 0", (double)c->norm_eps);
-    if (c->tie_embeddings != 0 && c->tie_embeddings != 1)
-        return pope_error("config: tie_embeddings must be 0 or 1, got %d", c->tie_embeddings);
-    if (!(c->dropout_attn >= 0.0f && c->dropout_attn < 1.0f))
-        return pope_error("config: dropout_attn %g must be in [0, 1)", (double)c->dropout_attn);
-    if (!(c->dropout_resid >= 0.0f && c->dropout_resid < 1.0f))
-        return pope_error("config: dropout_resid %g must be in [0, 1)", (double)c->dropout_resid);
-    if (!(c->init_std >= 0.0f) || !isfinite(c->init_std))
-        return pope_error("config: init_std %g must be >= 0", (double)c->init_std);
-    if (!(c->embed_init_std >= 0.0f) || !isfinite(c->embed_init_std))
-        return pope_error("config: embed_init_std %g must be >= 0 (0: auto)", (double)c->embed_init_std);
-    if (memchr(c->tokenizer, '\0', sizeof c->tokenizer) == NULL)
-        return pope_error("config: tokenizer name is not terminated");
     return 0;
 }
 
 char *pope_config_to_json(const pope_config *c) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
-    cJSON_AddNumberToObject(o, "vocab_size", c->vocab_size);
-    cJSON_AddNumberToObject(o, "d_model", c->d_model);
-    cJSON_AddNumberToObject(o, "n_layers", c->n_layers);
-    cJSON_AddNumberToObject(o, "n_heads", c->n_heads);
-    cJSON_AddNumberToObject(o, "context_length", c->context_length);
-    cJSON_AddStringToObject(o, "pe", pope_pe_name(c->pe));
-    // floats go through double exactly; cJSON prints 17 significant digits when needed,
-    // so a float survives the round trip bit for bit.
-    cJSON_AddNumberToObject(o, "pe_base", (double)c->pe_base);
-    cJSON_AddStringToObject(o, "legendre_grid",
-                            c->legendre_grid == POPE_GRID_MIDPOINT ? "midpoint" : "endpoint");
-    cJSON_AddStringToObject(o, "delta_init", c->delta_init == POPE_DELTA_UNIFORM ? "uniform" : "zero");
-    cJSON_AddStringToObject(o, "delta_param", c->delta_param == POPE_DELTA_SIGMOID ? "sigmoid" : "clamp");
-    cJSON_AddNumberToObject(o, "norm_eps", (double)c->norm_eps);
-    cJSON_AddBoolToObject(o, "tie_embeddings", c->tie_embeddings != 0);
-    cJSON_AddNumberToObject(o, "dropout_attn", (double)c->dropout_attn);
-    cJSON_AddNumberToObject(o, "dropout_resid", (double)c->dropout_resid);
-    cJSON_AddNumberToObject(o, "init_std", (double)c->init_std);
-    cJSON_AddNumberToObject(o, "embed_init_std", (double)c->embed_init_std);
-    cJSON_AddStringToObject(o, "tokenizer", c->tokenizer);
+    pope_fields_to_json(pope_config_fields, c, o);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
-}
-
-static int json_int(const cJSON *o, const char *key, int *out) {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!it) return 0;
-    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) ||
-        fabs(it->valuedouble) > 2147483647.0)
-        return pope_error("config JSON: '%s' must be an integer", key);
-    *out = (int)it->valuedouble;
-    return 0;
-}
-
-static int json_float(const cJSON *o, const char *key, float *out) {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!it) return 0;
-    if (!cJSON_IsNumber(it)) return pope_error("config JSON: '%s' must be a number", key);
-    *out = (float)it->valuedouble;
-    return 0;
-}
-
-static int json_string(const cJSON *o, const char *key, const char **out) {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!it) return 0;
-    if (!cJSON_IsString(it)) return pope_error("config JSON: '%s' must be a string", key);
-    *out = it->valuestring;
-    return 0;
 }
 
 int pope_config_from_json(pope_config *cfg, const char *json) {
     if (!json) return pope_error("config JSON: missing");
     cJSON *o = cJSON_Parse(json);
     if (!o) return pope_error("config JSON: not valid JSON");
-    if (!cJSON_IsObject(o)) { cJSON_Delete(o); return pope_error("config JSON: not an object"); }
-    pope_config c = *cfg;
-    const char *pe = NULL, *grid = NULL, *dinit = NULL, *dparam = NULL, *tok = NULL;
-    int rc = 0;
-    rc |= json_int(o, "vocab_size", &c.vocab_size);
-    rc |= json_int(o, "d_model", &c.d_model);
-    rc |= json_int(o, "n_layers", &c.n_layers);
-    rc |= json_int(o, "n_heads", &c.n_heads);
-    rc |= json_int(o, "context_length", &c.context_length);
-    rc |= json_string(o, "pe", &pe);
-    rc |= json_float(o, "pe_base", &c.pe_base);
-    rc |= json_string(o, "legendre_grid", &grid);
-    rc |= json_string(o, "delta_init", &dinit);
-    rc |= json_string(o, "delta_param", &dparam);
-    rc |= json_float(o, "norm_eps", &c.norm_eps);
-    rc |= json_float(o, "dropout_attn", &c.dropout_attn);
-    rc |= json_float(o, "dropout_resid", &c.dropout_resid);
-    rc |= json_float(o, "init_std", &c.init_std);
-    rc |= json_float(o, "embed_init_std", &c.embed_init_std);
-    rc |= json_string(o, "tokenizer", &tok);
-    const cJSON *tie = cJSON_GetObjectItemCaseSensitive(o, "tie_embeddings");
-    if (tie) {
-        if (cJSON_IsBool(tie)) c.tie_embeddings = cJSON_IsTrue(tie);
-        else if (cJSON_IsNumber(tie) && (tie->valuedouble == 0 || tie->valuedouble == 1))
-            c.tie_embeddings = (int)tie->valuedouble;
-        else rc = pope_error("config JSON: 'tie_embeddings' must be true or false");
-    }
-    if (rc == 0 && pe && pope_pe_parse(pe, &c.pe) != 0) rc = -1;
-    if (rc == 0 && grid) {
-        if (strcmp(grid, "endpoint") == 0) c.legendre_grid = POPE_GRID_ENDPOINT;
-        else if (strcmp(grid, "midpoint") == 0) c.legendre_grid = POPE_GRID_MIDPOINT;
-        else rc = pope_error("config JSON: legendre_grid '%s' (endpoint, midpoint)", grid);
-    }
-    if (rc == 0 && dinit) {
-        if (strcmp(dinit, "zero") == 0) c.delta_init = POPE_DELTA_ZERO;
-        else if (strcmp(dinit, "uniform") == 0) c.delta_init = POPE_DELTA_UNIFORM;
-        else rc = pope_error("config JSON: delta_init '%s' (zero, uniform)", dinit);
-    }
-    if (rc == 0 && dparam) {
-        if (strcmp(dparam, "clamp") == 0) c.delta_param = POPE_DELTA_CLAMP;
-        else if (strcmp(dparam, "sigmoid") == 0) c.delta_param = POPE_DELTA_SIGMOID;
-        else rc = pope_error("config JSON: delta_param '%s' (clamp, sigmoid)", dparam);
-    }
-    if (rc == 0 && tok) {
-        if (strlen(tok) >= sizeof c.tokenizer)
-            rc = pope_error("config JSON: tokenizer name '%s' longer than %d bytes", tok,
-                            POPE_TOKENIZER_MAX - 1);
-        else snprintf(c.tokenizer, sizeof c.tokenizer, "%s", tok);
-    }
+    int rc = pope_fields_from_json(pope_config_fields, cfg, o, "config JSON");
     cJSON_Delete(o);
-    if (rc != 0) return -1;
-    *cfg = c;
-    return 0;
+    return rc;
 }

@@ -5,6 +5,7 @@
 #include <blis.h>
 #include <stdlib.h>
 
+#include "bf16.h"
 #include "kernel_vec.h"
 #include "ops.h"
 
@@ -62,11 +63,14 @@ static void matmul_forward_rows(float *out, const float *inp, const float *weigh
 }
 
 // out (N,OUT) = inp (N,IN) · weightᵀ, weight (OUT,IN)
+// In bf16 precision the GEMMs go to oneDNN (matmul_bf16.c); if that fails (it reports
+// through pope_error) the fp32 path computes the same product, so results stay valid.
 void matmul_forward(float *out, const float *inp, const float *weight, int N, int IN, int OUT) {
     if (N < MATMUL_SMALL_N) {
         matmul_forward_rows(out, inp, weight, N, IN, OUT);
         return;
     }
+    if (bf16_active() && bf16_gemm(out, inp, 0, weight, 1, N, OUT, IN, 0) == 0) return;
     float one = 1.0f, zero = 0.0f;
     // C (N×OUT, row-major) = A (N×IN, row-major) · Bᵀ with B (OUT×IN, row-major):
     // Bᵀ as an IN×OUT matrix has row stride 1 and column stride IN.
@@ -88,6 +92,10 @@ static void add_transposed(float *dweight, const float *tmp, int IN, int OUT) {
 // dinp (N,IN) += dout (N,OUT) · weight (OUT,IN);  dweight (OUT,IN) += doutᵀ · inp (N,IN)
 void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
                      const float *weight, int N, int IN, int OUT) {
+    if (bf16_active()) {  // dinp += dout·weight;  dweight += doutᵀ·inp (doutᵀ: dout transposed)
+        if (dinp && bf16_gemm(dinp, dout, 0, weight, 0, N, IN, OUT, 1) == 0) dinp = NULL;
+        if (dweight && bf16_gemm(dweight, dout, 1, inp, 0, OUT, IN, N, 1) == 0) dweight = NULL;
+    }
     float one = 1.0f, zero = 0.0f;
     if (dinp)
         bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, N, IN, OUT, &one,

@@ -56,6 +56,17 @@ static int build_tensors(pope_model *m) {
     return 0;
 }
 
+// The model's dimensions (config_validate keeps 4·d_model and every product below in range).
+static void set_dims(pope_model *m, const pope_config *cfg) {
+    m->C = cfg->d_model;
+    m->H = cfg->n_heads;
+    m->D = cfg->d_model / cfg->n_heads;
+    m->Dk = cfg->pe == POPE_PE_POLAR ? 2 * m->D : m->D;
+    m->F = 4 * cfg->d_model;
+    m->V = cfg->vocab_size;
+    m->L = cfg->n_layers;
+}
+
 static void point_params(pope_model *m, pope_params *p, float *base) {
     int k = 0;
     p->wte = base + m->offsets[k++];
@@ -118,6 +129,18 @@ static void init_params(pope_model *m, uint64_t seed) {
     }
 }
 
+// The tensor list of a shell model gives the count: one layout rule (build_tensors), no buffers.
+uint64_t pope_config_num_params(const pope_config *cfg) {
+    if (!cfg || pope_config_validate(cfg) != 0) return 0;
+    pope_model *m = xcalloc(1, sizeof *m);
+    if (!m) return 0;
+    m->cfg = *cfg;
+    set_dims(m, cfg);
+    uint64_t n = build_tensors(m) == 0 ? (uint64_t)m->num_params : 0;
+    pope_model_free(m);
+    return n;
+}
+
 pope_model *pope_model_new(const pope_config *cfg, uint64_t seed) {
     return pope_model_create(cfg, 1, seed);
 }
@@ -129,13 +152,7 @@ pope_model *pope_model_create(const pope_config *cfg, int init, uint64_t seed) {
     pope_model *m = xcalloc(1, sizeof *m);
     if (!m) { pope_error("model: out of memory"); return NULL; }
     m->cfg = *cfg;
-    m->C = cfg->d_model;
-    m->H = cfg->n_heads;
-    m->D = cfg->d_model / cfg->n_heads;
-    m->Dk = cfg->pe == POPE_PE_POLAR ? 2 * m->D : m->D;
-    m->F = 4 * cfg->d_model;
-    m->V = cfg->vocab_size;
-    m->L = cfg->n_layers;
+    set_dims(m, cfg);
     if (build_tensors(m) != 0) goto fail;
     m->params = xcalloc(m->num_params, sizeof(float));
     m->grads = xcalloc(m->num_params, sizeof(float));
@@ -217,10 +234,7 @@ void pope_model_zero_grad(pope_model *m) { memset(m->grads, 0, m->num_params * s
 
 // splitmix64 finaliser of seed + golden·(1 + 3l + site): distinct, decorrelated seeds.
 uint64_t pope_dropout_site_seed(uint64_t seed, int layer, int site) {
-    uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (uint64_t)(1 + 3 * (int64_t)layer + site);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return pope_mix64(seed + 0x9e3779b97f4a7c15ULL * (uint64_t)(1 + 3 * (int64_t)layer + site));
 }
 
 const float *pope_model_pe_table(pope_model *m, int T, int *err) {

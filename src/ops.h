@@ -5,6 +5,9 @@
 // V vocab, N = B*T rows. Every backward ACCUMULATES (+=) into its gradient outputs;
 // a gradient output passed as NULL is not computed.
 //
+// Precision (pope_set_precision): in bf16 the matmuls go to oneDNN with bf16 operands and
+// the attention tiles to vdpbf16ps, both accumulating in fp32 (docs/KERNELS.md §10); the
+// other kernels are fp32 always.
 // Threading: matmuls call BLIS from serial code (BLIS threads = pope_num_threads());
 // every other kernel parallelises with its own `#pragma omp parallel for` and never
 // calls BLIS inside a parallel region.

@@ -51,4 +51,24 @@ static inline const char *check_shared_data(void) {
     snprintf(buf, sizeof buf, "%s/../shared/data", check_source_dir());
     return access(buf, R_OK) == 0 ? buf : NULL;
 }
+// The size of a file in bytes (0 when it cannot be read).
+static inline size_t check_file_size(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    return size > 0 ? (size_t)size : 0;
+}
+// Copies the first `keep` bytes of `from` to `to`: a file cut short, as a stopped download
+// leaves it. 0 ok, -1 when `from` is shorter or unreadable.
+static inline int check_truncated_copy(const char *from, const char *to, size_t keep) {
+    FILE *f = fopen(from, "rb"), *g = NULL;
+    unsigned char *buf = f ? malloc(keep ? keep : 1) : NULL;
+    int rc = buf && fread(buf, 1, keep, f) == keep && (g = fopen(to, "wb")) && fwrite(buf, 1, keep, g) == keep ? 0 : -1;
+    if (g) fclose(g);
+    if (f) fclose(f);
+    free(buf);
+    return rc;
+}
 #endif

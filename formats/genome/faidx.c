@@ -1,7 +1,7 @@
 // faidx.c — reading a plain or BGZF FASTA through its htslib faidx index (.fai, and .gzi
 // for BGZF): the index is used when present next to the input, else built with fai_build3
 // (next to the input when its directory is writable, else in the cache directory), and the
-// contigs are fetched with faidx_fetch_seq64 in line-aligned chunks into the packer.
+// file is read once, front to back, the records' bytes taken at the index's offsets.
 //
 // The index only says where each record's bases lie; before trusting it we check that it
 // describes this file (a '>' header line with the record's name right before each record,
@@ -24,7 +24,7 @@
 
 #include "genome_internal.h"
 
-#define FAIDX_CHUNK (4u << 20)      // bases per faidx_fetch_seq64 call (rounded to whole lines)
+#define FAIDX_CHUNK (4u << 20)      // bytes per read (rounded down to whole lines)
 #define FAIDX_MAX_GAP (1u << 20)    // header + blank lines between two records, at most
 
 typedef struct {
@@ -37,7 +37,9 @@ static void entries_free(fai_entry *e, size_t n) {
     free(e);
 }
 
-// Parses FILE.fai (name, length, offset, bases per line, bytes per line). 0 ok, -1 malformed.
+// Parses FILE.fai (name, length, offset, bases per line, bytes per line, tab-separated).
+// 0 ok, -1 malformed, 1 a name the streaming parser refuses (genome_name_check: a NUL, a
+// control byte, 1024 bytes or more), which it is then left to report.
 static int fai_parse(const char *fai_path, fai_entry **out, size_t *n_out) {
     FILE *f = fopen(fai_path, "r");
     if (!f) return -1;
@@ -45,14 +47,17 @@ static int fai_parse(const char *fai_path, fai_entry **out, size_t *n_out) {
     size_t n = 0, cap = 0;
     char *line = NULL;
     size_t line_cap = 0;
+    ssize_t got;
     int rc = 0;
-    while (getline(&line, &line_cap, f) > 0) {
-        char name[1024];
+    while (rc == 0 && (got = getline(&line, &line_cap, f)) > 0) {
+        const char *tab = memchr(line, '\t', (size_t)got);
+        size_t name_len = tab ? (size_t)(tab - line) : 0;
         unsigned long long len, off, blen, llen;
-        if (sscanf(line, "%1023s %llu %llu %llu %llu", name, &len, &off, &blen, &llen) != 5) {
-            rc = -1;
-            break;
-        }
+        char tail;
+        if (!tab) rc = -1;
+        else if (genome_name_check(line, name_len) != NULL) rc = 1;
+        else if (sscanf(tab, "%llu %llu %llu %llu %c", &len, &off, &blen, &llen, &tail) != 4) rc = -1;
+        if (rc) break;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             fai_entry *ne = realloc(e, cap * sizeof *e);
@@ -62,14 +67,15 @@ static int fai_parse(const char *fai_path, fai_entry **out, size_t *n_out) {
             }
             e = ne;
         }
-        e[n++] = (fai_entry){strdup(name), len, off, blen, llen};
+        e[n] = (fai_entry){strndup(line, name_len), len, off, blen, llen};
+        if (!e[n++].name) rc = -1;
     }
     free(line);
     fclose(f);
     if (rc == 0 && n == 0) rc = -1;
     if (rc) {
         entries_free(e, n);
-        return -1;
+        return rc;
     }
     *out = e;
     *n_out = n;
@@ -82,12 +88,6 @@ static uint64_t entry_end(const fai_entry *e) {
     return rem ? e->off + full * e->llen + rem : e->off + full * e->llen - (e->llen - e->blen);
 }
 
-// Reads [from, to) of the uncompressed file into buf (to - from <= cap). 0 ok.
-static int read_range(BGZF *bz, uint64_t from, uint64_t to, char *buf) {
-    if (bgzf_useek(bz, (off_t)from, SEEK_SET) < 0) return -1;
-    return bgzf_read(bz, buf, to - from) == (ssize_t)(to - from) ? 0 : -1;
-}
-
 // The bytes between two records (or before the first) must be: whitespace, then one line
 // ">NAME" optionally followed by whitespace and a description, ending with '\n'.
 static int gap_ok(const char *b, size_t n, const char *name) {
@@ -98,50 +98,9 @@ static int gap_ok(const char *b, size_t n, const char *name) {
     size_t k = strlen(name);
     if (n - i < k || memcmp(b + i, name, k) != 0) return 0;
     i += k;
-    if (i < n && b[i] != '\n' && b[i] != '\r' && b[i] != ' ' && b[i] != '\t') return 0;   // a longer name
+    if (i < n && !genome_name_end(b[i]) && b[i] != '\n') return 0;   // a longer name
     const char *nl = memchr(b + i, '\n', n - i);
     return nl && (size_t)(nl - b) == n - 1;
-}
-
-// 0: the index describes this file; 1: it does not (*why says where).
-static int index_matches(const char *path, const char *gzi, const fai_entry *e, size_t n, char *why, size_t why_cap) {
-    BGZF *bz = bgzf_open(path, "r");
-    if (!bz) {
-        snprintf(why, why_cap, "cannot open the input");
-        return 1;
-    }
-    if (bz->is_compressed && bgzf_index_load(bz, gzi, NULL) < 0) {
-        bgzf_close(bz);
-        snprintf(why, why_cap, "cannot load %s", gzi);
-        return 1;
-    }
-    char *buf = malloc(FAIDX_MAX_GAP);
-    int bad = buf == NULL;
-    if (bad) snprintf(why, why_cap, "out of memory");
-    uint64_t prev_end = 0;
-    for (size_t i = 0; i < n && !bad; i++) {
-        if (e[i].blen == 0 || e[i].llen <= e[i].blen || e[i].llen - e[i].blen > 2 || e[i].len == 0) {
-            snprintf(why, why_cap, "record '%s': line lengths %llu/%llu, length %llu", e[i].name,
-                     (unsigned long long)e[i].blen, (unsigned long long)e[i].llen, (unsigned long long)e[i].len);
-            bad = 1;
-        } else if (e[i].off <= prev_end || e[i].off - prev_end > FAIDX_MAX_GAP ||
-                   read_range(bz, prev_end, e[i].off, buf) != 0 ||
-                   !gap_ok(buf, e[i].off - prev_end, e[i].name)) {
-            snprintf(why, why_cap, "no '>%s' header line right before offset %llu", e[i].name,
-                     (unsigned long long)e[i].off);
-            bad = 1;
-        }
-        if (!bad) prev_end = entry_end(&e[i]);
-    }
-    if (!bad) {   // after the last base: whitespace only, up to the end of the file
-        ssize_t got = bgzf_useek(bz, (off_t)prev_end, SEEK_SET) < 0 ? -1 : bgzf_read(bz, buf, FAIDX_MAX_GAP);
-        bad = got < 0 || got == FAIDX_MAX_GAP;
-        for (ssize_t k = 0; k < got && !bad; k++) bad = !isspace((unsigned char)buf[k]);
-        if (bad) snprintf(why, why_cap, "bytes other than blank lines after the last record '%s'", e[n - 1].name);
-    }
-    free(buf);
-    bgzf_close(bz);
-    return bad;
 }
 
 static int mtime_older(const struct stat *a, const struct stat *b) {   // a older than b
@@ -160,21 +119,17 @@ static int index_fresh(const char *fai, const char *gzi, int bgzf, const struct 
 // Builds the index into PATH.tmp.PID files, then renames them into place (no reader ever
 // sees half an index). 0 ok, 1 faidx cannot index the file.
 static int index_build(const char *path, const char *fai, const char *gzi, int bgzf) {
-    char *tfai = NULL, *tgzi = NULL;
-    if (asprintf(&tfai, "%s.tmp.%ld", fai, (long)getpid()) < 0) tfai = NULL;
-    if (asprintf(&tgzi, "%s.tmp.%ld", gzi, (long)getpid()) < 0) tgzi = NULL;
+    pope_atomic tfai = {0}, tgzi = {0};
     int rc = 1;
-    if (tfai && tgzi) {
+    if (pope_atomic_begin(&tfai, fai, NULL) == 0 && pope_atomic_begin(&tgzi, gzi, NULL) == 0) {
         enum htsLogLevel level = hts_get_log_level();
         hts_set_log_level(HTS_LOG_OFF);   // its "Different line length" goes into our own note
-        int r = fai_build3(path, tfai, tgzi);
+        int r = fai_build3(path, tfai.tmp, tgzi.tmp);
         hts_set_log_level(level);
-        if (r == 0 && (!bgzf || rename(tgzi, gzi) == 0) && rename(tfai, fai) == 0) rc = 0;
-        unlink(tfai);
-        unlink(tgzi);
+        if (r == 0 && (!bgzf || pope_atomic_commit(&tgzi, 0) == 0) && pope_atomic_commit(&tfai, 0) == 0) rc = 0;
     }
-    free(tfai);
-    free(tgzi);
+    pope_atomic_abort(&tfai);
+    pope_atomic_abort(&tgzi);
     return rc;
 }
 
@@ -245,39 +200,65 @@ static int locate_index(const char *path, const pope_genome_opts *o, int bgzf, c
     return 0;
 }
 
-// 3. the contigs, in file order, in chunks of whole lines. 0; 1 when a byte needs the
-// streaming parser (';' comments, a byte it rejects with a line number); -1 on a read error.
-static int read_contigs(genome_packer *p, const char *path, const char *fai, faidx_t *fx, const fai_entry *e, size_t n) {
+// Reads the file once, front to back (no seeks: htslib's bgzf_useek asserts on an offset past
+// the data, which an index misled by odd bytes, or a stale one, can hold), and packs the
+// records at the index's offsets.
+// The index must describe this file: before each record, whitespace then its '>' header line;
+// after the last, whitespace only (htslib silently drops empty and repeated records and would
+// read garbage through a stale index). Else 2, with *why.
+// A record's bytes go through the streaming parser's own packer_push (htslib's
+// faidx_fetch_seq64 silently drops non-printing bytes): any byte it refuses, a base count
+// other than the index's or a short read gives 1, and the streaming parser reads the file and
+// reports what is wrong with it, so both routes accept the same files with the same bases.
+// 0 when packed; -1 on an error of the packer.
+static int read_records(genome_packer *p, const char *path, const fai_entry *e, size_t n, char *why, size_t why_cap) {
+    BGZF *bz = bgzf_open(path, "r");
+    char *buf = malloc(FAIDX_CHUNK > FAIDX_MAX_GAP ? FAIDX_CHUNK : FAIDX_MAX_GAP);
     int rc = 0;
+    if (!bz || !buf) {
+        snprintf(why, why_cap, "cannot read the input");
+        rc = 2;
+    }
+    uint64_t pos = 0;   // bytes read so far
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = faidx_iseq(fx, (int)i);
-        if (!name || strcmp(name, e[i].name) != 0) {
-            rc = pope_error("%s: index order differs from htslib's", fai);
+        if (e[i].blen == 0 || e[i].llen <= e[i].blen || e[i].llen - e[i].blen > 2 || e[i].len == 0) {
+            snprintf(why, why_cap, "record '%s': line lengths %llu/%llu, length %llu", e[i].name,
+                     (unsigned long long)e[i].blen, (unsigned long long)e[i].llen, (unsigned long long)e[i].len);
+            rc = 2;
             break;
         }
-        if (packer_begin(p, name, strlen(name))) {
+        uint64_t gap = e[i].off - pos;
+        if (e[i].off <= pos || gap > FAIDX_MAX_GAP || bgzf_read(bz, buf, gap) != (ssize_t)gap ||
+            !gap_ok(buf, gap, e[i].name)) {
+            snprintf(why, why_cap, "no '>%s' header line right before offset %llu", e[i].name,
+                     (unsigned long long)e[i].off);
+            rc = 2;
+            break;
+        }
+        if (packer_begin(p, e[i].name, strlen(e[i].name))) {
             rc = -1;
             break;
         }
-        uint64_t chunk = FAIDX_CHUNK / e[i].blen * e[i].blen;
-        if (chunk == 0) chunk = e[i].blen;
-        for (uint64_t beg = 0; beg < e[i].len && rc == 0; beg += chunk) {
-            uint64_t end = beg + chunk < e[i].len ? beg + chunk : e[i].len;
-            hts_pos_t got = 0;
-            char *s = faidx_fetch_seq64(fx, name, (hts_pos_t)beg, (hts_pos_t)end - 1, &got);
-            size_t bad;
-            if (!s || got != (hts_pos_t)(end - beg)) {
-                rc = pope_error("%s: faidx read of '%s' %llu..%llu failed (truncated or corrupt?)", path, name,
-                                (unsigned long long)beg, (unsigned long long)end);
-            } else if (packer_push(p, s, (size_t)got, &bad)) {
-                // a byte the streaming parser treats otherwise (';' comments) or rejects with
-                // a line number: let it read the file
-                rc = 1;
-            }
-            free(s);
+        uint64_t first = p->pos, end = entry_end(&e[i]);
+        for (pos = e[i].off; pos < end && rc == 0;) {
+            size_t want = end - pos < FAIDX_CHUNK ? (size_t)(end - pos) : FAIDX_CHUNK, bad;
+            if (bgzf_read(bz, buf, want) != (ssize_t)want || packer_push(p, buf, want, &bad)) rc = 1;
+            pos += want;
         }
+        if (rc == 0 && p->pos - first != e[i].len) rc = 1;   // a byte streaming skips
         if (rc == 0 && packer_end(p)) rc = -1;
     }
+    if (rc == 0) {   // after the last base: whitespace only, up to the end of the file
+        ssize_t got = bgzf_read(bz, buf, FAIDX_MAX_GAP);
+        int bad = got < 0 || got == FAIDX_MAX_GAP;
+        for (ssize_t k = 0; k < got && !bad; k++) bad = !isspace((unsigned char)buf[k]);
+        if (bad) {
+            snprintf(why, why_cap, "bytes other than blank lines after the last record '%s'", e[n - 1].name);
+            rc = 2;
+        }
+    }
+    free(buf);
+    if (bz) bgzf_close(bz);
     return rc;
 }
 
@@ -289,38 +270,29 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
     char *fai = NULL, *gzi = NULL;
     int located = locate_index(path, o, bgzf, input, &fai, &gzi, &built, note, note_cap);
     if (located != 0) return located;
-    // 2. the index must describe this very file
+    // 2. the index's entries
     fai_entry *e = NULL;
     size_t n = 0;
     char why[1300];
-    if (fai_parse(fai, &e, &n) != 0) {
-        int rc = pope_error("%s: not a readable FASTA index (corrupt?); delete it (it is rebuilt)", fai);
+    int parsed = fai_parse(fai, &e, &n);
+    if (parsed != 0) {
+        int rc = parsed > 0 ? 1   // a header name streaming refuses: it says why
+                            : pope_error("%s: not a readable FASTA index (corrupt?); delete it (it is rebuilt)", fai);
         free(fai);
         free(gzi);
         return rc;
     }
-    if (index_matches(path, gzi, e, n, why, sizeof why)) {
+    // 3. the records, read through the index's offsets
+    int rc = read_records(p, path, e, n, why, sizeof why);
+    if (rc == 2) {
         // htslib drops empty and duplicate records from an index it builds: then stream.
         // An index that was already there and does not describe the file usually means the
         // FASTA was replaced (with its old mtime): say so rather than guess.
-        int rc = built ? 1
-                       : pope_error("%s: the index does not describe %s (%s); delete it (it is rebuilt, "
-                                    "or the file streamed)", fai, path, why);
+        rc = built ? 1
+                   : pope_error("%s: the index does not describe %s (%s); delete it (it is rebuilt, "
+                                "or the file streamed)", fai, path, why);
         if (built) set_note(note, note_cap, "faidx skips records of %s (empty or repeated names): %s", path, why);
-        entries_free(e, n);
-        free(fai);
-        free(gzi);
-        return rc;
     }
-    enum htsLogLevel level = hts_get_log_level();
-    hts_set_log_level(HTS_LOG_OFF);
-    faidx_t *fx = fai_load3(path, fai, gzi, 0);
-    hts_set_log_level(level);
-    int rc = 0;
-    if (!fx || (size_t)faidx_nseq(fx) != n)
-        rc = pope_error("%s: htslib cannot load the index %s; delete it (it is rebuilt)", path, fai);
-    if (rc == 0) rc = read_contigs(p, path, fai, fx, e, n);
-    if (fx) fai_destroy(fx);
     entries_free(e, n);
     free(fai);
     free(gzi);

@@ -20,13 +20,24 @@ typedef struct {
     int in_header;          // inside a '>' line (collecting the name)
     int in_comment;         // inside a ';' line
     int name_done;          // the name ended at whitespace; skip the description
-    char name[1024];
-    size_t name_len;
+    char name[GENOME_MAX_NAME];
+    size_t name_len;        // GENOME_MAX_NAME when the name is longer than the buffer
     int n_records;
 } fasta_state;
 
+int genome_name_end(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+const char *genome_name_check(const char *name, size_t len) {
+    if (len == 0) return "is empty";
+    if (len >= GENOME_MAX_NAME) return "is longer than 1023 bytes";
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x21 || name[i] == 0x7f) return "contains a NUL or other control byte";
+    return NULL;
+}
+
 static int end_header(fasta_state *s) {
-    if (s->name_len == 0) return pope_error("%s: line %lld: FASTA header without a name", s->path, (long long)s->line);
+    const char *why = genome_name_check(s->name, s->name_len);
+    if (why) return pope_error("%s: line %lld: the FASTA header's name %s", s->path, (long long)s->line, why);
     s->n_records++;
     return packer_begin(s->p, s->name, s->name_len);
 }
@@ -40,8 +51,8 @@ static int parse_block(fasta_state *s, const char *b, size_t n) {
             if (s->in_header)
                 for (size_t k = i; k < end && !s->name_done; k++) {
                     char c = b[k];
-                    if (c == ' ' || c == '\t' || c == '\r') s->name_done = s->name_len > 0;
-                    else if (s->name_len + 1 < sizeof s->name) s->name[s->name_len++] = c;
+                    if (genome_name_end(c)) s->name_done = s->name_len > 0;
+                    else if (s->name_len < sizeof s->name) s->name[s->name_len++] = c;
                 }
             i = end;
             if (nl) {

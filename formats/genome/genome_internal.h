@@ -59,6 +59,13 @@ typedef struct {
 // whitespace and CR; GCLASS_BAD for anything else.
 enum { GCLASS_N = 8, GCLASS_LOWER_N = 9, GCLASS_SKIP = 16, GCLASS_BAD = 255 };
 
+// FASTA header names, one rule for both routes (fasta.c): a name ends at the first of these
+// bytes (or the line's end), as htslib's faidx ends it; NULL when the name is acceptable, else
+// why not (empty, GENOME_MAX_NAME bytes or more, a NUL or other control byte).
+#define GENOME_MAX_NAME 1024
+int genome_name_end(char c);
+const char *genome_name_check(const char *name, size_t len);
+
 int packer_init(genome_packer *p, FILE *out);
 void packer_free(genome_packer *p);
 int packer_begin(genome_packer *p, const char *name, size_t name_len);

@@ -24,11 +24,9 @@ void pope_genome_opts_default(pope_genome_opts *o) {
     o->faidx = 1;
 }
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
+// FNV-1a's offset basis short of its last digit: a slip, kept so that the caches already
+// written keep their names (the hash only has to be stable and spread).
+#define CACHE_NAME_BASIS 1469598103934665603ull
 
 int genome_dir_writable(const char *path) {
     char *dup = strdup(path);
@@ -48,7 +46,7 @@ char *pope_genome_cache_path(const char *path, const pope_genome_opts *o) {
     const char *base = basename(dup);
     char name[4096];
     char *out = NULL;
-    snprintf(name, sizeof name, "%s.%016llx.pope", base, (unsigned long long)fnv1a(abs));
+    snprintf(name, sizeof name, "%s.%016llx.pope", base, (unsigned long long)pope_fnv1a(CACHE_NAME_BASIS, abs, strlen(abs)));
     if (o && o->cache_dir && o->cache_dir[0]) {
         if (asprintf(&out, "%s/%s", o->cache_dir, name) < 0) out = NULL;
     } else if (genome_dir_writable(abs)) {
@@ -123,12 +121,6 @@ static int parse(genome_packer *p, hFILE *hf, const char *path, const pope_genom
     return genome_read_records(p, hf, path, o, format);
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 // The input's stat (zeroed for stdin), or -1 with a message on a missing, empty or
 // directory input.
 static int check_input(const char *path, int is_stdin, struct stat *st) {
@@ -140,38 +132,34 @@ static int check_input(const char *path, int is_stdin, struct stat *st) {
     return 0;
 }
 
-// The temporary cache file `*tmp` (cpath.tmp.PID, its 4096-byte header zeroed) that the
-// packer writes into, or NULL when it cannot be written (the genome is then kept in memory).
+// The temporary cache file (pope_atomic: cpath.tmp.PID, its 4096-byte header zeroed) that
+// the packer writes into, *out, or NULL when it cannot be written (the genome is then kept in memory).
 // -1: an explicit --cache-dir that cannot be written, which is the user's mistake to hear
 // about rather than a whole genome quietly kept in memory.
-static int open_cache_sink(const char *cpath, const pope_genome_opts *opts, char **tmp, FILE **out) {
+static int open_cache_sink(const char *cpath, const pope_genome_opts *opts, pope_atomic *cache, FILE **out) {
     *out = NULL;
     char *dir = strdup(cpath);
     int dir_ok = dir && pope_mkdir_p(dirname(dir)) == 0;
     free(dir);
-    if (asprintf(tmp, "%s.tmp.%ld", cpath, (long)getpid()) < 0) *tmp = NULL;
-    *out = dir_ok && *tmp ? fopen(*tmp, "w+b") : NULL;
+    *out = dir_ok && pope_atomic_begin(cache, cpath, "w+b") == 0 ? cache->f : NULL;
     if (!*out && opts->cache == 2 && opts->cache_dir)
         return pope_error("--cache-dir %s: cannot write the cache there: %s", opts->cache_dir, strerror(errno));
     static const char zeros[4096];
     if (*out && fwrite(zeros, 1, sizeof zeros, *out) != sizeof zeros) {
-        fclose(*out);
+        pope_atomic_abort(cache);
         *out = NULL;
-        unlink(*tmp);
     }
     return 0;
 }
 
 // After a successful parse: the cache file finished, renamed into place and mapped (out),
 // or the packer's arrays moved into g (no cache); g->source says which, with `how`.
-static int finish(genome_packer *p, pope_genome *g, FILE *out, const char *tmp, const char *cpath, const genome_key *key,
+static int finish(genome_packer *p, pope_genome *g, pope_atomic *cache, const char *cpath, const genome_key *key,
                   const char *how) {
     int rc = 0;
-    if (out) {
+    if (cache->f) {
         rc = packer_finish_file(p, key);
-        if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : pope_error("writing %s: %s", tmp, strerror(errno));
-        fclose(out);
-        if (rc == 0 && rename(tmp, cpath) != 0) rc = pope_error("renaming %s: %s", tmp, strerror(errno));
+        if (rc == 0) rc = pope_atomic_commit(cache, 1);   // in place only when complete
         if (rc == 0 && genome_cache_map(cpath, key, g) != 0)
             rc = pope_error("%s: the cache just written does not map back (input changed while reading?)", cpath);
         if (rc == 0 && asprintf(&g->source, "parsed%s, cache written: %s", how, cpath) < 0) g->source = NULL;
@@ -229,22 +217,21 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
         // r < 0: a damaged cache with the right key (disk trouble): rebuild it
     }
     // parse, into a temporary cache file when caching
-    char *tmp = NULL;
+    pope_atomic cache = {0};
     FILE *out = NULL;
-    if (cpath && open_cache_sink(cpath, opts, &tmp, &out) != 0) {
+    if (cpath && open_cache_sink(cpath, opts, &cache, &out) != 0) {
         hclose_abruptly(hf);
         goto fail_tmp;
     }
     genome_packer p;
     if (packer_init(&p, out)) {
-        if (out) fclose(out);
         hclose_abruptly(hf);
         goto fail_tmp;
     }
-    double t0 = now_s();
+    double t0 = pope_now();
     char route[1500];
     int rc = parse(&p, hf, path, opts, format, compression, &st, route, sizeof route);   // takes ownership of hf
-    double dt = now_s() - t0;
+    double dt = pope_now() - t0;
     if (rc == 0 && p.pos == 0) rc = pope_error("%s: no bases in the file", path);
     char speed[128] = "";
     if (!is_stdin && dt > 0)
@@ -253,16 +240,14 @@ pope_genome *pope_genome_open(const char *path, const pope_genome_opts *opts) {
     // "parsed (faidx) in 0.31 s ...", "parsed (streamed: faidx cannot index ...) in ..."
     char with_route[1800];
     snprintf(with_route, sizeof with_route, " (%s)%s", route, speed);
-    if (rc == 0) rc = finish(&p, g, out, tmp, cpath, &key, with_route);
-    else if (out) fclose(out);
+    if (rc == 0) rc = finish(&p, g, &cache, cpath, &key, with_route);
     packer_free(&p);
     if (rc != 0) goto fail_tmp;
-    free(tmp);
+    pope_atomic_abort(&cache);   // closes a cache file the memory route left; nothing after a commit
     free(cpath);
     return g;
 fail_tmp:
-    if (tmp) unlink(tmp);
-    free(tmp);
+    pope_atomic_abort(&cache);
     free(cpath);
     pope_genome_free(g);
     return NULL;

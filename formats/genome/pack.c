@@ -66,6 +66,7 @@ static int gvec_reserve(gvec *v, size_t n) {
     return 0;
 }
 int gvec_append(gvec *v, const void *elems, size_t n) {
+    if (n == 0) return 0;   // (an empty SAM QNAME: no arithmetic on a still-NULL data pointer)
     if (gvec_reserve(v, v->n + n)) return -1;
     memcpy((char *)v->data + v->n * v->elem, elems, n * v->elem);
     v->n += n;

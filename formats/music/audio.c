@@ -87,8 +87,7 @@ int pope_music_render_wav(const char *midi_path, const char *wav_path, const cha
 
     int rc = -1;
     FILE *f = NULL;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", wav_path, (int)getpid());
+    pope_atomic out = {0};
     fluid_settings_t *settings = new_fluid_settings();
     fluid_synth_t *synth = NULL;
     fluid_player_t *player = NULL;
@@ -105,8 +104,8 @@ int pope_music_render_wav(const char *midi_path, const char *wav_path, const cha
         pope_error("%s: FluidSynth cannot play it", midi_path);
         goto done;
     }
-    f = fopen(tmp, "wb");
-    if (!f) { pope_error("%s: %s", wav_path, strerror(errno)); goto done; }
+    if (pope_atomic_begin(&out, wav_path, "wb") != 0) goto done;
+    f = out.f;
     unsigned char header[44];
     wav_header(header, 0);
     int ok = fwrite(header, 1, sizeof header, f) == sizeof header;
@@ -130,21 +129,16 @@ int pope_music_render_wav(const char *midi_path, const char *wav_path, const cha
         ok = fseek(f, 0, SEEK_SET) == 0 && fwrite(header, 1, sizeof header, f) == sizeof header;
         if (!ok) pope_error("%s: %s", wav_path, strerror(errno));
     }
-    if (fclose(f) != 0 && ok) ok = 0, pope_error("%s: %s", wav_path, strerror(errno));
     f = NULL;
     if (!ok) {
-        remove(tmp);
+        pope_atomic_abort(&out);
         goto done;
     }
-    if (rename(tmp, wav_path) != 0) {
-        pope_error("%s: %s", wav_path, strerror(errno));
-        remove(tmp);
-        goto done;
-    }
+    if (pope_atomic_commit(&out, 0) != 0) goto done;
     if (seconds) *seconds = (double)frames / SAMPLE_RATE;
     rc = 0;
 done:
-    if (f) { fclose(f); remove(tmp); }
+    if (f) pope_atomic_abort(&out);
     if (player) { fluid_player_stop(player); delete_fluid_player(player); }
     if (synth) delete_fluid_synth(synth);
     if (settings) delete_fluid_settings(settings);

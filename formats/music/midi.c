@@ -21,19 +21,28 @@ void pope_midi_free(pope_midi *m) {
     memset(m, 0, sizeof *m);
 }
 
+// The last tempo starting at or before x (in seconds or in beats; tempos[0] when none does).
+// A binary search: the tempo map is sorted, and a remi .npy can give it 10^5 entries, which a
+// scan per note made quadratic.
+static const pope_tempo *tempo_at(const pope_midi *m, double x, int by_beat) {
+    size_t lo = 0, hi = m->n_tempos;   // tempos[lo] starts at or before x; tempos[hi] after it
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((by_beat ? m->tempos[mid].beat : m->tempos[mid].time) <= x) lo = mid;
+        else hi = mid;
+    }
+    return &m->tempos[lo];
+}
+
 double pope_midi_seconds_to_beats(const pope_midi *m, double seconds) {
     if (m->n_tempos == 0) return seconds * 2.0;  // 120 qpm
-    size_t i = 0;
-    while (i + 1 < m->n_tempos && m->tempos[i + 1].time <= seconds) i++;
-    const pope_tempo *t = &m->tempos[i];
+    const pope_tempo *t = tempo_at(m, seconds, 0);
     return t->beat + (seconds - t->time) * t->qpm / 60.0;
 }
 
 double pope_midi_beats_to_seconds(const pope_midi *m, double beats) {
     if (m->n_tempos == 0) return beats * 0.5;
-    size_t i = 0;
-    while (i + 1 < m->n_tempos && m->tempos[i + 1].beat <= beats) i++;
-    const pope_tempo *t = &m->tempos[i];
+    const pope_tempo *t = tempo_at(m, beats, 1);
     return t->time + (beats - t->beat) * 60.0 / t->qpm;
 }
 

@@ -1,8 +1,9 @@
 // midi_read.c — Standard MIDI File -> pope_midi (notes in seconds and beats, tempo map).
 //
-// The bytes are checked first (MThd, format, division, chunk lengths) for clear messages on
-// non-MIDI and truncated files, then libsmf parses them (running status, tempo map, merging
-// the tracks in time order). Note pairing and the sustain pedal are ours: docs/MUSIC.md.
+// The bytes are checked first (midi_validate.c: everything libsmf would abort on or misread)
+// for clear messages on non-MIDI, truncated and hostile files, then libsmf parses them
+// (running status, tempo map, merging the tracks in time order). Note pairing and the sustain
+// pedal are ours: docs/MUSIC.md.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,91 +17,6 @@
 
 #define DRUM_CHANNEL 9   // MIDI channel 10
 #define MAX_FILE_BYTES (256u << 20)
-
-static uint32_t be32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-// libsmf 1.3 aborts (assert) instead of failing on three malformed tracks: events that run
-// out without an End of Track meta event, running status after a SysEx, and an escaped
-// (0xF7) event. Walks a track's events with libsmf's own length rules to refuse those with
-// a message. Anything else odd stops the walk: libsmf reports it (a warning, not a crash).
-static int check_track(const uint8_t *b, size_t len, const char *name, int track) {
-    size_t i = 0;
-    int last_status = 0;
-    for (;;) {
-        if (i >= len) return pope_error("%s: track %d ends without an End of Track event (truncated?)", name, track);
-        size_t v = 0;   // delta time: a VLQ of at most 4 bytes
-        while (i + v < len && (b[i + v] & 0x80)) v++;
-        if (i + v >= len || v >= 4) return 0;
-        i += v + 1;
-        if (i >= len) return 0;
-        int has_status = b[i] & 0x80, status = has_status ? b[i] : last_status;
-        if (status == 0xF7) return pope_error("%s: track %d: escaped (0xF7) MIDI events are not supported", name, track);
-        if (status == 0xF0) {
-            if (!has_status) return pope_error("%s: track %d: running status after a SysEx event (corrupt file)", name, track);
-            size_t rest = len - i - 1, n = 0, w = 0;   // bytes after 0xF0; the VLQ length and its width
-            if (rest < 3) return 0;
-            while (w < rest && w < 4 && (b[i + 1 + w] & 0x80)) n = n << 7 | (b[i + 1 + w++] & 0x7F);
-            if (w >= rest || w >= 4) return 0;
-            n = n << 7 | b[i + 1 + w++];
-            if (w + n + 1 >= len - i) return 0;
-            i += w + n + 1;
-            last_status = status;
-            continue;
-        }
-        if (!(status & 0x80)) return 0;
-        size_t c = has_status ? i + 1 : i, rest = len - c, n;   // n: message length, status included
-        if (status == 0xFF) {
-            if (rest < 2) return 0;
-            n = (size_t)b[c + 1] + 3;
-        } else if (status >= 0xF0) {
-            n = status == 0xF2 ? 3 : status == 0xF1 || status == 0xF3 ? 2 : status >= 0xF6 ? 1 : 0;
-            if (n == 0) return 0;
-        } else {
-            n = (status & 0xF0) == 0xC0 || (status & 0xF0) == 0xD0 ? 2 : 3;
-        }
-        if (n > rest + 1) return 0;
-        if (status == 0xFF && b[c] == 0x2F) return 0;   // End of Track: libsmf stops here
-        i = c + n - 1;
-        last_status = status;
-    }
-}
-
-// The header and chunk structure, before libsmf sees the bytes.
-static int check_structure(const uint8_t *b, size_t len, const char *name) {
-    if (len < 4 || memcmp(b, "MThd", 4) != 0)
-        return pope_error("%s: not a MIDI file (no MThd header)", name);
-    if (len < 14) return pope_error("%s: truncated MIDI header", name);
-    uint32_t hlen = be32(b + 4);
-    if (hlen < 6 || hlen > len - 8) return pope_error("%s: bad MIDI header length %u", name, hlen);
-    int format = be16(b + 8), ntracks = be16(b + 10), division = be16(b + 12);
-    if (format > 2) return pope_error("%s: unknown MIDI format %d", name, format);
-    if (format == 2)
-        return pope_error("%s: MIDI format 2 (independent sequences) is not supported", name);
-    if (ntracks == 0) return pope_error("%s: MIDI file has no tracks", name);
-    if (division & 0x8000)
-        return pope_error("%s: SMPTE time division is not supported (only ticks per quarter note)", name);
-    if (division == 0) return pope_error("%s: MIDI division is 0 ticks per quarter note", name);
-    size_t off = 8 + (size_t)hlen;
-    int tracks_seen = 0;
-    for (int chunk = 0; tracks_seen < ntracks; chunk++) {
-        if (off + 8 > len)
-            return pope_error("%s: truncated MIDI file (%d of %d tracks present)", name, tracks_seen, ntracks);
-        uint32_t clen = be32(b + off + 4);
-        if (clen > len - off - 8)
-            return pope_error("%s: truncated MIDI file (chunk at byte %zu claims %u bytes, %zu left)",
-                              name, off, clen, len - off - 8);
-        if (memcmp(b + off, "MTrk", 4) == 0) {
-            tracks_seen++;
-            // libsmf parses the first ntracks chunks, skipping those that are not MTrk
-            if (chunk < ntracks && check_track(b + off + 8, clen, name, tracks_seen) != 0) return -1;
-        }
-        off += 8 + (size_t)clen;
-    }
-    return 0;
-}
 
 // ---------------------------------------------------------------- sustain (Magenta's rule)
 // Event kinds in the order Magenta sorts them at equal times.
@@ -379,7 +295,7 @@ static int notes_from_events(smf_t *smf, pope_midi *out, const char *name, int f
 int pope_midi_read_memory_opt(pope_midi *out, const void *buf, size_t len, const char *name, int flags) {
     pope_midi_init(out);
     if (!out->tempos) return pope_error("%s: out of memory", name);
-    if (check_structure(buf, len, name)) { pope_midi_free(out); return -1; }
+    if (midi_validate(buf, len, name)) { pope_midi_free(out); return -1; }
     if (len > (size_t)1 << 30) { pope_midi_free(out); return pope_error("%s: file too large", name); }
     smf_log_begin();
     smf_t *smf = smf_load_from_memory(buf, (int)len);
@@ -414,7 +330,7 @@ int pope_midi_read_opt(pope_midi *out, const char *path, int flags) {
     while (buf) {
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
-        if (len < cap) break;
+        if (len < cap || memcmp(buf, "MThd", 4) != 0) break;   // not MIDI: no need to read it all
         if (cap >= MAX_FILE_BYTES) { rc = pope_error("%s: larger than %u MiB, not a MIDI file", path, MAX_FILE_BYTES >> 20); break; }
         uint8_t *p = realloc(buf, cap * 2);
         if (!p) { free(buf); buf = NULL; break; }

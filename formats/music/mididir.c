@@ -16,13 +16,9 @@
 // FNV-1a 64 over the seed's 8 little-endian bytes then the name, finished with splitmix64's
 // mixer.
 uint64_t pope_music_name_hash(const char *name, uint64_t seed) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (int i = 0; i < 8; i++) { h ^= (seed >> (8 * i)) & 0xFF; h *= 0x100000001b3ULL; }
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) { h ^= *p; h *= 0x100000001b3ULL; }
-    h ^= h >> 30; h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27; h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++) le[i] = (unsigned char)(seed >> (8 * i));
+    return pope_mix64(pope_fnv1a(pope_fnv1a(POPE_FNV1A_INIT, le, 8), name, strlen(name)));
 }
 
 // h % 100 < 80 train, < 90 valid, else test.
@@ -52,7 +48,9 @@ static int walk(pope_music_filelist *out, const char *root, const char *rel, uin
         struct stat st;
         if (lstat(full, &st)) continue;
         if (S_ISDIR(st.st_mode)) rc = walk(out, root, sub, seed, depth + 1);
-        else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && is_midi_name(e->d_name))
+        // a link counts when it leads to a regular file (not a FIFO or device, whose read never ends)
+        else if ((S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(full, &st) == 0 && S_ISREG(st.st_mode))) &&
+                 is_midi_name(e->d_name))
             rc = music_filelist_push(out, full, pope_mididir_split(sub, seed));
     }
     closedir(d);

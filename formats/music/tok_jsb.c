@@ -28,6 +28,7 @@ int pope_jsb_tokenize_grid(const int16_t *grid, size_t n_steps, pope_tokens *out
         if (rc == 0) rc = pope_tokens_push(out, t);
     }
     if (rc == 0) rc = pope_tokens_push(out, POPE_MUSIC_EOS);
+    if (rc) pope_tokens_free(out);
     return rc;
 }
 
@@ -37,50 +38,60 @@ int pope_jsb_tokenize_grid(const int16_t *grid, size_t n_steps, pope_tokens *out
 // included; a voice with two pitches keeps the higher). Otherwise, at each step the
 // distinct sounding pitches, highest first, fill soprano, alto, tenor, bass; more than four
 // are dropped, fewer leave the lower voices silent.
+//
+// One sweep over the steps with a count of sounding notes per (voice, pitch), so the cost is
+// O(notes log notes + steps × pitches), not notes × their lengths; the steps are bounded by
+// POPE_JSB_MAX_STEPS (a few bytes of MIDI can place a note a million bars away).
+typedef struct { long step; int delta; uint8_t pitch, voice; } jsb_edge;
+
+static int jsb_edge_cmp(const void *a, const void *b) {
+    const jsb_edge *x = a, *y = b;
+    return x->step < y->step ? -1 : x->step > y->step;
+}
+
 int jsb_tokenize_midi(const pope_midi *m, pope_tokens *out) {
-    long n_steps = 0;
-    for (size_t i = 0; i < m->n_notes; i++) {
-        long off = lround(m->notes[i].end_beat * 4);
-        if (off > n_steps) n_steps = off;
-    }
-    if (n_steps > 10000000) return pope_error("jsb: piece too long (%ld 16th steps)", n_steps);
-    int16_t *grid = malloc(((size_t)n_steps + 1) * POPE_JSB_VOICES * sizeof *grid);
-    uint32_t *sounding = calloc(((size_t)n_steps + 1) * 4, sizeof *sounding);   // 128-bit set per step
-    if (!grid || !sounding) { free(grid); free(sounding); return pope_error("jsb: out of memory"); }
-    for (size_t i = 0; i < m->n_notes; i++) {
-        const pope_note *nt = &m->notes[i];
-        if (nt->pitch < POPE_JSB_MIN_PITCH || nt->pitch > POPE_JSB_MAX_PITCH) continue;
-        long on = lround(nt->start_beat * 4), off = lround(nt->end_beat * 4);
-        if (on < 0) on = 0;
-        if (off <= on) off = on + 1;
-        for (long s = on; s < off && s < n_steps; s++) sounding[s * 4 + nt->pitch / 32] |= 1u << (nt->pitch % 32);
-    }
+    double last = 0;
+    for (size_t i = 0; i < m->n_notes; i++)
+        if (m->notes[i].end_beat * 4 > last) last = m->notes[i].end_beat * 4;
+    if (!(last < POPE_JSB_MAX_STEPS + 0.5))
+        return pope_error("jsb: piece too long (%.0f 16th steps, at most %d)", last, POPE_JSB_MAX_STEPS);
+    long n_steps = lround(last);
     int by_channel = m->n_notes > 0;
     for (size_t i = 0; i < m->n_notes; i++)
         if (m->notes[i].channel >= POPE_JSB_VOICES) by_channel = 0;
-    for (long s = 0; s < n_steps; s++) {
-        int v = 0;
-        for (int q = 127; q >= 0 && v < POPE_JSB_VOICES; q--)   // highest first
-            if (sounding[s * 4 + q / 32] & (1u << (q % 32))) grid[s * POPE_JSB_VOICES + v++] = (int16_t)q;
-        for (; v < POPE_JSB_VOICES; v++) grid[s * POPE_JSB_VOICES + v] = -1;
+    int16_t *grid = malloc(((size_t)n_steps + 1) * POPE_JSB_VOICES * sizeof *grid);
+    jsb_edge *edge = malloc((2 * m->n_notes + 1) * sizeof *edge);
+    if (!grid || !edge) { free(grid); free(edge); return pope_error("jsb: out of memory"); }
+    size_t n_edges = 0;
+    for (size_t i = 0; i < m->n_notes; i++) {
+        const pope_note *nt = &m->notes[i];
+        if (nt->pitch < POPE_JSB_MIN_PITCH || nt->pitch > POPE_JSB_MAX_PITCH) continue;
+        long on = lround(nt->start_beat * 4 > 0 ? nt->start_beat * 4 : 0), off = lround(nt->end_beat * 4);
+        if (off <= on) off = on + 1;
+        uint8_t voice = by_channel ? nt->channel : 0;
+        edge[n_edges++] = (jsb_edge){on, 1, nt->pitch, voice};
+        edge[n_edges++] = (jsb_edge){off, -1, nt->pitch, voice};
     }
-    if (by_channel) {
-        for (size_t k = 0; k < (size_t)n_steps * POPE_JSB_VOICES; k++) grid[k] = -1;
-        for (size_t i = 0; i < m->n_notes; i++) {
-            const pope_note *nt = &m->notes[i];
-            if (nt->pitch < POPE_JSB_MIN_PITCH || nt->pitch > POPE_JSB_MAX_PITCH) continue;
-            long on = lround(nt->start_beat * 4), off = lround(nt->end_beat * 4);
-            if (on < 0) on = 0;
-            if (off <= on) off = on + 1;
-            for (long s = on; s < off && s < n_steps; s++) {
-                int16_t *cell = &grid[s * POPE_JSB_VOICES + nt->channel];
-                if (*cell < nt->pitch) *cell = nt->pitch;
-            }
+    qsort(edge, n_edges, sizeof *edge, jsb_edge_cmp);
+    int count[POPE_JSB_VOICES][128] = {{0}};   // notes sounding per (voice, pitch)
+    size_t e = 0;
+    for (long s = 0; s < n_steps; s++) {
+        for (; e < n_edges && edge[e].step <= s; e++) count[edge[e].voice][edge[e].pitch] += edge[e].delta;
+        int16_t *cell = grid + s * POPE_JSB_VOICES;
+        for (int v = 0; v < POPE_JSB_VOICES; v++) cell[v] = -1;
+        if (by_channel) {   // each voice's highest sounding pitch
+            for (int v = 0; v < POPE_JSB_VOICES; v++)
+                for (int q = POPE_JSB_MAX_PITCH; q >= POPE_JSB_MIN_PITCH; q--)
+                    if (count[v][q] > 0) { cell[v] = (int16_t)q; break; }
+        } else {            // the four highest sounding pitches
+            int v = 0;
+            for (int q = POPE_JSB_MAX_PITCH; q >= POPE_JSB_MIN_PITCH && v < POPE_JSB_VOICES; q--)
+                if (count[0][q] > 0) cell[v++] = (int16_t)q;
         }
     }
+    free(edge);
     int rc = pope_jsb_tokenize_grid(grid, (size_t)n_steps, out);
     free(grid);
-    free(sounding);
     return rc;
 }
 

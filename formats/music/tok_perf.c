@@ -64,6 +64,7 @@ int pope_perf_tokenize(const pope_midi *m, double time_scale, pope_tokens *out) 
     }
     if (rc == 0) rc = pope_tokens_push(out, POPE_MUSIC_EOS);
     free(ev);
+    if (rc) pope_tokens_free(out);
     return rc;
 }
 

@@ -135,13 +135,16 @@ int pope_music_transpose(pope_music_tok t, int32_t *tok, size_t n, int semitones
 }
 
 int pope_music_tokenize(pope_music_tok t, const pope_midi *m, pope_tokens *out) {
+    int rc;
     switch (t) {
-    case POPE_TOK_PERF: return pope_perf_tokenize(m, 1.0, out);
-    case POPE_TOK_REMI: return miditok_remi_tokenize(m, out);
-    case POPE_TOK_JSB: return jsb_tokenize_midi(m, out);
-    case POPE_TOK_REMI_POPE: return remi_tokenize(m, out);
-    default: return pope_error("tokenize: unknown tokenizer %d", (int)t);
+    case POPE_TOK_PERF: rc = pope_perf_tokenize(m, 1.0, out); break;
+    case POPE_TOK_REMI: rc = miditok_remi_tokenize(m, out); break;
+    case POPE_TOK_JSB: rc = jsb_tokenize_midi(m, out); break;
+    case POPE_TOK_REMI_POPE: rc = remi_tokenize(m, out); break;
+    default: rc = pope_error("tokenize: unknown tokenizer %d", (int)t);
     }
+    if (rc) pope_tokens_free(out);   // a failed tokenization leaves nothing to release
+    return rc;
 }
 
 int pope_music_detokenize(pope_music_tok t, const int32_t *tok, size_t n, pope_midi *out) {

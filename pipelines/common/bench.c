@@ -179,13 +179,14 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     p.train.seed = seed;
     char name[32];
     bench_arm_name(arm, name, sizeof name);
-    double t0 = pipeline_now();
+    double t0 = pope_now();
     pope_train_opts to = {0};
     to.out_dir = dir;
     to.resume = file_exists(dir, "checkpoint.safetensors");   // an interrupted run continues exactly
     to.quiet = o->quiet;
     to.program = o->program;
     to.extra_metadata = o->extra_metadata;
+    to.interrupt = o->interrupt;
     if (!o->quiet)
         fprintf(stderr, "bench: %s %s seed %llu in %s\n", to.resume ? "continuing" : "training", name,
                 (unsigned long long)seed, dir);
@@ -236,7 +237,7 @@ static int run_one(const pope_corpus *c, const pope_preset *base, const pope_ben
     free(r.curve_x);
     free(r.curve_y);
     r.curve_x = r.curve_y = NULL;
-    r.wall_s = pipeline_now() - t0;
+    r.wall_s = pope_now() - t0;
     cJSON *j = bench_run_to_json(&r);
     if (o->command) cJSON_AddStringToObject(j, "command", o->command);
     char cpu[256];
@@ -404,7 +405,7 @@ static int load_runs(const char *out, bench_run **runs, int *n) {
 // ---------------------------------------------------------------- the benchmark
 int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench_opts *o, FILE *report) {
     if (!o->out_dir) return pope_error("bench: no output directory");
-    double t_start = pipeline_now();
+    double t_start = pope_now();
     int mult[BENCH_MAX_CTX], n_mult = o->n_contexts;
     if (n_mult <= 0) {
         static const int def[] = {1, 2, 4, 8};
@@ -528,7 +529,7 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     int n_runs = 0;
     char why[1024] = "";
     if (rc) snprintf(why, sizeof why, "%s", pope_last_error());
-    cJSON_AddNumberToObject(inv, "wall_s", pipeline_now() - t_start);
+    cJSON_AddNumberToObject(inv, "wall_s", pope_now() - t_start);
     cJSON_AddNumberToObject(inv, "runs_added", n_todo);
     js = cJSON_Print(state);
     int rc2 = js ? pope_write_file_atomic(path, js) : pope_error("bench: JSON failed");

@@ -1,10 +1,11 @@
-// cli.c — the command-line options pope-genome and pope-music share, parsed in one
-// place so that both programs accept and explain them identically.
-#include <errno.h>
+// cli.c — the command-line options pope-genome and pope-music share (pope_cli_options,
+// declared once; the commands' tables reference them), and applying them to a preset.
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pope_pipeline.h"
 
@@ -20,11 +21,11 @@ void pope_cli_init(pope_cli *o) {
     o->seed = -1;
     o->eval_tokens = -1;
     o->time_per_run_s = NAN;
+    o->seeds = -1;
+    o->jobs = -1;
     o->temperature = NAN;
     o->top_k = -1;
     o->top_p = NAN;
-    o->seeds = -1;
-    o->jobs = -1;
 }
 
 int pope_pe_list_parse(const char *s, pope_pe_kind *out, int max, int *n) {
@@ -49,150 +50,102 @@ int pope_pe_list_parse(const char *s, pope_pe_kind *out, int max, int *n) {
     }
 }
 
-static int parse_i64(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi)
-        return pope_error("%s: expected an integer in [%lld, %lld], got '%s'", opt, (long long)lo,
-                          (long long)hi, s);
-    *out = v;
-    return 0;
+// ---------------------------------------------------------------- value checks
+static int check_pe(const char *v) {
+    pope_pe_kind pe;
+    return pope_pe_parse(v, &pe);
 }
 
-static int parse_f64(const char *opt, const char *s, double lo, double hi, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(v) || v < lo || v > hi)
-        return pope_error("%s: expected a number in [%g, %g], got '%s'", opt, lo, hi, s);
-    *out = v;
-    return 0;
+
+static int check_split(const char *v) {
+    pope_split s;
+    return pope_split_parse(v, &s);
 }
 
-int pope_cli_option(pope_cli *o, int argc, char **argv, int *i) {
-    const char *arg = argv[*i];
-    if (strncmp(arg, "--", 2) != 0) return 0;
-    char name[64];
-    const char *eq = strchr(arg, '=');
-    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-    if (nlen >= sizeof name) return 0;
-    memcpy(name, arg, nlen);
-    name[nlen] = '\0';
-
-    // flags
-    int *flag = NULL;
-    if (!strcmp(name, "--resume")) flag = &o->resume;
-    else if (!strcmp(name, "--json")) flag = &o->json;
-    else if (!strcmp(name, "--quiet")) flag = &o->quiet;
-    if (flag) {
-        if (eq) return pope_error("%s takes no value", name);
-        *flag = 1;
-        (*i)++;
-        return 1;
-    }
-
-    static const char *const valued[] = {
-        "--preset", "--out", "--pe", "--context", "--steps", "--time", "--batch", "--accum", "--lr",
-        "--threads", "--seed", "--model", "--split", "--contexts", "--eval-tokens",
-        "--time-per-run", "--temperature", "--top-k", "--top-p", "--delta-init", "--delta-param",
-        "--seeds", "--jobs", "--bench-run", NULL};
-    int known = 0;
-    for (int k = 0; valued[k]; k++) known |= !strcmp(name, valued[k]);
-    if (!known) return 0;
-    const char *val;
-    int used;
-    if (eq) {
-        val = eq + 1;
-        used = 1;
-    } else {
-        if (*i + 1 >= argc) return pope_error("%s: missing value", name);
-        val = argv[*i + 1];
-        used = 2;
-    }
-    int64_t iv;
-    double dv;
-    int rc = 0;
-    if (!strcmp(name, "--preset")) o->preset = val;
-    else if (!strcmp(name, "--out")) o->out_dir = val;
-    else if (!strcmp(name, "--model")) o->model = val;
-    else if (!strcmp(name, "--contexts")) {
-        int tmp[32], n;
-        rc = pope_parse_int_list(val, tmp, 32, &n);
-        if (rc) rc = pope_error("--contexts: %s", pope_last_error());
-        o->contexts = val;
-    } else if (!strcmp(name, "--pe")) {
-        pope_pe_kind pes[8];
-        int n;
-        if (pope_pe_list_parse(val, pes, 8, &n) != 0) rc = pope_error("--pe: %s", pope_last_error());
-        o->pe = val;
-    } else if (!strcmp(name, "--delta-init")) {
-        if (strcmp(val, "zero") && strcmp(val, "uniform"))
-            rc = pope_error("--delta-init: expected zero or uniform, got '%s'", val);
-        o->delta_init = val;
-    } else if (!strcmp(name, "--delta-param")) {   // bench: a list
-        if (strcmp(val, "clamp") && strcmp(val, "sigmoid") && strcmp(val, "clamp,sigmoid") && strcmp(val, "sigmoid,clamp"))
-            rc = pope_error("--delta-param: expected clamp, sigmoid or (bench) clamp,sigmoid, got '%s'", val);
-        o->delta_param = val;
-    } else if (!strcmp(name, "--bench-run")) {
-        o->bench_run = val;   // checked by pope_cmd_bench
-    } else if (!strcmp(name, "--seeds")) {
-        if (!(rc = parse_i64(name, val, 1, 1000, &iv))) o->seeds = (int)iv;
-    } else if (!strcmp(name, "--jobs")) {
-        if (!(rc = parse_i64(name, val, 1, 256, &iv))) o->jobs = (int)iv;
-    } else if (!strcmp(name, "--split")) {
-        pope_split s;
-        rc = pope_split_parse(val, &s);
-        if (rc) rc = pope_error("--split: %s", pope_last_error());
-        o->split = val;
-    } else if (!strcmp(name, "--context")) {
-        if (!(rc = parse_i64(name, val, 2, 1 << 24, &iv))) o->context = (int)iv;
-    } else if (!strcmp(name, "--steps")) {
-        if (!(rc = parse_i64(name, val, 1, INT64_C(1) << 50, &iv))) o->steps = iv;
-    } else if (!strcmp(name, "--batch")) {
-        if (!(rc = parse_i64(name, val, 1, 1 << 20, &iv))) o->batch = (int)iv;
-    } else if (!strcmp(name, "--accum")) {
-        if (!(rc = parse_i64(name, val, 1, 1 << 20, &iv))) o->accum = (int)iv;
-    } else if (!strcmp(name, "--threads")) {
-        if (!(rc = parse_i64(name, val, 1, 4096, &iv))) o->threads = (int)iv;
-    } else if (!strcmp(name, "--seed")) {
-        if (!(rc = parse_i64(name, val, 0, INT64_MAX, &iv))) o->seed = iv;
-    } else if (!strcmp(name, "--eval-tokens")) {
-        if (!(rc = parse_i64(name, val, 1, INT64_C(1) << 50, &iv))) o->eval_tokens = iv;
-    } else if (!strcmp(name, "--top-k")) {
-        if (!(rc = parse_i64(name, val, 0, 1 << 30, &iv))) o->top_k = (int)iv;
-    } else if (!strcmp(name, "--lr")) {
-        if (!(rc = parse_f64(name, val, 1e-12, 10, &dv))) o->lr = dv;
-    } else if (!strcmp(name, "--temperature")) {
-        if (!(rc = parse_f64(name, val, 0, 100, &dv))) o->temperature = (float)dv;
-    } else if (!strcmp(name, "--top-p")) {
-        if (!(rc = parse_f64(name, val, 0, 1, &dv))) o->top_p = (float)dv;
-    } else if (!strcmp(name, "--time") || !strcmp(name, "--time-per-run")) {
-        rc = pope_parse_duration(val, &dv);
-        if (rc) rc = pope_error("%s: %s", name, pope_last_error());
-        else if (!strcmp(name, "--time")) o->time_s = dv;
-        else o->time_per_run_s = dv;
-    }
-    if (rc) return -1;
-    *i += used;
-    return 1;
+static int check_contexts(const char *v) {
+    int tmp[32], n;
+    return pope_parse_int_list(v, tmp, 32, &n);
 }
 
-int pope_cli_consume(pope_cli *o, int argc, char **argv, int *i) {
-    int r = pope_cli_option(o, argc, argv, i);
-    if (r > 0) (*i)--;   // pope_cli_option leaves *i past the option; the caller's loop advances itself
-    return r;
-}
+static int check_choice(const char *v, const char *names) { return pope_opt_choice(names, v) < 0 ? -1 : 0; }
 
-int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p) {
-    const char *name = o->preset ? o->preset : default_preset;
-    if (!name) return pope_error("no preset given (--preset NAME)");
-    if (pope_preset_load(p, name) != 0) return -1;
+#define DELTA_INITS "zero|uniform"
+#define DELTA_PARAMS "clamp|sigmoid"
+#define PRECISIONS "fp32|bf16|auto"
+static int check_delta_init(const char *v) { return check_choice(v, DELTA_INITS); }
+static int check_delta_param(const char *v) { return check_choice(v, DELTA_PARAMS); }
+static int check_precision(const char *v) { return check_choice(v, PRECISIONS); }
+
+// ---------------------------------------------------------------- the common options
+#define CLI(field) .dst = POPE_DST_CLI, .off = offsetof(pope_cli, field)
+#define BIG ((double)(INT64_C(1) << 50))
+
+const pope_opt pope_cli_options[] = {
+    {.name = "--preset", .kind = POPE_OPT_STR, CLI(preset), .arg = "NAME|FILE",
+     .help = "preset from models/ (or a .json file); see the list below"},
+    {.name = "--pe", .kind = POPE_OPT_STR, CLI(pe), .arg = "KIND", .check = check_pe,
+     .help = "positional encoding: polar, rope, legendre, sinusoidal, none"},
+    {.name = "--context", .kind = POPE_OPT_INT, CLI(context), .arg = "N", .lo = 2, .hi = 1 << 24,
+     .help = "training context in tokens"},
+    {.name = "--steps", .kind = POPE_OPT_I64, CLI(steps), .arg = "N", .lo = 1, .hi = BIG,
+     .help = "optimizer steps (the LR schedule ends there)"},
+    {.name = "--time", .kind = POPE_OPT_DURATION, CLI(time_s), .arg = "DUR",
+     .help = "wall-clock budget, e.g. 90s, 30m, 2h, 1h30m (stops early)"},
+    {.name = "--batch", .kind = POPE_OPT_INT, CLI(batch), .arg = "N", .lo = 1, .hi = 1 << 20,
+     .help = "windows per micro-batch"},
+    {.name = "--accum", .kind = POPE_OPT_INT, CLI(accum), .arg = "N", .lo = 1, .hi = 1 << 20,
+     .help = "micro-batches per step (per rank under mpirun: the step takes N x ranks)"},
+    {.name = "--lr", .kind = POPE_OPT_F64, CLI(lr), .arg = "X", .lo = 1e-12, .hi = 10,
+     .help = "peak learning rate (lr_min keeps its ratio)"},
+    {.name = "--seed", .kind = POPE_OPT_I64, CLI(seed), .arg = "N", .lo = 0, .hi = (double)INT64_MAX,
+     .help = "seed of initialisation, data sampling and dropout"},
+    {.name = "--delta-init", .kind = POPE_OPT_STR, CLI(delta_init), .arg = "I", .check = check_delta_init,
+     .help = "polar's delta at initialisation: zero or uniform in [-2pi, 0]", .def = "the preset's"},
+    {.name = "--delta-param", .kind = POPE_OPT_STR, CLI(delta_param), .arg = "P", .check = check_delta_param,
+     .help = "polar's delta: clamp (the paper's clamp to [-2pi, 0]) or sigmoid (-2pi sigmoid(u))",
+     .def = "the preset's"},
+    {.name = "--precision", .kind = POPE_OPT_STR, CLI(precision), .arg = "P", .check = check_precision,
+     .help = "fp32, bf16 or auto (bf16 where the CPU has it)"},
+    {.name = "--threads", .kind = POPE_OPT_INT, CLI(threads), .arg = "N", .lo = 1, .hi = 4096,
+     .help = "threads", .def = "OMP_NUM_THREADS, else the cores / the ranks on the node"},
+    {.name = "--out", .kind = POPE_OPT_STR, CLI(out_dir), .arg = "DIR",
+     .help = "output directory (checkpoint, model, log.jsonl, curve.svg)"},
+    {.name = "--resume", .kind = POPE_OPT_FLAG, CLI(resume),
+     .help = "continue DIR/checkpoint.safetensors exactly: its config, steps and schedule"},
+    {.name = "--extend", .kind = POPE_OPT_FLAG, CLI(extend),
+     .help = "with --resume and a larger --steps: train on past the checkpoint's end\n"
+             "(the LR schedule is stretched to the new end)"},
+    {.name = "--quiet", .kind = POPE_OPT_FLAG, CLI(quiet), .help = "no progress line"},
+    {.name = "--model", .kind = POPE_OPT_STR, CLI(model), .arg = "M", .help = "model file, or a training directory"},
+    {.name = "--split", .kind = POPE_OPT_STR, CLI(split), .arg = "S", .check = check_split,
+     .help = "test, valid, train or all", .def = "test"},
+    {.name = "--json", .kind = POPE_OPT_FLAG, CLI(json), .help = "print exactly one JSON object on stdout"},
+    {.name = "--contexts", .kind = POPE_OPT_STR, CLI(contexts), .arg = "LIST", .check = check_contexts,
+     .help = "multiples of the training context", .def = "1,2,4,8"},
+    {.name = "--eval-tokens", .kind = POPE_OPT_I64, CLI(eval_tokens), .arg = "N", .lo = 1, .hi = BIG,
+     .help = "bound on the scored tokens"},
+    {.name = "--time-per-run", .kind = POPE_OPT_DURATION, CLI(time_per_run_s), .arg = "DUR",
+     .help = "wall-clock budget of each run (e.g. 10m)"},
+    {.name = "--seeds", .kind = POPE_OPT_INT, CLI(seeds), .arg = "N", .lo = 1, .hi = 1000,
+     .help = "independent runs per encoding (seeds base, base+1, ...)", .def = "1"},
+    {.name = "--jobs", .kind = POPE_OPT_INT, CLI(jobs), .arg = "N", .lo = 1, .hi = 256,
+     .help = "runs at once (the threads are divided among them)", .def = "1"},
+    {.name = "--temperature", .kind = POPE_OPT_F32, CLI(temperature), .arg = "X", .lo = 0, .hi = 100,
+     .help = "sampling temperature (0: greedy)", .def = "1"},
+    {.name = "--top-k", .kind = POPE_OPT_INT, CLI(top_k), .arg = "N", .lo = 0, .hi = 1 << 30,
+     .help = "keep the N most likely tokens (0: off)", .def = "off"},
+    {.name = "--top-p", .kind = POPE_OPT_F32, CLI(top_p), .arg = "X", .lo = 0, .hi = 1,
+     .help = "nucleus sampling mass (1: off)"},
+    {.name = "--bench-run", .kind = POPE_OPT_STR, CLI(bench_run), .arg = "ARM:SEED",
+     .help = "the one run of a --jobs child (bench starts these itself)"},
+    POPE_OPT_END,
+};
+
+// The options given on the command line, on top of preset p.
+// A --pe or --delta-param list (bench) is left to the caller.
+static int apply_overrides(const pope_cli *o, pope_preset *p) {
     if (o->pe && !strchr(o->pe, ',') && pope_pe_parse(o->pe, &p->model.pe) != 0)
         return pope_error("--pe: unknown encoding '%s'", o->pe);
-    if (o->delta_init) p->model.delta_init = !strcmp(o->delta_init, "zero") ? POPE_DELTA_ZERO : POPE_DELTA_UNIFORM;
-    if (o->delta_param && !strchr(o->delta_param, ','))
-        p->model.delta_param = !strcmp(o->delta_param, "clamp") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
     if (o->context > 0) p->model.context_length = o->context;
     if (o->steps > 0) {
         p->train.steps = o->steps;
@@ -213,6 +166,44 @@ int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *
     }
     if (o->threads > 0) p->train.threads = o->threads;
     if (o->seed >= 0) p->train.seed = (uint64_t)o->seed;
+    if (o->delta_init) p->model.delta_init = strcmp(o->delta_init, "uniform") ? POPE_DELTA_ZERO : POPE_DELTA_UNIFORM;
+    if (o->delta_param && !strchr(o->delta_param, ','))
+        p->model.delta_param = strcmp(o->delta_param, "sigmoid") ? POPE_DELTA_CLAMP : POPE_DELTA_SIGMOID;
+    return 0;
+}
+
+int pope_cli_preset(const pope_cli *o, const char *default_preset, pope_preset *p) {
+    const char *name = o->preset ? o->preset : default_preset;
+    if (!name) return pope_error("no preset given (--preset NAME)");
+    if (pope_preset_load(p, name) != 0) return -1;
+    return apply_overrides(o, p);
+}
+
+int pope_cli_resume_preset(const pope_cli *o, const char *out_dir, const char *default_preset, pope_preset *p) {
+    char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", out_dir);
+    pope_preset run;
+    if (access(ckpt, R_OK) != 0 || pope_preset_from_checkpoint(&run, ckpt) != 0)
+        return pope_cli_preset(o, default_preset, p);   // pope_train says what is missing
+    if (o->seed >= 0 && (uint64_t)o->seed != run.train.seed)
+        return pope_error("--seed %lld: the run in %s was started with seed %llu, which a resumed run keeps",
+                          (long long)o->seed, out_dir, (unsigned long long)run.train.seed);
+    if (o->preset) {   // the same command plus --resume: its file, but the run's end
+        if (pope_preset_load(p, o->preset) != 0) return -1;
+        p->train.steps = run.train.steps;
+        p->train.time_s = run.train.time_s;
+        p->train.warmup = run.train.warmup;
+    } else {
+        *p = run;
+    }
+    return apply_overrides(o, p);
+}
+
+int pope_cli_precision(const pope_cli *o, const char *dflt) {
+    const char *name = o->precision ? o->precision : dflt;
+    pope_precision pr;
+    if (pope_precision_parse(name, &pr) != 0) return pope_error("--precision: unknown precision '%s'", name);
+    if (pope_set_precision(pr) != 0) return pope_error("--precision %s: %s", name, pope_last_error());
     return 0;
 }
 
@@ -229,56 +220,3 @@ int pope_cli_contexts(const pope_cli *o, const pope_model *m, int *out, int max,
     *n = k;
     return 0;
 }
-
-const char pope_help_train[] =
-    "  --preset NAME|FILE   preset from models/ (or a .json file); see the list below\n"
-    "  --pe KIND            positional encoding: polar, rope, legendre, sinusoidal, none\n"
-    "  --context N          training context in tokens\n"
-    "  --steps N            optimizer steps (the LR schedule ends there)\n"
-    "  --time DUR           wall-clock budget, e.g. 90s, 30m, 2h, 1h30m (stops early)\n"
-    "  --batch N            windows per micro-batch\n"
-    "  --accum N            micro-batches per step (per rank under mpirun: the step takes N x ranks)\n"
-    "  --lr X               peak learning rate (lr_min keeps its ratio)\n"
-    "  --seed N             seed of initialisation, data sampling and dropout\n"
-    "  --delta-init I       polar's δ at initialisation: zero or uniform in [-2π, 0]\n"
-    "  --delta-param P      polar's δ: clamp (the paper's clamp to [-2π, 0]) or sigmoid (-2π·sigmoid(u))\n"
-    "  --threads N          threads (default: OMP_NUM_THREADS, else the cores / the ranks on the node)\n"
-    "  --out DIR            output directory (checkpoint, model, log.jsonl, curve.svg)\n"
-    "  --resume             continue DIR/checkpoint.safetensors exactly\n"
-    "  --quiet              no progress line\n";
-const char pope_help_eval[] =
-    "  --model M            model file, or a training directory\n"
-    "  --split S            test (default), valid, train or all\n"
-    "  --context T          evaluation context (default: the model's training context)\n"
-    "  --json               print exactly one JSON object on stdout\n"
-    "  --threads N          threads\n";
-const char pope_help_extrap[] =
-    "  --model M            model file, or a training directory\n"
-    "  --contexts LIST      multiples of the training context (default 1,2,4,8)\n"
-    "  --eval-tokens N      bound on the scored tokens (default 65536)\n"
-    "  --split S            test (default), valid or train\n"
-    "  --out DIR            where extrapolate.md/.json/.svg go (default: the model's directory)\n"
-    "  --threads N          threads\n";
-const char pope_help_generate[] =
-    "  --model M            model file, or a training directory\n"
-    "  --temperature X      sampling temperature (0: greedy; default 1)\n"
-    "  --top-k N            keep the N most likely tokens (0: off)\n"
-    "  --top-p X            nucleus sampling mass (1: off)\n"
-    "  --seed N             sampling seed\n";
-const char pope_help_bench[] =
-    "  --preset NAME|FILE   the preset every run trains with\n"
-    "  --pe LIST            encodings, e.g. polar,rope (default: all five)\n"
-    "  --seeds N            independent runs per encoding, seeds S..S+N-1 (default 1)\n"
-    "  --seed S             the first seed (default: the preset's)\n"
-    "  --jobs N             runs at once, as processes; --threads are split among them\n"
-    "  --time-per-run DUR   wall-clock budget of each run (e.g. 10m)\n"
-    "  --steps N            steps per run (instead of the preset's)\n"
-    "  --context N          training context (the extrapolation multiples refer to it)\n"
-    "  --delta-init I       polar's δ at initialisation: zero or uniform\n"
-    "  --delta-param P      polar's δ: clamp, sigmoid, or both (clamp,sigmoid: arms polar and polar-sigmoid)\n"
-    "  --contexts LIST      extrapolation contexts, multiples of the training context (default 1,2,4,8)\n"
-    "  --eval-tokens N      bound on the scored extrapolation tokens\n"
-    "  --out DIR            report directory (runs in DIR/<arm>/seed-<s>/); a rerun adds runs\n"
-    "  --threads N          threads in all\n"
-    "  --resume             accepted; interrupted runs always continue, finished ones are kept\n"
-    "  --quiet              no progress lines\n";

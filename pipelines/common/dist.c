@@ -89,13 +89,13 @@ enum { CHUNK = 1 << 28 };
 
 static int allreduce(void *buf, size_t n, size_t elem, MPI_Datatype type, const char *what) {
     if (g_size == 1) return 0;
-    double t0 = pipeline_now();
+    double t0 = pope_now();
     for (size_t off = 0; off < n; off += CHUNK) {
         int cnt = (int)(n - off < CHUNK ? n - off : CHUNK);
         int code = MPI_Allreduce(MPI_IN_PLACE, (char *)buf + off * elem, cnt, type, MPI_SUM, MPI_COMM_WORLD);
         if (code != MPI_SUCCESS) return mpi_failed(what, code);
     }
-    g_comm_s += pipeline_now() - t0;
+    g_comm_s += pope_now() - t0;
     return 0;
 }
 

@@ -13,12 +13,6 @@
 #include "dist.h"
 #include "pipeline_internal.h"
 
-double pipeline_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int pipeline_isatty_stderr(void) { return isatty(fileno(stderr)); }
 
 int64_t pope_eval_windows(int64_t len, int T, int64_t *targets) {
@@ -141,7 +135,7 @@ static void progress_show(progress *p, int64_t done) {
     if (!p->on || p->total <= 0) return;
     done *= dist_size();   // the ranks score about equal shares
     if (done > p->total) done = p->total;
-    double now = pipeline_now(), el = now - p->t0;
+    double now = pope_now(), el = now - p->t0;
     int tty_due = p->tty && now - p->last > 0.5, line_due = !p->tty && done * 10 / p->total > p->decile && el > 10;
     if (!tty_due && !line_due) return;
     char eta[32], took[32];
@@ -202,7 +196,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         if (pk.k_pick > pk.total) pk.k_pick = 0;
     }
     int64_t to_score = pk.k_pick > 0 ? pk.k_pick : pk.total;
-    progress pg = {o->progress && dist_is_root(), pipeline_isatty_stderr(), pipeline_now(), 0, 0, to_score, o->split};
+    progress pg = {o->progress && dist_is_root(), pipeline_isatty_stderr(), pope_now(), 0, 0, to_score, o->split};
 
     int nb = 0, rc = 0;
     r->sampled = pk.k_pick > 0;

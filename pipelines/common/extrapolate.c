@@ -81,7 +81,7 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
         return pope_error("extrapolate: out of memory");
     }
     int rc = 0, show = o->progress && dist_is_root(), tty = pipeline_isatty_stderr();
-    double t0 = pipeline_now();
+    double t0 = pope_now();
     int64_t idx = 0, next = 0;
     for (int64_t q = 0; q < ns && rc == 0 && next < K; q++) {
         int64_t nreg = c->seq_len(c->ctx, o->split, q) / L;
@@ -109,7 +109,7 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
             // in place on a terminal; otherwise about every 10% of the regions
             if (show && (tty || next == K || next * 10 / K != (next - 1) * 10 / K)) {
                 char b1[32], b2[32];
-                double el = pipeline_now() - t0, rate = el > 0 ? (double)next / el : 0;
+                double el = pope_now() - t0, rate = el > 0 ? (double)next / el : 0;
                 fprintf(stderr, "%sextrapolate: region %lld/%lld scored at %d contexts  %.2f regions/s  %s  ETA %s%s",
                         tty ? "\r\033[K" : "", (long long)next, (long long)K, nc, rate,
                         pope_format_duration(el, b1, sizeof b1),
@@ -137,6 +137,33 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
         return -1;
     }
     return 0;
+}
+
+cJSON *pope_extrap_json(const pope_model *m, const pope_extrap_opts *o, const pope_extrap_result *r) {
+    const pope_config *cfg = pope_model_config(m);
+    int T0 = cfg->context_length > 0 ? cfg->context_length : r->contexts[0];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "pe", pope_pe_name(cfg->pe));
+    cJSON_AddStringToObject(j, "tokenizer", cfg->tokenizer);
+    cJSON_AddStringToObject(j, "split", pope_split_name(o->split));
+    cJSON_AddNumberToObject(j, "training_context", T0);
+    cJSON_AddNumberToObject(j, "regions", (double)r->regions);
+    cJSON_AddNumberToObject(j, "bucket_size", r->res[0].bucket_size);
+    if (o->json_fields) o->json_fields(o->json_ctx, j);
+    cJSON *arr = cJSON_AddArrayToObject(j, "results");
+    for (int i = 0; i < r->n_contexts; i++) {
+        cJSON *e = cJSON_CreateObject();
+        pipeline_json_add_result(e, &r->res[i]);
+        cJSON_AddNumberToObject(e, "multiple", (double)r->contexts[i] / T0);
+        cJSON *b = cJSON_AddArrayToObject(e, "bucket_nll");
+        for (int k = 0; k < r->res[i].n_buckets; k++) {
+            if (r->res[i].bucket_count[k] > 0)
+                cJSON_AddItemToArray(b, cJSON_CreateNumber(r->res[i].bucket_nll[k] / r->res[i].bucket_count[k]));
+            else cJSON_AddItemToArray(b, cJSON_CreateNull());
+        }
+        cJSON_AddItemToArray(arr, e);
+    }
+    return j;
 }
 
 static int write_outputs(const pope_extrap_result *r, const pope_model *m, const pope_extrap_opts *o,
@@ -181,26 +208,8 @@ static int write_outputs(const pope_extrap_result *r, const pope_model *m, const
     free(full);
     if (rc) return -1;
 
-    // JSON
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "pe", pope_pe_name(cfg->pe));
-    cJSON_AddStringToObject(j, "split", pope_split_name(o->split));
-    cJSON_AddNumberToObject(j, "train_context", T0);
-    cJSON_AddNumberToObject(j, "regions", (double)r->regions);
-    cJSON_AddNumberToObject(j, "bucket_size", r->res[0].bucket_size);
-    cJSON *arr = cJSON_AddArrayToObject(j, "contexts");
-    for (int i = 0; i < r->n_contexts; i++) {
-        cJSON *e = cJSON_CreateObject();
-        pipeline_json_add_result(e, &r->res[i]);
-        cJSON_AddNumberToObject(e, "multiple", (double)r->contexts[i] / T0);
-        cJSON *b = cJSON_AddArrayToObject(e, "bucket_nll");
-        for (int k = 0; k < r->res[i].n_buckets; k++) {
-            if (r->res[i].bucket_count[k] > 0)
-                cJSON_AddItemToArray(b, cJSON_CreateNumber(r->res[i].bucket_nll[k] / r->res[i].bucket_count[k]));
-            else cJSON_AddItemToArray(b, cJSON_CreateNull());
-        }
-        cJSON_AddItemToArray(arr, e);
-    }
+    // JSON: the same object --json prints
+    cJSON *j = pope_extrap_json(m, o, r);
     char *js = cJSON_Print(j);
     cJSON_Delete(j);
     snprintf(path, sizeof path, "%s/extrapolate.json", o->out_dir);

@@ -41,7 +41,7 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt, const 
     pope_rng rng;
     pope_rng_seed(&rng, o->seed);
     int64_t n = 0;
-    double t0 = pipeline_now(), last = t0;
+    double t0 = pope_now(), last = t0;
     int show = o->progress && pipeline_isatty_stderr();
     while (n < o->n_new) {
         int32_t tok = pope_sample(logits, V, o->temperature, o->top_k, o->top_p, &rng);
@@ -52,8 +52,8 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt, const 
         res[n++] = tok;
         if (tok == o->stop_token || n == o->n_new) break;
         if (pope_model_step(m, kv, tok, logits) != 0) goto done;
-        if (show && pipeline_now() - last > 0.5) {
-            last = pipeline_now();
+        if (show && pope_now() - last > 0.5) {
+            last = pope_now();
             fprintf(stderr, "\r\033[Kgenerate: %lld/%lld tokens, %.1f tokens/s", (long long)n,
                     (long long)o->n_new, n / (last - t0));
         }

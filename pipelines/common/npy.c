@@ -6,8 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pope_pipeline.h"
+
+// 2^31 - 1 values: token counts are int-sized everywhere downstream (and × 8 cannot overflow).
+#define NPY_MAX_VALUES INT64_C(2147483647)
 
 int pope_npy_write_header(FILE *f, int64_t n) {
     if (n < 0) return pope_error("npy: negative length");
@@ -114,14 +118,33 @@ int pope_npy_read_i32(const char *path, int32_t **data, int64_t *n) {
         goto fail;
     }
     char *end;
+    errno = 0;
     long long len = strtoll(shape + 1, &end, 10);
+    int range = errno == ERANGE;
     while (*end == ' ') end++;
     if (end == shape + 1 || len < 0 || *end != ',' || end[1 + strspn(end + 1, " ")] != ')') {
         pope_error("%s: expected a 1-D array, shape is %.40s", path, shape);
         goto fail;
     }
     int size = types[t].size;
-    out = malloc(len > 0 ? (size_t)len * sizeof(int32_t) : 1);
+    // The count is checked against what the file can hold before anything is allocated for it:
+    // a few bytes of header must not be able to ask for gigabytes (or wrap count × 4).
+    if (range || len > NPY_MAX_VALUES) {
+        pope_error("%s: shape %.40s is larger than pope reads (at most %lld values)", path, shape,
+                   (long long)NPY_MAX_VALUES);
+        goto fail;
+    }
+    struct stat st;
+    long pos = from_stdin ? -1 : ftell(f);
+    if (pos >= 0 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (long long)(st.st_size - pos) / size < len) {
+        pope_error("%s: truncated: the header promises %lld values of %d bytes, the file holds %lld bytes of data",
+                   path, len, size, (long long)(st.st_size - pos));
+        goto fail;
+    }
+    // A pipe has no size: the array grows with the data actually read.
+    size_t cap = len < (1 << 16) ? (size_t)len : (1 << 16);
+    out = malloc(cap > 0 ? cap * sizeof(int32_t) : 1);
     unsigned char *buf = malloc(1 << 16);
     if (!out || !buf) {
         free(buf);
@@ -133,8 +156,19 @@ int pope_npy_read_i32(const char *path, int32_t **data, int64_t *n) {
         long long k = (len - done) < (1 << 16) / size ? (len - done) : (1 << 16) / size;
         if (fread(buf, size, (size_t)k, f) != (size_t)k) {
             free(buf);
-            pope_error("%s: truncated data (%lld of %lld values)", path, done, len);
+            pope_error("%s: truncated: data ends after %lld of %lld values", path, done, len);
             goto fail;
+        }
+        if ((size_t)(done + k) > cap) {
+            size_t ncap = cap * 2 < (size_t)len ? cap * 2 : (size_t)len;
+            int32_t *p = realloc(out, ncap * sizeof(int32_t));
+            if (!p) {
+                free(buf);
+                pope_error("%s: out of memory for %lld tokens", path, len);
+                goto fail;
+            }
+            out = p;
+            cap = ncap;
         }
         for (long long i = 0; i < k; i++) {
             const unsigned char *b = buf + i * size;

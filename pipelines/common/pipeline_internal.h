@@ -15,8 +15,6 @@ int score_windows(pope_model *m, const pope_corpus *c, const int32_t *tok, int B
 // Allocates r's buckets for positions 0..max_pos−1 (bucket_size > 0) and zeroes r.
 int eval_result_init(pope_eval_result *r, int context, int bucket_size, int max_pos);
 
-// Monotonic wall clock in seconds.
-double pipeline_now(void);
 int pipeline_isatty_stderr(void);
 
 // Training-window sampler (sampler.c).

@@ -5,114 +5,70 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pipeline_internal.h"
+#include "pope_fields.h"
 
 #ifndef POPE_SOURCE_DIR
 #define POPE_SOURCE_DIR "."
 #endif
 
+#define F(key, kind, field) key, kind, offsetof(pope_train_config, field)
+#define BIG 1e12
+// Every field of the preset's "train" object: default, range (docs/PIPELINE.md §2).
+// The AdamW fields' defaults are the optimizer's own (pope_adamw_config_default): NAN here.
+const pope_field pope_train_fields[] = {
+    {F("batch", POPE_F_INT, batch), .def = 8, .lo = 1, .hi = 1 << 20, .help = "windows per micro-batch"},
+    {F("accum", POPE_F_INT, accum), .def = 1, .lo = 1, .hi = 1 << 20, .help = "micro-batches per optimizer step"},
+    {F("lr", POPE_F_FLOAT, lr), .def = 1e-3, .lo = 0, .hi = 10, .help = "peak learning rate"},
+    {F("lr_min", POPE_F_FLOAT, lr_min), .def = 1e-4, .lo = 0, .hi = 10, .help = "floor of the cosine decay"},
+    {F("beta1", POPE_F_FLOAT, adamw.beta1), .def = NAN, .lo = 0, .hi = 0.999999, .help = "AdamW beta1"},
+    {F("beta2", POPE_F_FLOAT, adamw.beta2), .def = NAN, .lo = 0, .hi = 0.99999999, .help = "AdamW beta2"},
+    {F("eps", POPE_F_FLOAT, adamw.eps), .def = NAN, .lo = 0, .hi = 1, .help = "AdamW epsilon"},
+    {F("weight_decay", POPE_F_FLOAT, adamw.weight_decay), .def = NAN, .lo = 0, .hi = 10, .help = "AdamW decoupled weight decay"},
+    {F("grad_clip", POPE_F_FLOAT, adamw.grad_clip), .def = NAN, .lo = -1, .hi = 1e9, .help = "global gradient-norm clip (<= 0: off)"},
+    {F("warmup", POPE_F_I64, warmup), .def = 100, .lo = 0, .hi = BIG, .help = "linear warm-up steps"},
+    {F("steps", POPE_F_I64, steps), .def = 1000, .lo = 1, .hi = (double)POPE_STEPS_UNBOUNDED, .help = "optimizer steps"},
+    {F("time", POPE_F_DURATION, time_s), .def = 0, .lo = 0, .hi = POPE_MAX_DURATION_S, .parse = pope_parse_duration,
+     .help = "wall-clock budget in seconds or a duration (0: none)"},
+    {F("eval_every", POPE_F_I64, eval_every), .def = 200, .lo = 0, .hi = BIG, .help = "validation every N steps"},
+    {F("eval_tokens", POPE_F_I64, eval_tokens), .def = 65536, .lo = 0, .hi = 1e15, .help = "bound on validation targets"},
+    {F("checkpoint_every", POPE_F_I64, checkpoint_every), .def = 500, .lo = 0, .hi = BIG,
+     .help = "checkpoint every N steps"},
+    {F("log_every", POPE_F_I64, log_every), .def = 10, .lo = 1, .hi = BIG, .help = "progress line every N steps"},
+    {F("seed", POPE_F_U64, seed), .def = 1, .lo = 0, .hi = 9007199254740992.0, .help = "model, data and dropout seed"},
+    {F("threads", POPE_F_INT, threads), .def = 0, .lo = 0, .hi = 4096, .help = "threads (0: all cores)"},
+    {F("augment", POPE_F_BOOL, augment), .def = -1, .optional = 1,
+     .help = "the program's training augmentation (absent: its default for the data)"},
+    {0},
+};
+#undef F
+
 void pope_train_config_default(pope_train_config *t) {
     memset(t, 0, sizeof *t);
-    t->batch = 8;
-    t->accum = 1;
-    t->lr = 1e-3f;
-    t->lr_min = 1e-4f;
     pope_adamw_config_default(&t->adamw);
-    t->warmup = 100;
-    t->steps = 1000;
-    t->time_s = 0;
-    t->eval_every = 200;
-    t->eval_tokens = 65536;
-    t->checkpoint_every = 500;
-    t->log_every = 10;
-    t->seed = 1;
-    t->threads = 0;
-    t->augment = -1;   // the program's default
+    pope_fields_default(pope_train_fields, t);
 }
 
-static const char *const model_keys[] = {
-    "vocab_size", "d_model", "n_layers", "n_heads", "context_length", "pe", "pe_base",
-    "legendre_grid", "delta_init", "delta_param", "norm_eps", "tie_embeddings", "dropout_attn",
-    "dropout_resid", "init_std", "embed_init_std", "tokenizer", NULL};
-static const char *const train_keys[] = {
-    "batch", "accum", "lr", "lr_min", "beta1", "beta2", "eps", "weight_decay", "grad_clip",
-    "warmup", "steps", "time", "eval_every", "eval_tokens", "checkpoint_every", "log_every",
-    "seed", "threads", "dropout", "augment", NULL};
+static const char *const train_extra_keys[] = {"dropout", NULL};   // sets both model dropouts
 static const char *const top_keys[] = {"name", "description", "tokenizer", "model", "train", NULL};
 
-static int check_keys(const cJSON *o, const char *const *keys, const char *what, const char *section) {
-    for (const cJSON *it = o->child; it; it = it->next) {
-        int found = 0;
-        for (int i = 0; keys[i]; i++) found |= !strcmp(it->string, keys[i]);
-        if (!found) {
-            char list[512] = "";
-            for (int i = 0; keys[i]; i++) {
-                strncat(list, keys[i], sizeof list - strlen(list) - 3);
-                if (keys[i + 1]) strcat(list, ", ");
-            }
-            return pope_error("%s: unknown key '%s'%s%s (known: %s)", what, it->string,
-                              section ? " in " : "", section ? section : "", list);
-        }
-    }
-    return 0;
-}
-
-// Reads a number; integer fields must be integral and within [lo, hi].
-static int get_num(const cJSON *o, const char *key, int integral, double lo, double hi,
-                   double *out, const char *what) {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!it) return 0;
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return pope_error("%s: train.%s must be a number", what, key);
-    double v = it->valuedouble;
-    if (integral && v != floor(v)) return pope_error("%s: train.%s must be an integer, not %g", what, key, v);
-    if (v < lo || v > hi) return pope_error("%s: train.%s = %g is out of range [%g, %g]", what, key, v, lo, hi);
-    *out = v;
-    return 1;
-}
-
 static int parse_train(pope_train_config *t, pope_config *mc, const cJSON *o, const char *what) {
-    if (check_keys(o, train_keys, what, "\"train\"") != 0) return -1;
-    double v;
-    int r;
-#define NUM(key, integral, lo, hi, dst)                                   \
-    if ((r = get_num(o, key, integral, lo, hi, &v, what)) < 0) return -1; \
-    if (r) dst = v;
-    NUM("batch", 1, 1, 1 << 20, t->batch);
-    NUM("accum", 1, 1, 1 << 20, t->accum);
-    NUM("lr", 0, 0, 10, t->lr);
-    NUM("lr_min", 0, 0, 10, t->lr_min);
-    NUM("beta1", 0, 0, 0.999999, t->adamw.beta1);
-    NUM("beta2", 0, 0, 0.99999999, t->adamw.beta2);
-    NUM("eps", 0, 0, 1, t->adamw.eps);
-    NUM("weight_decay", 0, 0, 10, t->adamw.weight_decay);
-    NUM("grad_clip", 0, -1, 1e9, t->adamw.grad_clip);
-    NUM("warmup", 1, 0, 1e12, t->warmup);
-    NUM("steps", 1, 1, 1e12, t->steps);
-    NUM("eval_every", 1, 0, 1e12, t->eval_every);
-    NUM("eval_tokens", 1, 0, 1e15, t->eval_tokens);
-    NUM("checkpoint_every", 1, 0, 1e12, t->checkpoint_every);
-    NUM("log_every", 1, 1, 1e12, t->log_every);
-    NUM("seed", 1, 0, 9007199254740992.0, t->seed);
-    NUM("threads", 1, 0, 4096, t->threads);
-    if ((r = get_num(o, "dropout", 0, 0, 0.99, &v, what)) < 0) return -1;
-    if (r) mc->dropout_attn = mc->dropout_resid = (float)v;
-#undef NUM
-    const cJSON *aug = cJSON_GetObjectItemCaseSensitive(o, "augment");
-    if (aug && !cJSON_IsBool(aug)) return pope_error("%s: train.augment must be true or false", what);
-    if (aug) t->augment = cJSON_IsTrue(aug);
-    const cJSON *time = cJSON_GetObjectItemCaseSensitive(o, "time");
-    if (time) {
-        if (cJSON_IsNumber(time) && time->valuedouble >= 0) t->time_s = time->valuedouble;
-        else if (cJSON_IsString(time)) {
-            if (pope_parse_duration(time->valuestring, &t->time_s) != 0)
-                return pope_error("%s: train.time: %s", what, pope_last_error());
-        } else return pope_error("%s: train.time must be a duration (\"30m\") or seconds", what);
+    char where[1200];
+    snprintf(where, sizeof where, "%s: \"train\"", what);
+    if (pope_fields_check_keys(pope_train_fields, o, train_extra_keys, where) != 0) return -1;
+    snprintf(where, sizeof where, "%s: train.", what);   // messages name "train.lr"
+    if (pope_fields_from_json(pope_train_fields, t, o, where) != 0) return -1;
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "dropout");
+    if (d) {
+        if (!cJSON_IsNumber(d) || !(d->valuedouble >= 0 && d->valuedouble <= 0.99))
+            return pope_error("%s: train.dropout must be a number in [0, 0.99]", what);
+        mc->dropout_attn = mc->dropout_resid = (float)d->valuedouble;
     }
     if (t->lr_min > t->lr) return pope_error("%s: train.lr_min (%g) exceeds train.lr (%g)", what, t->lr_min, t->lr);
     return 0;
@@ -141,7 +97,8 @@ int pope_preset_from_json(pope_preset *p, const char *json, const char *what) {
         pope_error("%s: not a JSON object", what);
         goto done;
     }
-    if (check_keys(o, top_keys, what, NULL) != 0) goto done;
+    static const pope_field no_fields[] = {{0}};
+    if (pope_fields_check_keys(no_fields, o, top_keys, what) != 0) goto done;
     if (copy_string(p->name, sizeof p->name, o, "name", what) != 0) goto done;
     if (copy_string(p->description, sizeof p->description, o, "description", what) != 0) goto done;
     if (copy_string(p->tokenizer, sizeof p->tokenizer, o, "tokenizer", what) != 0) goto done;
@@ -151,7 +108,9 @@ int pope_preset_from_json(pope_preset *p, const char *json, const char *what) {
             pope_error("%s: \"model\" must be an object", what);
             goto done;
         }
-        if (check_keys(model, model_keys, what, "\"model\"") != 0) goto done;
+        char where[1200];
+        snprintf(where, sizeof where, "%s: \"model\"", what);
+        if (pope_fields_check_keys(pope_config_fields, model, NULL, where) != 0) goto done;
         char *s = cJSON_PrintUnformatted(model);
         int r = pope_config_from_json(&p->model, s);
         cJSON_free(s);
@@ -182,6 +141,16 @@ int pope_preset_from_json(pope_preset *p, const char *json, const char *what) {
     rc = 0;
 done:
     cJSON_Delete(o);
+    return rc;
+}
+
+int pope_preset_from_checkpoint(pope_preset *p, const char *file) {
+    char *js = pope_load_metadata(file, "pope.preset");
+    if (!js) return pope_error("%s: no preset recorded (pope.preset metadata)", file);
+    char what[1100];
+    snprintf(what, sizeof what, "%s: pope.preset", file);
+    int rc = pope_preset_from_json(p, js, what);
+    free(js);
     return rc;
 }
 
@@ -288,27 +257,7 @@ char *pope_preset_to_json(const pope_preset *p) {
     cJSON *m = mj ? cJSON_Parse(mj) : NULL;
     free(mj);
     if (m) cJSON_AddItemToObject(o, "model", m);
-    cJSON *t = cJSON_AddObjectToObject(o, "train");
-    const pope_train_config *c = &p->train;
-    cJSON_AddNumberToObject(t, "batch", c->batch);
-    cJSON_AddNumberToObject(t, "accum", c->accum);
-    cJSON_AddNumberToObject(t, "lr", c->lr);
-    cJSON_AddNumberToObject(t, "lr_min", c->lr_min);
-    cJSON_AddNumberToObject(t, "beta1", c->adamw.beta1);
-    cJSON_AddNumberToObject(t, "beta2", c->adamw.beta2);
-    cJSON_AddNumberToObject(t, "eps", c->adamw.eps);
-    cJSON_AddNumberToObject(t, "weight_decay", c->adamw.weight_decay);
-    cJSON_AddNumberToObject(t, "grad_clip", c->adamw.grad_clip);
-    cJSON_AddNumberToObject(t, "warmup", (double)c->warmup);
-    cJSON_AddNumberToObject(t, "steps", (double)c->steps);
-    cJSON_AddNumberToObject(t, "time", c->time_s);
-    cJSON_AddNumberToObject(t, "eval_every", (double)c->eval_every);
-    cJSON_AddNumberToObject(t, "eval_tokens", (double)c->eval_tokens);
-    cJSON_AddNumberToObject(t, "checkpoint_every", (double)c->checkpoint_every);
-    cJSON_AddNumberToObject(t, "log_every", (double)c->log_every);
-    cJSON_AddNumberToObject(t, "seed", (double)c->seed);
-    cJSON_AddNumberToObject(t, "threads", c->threads);
-    if (c->augment >= 0) cJSON_AddBoolToObject(t, "augment", c->augment);
+    pope_fields_to_json(pope_train_fields, &p->train, cJSON_AddObjectToObject(o, "train"));
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -317,12 +266,15 @@ char *pope_preset_to_json(const pope_preset *p) {
 typedef struct {
     FILE *f;
     const char *const *tokenizers;   // NULL: every preset
+    const char *prefix;              // names of the presets that fix no tokenizer
 } preset_listing;
 
-static int tokenizer_listed(const char *const *tokenizers, const char *name) {
-    if (!tokenizers || !name[0]) return 1;   // a preset that fixes no tokenizer suits all
-    for (; *tokenizers; tokenizers++)
-        if (!strcmp(*tokenizers, name)) return 1;
+static int preset_listed(const preset_listing *l, const char *file, const char *tokenizer) {
+    if (!l->tokenizers) return 1;
+    // a preset that fixes no tokenizer leaves it to the program's data: its name says whose
+    if (!tokenizer[0]) return l->prefix && !strncmp(file, l->prefix, strlen(l->prefix));
+    for (const char *const *t = l->tokenizers; *t; t++)
+        if (!strcmp(*t, tokenizer)) return 1;
     return 0;
 }
 
@@ -333,14 +285,14 @@ static void print_preset(void *arg, const char *dir, const char *file, int name_
     char *text = pope_read_file(path, NULL);
     if (!text) return;
     pope_preset p;
-    if (pope_preset_from_json(&p, text, path) == 0 && tokenizer_listed(l->tokenizers, p.tokenizer))
+    if (pope_preset_from_json(&p, text, path) == 0 && preset_listed(l, file, p.tokenizer))
         fprintf(l->f, "  %-22.*s %s\n", name_len, file, p.description);
     free(text);
 }
 
-void pope_preset_list_for(FILE *f, const char *const *tokenizers) {
-    preset_listing l = {f, tokenizers};
+void pope_preset_list_for(FILE *f, const char *const *tokenizers, const char *prefix) {
+    preset_listing l = {f, tokenizers, prefix};
     each_preset_file(print_preset, &l);
 }
 
-void pope_preset_list(FILE *f) { pope_preset_list_for(f, NULL); }
+void pope_preset_list(FILE *f) { pope_preset_list_for(f, NULL, NULL); }

@@ -65,10 +65,9 @@ int pope_svg_line_chart(const char *path, const pope_chart *chart, const pope_se
 #define PX(x) (ML + ((log_x ? log2(x) : (x)) - x0) / (x1 - x0) * pw)
 #define PY(y) (MT + (y1 - (y)) / (y1 - y0) * ph)
 
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return pope_error("%s: cannot write: %s", tmp, strerror(errno));
+    pope_atomic a;
+    if (pope_atomic_begin(&a, path, "w") != 0) return -1;
+    FILE *f = a.f;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
                "font-family=\"sans-serif\" font-size=\"12\">\n", W, H, W, H);
     fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
@@ -142,17 +141,7 @@ int pope_svg_line_chart(const char *path, const pope_chart *chart, const pope_se
         fputs("</text>\n", f);
     }
     fputs("</svg>\n", f);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad) {
-        remove(tmp);
-        return pope_error("%s: write failed", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return pope_error("%s: cannot rename into place: %s", path, strerror(errno));
-    }
-    return 0;
+    return pope_atomic_commit(&a, 0);
 #undef PX
 #undef PY
 }

@@ -9,7 +9,6 @@
 // thread count) with any number of ranks: the data position is the step.
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +18,7 @@
 #include "dist.h"
 #include "pipeline_internal.h"
 
-static volatile sig_atomic_t g_interrupted;
 enum { WEIGHT_CHECK_EVERY = 100 };   // steps between the ranks' weight comparisons
-static void on_sigint(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-
-static uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
 
 // ---------------------------------------------------------------- curve data
 typedef struct {
@@ -176,6 +163,8 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
         cJSON_AddStringToObject(o, "pope.preset", pj);
     }
     free(pj);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "pope.precision");  // of the run that wrote it
+    cJSON_AddStringToObject(o, "pope.precision", pope_precision_name(pope_get_precision()));
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -183,8 +172,8 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
 
 // The data stream of micro-batch g (counted over all ranks) of step `step`.
 static void microbatch_rng(pope_rng *r, uint64_t seed, int64_t step, int64_t g) {
-    uint64_t h = splitmix64(seed ^ 0xDA7A5A3D1E5ull);
-    h = splitmix64(h ^ (uint64_t)step);
+    uint64_t h = pope_splitmix64(seed ^ 0xDA7A5A3D1E5ull);
+    h = pope_splitmix64(h ^ (uint64_t)step);
     pope_rng_seed(r, h ^ (uint64_t)g);
 }
 
@@ -210,6 +199,36 @@ static int64_t split_windows(const pope_corpus *c, pope_split s, int T) {
     int64_t ns = c->n_seqs(c->ctx, s), w = 0;
     for (int64_t q = 0; q < ns; q++) w += pope_eval_windows(c->seq_len(c->ctx, s, q), T, NULL);
     return w;
+}
+
+// ---------------------------------------------------------------- resume
+// Train settings that do not change the run's trajectory (or that the run keeps: seed, and
+// accum, whose micro-batches per step the checkpoint fixes for any number of ranks), and
+// those an explicit extension may grow.
+static const char *const resume_free[] = {"threads", "eval_every", "eval_tokens", "checkpoint_every", "log_every",
+                                          "seed", "accum", "steps", "time", NULL};
+
+// Whether preset p (model config cfg) may continue the run in ckpt (model config had, at
+// step done): the same model, the same training settings but for resume_free, and the
+// same end unless extend (then any end past step done). -1 with the differing fields named.
+static int check_resume(const char *ckpt, const pope_config *had, const pope_config *cfg, const pope_preset *p,
+                        int extend, int64_t done) {
+    char diff[1024];
+    if (pope_fields_diff(pope_config_fields, had, cfg, NULL, diff, sizeof diff) > 0)
+        return pope_error("--resume: %s was trained with another model config: %s", ckpt, diff);
+    pope_preset run;
+    if (pope_preset_from_checkpoint(&run, ckpt) != 0) return 0;   // older checkpoints: the model check only
+    const pope_train_config *a = &run.train, *b = &p->train;
+    if (pope_fields_diff(pope_train_fields, a, b, resume_free, diff, sizeof diff) > 0)
+        return pope_error("--resume: the run in %s was started with other training settings: %s (resume with its "
+                          "settings, or train into another --out)", ckpt, diff);
+    pope_train_config end = *b;   // b with the run's end: the difference is the end alone
+    end.steps = a->steps;
+    end.time_s = a->time_s;
+    if (pope_fields_diff(pope_train_fields, &end, b, NULL, diff, sizeof diff) == 0) return 0;
+    if (extend && b->steps > done) return 0;
+    if (extend) return pope_error("--resume: the run is at step %lld already; %s", (long long)done, diff);
+    return pope_error("--resume continues the run to its end; %s: add --extend to train to the new end", diff);
 }
 
 // ---------------------------------------------------------------- the loop
@@ -254,8 +273,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     char *meta = NULL;
     float *flat = NULL;   // the gradients of all ranks, summed
     size_t flat_cap = 0;
-    struct sigaction sa_old, sa_new;
-    int handler_set = 0, rc = -1;
+    int rc = -1;
 
     if (o->resume) {
         if (access(ckpt, R_OK) != 0) {
@@ -263,13 +281,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
             goto done;
         }
         m = pope_load(ckpt, &opt, &st);
-        if (!m) goto done;
-        char *a = pope_config_to_json(pope_model_config(m)), *b = pope_config_to_json(&cfg);
-        int same = a && b && !strcmp(a, b);
-        if (!same) pope_error("--resume: the checkpoint's model config %s differs from the requested %s", a, b);
-        free(a);
-        free(b);
-        if (!same) goto done;
+        if (!m || check_resume(ckpt, pope_model_config(m), &cfg, p, o->extend, st.step) != 0) goto done;
         rng = st.rng;
         if (st.user_json) {
             cJSON *u = cJSON_Parse(st.user_json);
@@ -282,7 +294,8 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         if (resume_accum(st.user_json, tc->accum, &accum) != 0) goto done;
         if (root && reload_log(logp, st.step, &tr, &va) != 0) goto done;
         if (!o->quiet)
-            fprintf(stderr, "%s: resuming %s at step %lld\n", prog, ckpt, (long long)st.step);
+            fprintf(stderr, "%s: resuming %s at step %lld of %lld\n", prog, ckpt, (long long)st.step,
+                    (long long)tc->steps);
         if (!o->quiet && accum != tc->accum)
             fprintf(stderr, "%s: note: %d micro-batches per rank per step, to keep the checkpoint's %d per step\n",
                     prog, accum, accum * N);
@@ -296,7 +309,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         if (!m) goto done;
         opt = pope_adamw_new(m);
         if (!opt) goto done;
-        pope_rng_seed(&rng, splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
+        pope_rng_seed(&rng, pope_splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
         FILE *f = root ? fopen(logp, "w") : NULL;   // a new run starts a new log
         if (root && !f) {
             pope_error("%s: cannot write: %s", logp, strerror(errno));
@@ -311,6 +324,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     meta = build_metadata(p, o->extra_metadata);
     if (!meta) goto done;
+    if (root && !o->quiet) fprintf(stderr, "%s: precision %s\n", prog, pope_precision_name(pope_get_precision()));
     win = malloc((size_t)B * n * sizeof *win);
     in = malloc((size_t)B * T * sizeof *in);
     tg = malloc((size_t)B * T * sizeof *tg);
@@ -321,17 +335,10 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     const int do_valid = split_windows(c, POPE_SPLIT_VALID, T) > 0;
     if (!do_valid && !o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", prog);
 
-    g_interrupted = 0;
-    memset(&sa_new, 0, sizeof sa_new);
-    sa_new.sa_handler = on_sigint;
-    sa_new.sa_flags = SA_RESETHAND;   // a second Ctrl-C kills as usual
-    sigemptyset(&sa_new.sa_mask);
-    handler_set = sigaction(SIGINT, &sa_new, &sa_old) == 0;
-
     const int tty = pipeline_isatty_stderr() && !o->quiet;
     const int64_t steps = tc->steps;
     int64_t step = st.step, tokens = st.tokens_seen;
-    double t_start = pipeline_now(), train_time = 0;
+    double t_start = pope_now(), train_time = 0;
     int64_t steps_here = 0, sched_total = steps;
     float loss = NAN;
     char b1[32], b2[32];
@@ -339,7 +346,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     if (dist_check_weights(m, step) != 0) goto done;
 
     while (step < steps) {
-        double elapsed = elapsed0 + pipeline_now() - t_start;
+        double elapsed = elapsed0 + pope_now() - t_start;
         if (dist_bcast(&elapsed, sizeof elapsed, 0) != 0) goto done;   // rank 0's clock: the same budget and LR
         if (tc->time_s > 0 && elapsed >= tc->time_s) break;
         // With a time budget the cosine ends where the budget is expected to end.
@@ -352,7 +359,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         }
         sched_total = total;
         float lr = pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
-        double ts = pipeline_now(), comm0 = dist_comm_seconds();
+        double ts = pope_now(), comm0 = dist_comm_seconds();
         pope_model_zero_grad(m);
         double loss_sum = 0;
         for (int a = 0; a < accum; a++) {
@@ -367,14 +374,14 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
                     in[(size_t)b * T + t] = win[(size_t)b * n + t];
                     tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
                 }
-            uint64_t dseed = splitmix64(seed ^ splitmix64((uint64_t)step * 1024 + (uint64_t)g));
+            uint64_t dseed = pope_splitmix64(seed ^ pope_splitmix64((uint64_t)step * 1024 + (uint64_t)g));
             float l;
             if (pope_model_forward(m, in, tg, B, T, 1, dseed, &l) != 0) goto done;
             if (pope_model_backward(m, 1.0f / G) != 0) goto done;
             loss_sum += l;
         }
         // the sums over the ranks: gradients, loss, and whether any rank was interrupted
-        double red[2] = {loss_sum, g_interrupted ? 1.0 : 0.0};
+        double red[2] = {loss_sum, o->interrupt && *o->interrupt ? 1.0 : 0.0};
         if (dist_sum_grads(m, &flat, &flat_cap) != 0 || dist_allreduce_sum_f64(red, 2) != 0) goto done;
         double comm_s = dist_comm_seconds() - comm0;
         float gnorm = 0;
@@ -382,19 +389,20 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         loss = (float)(red[0] / G);
         step++, steps_here++;
         tokens += (int64_t)B * T * G;
-        train_time += pipeline_now() - ts;
+        train_time += pope_now() - ts;
         if (!isfinite(loss)) {
             pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", loss, (long long)step);
             goto done;
         }
-        elapsed = elapsed0 + pipeline_now() - t_start;
+        elapsed = elapsed0 + pope_now() - t_start;
         double tps = steps_here * (double)B * T * G / train_time;
         if (logf) {
             fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
-                          "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f",
-                    (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed);
+                          "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f,\"precision\":\"%s\"",
+                    (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed,
+                    pope_precision_name(pope_get_precision()));
             if (N > 1)   // the bench's communication share (docs/SCALING.md)
-                fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", N, pipeline_now() - ts, comm_s);
+                fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", N, pope_now() - ts, comm_s);
             // polar: the frozen δ share every log_every steps and at the last step
             char fz[1024] = "";
             if (step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || step == steps ||
@@ -434,7 +442,7 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     }
     if (tty) fputc('\n', stderr);
 
-    double elapsed = elapsed0 + pipeline_now() - t_start;
+    double elapsed = elapsed0 + pope_now() - t_start;
     if (!res->interrupted && do_valid) {
         if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, 0, &res->valid_nll) != 0) goto done;
     }
@@ -452,16 +460,12 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
         if (write_curve(o->out_dir, &tr, &va, title) != 0) goto done;
     }
     if (dist_barrier() != 0) goto done;   // the files are in place for every rank
-    if (res->interrupted && !o->quiet)
-        fprintf(stderr, "%s: interrupted at step %lld; checkpoint written, continue with --resume\n", prog,
-                (long long)step);
     res->steps = step;
     res->tokens = tokens;
     res->seconds = elapsed;
     res->last_loss = loss;
     rc = 0;
 done:
-    if (handler_set) sigaction(SIGINT, &sa_old, NULL);
     if (logf) fclose(logf);
     free(meta);
     free(flat);

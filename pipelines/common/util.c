@@ -59,6 +59,8 @@ int pope_parse_duration(const char *s, double *seconds) {
         n_parts++;
     }
     if (total <= 0) goto bad;
+    if (total > POPE_MAX_DURATION_S)
+        return pope_error("duration '%s' is longer than %g days", s, POPE_MAX_DURATION_S / 86400);
     *seconds = total;
     return 0;
 bad:
@@ -106,27 +108,22 @@ const char *pope_format_duration(double seconds, char *buf, size_t size) {
 
 // ---------------------------------------------------------------- files
 int pope_write_file_atomic(const char *path, const char *text) {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return pope_error("%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return pope_error("%s: cannot write: %s", tmp, strerror(errno));
-    size_t n = strlen(text);
-    int bad = fwrite(text, 1, n, f) != n;
-    bad |= fflush(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        unlink(tmp);
-        return pope_error("%s: write failed: %s", tmp, strerror(errno));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return pope_error("%s: cannot rename into place: %s", path, strerror(e));
-    }
-    return 0;
+    pope_atomic a;
+    if (pope_atomic_begin(&a, path, "wb") != 0) return -1;
+    fputs(text, a.f);
+    return pope_atomic_commit(&a, 0);
 }
 
 // ---------------------------------------------------------------- models
+int pope_model_file_config(const char *file, pope_config *cfg) {
+    char *js = pope_load_metadata(file, "pope.config");
+    if (!js) return -1;   // the loader's message: truncated, not safetensors, no pope.config...
+    pope_config_default(cfg);
+    int rc = pope_config_from_json(cfg, js);
+    free(js);
+    return rc ? pope_error("%s: %s", file, pope_last_error()) : 0;
+}
+
 int pope_check_compat(const pope_model *m, const pope_corpus *c) {
     const pope_config *cfg = pope_model_config(m);
     const char *ctok = c->tokenizer ? c->tokenizer : "";

@@ -1,25 +1,38 @@
 // cmd_generate.c — `pope-genome generate`: a prompt of bases in, a FASTA record out.
-#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "genome_cli.h"
 
-static void help(void) {
-    printf("usage: " PROG " generate --model M [--prompt ACGT...] [--length N] [-o out.fa]\n\n"
-           "Samples N bases (default 1000) after the prompt and writes one FASTA record (the prompt\n"
-           "followed by the new bases) to -o FILE, or stdout ('-', the default).\n"
-           "Without --prompt the first token is drawn uniformly (a base for nt, a 6-mer for kmer6).\n"
-           "With kmer6 the prompt's last floor(L/6)*6 bases are tokenized (L >= 6; the first L %% 6\n"
-           "are only echoed), so that it ends on a whole 6-mer.\n\n"
-           "options:\n%s"
-           "  --prompt SEQ         bases to start from (A C G T N, any case; IUPAC codes read as N)\n"
-           "  --length N           bases to generate (default 1000)\n"
-           "  --name NAME          FASTA record name (default 'generated')\n"
-           "  -o FILE              output FASTA ('-': stdout)\n",
-           pope_help_generate);
-}
+typedef struct {
+    const char *prompt, *out_path, *name;
+    int64_t length;
+} gen_opts;
+
+#define GEN(field) .dst = POPE_DST_LOCAL, .off = offsetof(gen_opts, field)
+static const pope_opt generate_opts[] = {
+    POPE_COMMON("--model"),
+    {.name = "--prompt", .kind = POPE_OPT_STR, GEN(prompt), .arg = "SEQ",
+     .help = "bases to start from (A C G T N, any case; IUPAC codes read as N)"},
+    {.name = "--length", .kind = POPE_OPT_I64, GEN(length), .arg = "N", .lo = 1, .hi = 1 << 30,
+     .help = "bases to generate", .def = "1000"},
+    {.name = "--name", .kind = POPE_OPT_STR, GEN(name), .arg = "NAME", .help = "FASTA record name", .def = "generated"},
+    {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, GEN(out_path), .arg = "FILE",
+     .help = "output FASTA ('-': stdout)", .def = "-"},
+    POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, "1, off"),
+    POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
+    POPE_COMMON("--threads"), POPE_OPT_END,
+};
+
+static const char usage[] =
+    "usage: " PROG " generate --model M [--prompt ACGT...] [--length N] [-o out.fa]\n\n"
+    "Samples N bases after the prompt and writes one FASTA record (the prompt followed by the\n"
+    "new bases) to -o FILE, or stdout ('-', the default).\n"
+    "Without --prompt the first token is drawn uniformly (a base for nt, a 6-mer for kmer6).\n"
+    "With kmer6 the prompt's last floor(L/6)*6 bases are tokenized (L >= 6; the first L % 6\n"
+    "are only echoed), so that it ends on a whole 6-mer.\n\n";
 
 static int write_fasta(FILE *f, const char *name, const char *desc, const char *seq, int64_t n) {
     fprintf(f, ">%s %s\n", name, desc);
@@ -54,36 +67,12 @@ static int64_t prompt_tokens(pope_gtok tok, const char *prompt, pope_rng *rng, c
 }
 
 int cmd_generate(const pope_program *p, int argc, char **argv) {
-    (void)p;
     pope_cli cli;
-    pope_cli_init(&cli);
-    const char *prompt = NULL, *out_path = "-", *name = "generated";
-    int64_t length = 1000;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help();
-            return 0;
-        }
-        int r = pope_cli_consume(&cli, argc, argv, &i);
-        if (r < 0) return usage_error("generate", pope_last_error());
-        if (r > 0) continue;
-        int has_val = i + 1 < argc;
-        if (!strcmp(a, "--prompt") && has_val) prompt = argv[++i];
-        else if (!strcmp(a, "--name") && has_val) name = argv[++i];
-        else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) out_path = argv[++i];
-        else if (!strcmp(a, "--length") && has_val) {
-            char *end;
-            errno = 0;
-            length = strtoll(argv[++i], &end, 10);
-            if (!*argv[i] || *end || errno || length <= 0 || length > (int64_t)1 << 30)
-                return usage_error("generate", "--length: expected a number of bases in [1, 1073741824]");
-        } else {
-            char msg[300];
-            snprintf(msg, sizeof msg, "%s '%s'", a[0] == '-' ? "unknown option (or missing value)" : "unexpected argument", a);
-            return usage_error("generate", msg);
-        }
-    }
+    gen_opts g = {.out_path = "-", .name = "generated", .length = 1000};
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
+    const char *prompt = g.prompt, *out_path = g.out_path, *name = g.name;
+    int64_t length = g.length;
     if (!cli.model) return usage_error("generate", "--model M is required");
     if (cli.threads > 0) pope_runtime_init(cli.threads);
     pope_model *m = pope_model_open(cli.model, NULL);

@@ -2,6 +2,7 @@
 // streamed (chunks of tokens are read straight from the packed genome and written, so a
 // whole human genome never has to fit in memory as int32). Without --split no split is made.
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,18 +11,26 @@
 
 #define CHUNK_TOKENS (1 << 20)   // tokens read from the packed genome and written at a time
 
-static void help(void) {
-    printf("usage: " PROG " tokenize FILE -o tokens.npy [options]\n\n"
-           "Writes the token ids of every sequence of FILE, in file order and concatenated, as a\n"
-           "1-D int32 .npy (numpy.load reads it). -o - writes to stdout. Each sequence is tokenized\n"
-           "on its own (kmer6: the Nucleotide Transformer's 6-mers, docs/GENOME.md).\n\n"
-           "options:\n"
-           "  -o FILE              output .npy ('-': stdout); required\n"
-           "  --split S            only the pieces of split S (train, valid, test) instead of everything\n"
-           "  --index FILE.tsv     also write name, start base, length, first token, tokens per piece\n"
-           "%s",
-           gdata_help);
-}
+typedef struct {
+    const char *file, *out_path, *index_path;
+} tok_opts;
+
+
+#define TOK(field) .dst = POPE_DST_LOCAL, .off = offsetof(tok_opts, field)
+static const pope_opt tokenize_opts[] = {
+    {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, TOK(out_path), .arg = "FILE",
+     .help = "output .npy ('-': stdout); required"},
+    POPE_COMMON_HELP("--split", "only the pieces of split S (train, valid, test) instead of everything", NULL),
+    {.name = "--index", .kind = POPE_OPT_STR, TOK(index_path), .arg = "FILE.tsv",
+     .help = "also write name, start base, length, first token, tokens per piece"},
+    POPE_OPT_END,
+};
+
+static const char usage[] =
+    "usage: " PROG " tokenize FILE -o tokens.npy [options]\n\n"
+    "Writes the token ids of every sequence of FILE, in file order and concatenated, as a\n"
+    "1-D int32 .npy (numpy.load reads it). -o - writes to stdout. Each sequence is tokenized\n"
+    "on its own (kmer6: the Nucleotide Transformer's 6-mers, docs/GENOME.md).\n\n";
 
 static int64_t total_tokens(const pope_gtok_view *v, int64_t n) {
     int64_t total = 0;
@@ -34,16 +43,10 @@ static int64_t total_tokens(const pope_gtok_view *v, int64_t n) {
 static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_genome_piece *pieces, int64_t n_pieces,
                         const char *out_path, const char *index_path) {
     int64_t total = total_tokens(view, n_pieces);
-    int rc = 0, to_stdout = !strcmp(out_path, "-"), in_place = !to_stdout && pope_path_is_special(out_path);
-    char *tmp = NULL;
+    int rc = 0, to_stdout = !strcmp(out_path, "-");
+    pope_atomic a = {0};
     FILE *f = stdout, *idx = NULL;
-    if (in_place) f = fopen(out_path, "wb");   // /dev/null, a FIFO: never renamed over
-    else if (!to_stdout) {
-        size_t n = strlen(out_path) + 32;
-        tmp = malloc(n);
-        if (tmp) snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-        f = tmp ? fopen(tmp, "wb") : NULL;
-    }
+    if (!to_stdout) f = pope_atomic_begin(&a, out_path, "wb") == 0 ? a.f : NULL;
     if (index_path) idx = fopen(index_path, "w");
     int32_t *tok = malloc(CHUNK_TOKENS * sizeof *tok);
     if (!f || (index_path && !idx) || !tok) {
@@ -68,9 +71,8 @@ static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_g
     }
     if (fflush(f) != 0) goto write_error;
     if (!to_stdout) {
-        int bad = fclose(f) != 0;
         f = NULL;
-        if (bad || (!in_place && rename(tmp, out_path) != 0)) goto write_error;
+        if (pope_atomic_commit(&a, 0) != 0) goto write_error;
     }
     if (idx && fclose(idx) != 0) {
         idx = NULL;
@@ -81,46 +83,19 @@ static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_g
 write_error:
     rc = pope_error("%s: write failed: %s", out_path, strerror(errno));
 done:
-    if (f && !to_stdout) fclose(f);
-    if (tmp && rc) unlink(tmp);
+    if (!to_stdout) pope_atomic_abort(&a);   // nothing left to do after a commit
     if (idx) fclose(idx);
-    free(tmp);
     free(tok);
     return rc;
 }
 
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
-    (void)p;
     pope_cli cli;
-    pope_cli_init(&cli);
-    gdata_opts go = {0};
-    const char *file = NULL, *out_path = NULL, *index_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help();
-            return 0;
-        }
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
-            out_path = argv[++i];
-            continue;
-        }
-        if (!strcmp(a, "--index") && i + 1 < argc) {
-            index_path = argv[++i];
-            continue;
-        }
-        int r = gdata_option(&go, argc, argv, &i);
-        if (r == 0 && (!strncmp(a, "--split", 7) || !strncmp(a, "--threads", 9))) r = pope_cli_consume(&cli, argc, argv, &i);
-        if (r < 0) return usage_error("tokenize", pope_last_error());
-        if (r > 0) continue;
-        if (a[0] == '-' && a[1]) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "unknown option (or missing value) '%s'", a);
-            return usage_error("tokenize", msg);
-        }
-        if (file) return usage_error("tokenize", "one FILE only");
-        file = a;
-    }
+    tok_opts t = {0};
+    int prc = pope_program_parse(p, "tokenize", tokenize_opts, usage, &cli, &t, pope_positional_file, &t.file, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
+    gdata_opts go = *(const gdata_opts *)p->data_dst;
+    const char *file = t.file, *out_path = t.out_path, *index_path = t.index_path;
     if (!file) return usage_error("tokenize", "no input FILE");
     if (!out_path) return usage_error("tokenize", "-o FILE is required ('-o -' for stdout)");
     pope_split split = POPE_SPLIT_ALL;

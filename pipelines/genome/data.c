@@ -1,6 +1,7 @@
 // data.c — the data options of pope-genome and FILE -> genome -> split -> corpus.
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,51 +9,41 @@
 
 #include "genome_cli.h"
 
-const char gdata_help[] =
-    "  --tokenizer T        nt (one token per base) or kmer6 (the Nucleotide Transformer's 6-mers)\n"
-    "  --keep-case          keep soft-masked (lowercase) bases as their own tokens (nt only)\n"
-    "  --valid-contigs A,B  hold out these sequences for validation (default: chr21)\n"
-    "  --test-contigs A,B   hold out these sequences for test (default: chr14,chrX)\n"
-    "  --cache-dir DIR      where the packed cache goes (default: next to FILE)\n"
-    "  --no-cache           never write or read the packed cache\n"
-    "  --mapped-only        SAM/BAM/CRAM: only mapped reads\n"
-    "  --unmapped-only      SAM/BAM/CRAM: only unmapped reads\n"
-    "  --reference REF.fa   CRAM: the reference it was compressed against\n";
-
 int die(const char *what) { return pope_die(PROG, what); }
 int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG, cmd, msg); }
 
-int gdata_option(gdata_opts *o, int argc, char **argv, int *i) {
-    const char *arg = argv[*i];
-    if (strncmp(arg, "--", 2) != 0) return 0;
-    int *flag = !strcmp(arg, "--keep-case") ? &o->keep_case
-              : !strcmp(arg, "--no-cache") ? &o->no_cache
-              : !strcmp(arg, "--mapped-only") ? &o->mapped_only
-              : !strcmp(arg, "--unmapped-only") ? &o->unmapped_only : NULL;
-    if (flag) {
-        *flag = 1;
-        return 1;
-    }
-    static const char *const valued[] = {"--tokenizer", "--cache-dir", "--valid-contigs", "--test-contigs",
-                                         "--reference", NULL};
-    const char *eq = strchr(arg, '=');
-    size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-    const char *name = NULL;
-    for (int k = 0; valued[k]; k++)
-        if (strlen(valued[k]) == name_len && !strncmp(arg, valued[k], name_len)) name = valued[k];
-    if (!name) return 0;
-    const char *val = eq ? eq + 1 : NULL;
-    if (!val) {
-        if (*i + 1 >= argc) return pope_error("%s needs a value", name);
-        val = argv[++*i];
-    }
-    if (!strcmp(name, "--tokenizer")) o->tokenizer = val;
-    else if (!strcmp(name, "--cache-dir")) o->cache_dir = val;
-    else if (!strcmp(name, "--valid-contigs")) o->valid_contigs = val;
-    else if (!strcmp(name, "--test-contigs")) o->test_contigs = val;
-    else o->reference = val;
-    return 1;
+static int check_tokenizer(const char *v) {
+    pope_gtok t;
+    return pope_gtok_parse(v, 0, &t);
 }
+
+// every command that reads FILE
+#define DATA_CMDS "train,bench,eval,extrapolate,tokenize"
+#define GDATA(field) .dst = POPE_DST_DATA, .off = offsetof(gdata_opts, field)
+const pope_opt gdata_options[] = {
+    {.name = "--tokenizer", .kind = POPE_OPT_STR, GDATA(tokenizer), .arg = "T", .check = check_tokenizer,
+     .help = "nt (one token per base) or kmer6 (the Nucleotide Transformer's 6-mers); eval: the model's",
+     .def = "the preset's, else nt", .cmds = DATA_CMDS},
+    {.name = "--keep-case", .kind = POPE_OPT_FLAG, GDATA(keep_case),
+     .help = "keep soft-masked (lowercase) bases as their own tokens (nt only)", .cmds = DATA_CMDS},
+    {.name = "--valid-contigs", .kind = POPE_OPT_STR, GDATA(valid_contigs), .arg = "A,B",
+     .help = "hold out these sequences for validation", .def = "chr21", .cmds = DATA_CMDS},
+    {.name = "--test-contigs", .kind = POPE_OPT_STR, GDATA(test_contigs), .arg = "A,B",
+     .help = "hold out these sequences for test", .def = "chr14,chrX", .cmds = DATA_CMDS},
+    {.name = "--cache-dir", .kind = POPE_OPT_STR, GDATA(cache_dir), .arg = "DIR",
+     .help = "where the packed cache goes", .def = "next to FILE", .cmds = DATA_CMDS},
+    {.name = "--no-cache", .kind = POPE_OPT_FLAG, GDATA(no_cache),
+     .help = "never write or read the packed cache", .cmds = DATA_CMDS},
+    {.name = "--mapped-only", .kind = POPE_OPT_FLAG, GDATA(mapped_only),
+     .help = "SAM/BAM/CRAM: only mapped reads", .cmds = DATA_CMDS},
+    {.name = "--unmapped-only", .kind = POPE_OPT_FLAG, GDATA(unmapped_only),
+     .help = "SAM/BAM/CRAM: only unmapped reads", .cmds = DATA_CMDS},
+    {.name = "--reference", .kind = POPE_OPT_STR, GDATA(reference), .arg = "REF.fa",
+     .help = "CRAM: the reference it was compressed against", .cmds = DATA_CMDS},
+    {.name = "--eval-tokens", .kind = POPE_OPT_COMMON, .help = "score about N targets in evenly spaced windows",
+     .def = "all", .cmds = "eval"},
+    POPE_OPT_END,
+};
 
 static void add_str(cJSON *o, const char *k, const char *v) { cJSON_AddStringToObject(o, k, v ? v : ""); }
 
@@ -136,17 +127,8 @@ int gmodel_tokenizer(const char *what, const pope_config *cfg, pope_gtok *out) {
 int gmodel_data_opts(const char *model, gdata_opts *o, char tok_name[POPE_TOKENIZER_MAX]) {
     char *file = pope_model_file(model);
     if (!file) return -1;   // pope_model_file's message names the path
-    char *cfg_json = pope_load_metadata(file, "pope.config");
-    if (!cfg_json) {
-        pope_error("%s: not a pope model (no pope.config metadata)", file);
-        free(file);
-        return -1;
-    }
     pope_config cfg;
-    pope_config_default(&cfg);
-    int rc = pope_config_from_json(&cfg, cfg_json);
-    free(cfg_json);
-    if (rc != 0) {
+    if (pope_model_file_config(file, &cfg) != 0) {
         free(file);
         return -1;
     }

@@ -22,10 +22,8 @@ typedef struct {
     char *from_model[2];         // valid/test contig lists read from a model (owned; gdata_opts_free)
 } gdata_opts;
 
-extern const char gdata_help[];   // help lines for the options above
-
-// Consumes argv[*i] if it is a data option: 1 consumed, 0 not one, -1 bad value.
-int gdata_option(gdata_opts *o, int argc, char **argv, int *i);
+// The options above (POPE_DST_DATA: a gdata_opts), for the shared commands and tokenize.
+extern const pope_opt gdata_options[];
 void gdata_opts_free(gdata_opts *o);
 
 typedef struct {

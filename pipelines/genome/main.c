@@ -27,7 +27,8 @@ static const char usage[] =
     "  tokenize FILE     token ids as an int32 .npy\n"
     "  bench FILE        train every positional encoding with one budget and compare\n"
     "\n"
-    "'" PROG " <command> --help' lists each command's options. Details: docs/GENOME.md.\n"
+    "'" PROG " <command> --help' or '" PROG " help <command>' lists a command's options.\n"
+    "Details: docs/GENOME.md.\n"
     "example: " PROG " train data/genome/hg38_chr16_region.fa\n";
 
 // ---------------------------------------------------------------- the data of one command
@@ -37,16 +38,8 @@ typedef struct {
     gdata data;         // loaded by open_train / open_eval
 } genome_state;
 
-static int genome_option(void *ctx, int argc, char **argv, int *i) {
-    return gdata_option(&((genome_state *)ctx)->opts, argc, argv, i);
-}
-
 static int genome_positional(void *ctx, int argc, char **argv, int *i) {
-    genome_state *g = ctx;
-    (void)argc;
-    if (g->file) return pope_error("one FILE only");
-    g->file = argv[*i];
-    return 1;
+    return pope_positional_file(&((genome_state *)ctx)->file, argc, argv, i);
 }
 
 static const char *genome_missing(void *ctx) { return ((genome_state *)ctx)->file ? NULL : "no input FILE"; }
@@ -163,13 +156,12 @@ static const pope_program genome_program = {
     .commands = commands,
     .ctx = &state,
     .tokenizers = (const char *const[]){"nt", "nt-case", "kmer6", NULL},
-    .data_help = gdata_help,
+    .preset_prefix = "genome-",
     .help_train =
         "usage: " PROG " train FILE [options]\n\n"
         "Trains on FILE's train split, validates on its valid split, and prints the test NLL\n"
         "(nats/token and bits/base) at the end. Writes DIR/model.safetensors, DIR/checkpoint.safetensors,\n"
-        "DIR/log.jsonl, DIR/curve.svg and DIR/test.json. Ctrl-C stops after a checkpoint; --resume continues.\n\n"
-        "options:\n",
+        "DIR/log.jsonl, DIR/curve.svg and DIR/test.json. Ctrl-C stops after a checkpoint; --resume continues.\n\n",
     .help_train_presets = "presets (default " DEFAULT_PRESET ", output directory ./" PROG "-run):\n",
     .help_bench = "usage: " PROG " bench FILE [options]\n",
     .help_eval =
@@ -179,11 +171,10 @@ static const pope_program genome_program = {
         "each window (N targets excluded) and reports the mean NLL in nats per token, bits per base\n"
         "(total NLL / ln 2 / bases covered by the scored targets) and the number of targets, beside\n"
         "two baselines in bits per base: uniform (2) and an order-5 Markov chain fitted on the train\n"
-        "split. --split all reports each split as well.\n\n"
-        "options:\n",
-    .help_eval_extra = "  --eval-tokens N       score about N targets in evenly spaced windows (default: all)\n",
+        "split. --split all reports each split as well.\n\n",
     .help_extrap = "usage: " PROG " extrapolate --model M FILE [options]\n",
-    .option = genome_option,
+    .data_opts = gdata_options,
+    .data_dst = &state.opts,
     .positional = genome_positional,
     .missing = genome_missing,
     .default_preset = genome_default_preset,

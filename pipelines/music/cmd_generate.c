@@ -2,38 +2,58 @@
 // models/music-default.safetensors), after an optional MIDI prompt, and write a MIDI file
 // and optionally a piano roll.
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "music_cli.h"
 
-#define DEFAULT_SECONDS 30.0
-#define DEFAULT_TOP_P 0.95f
+#define DEFAULT_SECONDS 30
+#define DEFAULT_TOP_P 0.95
 #define MAX_TOKENS 16384   // cap of --seconds generation
 
-static void help(void) {
-    printf("usage: " PROG " generate --midi out.mid [--model M] [--prompt in.mid] [--seconds S | --tokens N]\n"
-           "                           [--temperature X] [--top-p P] [--seed N] [--roll out.svg]\n\n"
-           "Samples music from a model and writes a MIDI file. Without --model it uses the shipped\n"
-           "models/music-default.safetensors (found in $POPE_MODELS_DIR, then the source tree).\n"
-           "Sampling starts from BOS, or from the tokens of --prompt (its EOS removed), and stops at\n"
-           "EOS, after --tokens N new tokens, or once the new music lasts --seconds S (default %g;\n"
-           "at most %d tokens). PAD and BOS are never sampled. Past the model's training context\n"
-           "the model sees a sliding window (refilled with the last half context when full).\n\n"
-           "options:\n"
-           "  --midi FILE          the MIDI file to write (required; '-' = stdout)\n"
-           "  --prompt FILE.mid    a MIDI file to continue\n"
-           "  --seconds S          length of the new music in seconds\n"
-           "  --tokens N           number of new tokens instead\n"
-           "  --roll FILE.svg      also draw a piano roll of the result (prompt included)\n"
-           "  --tokens-out F.npy   also write all token ids (prompt + new)\n"
-           "  --wav FILE.wav       also render the result to audio (FluidSynth; see 'render --help')\n"
-           "  --soundfont FILE     the .sf2 soundfont for --wav (default: fluid-soundfont-gm's)\n"
-           "%s  --threads N          threads\n"
-           "Defaults: temperature 1.0, top-p %.2f, top-k off, seed 1.\n",
-           DEFAULT_SECONDS, MAX_TOKENS, pope_help_generate, (double)DEFAULT_TOP_P);
-}
+typedef struct {
+    const char *midi_out, *prompt_path, *roll, *tokens_out, *wav_out, *soundfont;
+    double seconds;
+    int64_t n_tokens;
+} gen_opts;
+
+#define GEN(field) .dst = POPE_DST_LOCAL, .off = offsetof(gen_opts, field)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const pope_opt generate_opts[] = {
+    {.name = "--midi", .kind = POPE_OPT_STR, GEN(midi_out), .arg = "FILE",
+     .help = "the MIDI file to write (required; '-' = stdout)"},
+    POPE_COMMON_HELP("--model", "model file, training directory, or shipped model name (default, piano)",
+                     "models/music-default.safetensors"),
+    {.name = "--prompt", .kind = POPE_OPT_STR, GEN(prompt_path), .arg = "FILE.mid", .help = "a MIDI file to continue"},
+    {.name = "--seconds", .kind = POPE_OPT_F64, GEN(seconds), .arg = "S", .lo = 1e-3, .hi = 36000,
+     .help = "length of the new music in seconds", .def = STR(DEFAULT_SECONDS)},
+    {.name = "--tokens", .kind = POPE_OPT_I64, GEN(n_tokens), .arg = "N", .lo = 1, .hi = 1 << 22,
+     .help = "number of new tokens instead"},
+    {.name = "--roll", .kind = POPE_OPT_STR, GEN(roll), .arg = "FILE.svg",
+     .help = "also draw a piano roll of the result (prompt included)"},
+    {.name = "--tokens-out", .kind = POPE_OPT_STR, GEN(tokens_out), .arg = "F.npy",
+     .help = "also write all token ids (prompt + new)"},
+    {.name = "--wav", .kind = POPE_OPT_STR, GEN(wav_out), .arg = "FILE.wav",
+     .help = "also render the result to audio (FluidSynth; see 'render --help')"},
+    {.name = "--soundfont", .kind = POPE_OPT_STR, GEN(soundfont), .arg = "FILE.sf2",
+     .help = "the soundfont for --wav", .def = "fluid-soundfont-gm's FluidR3_GM.sf2"},
+    POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, STR(DEFAULT_TOP_P)),
+    POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
+    POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
+};
+
+static const char usage[] =
+    "usage: " PROG " generate --midi out.mid [--model M] [--prompt in.mid] [--seconds S | --tokens N]\n"
+    "                           [--temperature X] [--top-p P] [--seed N] [--roll out.svg]\n\n"
+    "Samples music from a model and writes a MIDI file. Without --model it uses the shipped\n"
+    "models/music-default.safetensors (found in $POPE_MODELS_DIR, then the source tree).\n"
+    "Sampling starts from BOS, or from the tokens of --prompt (its EOS removed), and stops at\n"
+    "EOS, after --tokens N new tokens, or once the new music lasts --seconds S (at most\n"
+    STR(MAX_TOKENS) " tokens). PAD and BOS are never sampled. Past the model's training context\n"
+    "the model sees a sliding window (refilled with the last half context when full).\n\n";
 
 // Seconds of music in tokens[from..n) (as decoded; the prompt's part subtracted by the caller).
 static double decoded_seconds(pope_music_tok tok, const int32_t *t, size_t n) {
@@ -57,39 +77,14 @@ static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t kee
 }
 
 int cmd_generate(const pope_program *p, int argc, char **argv) {
-    (void)p;
     pope_cli cli;
-    pope_cli_init(&cli);
-    const char *midi_out = NULL, *prompt_path = NULL, *roll = NULL, *tokens_out = NULL;
-    const char *wav_out = NULL, *soundfont = NULL;
-    double seconds = NAN;
-    long long n_tokens = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { help(); return 0; }
-        int r = pope_cli_consume(&cli, argc, argv, &i);
-        if (r < 0) return usage_error("generate", pope_last_error());
-        if (r > 0) continue;
-        int has_val = i + 1 < argc;
-        char *end;
-        if (!strcmp(a, "--midi") && has_val) midi_out = argv[++i];
-        else if (!strcmp(a, "--prompt") && has_val) prompt_path = argv[++i];
-        else if (!strcmp(a, "--roll") && has_val) roll = argv[++i];
-        else if (!strcmp(a, "--tokens-out") && has_val) tokens_out = argv[++i];
-        else if (!strcmp(a, "--wav") && has_val) wav_out = argv[++i];
-        else if (!strcmp(a, "--soundfont") && has_val) soundfont = argv[++i];
-        else if (!strcmp(a, "--seconds") && has_val) {
-            seconds = strtod(argv[++i], &end);
-            if (*end || !(seconds > 0) || seconds > 36000) return usage_error("generate", "--seconds: expected a number in (0, 36000]");
-        } else if (!strcmp(a, "--tokens") && has_val) {
-            n_tokens = strtoll(argv[++i], &end, 10);
-            if (*end || n_tokens < 1 || n_tokens > (1 << 22)) return usage_error("generate", "--tokens: expected an integer in [1, 4194304]");
-        } else {
-            char msg[300];
-            snprintf(msg, sizeof msg, a[0] == '-' ? "unknown option or missing value '%s'" : "unexpected argument '%s'", a);
-            return usage_error("generate", msg);
-        }
-    }
+    gen_opts g = {.seconds = NAN, .n_tokens = -1};
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
+    const char *midi_out = g.midi_out, *prompt_path = g.prompt_path, *roll = g.roll, *tokens_out = g.tokens_out;
+    const char *wav_out = g.wav_out, *soundfont = g.soundfont;
+    double seconds = g.seconds;
+    long long n_tokens = g.n_tokens;
     if (!midi_out) return usage_error("generate", "--midi out.mid is required");
     if (wav_out && !strcmp(midi_out, "-")) return usage_error("generate", "--wav renders the --midi file: give a file, not '-'");
     if (!isnan(seconds) && n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
@@ -155,7 +150,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_rng rng;
     pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
     float temperature = isnan(cli.temperature) ? 1.0f : cli.temperature;
-    float top_p = isnan(cli.top_p) ? DEFAULT_TOP_P : cli.top_p;
+    float top_p = isnan(cli.top_p) ? (float)DEFAULT_TOP_P : cli.top_p;
     int top_k = cli.top_k > 0 ? cli.top_k : 0;
     int tty = isatty(fileno(stderr)) && !cli.quiet;
     long long n_new = 0;

@@ -1,36 +1,62 @@
 // cmd_tokenize.c — `pope-music tokenize` (MIDI -> int32 .npy or readable text) and
 // `pope-music detokenize` (.npy -> MIDI, optionally a piano roll).
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "music_cli.h"
 
+typedef struct {
+    const char *in, *out, *roll, *tok_name;
+    int text;
+} tok_opts;
+
+
+static int check_tokenizer(const char *v) {
+    pope_music_tok t;
+    return pope_music_tok_parse(v, &t);
+}
+
+#define TOK(field) .dst = POPE_DST_LOCAL, .off = offsetof(tok_opts, field)
+#define TOKENIZER_OPT                                                                                     \
+    {.name = "--tokenizer", .kind = POPE_OPT_STR, TOK(tok_name), .arg = "NAME", .check = check_tokenizer, \
+     .help = "perf | remi (MidiTok's) | jsb | remi-pope", .def = "perf"}
+
+static const pope_opt tokenize_opts[] = {
+    {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, TOK(out), .arg = "FILE",
+     .help = "the .npy to write ('-': stdout)", .def = "stdout unless it is a terminal"},
+    TOKENIZER_OPT,
+    {.name = "--text", .kind = POPE_OPT_FLAG, TOK(text), .help = "print 'id name' lines instead of writing .npy"},
+    POPE_OPT_END,
+};
+
+static const pope_opt detokenize_opts[] = {
+    {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, TOK(out), .arg = "FILE",
+     .help = "the MIDI file to write ('-': stdout); required"},
+    TOKENIZER_OPT,
+    {.name = "--roll", .kind = POPE_OPT_STR, TOK(roll), .arg = "FILE.svg", .help = "also draw a piano roll"},
+    POPE_OPT_END,
+};
+
+// Parses a tokenize/detokenize command line into t. 0, or the exit status (help: -1).
+static int parse_tok(const pope_program *p, const char *cmd, const pope_opt *opts, const char *usage, int argc,
+                     char **argv, tok_opts *t) {
+    pope_cli cli;
+    *t = (tok_opts){.tok_name = "perf"};
+    return pope_program_parse(p, cmd, opts, usage, &cli, t, pope_positional_file, &t->in, argc, argv);
+}
+
 int cmd_tokenize(const pope_program *p, int argc, char **argv) {
-    (void)p;
-    static const char help[] =
+    static const char usage[] =
         "usage: " PROG " tokenize FILE.mid [-o tokens.npy] [--tokenizer NAME] [--text]\n\n"
         "Reads a MIDI file (FILE '-' = stdin) and writes its token ids (BOS ... EOS) as a 1-D int32\n"
-        ".npy (-o '-' = stdout), or with --text one readable token per line ('id name').\n\n"
-        "options:\n"
-        "  -o, --output FILE    the .npy to write ('-': stdout; default stdout unless it is a terminal)\n"
-        "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb | remi-pope\n"
-        "  --text               print 'id name' lines instead of writing .npy\n";
-    const char *in = NULL, *out = NULL, *tok_name = "perf";
-    int text = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help, stdout); return 0; }
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(a, "--tokenizer") && i + 1 < argc) tok_name = argv[++i];
-        else if (!strcmp(a, "--text")) text = 1;
-        else if (a[0] == '-' && a[1]) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "unknown option or missing value '%s'", a);
-            return usage_error("tokenize", msg);
-        } else if (in) return usage_error("tokenize", "one input FILE only");
-        else in = a;
-    }
+        ".npy (-o '-' = stdout), or with --text one readable token per line ('id name').\n\n";
+    tok_opts o;
+    int prc = parse_tok(p, "tokenize", tokenize_opts, usage, argc, argv, &o);
+    if (prc) return prc < 0 ? 0 : prc;
+    const char *in = o.in, *out = o.out, *tok_name = o.tok_name;
+    int text = o.text;
     if (!in) return usage_error("tokenize", "no input FILE.mid");
     pope_music_tok tok;
     if (pope_music_tok_parse(tok_name, &tok)) return usage_error("tokenize", pope_last_error());
@@ -65,29 +91,14 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
 }
 
 int cmd_detokenize(const pope_program *p, int argc, char **argv) {
-    (void)p;
-    static const char help[] =
+    static const char usage[] =
         "usage: " PROG " detokenize TOKENS.npy -o out.mid [--tokenizer NAME] [--roll out.svg]\n\n"
         "Turns int32 token ids (a 1-D .npy; '-' = stdin) back into a MIDI file (-o '-' = stdout).\n"
-        "Malformed sequences decode as far as they make sense (docs/MUSIC.md).\n\n"
-        "options:\n"
-        "  -o, --output FILE    the MIDI file to write\n"
-        "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb | remi-pope\n"
-        "  --roll FILE.svg      also draw a piano roll\n";
-    const char *in = NULL, *out = NULL, *roll = NULL, *tok_name = "perf";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help, stdout); return 0; }
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(a, "--tokenizer") && i + 1 < argc) tok_name = argv[++i];
-        else if (!strcmp(a, "--roll") && i + 1 < argc) roll = argv[++i];
-        else if (a[0] == '-' && a[1]) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "unknown option or missing value '%s'", a);
-            return usage_error("detokenize", msg);
-        } else if (in) return usage_error("detokenize", "one input FILE only");
-        else in = a;
-    }
+        "Malformed sequences decode as far as they make sense (docs/MUSIC.md).\n\n";
+    tok_opts o;
+    int prc = parse_tok(p, "detokenize", detokenize_opts, usage, argc, argv, &o);
+    if (prc) return prc < 0 ? 0 : prc;
+    const char *in = o.in, *out = o.out, *roll = o.roll, *tok_name = o.tok_name;
     if (!in) return usage_error("detokenize", "no input TOKENS.npy");
     if (!out) return usage_error("detokenize", "give -o out.mid");
     pope_music_tok tok;

@@ -2,7 +2,7 @@
 // (JSON split) and MIDI folders (hashed split), tokenized with perf / remi / jsb; training
 // windows augmented by transposition (uniform -3..+3 semitones) and, for perf, time stretch
 // (0.95, 0.975, 1, 1.025, 1.05, re-tokenizing the stretched notes). docs/MUSIC.md.
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +18,6 @@
 int die(const char *what) { return pope_die(PROG, what); }
 int usage_error(const char *cmd, const char *msg) { return pope_usage_error(PROG, cmd, msg); }
 
-const char mdata_help[] =
-    "  --data KIND PATH     maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
-    "                       (every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)\n"
-    "  --tokenizer NAME     perf (default) | remi (MidiTok's) | jsb (default for --data jsb) | remi-pope\n"
-    "  --no-augment         train without transposition (+-3 semitones) and time stretch (perf)\n"
-    "  --augment            jsb data: train with transposition (off by default, as in the paper)\n"
-    "  --score-eos          jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
-    "                       by default the NLL is over the raster-scanned grid tokens only (the paper's)\n"
-    "  --split-mode MODE    maestro: official (the CSV's, default) | random-90-5-5 (the Polar PoPE\n"
-    "                       paper's: files ranked by a seeded hash of their name)\n"
-    "  --split-seed N       seed of the midi-folder split and of random-90-5-5 (default 1)\n";
-
 static const char *const kind_names[] = {"", "maestro", "jsb", "midi"};
 
 const char *mdata_kind_name(mdata_kind k) { return kind_names[k]; }
@@ -40,46 +28,43 @@ int mdata_parse_kind(const char *s, mdata_kind *k) {
     return pope_error("unknown data kind '%s' (maestro DIR, jsb FILE.json or midi DIR)", s);
 }
 
-int mdata_option(mdata_opts *o, int argc, char **argv, int *i) {
-    const char *a = argv[*i];
-    if (!strcmp(a, "--data")) {
-        if (*i + 2 >= argc) return pope_error("--data: expected KIND PATH (maestro DIR, jsb FILE.json, midi DIR)");
-        if (mdata_parse_kind(argv[*i + 1], &o->kind)) return -1;
-        o->path = argv[*i + 2];
-        *i += 2;
-        return 1;
-    }
-    if (!strcmp(a, "--tokenizer")) {
-        if (*i + 1 >= argc) return pope_error("--tokenizer: missing value");
-        pope_music_tok t;
-        if (pope_music_tok_parse(argv[*i + 1], &t)) return -1;
-        o->tokenizer = argv[++*i];
-        return 1;
-    }
-    if (!strcmp(a, "--split-seed")) {
-        if (*i + 1 >= argc) return pope_error("--split-seed: missing value");
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(argv[*i + 1], &end, 10);
-        if (!*argv[*i + 1] || *end || errno) return pope_error("--split-seed: expected an integer, got '%s'", argv[*i + 1]);
-        o->split_seed = v;
-        (*i)++;
-        return 1;
-    }
-    if (!strcmp(a, "--split-mode")) {
-        if (*i + 1 >= argc) return pope_error("--split-mode: missing value (official or random-90-5-5)");
-        const char *v = argv[++*i];
-        if (!strcmp(v, "official")) o->split_random = 0;
-        else if (!strcmp(v, "random-90-5-5")) o->split_random = 1;
-        else return pope_error("--split-mode: expected official or random-90-5-5, got '%s'", v);
-        return 1;
-    }
-    if (!strcmp(a, "--no-augment")) { o->no_augment = 1; o->augment = 0; return 1; }
-    if (!strcmp(a, "--augment")) { o->augment = 1; o->no_augment = 0; return 1; }
-    if (!strcmp(a, "--score-eos")) { o->score_eos = 1; return 1; }
-    if (!strcmp(a, "--whole-pieces")) { o->whole_pieces = 1; return 1; }
+static int set_data(void *dst, const char *kind, const char *path) {
+    mdata_opts *o = dst;
+    if (mdata_parse_kind(kind, &o->kind) != 0) return -1;
+    o->path = path;
     return 0;
 }
+
+static int check_tokenizer(const char *v) {
+    pope_music_tok t;
+    return pope_music_tok_parse(v, &t);
+}
+
+#define MDATA(field) .dst = POPE_DST_DATA, .off = offsetof(mdata_opts, field)
+const pope_opt mdata_options[] = {
+    {.name = "--data", .kind = POPE_OPT_PAIR, .dst = POPE_DST_DATA, .set = set_data, .arg = "KIND PATH",
+     .help = "maestro DIR (MAESTRO CSV split) | jsb FILE.json (229/76/77) | midi DIR\n"
+             "(every *.mid/*.midi below DIR, split 80/10/10 by a hash of its path)"},
+    {.name = "--tokenizer", .kind = POPE_OPT_STR, MDATA(tokenizer), .arg = "NAME", .check = check_tokenizer,
+     .help = "perf | remi (MidiTok's) | jsb | remi-pope; eval: the model's",
+     .def = "the preset's, else jsb for jsb data, else perf"},
+    {.name = "--no-augment", .kind = POPE_OPT_FLAG, MDATA(no_augment), .cmds = "train,bench",
+     .help = "train without transposition (+-3 semitones) and time stretch (perf)"},
+    {.name = "--augment", .kind = POPE_OPT_FLAG, MDATA(augment), .cmds = "train,bench",
+     .help = "jsb data: train with transposition (off by default, as in the paper)"},
+    {.name = "--score-eos", .kind = POPE_OPT_FLAG, MDATA(score_eos),
+     .help = "jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
+             "by default the NLL is over the raster-scanned grid tokens only (the paper's)"},
+    {.name = "--split-mode", .kind = POPE_OPT_CHOICE, MDATA(split_random), .arg = "MODE",
+     .choices = "official|random-90-5-5",
+     .help = "maestro: official (the CSV's) | random-90-5-5 (the Polar PoPE\n"
+             "paper's: files ranked by a seeded hash of their name)", .def = "official"},
+    {.name = "--split-seed", .kind = POPE_OPT_U64, MDATA(split_seed), .arg = "N",
+     .help = "seed of the midi-folder split and of random-90-5-5", .def = "1"},
+    {.name = "--whole-pieces", .kind = POPE_OPT_FLAG, MDATA(whole_pieces), .cmds = "extrapolate",
+     .help = "do not join the pieces of the split"},
+    POPE_OPT_END,
+};
 
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i) {
     mdata_kind k = MDATA_NONE;
@@ -254,8 +239,7 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
     if (!pieces || !errors) { free(pieces); free(errors); return pope_error("out of memory"); }
     int tty = verbose && isatty(fileno(stderr));
     int done = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = pope_now();
     if (verbose && !tty) fprintf(stderr, PROG ": reading %zu MIDI files\n", n);
     // libsmf is thread-safe per file; its log capture is per thread (formats/music/smf_util.c).
     #pragma omp parallel for schedule(dynamic, 4)
@@ -267,7 +251,12 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
             rc = make_piece(c, &m, keep, &pieces[i]);
             pope_midi_free(&m);
         }
-        if (rc) errors[i] = strdup(pope_last_error());
+        if (rc) {   // the message names the file (a tokenizer's does not)
+            const char *why = pope_last_error(), *path = l->files[i].path;
+            size_t len = strlen(why) + strlen(path) + 3;
+            if ((errors[i] = malloc(len)) != NULL)
+                snprintf(errors[i], len, "%s%s%s", strstr(why, path) ? "" : path, strstr(why, path) ? "" : ": ", why);
+        }
         #pragma omp critical(music_progress)
         {
             done++;
@@ -275,22 +264,23 @@ static int load_files(mcorpus *c, const pope_music_filelist *l, int verbose) {
                 fprintf(stderr, "\r\033[K" PROG ": reading MIDI %d/%zu", done, n);
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (tty) fputs("\r\033[K", stderr);
-    if (verbose)
-        fprintf(stderr, PROG ": read %zu MIDI files in %.1f s\n", n,
-                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     int rc = 0, n_bad = 0;
+    for (size_t i = 0; i < n; i++) n_bad += !pieces[i].tok;   // a read piece has BOS..EOS
+    if (verbose)
+        fprintf(stderr, PROG ": read %zu MIDI files in %.1f s (%d unreadable, skipped)\n", n - (size_t)n_bad,
+                pope_now() - t0, n_bad);
+    n_bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (errors[i]) {
+        if (!pieces[i].tok) {
             // One unreadable file does not sink a data set: say so and go on without it.
-            if (n_bad++ < 10) fprintf(stderr, PROG ": warning: skipping %s\n", errors[i]);
+            if (n_bad++ < 10) fprintf(stderr, PROG ": warning: skipping %s\n", errors[i] ? errors[i] : l->files[i].path);
             free(errors[i]);
             continue;
         }
         if (rc == 0) rc = add_piece(c, (pope_split)l->files[i].split, pieces[i]);
     }
-    if (n_bad > 10) fprintf(stderr, PROG ": warning: skipped %d unreadable MIDI files in all\n", n_bad);
+    if (n_bad) fprintf(stderr, PROG ": warning: skipped %d unreadable MIDI file%s of %zu\n", n_bad, n_bad > 1 ? "s" : "", n);
     if (rc == 0 && n_bad == (int)n) rc = pope_error("none of the %zu MIDI files could be read", n);
     free(pieces);
     free(errors);
@@ -411,15 +401,9 @@ char *mmodel_file(const char *model) {
 }
 
 int mmodel_tokenizer(const char *file, pope_music_tok *out) {
-    char *js = pope_load_metadata(file, "pope.config");
-    if (!js) return pope_error("%s: not a pope model (no pope.config metadata)", file);
-    cJSON *o = cJSON_Parse(js);
-    free(js);
-    const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "tokenizer") : NULL;
-    int rc = cJSON_IsString(t) ? pope_music_tok_parse(t->valuestring, out)
-                               : pope_error("%s: the model's config names no tokenizer", file);
-    if (rc && cJSON_IsString(t))
-        rc = pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, t->valuestring);
-    cJSON_Delete(o);
-    return rc;
+    pope_config cfg;
+    if (pope_model_file_config(file, &cfg) != 0) return -1;
+    if (pope_music_tok_parse(cfg.tokenizer, out) != 0)
+        return pope_error("%s: the model was trained with tokenizer '%s', not a music tokenizer", file, cfg.tokenizer);
+    return 0;
 }

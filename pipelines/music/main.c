@@ -28,7 +28,8 @@ static const char usage[] =
     "  bench KIND PATH             train every positional encoding with one budget and compare\n"
     "\n"
     "KIND PATH: maestro DIR | jsb FILE.json | midi DIR.\n"
-    "'" PROG " <command> --help' lists each command's options. Details: docs/MUSIC.md.\n"
+    "'" PROG " <command> --help' or '" PROG " help <command>' lists a command's options.\n"
+    "Details: docs/MUSIC.md.\n"
     "example: " PROG " train --data jsb data/jsb/Jsb16thSeparated.json --time 10m\n"
     "         " PROG " generate --midi out.mid --roll out.svg\n";
 
@@ -37,10 +38,6 @@ typedef struct {
     mdata_opts opts;   // --data KIND PATH, --tokenizer ...
     mdata data;        // loaded by open_train / open_eval
 } music_state;
-
-static int music_option(void *ctx, int argc, char **argv, int *i) {
-    return mdata_option(&((music_state *)ctx)->opts, argc, argv, i);
-}
 
 static int music_positional(void *ctx, int argc, char **argv, int *i) {
     return mdata_positional(&((music_state *)ctx)->opts, argc, argv, i);
@@ -132,7 +129,7 @@ static const pope_program music_program = {
     .ctx = &state,
     .test_targets = 1 << 20,   // bound of the test NLL printed after training (evenly spaced windows)
     .tokenizers = (const char *const[]){"perf", "remi", "jsb", "remi-pope", NULL},
-    .data_help = mdata_help,
+    .preset_prefix = "music-",
     .help_train =
         "usage: " PROG " train --data KIND PATH [options]\n\n"
         "Trains on the data set's train split (augmented: transposition -3..+3 semitones, and for\n"
@@ -140,8 +137,7 @@ static const pope_program music_program = {
         "\"augment\": false), validates on its valid split, and prints the test NLL (jsb tokens: over\n"
         "the SATB grid's tokens, the paper's) at the end. Writes DIR/model.safetensors,\n"
         "DIR/checkpoint.safetensors, DIR/log.jsonl, DIR/curve.svg and DIR/test.json. Ctrl-C\n"
-        "stops after a checkpoint; --resume continues.\n\n"
-        "options:\n",
+        "stops after a checkpoint; --resume continues.\n\n",
     .help_train_presets = "presets (default music-jsb-small for jsb data, music-maestro-small otherwise;\n"
                           "output directory ./" PROG "-run):\n",
     .help_bench = "usage: " PROG " bench KIND PATH [options]     (KIND PATH: maestro DIR | jsb FILE.json | midi DIR)\n",
@@ -149,15 +145,14 @@ static const pope_program music_program = {
         "usage: " PROG " eval --model M --data KIND PATH [options]\n\n"
         "Each piece's token stream (BOS, events, EOS) is cut into consecutive non-overlapping windows\n"
         "of T+1 tokens (a last shorter window of >= 2 tokens included); inputs are tokens 0..T-1 of a\n"
-        "window, targets 1..T. Prints the mean NLL in nats per target token (PAD never counts).\n\n"
-        "options:\n",
+        "window, targets 1..T. Prints the mean NLL in nats per target token (PAD never counts).\n\n",
     .help_extrap = "usage: " PROG " extrapolate --model M --data KIND PATH [options]\n",
     .help_extrap_note = " The\n"   // continues the common description's last line
                         "pieces of the split are joined into one stream (each keeps its BOS ... EOS) so that contexts\n"
                         "longer than a piece can be measured; --whole-pieces keeps them apart (regions never cross a\n"
                         "piece, so pieces shorter than the largest context are not scored).",
-    .help_extrap_extra = "  --whole-pieces       do not join the pieces of the split\n",
-    .option = music_option,
+    .data_opts = mdata_options,
+    .data_dst = &state.opts,
     .positional = music_positional,
     .missing = music_missing,
     .default_preset = music_default_preset,

@@ -25,11 +25,8 @@ typedef struct {
     int whole_pieces;         // --whole-pieces (extrapolate): do not join a split's pieces
 } mdata_opts;
 
-extern const char mdata_help[];   // help lines for the options above
-
-// Consumes argv[*i] (and values) if it is a data option: 1 consumed (*i = last consumed),
-// 0 not one, -1 bad value.
-int mdata_option(mdata_opts *o, int argc, char **argv, int *i);
+// The options above (POPE_DST_DATA: an mdata_opts), for the shared commands.
+extern const pope_opt mdata_options[];
 // A positional "KIND PATH" pair (bench, and train/eval without --data). 1 consumed.
 int mdata_positional(mdata_opts *o, int argc, char **argv, int *i);
 int mdata_parse_kind(const char *s, mdata_kind *k);

@@ -61,12 +61,11 @@ int music_roll_svg(const char *path, const pope_midi *m, const char *title, cons
     static const char *const colors[16] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                                            "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#1f77b4", "#d62728",
                                            "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     unsigned char *half = unison_halves(m);
     if (!half) return pope_error("%s: out of memory", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) { free(half); return pope_error("%s: %s", path, strerror(errno)); }
+    pope_atomic a;
+    if (pope_atomic_begin(&a, path, "w") != 0) { free(half); return -1; }
+    FILE *f = a.f;
     int lo = 127, hi = 0;
     double dur = 0;
     for (size_t i = 0; i < m->n_notes; i++) {
@@ -129,13 +128,7 @@ int music_roll_svg(const char *path, const pope_midi *m, const char *title, cons
     }
     fputs("</svg>\n", f);
     free(half);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        remove(tmp);
-        return pope_error("%s: write error", path);
-    }
-    if (rename(tmp, path) != 0) return pope_error("%s: %s", path, strerror(errno));
-    return 0;
+    return pope_atomic_commit(&a, 0);
 }
 
 const char *const *music_voice_names(pope_music_tok tok) {

@@ -68,6 +68,30 @@ static void test_config(void) {
     e.vocab_size = 0;
     CHECK(pope_config_validate(&e) == -1, "vocab 0 accepted");
     CHECK(pope_model_new(&e, 1) == NULL, "model_new with an invalid config");
+    // Sizes near INT_MAX (a checkpoint's config is input): refused, nothing overflows on the way.
+    struct { int *field; int value; const char *want; } huge[] = {
+        {&e.d_model, 2147483584, "d_model"}, {&e.n_layers, 2147483647, "n_layers"},
+        {&e.vocab_size, 2147483647, "vocab_size"}, {&e.context_length, 2147483647, "context_length"},
+        {&e.n_heads, 2147483647, "n_heads"}, {&e.d_model, POPE_MAX_D_MODEL + 64, "d_model"},
+    };
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        e = d;
+        *huge[i].field = huge[i].value;
+        CHECK(pope_config_validate(&e) == -1 && strstr(pope_last_error(), huge[i].want) &&
+                  pope_config_num_params(&e) == 0, "%s = %d: %s", huge[i].want, huge[i].value, pope_last_error());
+    }
+    e = d;
+    e.vocab_size = POPE_MAX_VOCAB;   // in range alone, but vocab × d_model = 2^24 · 16384 is not one tensor
+    e.d_model = POPE_MAX_D_MODEL;
+    e.n_heads = 16;
+    CHECK(pope_config_validate(&e) == -1 && strstr(pope_last_error(), "vocab_size × d_model"), "V×C: %s", pope_last_error());
+    // the largest model the ranges allow is counted in 64 bits: L (4 C² + 8 C² + 2 C) + 2 V C + C
+    e.vocab_size = 65536;
+    e.n_layers = POPE_MAX_LAYERS;
+    e.pe = POPE_PE_ROPE;
+    uint64_t C = POPE_MAX_D_MODEL;
+    CHECK(pope_config_num_params(&e) == (uint64_t)POPE_MAX_LAYERS * (12 * C * C + 2 * C) + 2 * 65536 * C + C,
+          "num_params of the largest config: %llu", (unsigned long long)pope_config_num_params(&e));
 
     pope_pe_kind k;
     for (int i = 0; i < POPE_PE_COUNT; i++)
@@ -119,6 +143,10 @@ static void test_tensor_list(void) {
         "layers.0.feed_forward.w1.weight", "layers.0.feed_forward.w2.weight"};
     const int rows[] = {7, 8, 8, 8, 8, 8, 2, 8, 32, 8}, cols[] = {8, 0, 8, 8, 8, 8, 4, 0, 8, 32};
     CHECK(pope_model_num_tensors(m) == 1 + 2 * 9 + 2, "tensor count %d", pope_model_num_tensors(m));
+    // V C + L (2 C + 4 C² + H D + 2 · 4 C²) + C + V C, by hand: 56 + 2 (16 + 256 + 8 + 512) + 8 + 56
+    CHECK(pope_config_num_params(&cfg) == 1704 && pope_model_num_params(m) == 1704,
+          "num_params %llu / %zu, want 1704", (unsigned long long)pope_config_num_params(&cfg),
+          pope_model_num_params(m));
     for (int i = 0; i < 10; i++) {
         pope_tensor t = pope_model_tensor(m, i);
         CHECK(strcmp(t.name, want[i]) == 0 && t.shape[0] == rows[i] && t.shape[1] == cols[i],

@@ -201,18 +201,18 @@ static void test_rejections(void) {
     const char *bad = tmp_path("bad.safetensors");
 
     write_file(bad, buf, n - 100);
-    expect_reject(bad, "truncated", "truncated data");
+    expect_reject(bad, "truncated: ", "truncated data");
     write_file(bad, buf, 5);
-    expect_reject(bad, "truncated", "truncated before the header length");
+    expect_reject(bad, "truncated: ", "truncated before the header length");
     write_file(bad, buf, 200);
-    expect_reject(bad, "beyond the end", "truncated inside the header");
+    expect_reject(bad, "truncated: ", "truncated inside the header");
     {
         unsigned char c[16];
         memcpy(c, buf, 16);
         uint64_t huge = 1ull << 40;
         memcpy(c, &huge, 8);
         write_file(bad, c, 16);
-        expect_reject(bad, "beyond the end", "header length beyond EOF");
+        expect_reject(bad, "not a safetensors file", "header length beyond EOF");
     }
     mutate(buf, n, "{", "[", bad);
     expect_reject(bad, "JSON", "bad JSON");
@@ -226,6 +226,34 @@ static void test_rejections(void) {
     expect_reject(bad, "config mismatch", "config with fewer layers than the tensors");
     mutate(buf, n, "\\\"d_model\\\":16", "\\\"d_model\\\":32", bad);
     expect_reject(bad, "config wants", "config with another d_model");
+    // a config for a 1.6·10^9-parameter model over a file of a few KB: refused by size before
+    // anything is allocated (it asked for 12 GB)
+    mutate(buf, n, "\\\"n_layers\\\":2", "\\\"n_layers\\\":9", bad);
+    expect_reject(bad, "config mismatch", "config with more layers than the tensors");
+    {   // header-only files: a config of 16384 × 96 layers (1.6·10^11 bytes), then d_model near INT_MAX
+        pope_config big = cfg;
+        big.d_model = POPE_MAX_D_MODEL;
+        big.n_layers = 96;
+        big.n_heads = 128;
+        char *cj = pope_config_to_json(&big);
+        cJSON *h = cJSON_CreateObject(), *meta = cJSON_AddObjectToObject(h, "__metadata__");
+        cJSON_AddStringToObject(meta, "pope.config", cj);
+        char *hs = cJSON_PrintUnformatted(h);
+        uint64_t hl = strlen(hs);
+        unsigned char *f = calloc(1, 8 + hl + 2048);
+        memcpy(f, &hl, 8);
+        memcpy(f + 8, hs, hl);
+        write_file(bad, f, 8 + hl + 2048);
+        expect_reject(bad, "config mismatch", "a config describing 160 GB in a 2 KB file");
+        char *at = strstr((char *)f + 8, "16384");
+        if (at) memcpy(at, "99999", 5);   // d_model 99999: out of range
+        write_file(bad, f, 8 + hl + 2048);
+        expect_reject(bad, "d_model 99999 must be in", "d_model out of range");
+        free(f);
+        free(hs);
+        cJSON_Delete(h);
+        free(cj);
+    }
     mutate(buf, n, "\\\"pe\\\":\\\"polar\\\"", "\\\"pe\\\":\\\"xolar\\\"", bad);
     expect_reject(bad, "pope.config", "config with an unknown encoding");
     mutate(buf, n, "pope.config", "pope.cowfig", bad);

@@ -155,14 +155,26 @@ int main(void) {
     snprintf(args, sizeof args, "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128 --json", run_dir, fa);
     js = run_json(args, &rc);
     CHECK(rc == 0 && js, "extrapolate exit %d: %s", rc, err_text);
+    snprintf(path, sizeof path, "%s/extrapolate.json", run_dir);
+    CHECK(access(path, R_OK) == 0, "extrapolate.json written");
     if (js) {
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(js, "results");
         CHECK(cJSON_GetArraySize(res) == 2, "two contexts");
         CHECK(cJSON_GetArraySize(res) == 2 && json_num(cJSON_GetArrayItem(res, 1), "context") == 64, "2x context = 64");
+        // the same keys on stdout and in extrapolate.json
+        FILE *xf = fopen(path, "r");
+        static char xbuf[1 << 16];
+        size_t xn = xf ? fread(xbuf, 1, sizeof xbuf - 1, xf) : 0;
+        if (xf) fclose(xf);
+        xbuf[xn] = 0;
+        cJSON *file = cJSON_Parse(xbuf);
+        int same = file != NULL && cJSON_GetArraySize(file) == cJSON_GetArraySize(js);
+        for (const cJSON *it = js->child; same && it; it = it->next)
+            same = cJSON_GetObjectItemCaseSensitive(file, it->string) != NULL;
+        CHECK(same, "extrapolate --json and extrapolate.json have the same keys: %s", xbuf);
+        cJSON_Delete(file);
         cJSON_Delete(js);
     }
-    snprintf(path, sizeof path, "%s/extrapolate.json", run_dir);
-    CHECK(access(path, R_OK) == 0, "extrapolate.json written");
 
     // generate: deterministic in the seed, FASTA that reads back
     const char *gen = fx_path("gen.fa");
@@ -184,7 +196,7 @@ int main(void) {
     snprintf(args, sizeof args, "generate --model %s --prompt ACGTAC --length 50 --seed 3 -o -", run_dir);
     CHECK(run(args) == 0 && strcmp(out_text, once) == 0, "same seed, same sequence (and -o - works)");
     snprintf(args, sizeof args, "generate --model %s --length 99999999999999", run_dir);
-    CHECK(run(args) == 2 && strstr(err_text, "--length: expected a number of bases in [1, 1073741824]"),
+    CHECK(run(args) == 2 && strstr(err_text, "--length: expected an integer in [1, 1073741824]"),
           "--length out of range says the range: %s", err_text);
 #if !defined(__SANITIZE_ADDRESS__)   // ASan itself needs terabytes of address space
     // --length at its bound (2^30 bases) asks for ~20 GB of buffers: under a 2 GB address
@@ -355,6 +367,28 @@ int main(void) {
         snprintf(args, sizeof args, old_cmds[k], fx_path("old-k6.safetensors"), fa);
         rc = run(args);
         CHECK(rc == 1 && strstr(err_text, "vocab 4104") && strstr(err_text, "4107"), "old kmer6 model refused: %s", err_text);
+    }
+
+    // a checkpoint cut short (a download that stopped) is called truncated by every command
+    // that loads a model: at a quarter of the file (inside the tensors) and at 20 bytes (inside
+    // the header)
+    {
+        char mp[600];
+        snprintf(mp, sizeof mp, "%s/model.safetensors", run_dir);
+        size_t cut[2] = {check_file_size(mp) / 4, 20};
+        for (int c = 0; c < 2; c++) {
+            CHECK(cut[0] > 250 && check_truncated_copy(mp, fx_path("trunc.safetensors"), cut[c]) == 0, "cut the model");
+            const char *cmds[3] = {"eval --model %s %s", "generate --model %s --length 20 -o /dev/null",
+                                   "extrapolate --model %s %s --contexts 1,2 --eval-tokens 128"};
+            for (int k = 0; k < 3; k++) {
+                char fmt[256];
+                snprintf(fmt, sizeof fmt, "%s", cmds[k]);
+                snprintf(args, sizeof args, fmt, fx_path("trunc.safetensors"), fa);
+                rc = run(args);
+                CHECK(rc == 1 && strncmp(err_text, "pope-genome: ", 13) == 0 && strstr(err_text, "truncated: "),
+                      "%s (cut at %zu): exit %d: %s", args, cut[c], rc, err_text);
+            }
+        }
     }
 
     // one 30-base sequence: its tail-5% test split holds 1 base, too short for an eval window.

@@ -253,6 +253,74 @@ static void test_fallbacks(void) {
     free(text);
 }
 
+// Odd files (issue 12): the faidx route and the streaming route accept and reject the same
+// files, with the same message or the same genome, plain and BGZF. faidx_fetch_seq64 dropped
+// non-printing bytes that streaming refused; names with a NUL or of 1024+ bytes streamed but
+// made the faidx route report a corrupt .fai.
+static void test_odd_files_agree(void) {
+    char long_name[3100];
+    memset(long_name, 'n', sizeof long_name);
+    // ok: 1 both accept, 0 both refuse, -1 either as long as they agree (htslib's format sniffing
+    // calls some of these "unknown data", compressed or not, before either route reads them)
+    struct { const char *name; const char *text; size_t len; int ok; } cases[] = {
+        {"stray01", ">a\nACGT\nAC\x01GT\nACGT\n", 0, 0},            // a control byte, middle line
+        {"stray01last", ">a\nACGT\nACGT\nAC\x01\n", 0, 0},          // ... in the last line
+        {"stray7f", ">a\nACGT\nAC\x7fT\nAC\n", 0, 0},
+        {"stray_hi", ">a\nACGT\nAC\xe9T\nAC\n", 0, 0},
+        {"nul_name", ">a\0b desc\nACGT\nAC\n", 19, 0},                // a NUL in the name
+        {"ctl_name", ">a\x01b\nACGT\n", 0, 0},
+        {"vt_desc", ">chr1\vdesc\nACGT\nAC\n", 0, -1},                // a name ends at \v as in htslib
+        {"ff_desc", ">chr1\fdesc\nACGT\nAC\n>chr2\tx\nGG\n", 0, -1},
+        {"lead_space", "> chr1\nACGT\nAC\n", 0, 1},
+        {"empty_name", ">\nACGT\n", 0, 0},
+        {"tabs", ">a\nACGT\t\nACGT\t\nAC\n", 0, -1},                 // whitespace in lines: skipped
+        {"ff_in_line", ">a\nAC\fG\nACGT\nAC\n", 0, -1},
+        {"crlf_mixed", ">a\r\nACGT\r\nACGT\nAC\r\n", 0, 1},
+        {"gt_mid", ">a\nACGT\nAC>T\nAC\n", 0, 0},
+        {"trailing_junk", ">a\nACGT\nAC\n\x01\x02\n", 0, 0},
+        {"blank_inside", ">a\nACGT\n   \nACGT\nAC\n", 0, 1},
+        {"cr_line_start", ">s0\n\rCAA\nANAN\nCGgG\nT\n", 0, 1},      // htslib's line arithmetic reads past the end
+        {"cr_mixed_count", ">s0\nAC\r\nACG\nA\n>s1\nGG\n", 0, -1},
+        {"name1023", NULL, 0, 1},
+        {"name1024", NULL, 0, 0},
+        {"name3000", NULL, 0, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        for (int z = 0; z < 2; z++) {
+            char fname[64], text[4200];
+            size_t len;
+            if (cases[k].text) {
+                len = cases[k].len ? cases[k].len : strlen(cases[k].text);
+                memcpy(text, cases[k].text, len);
+            } else {   // a name of 1023, 1024 or 3000 bytes
+                size_t nl = k == sizeof cases / sizeof cases[0] - 3 ? 1023 : k == sizeof cases / sizeof cases[0] - 2 ? 1024 : 3000;
+                text[0] = '>';
+                memcpy(text + 1, long_name, nl);
+                memcpy(text + 1 + nl, "\nACGT\nAC\n", 9);
+                len = 1 + nl + 9;
+            }
+            snprintf(fname, sizeof fname, "odd-%s.fa%s", cases[k].name, z ? ".gz" : "");
+            const char *path = fx_path(fname);
+            if (z) fx_write_bgzf(path, text, len);
+            else fx_write(path, text, len);
+            pope_genome *st = open_route(path, 0, NULL);
+            char st_err[2048];
+            snprintf(st_err, sizeof st_err, "%s", st ? "" : pope_last_error());
+            pope_genome *fx = open_route(path, 2, NULL);
+            const char *fx_err = fx ? "" : pope_last_error();
+            CHECK(cases[k].ok < 0 || (st != NULL) == cases[k].ok, "%s (bgzf %d): streaming %s: %s", cases[k].name, z,
+                  st ? "accepts" : "refuses", st_err);
+            CHECK((st != NULL) == (fx != NULL), "%s (bgzf %d): streaming %s, faidx %s (%s)", cases[k].name, z,
+                  st ? "accepts" : "refuses", fx ? "accepts" : "refuses", fx_err);
+            if (st && fx) CHECK(same_genome(st, fx), "%s (bgzf %d): the routes give different genomes", cases[k].name, z);
+            if (!st && !fx)
+                CHECK(strcmp(st_err, fx_err) == 0 && strstr(st_err, path), "%s (bgzf %d): messages differ: '%s' / '%s'",
+                      cases[k].name, z, st_err, fx_err);
+            pope_genome_free(st);
+            pope_genome_free(fx);
+        }
+}
+
 // GRCh37 chr20 (BGZF, read-only): the faidx route, index in a temporary cache dir.
 static void test_chr20(void) {
     const char *data = check_shared_data();
@@ -278,6 +346,7 @@ int main(void) {
     test_readonly_dir();
     test_stale_and_corrupt();
     test_fallbacks();
+    test_odd_files_agree();
     test_chr20();
     fx_cleanup();
     return check_summary("test_genome_faidx");

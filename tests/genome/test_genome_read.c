@@ -214,6 +214,13 @@ static void test_alignments(void) {
         CHECK(g && pope_genome_n_contigs(g) == 1 && same_bases(g, 0, "GGGGCCCCAT", 0), "unmapped only");
         pope_genome_free(g);
     }
+    // an empty QNAME (issue 12: UBSan, arithmetic on a NULL name buffer): one read, bases kept
+    const char *noname = "@HD\tVN:1.6\n\t4\t*\t0\t0\t*\t*\t0\t0\tACGT\t*\nr2\t4\t*\t0\t0\t*\t*\t0\t0\tGG\t*\n";
+    fx_write(fx_path("noname.sam"), noname, strlen(noname));
+    pope_genome *ng = open_nocache(fx_path("noname.sam"));
+    CHECK(ng && pope_genome_n_contigs(ng) == 2 && same_bases(ng, 0, "ACGT", 0) && !strcmp(pope_genome_contig_name(ng, 1), "r2"),
+          "empty QNAME: %s", ng ? "wrong reads" : pope_last_error());
+    pope_genome_free(ng);
     // a truncated BAM is an error, not a short read
     FILE *f = fopen(fx_path("reads.bam"), "rb");
     char buf[65536];

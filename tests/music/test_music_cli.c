@@ -267,6 +267,98 @@ static void test_errors(void) {
     }
 }
 
+static void write_bytes(const char *name, const void *data, size_t n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f) { fwrite(data, 1, n, f); fclose(f); }
+}
+
+// Runs `args` (with %s for dir, twice at most) expecting exit 1 and "pope-music: " + want.
+static void expect_clean_error(const char *fmt, const char *want, const char *what) {
+    char args[2048];
+    snprintf(args, sizeof args, fmt, dir, dir, dir);
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    CHECK(rc == 1 && strncmp(err, "pope-music: ", 12) == 0 && strstr(err, want),
+          "%s: '%s': exit %d, stderr '%s' (want '%s')", what, args, rc, err, want);
+    free(err);
+}
+
+// Hostile inputs through the program (issue 12): a clean message and exit 1.
+static void test_hostile(void) {
+    make_jsb();
+    // the shipped model cut short, at a quarter (inside the tensors) and at 20 bytes (the header)
+    char path[1024], trunc[600];
+    snprintf(path, sizeof path, "%s/models/music-default.safetensors", check_source_dir());
+    snprintf(trunc, sizeof trunc, "%s/trunc.safetensors", dir);
+    size_t cut[2] = {check_file_size(path) / 4, 20};
+    for (int c = 0; c < 2; c++) {
+        CHECK(cut[0] > 250 && check_truncated_copy(path, trunc, cut[c]) == 0, "cut the shipped model");
+        expect_clean_error("eval --model '%s/trunc.safetensors' --data jsb '%s/chorales.json'", "truncated: ", "eval");
+        expect_clean_error("generate --model '%s/trunc.safetensors' --midi '%s/t.mid' --tokens 8", "truncated: ", "generate");
+        expect_clean_error("extrapolate --model '%s/trunc.safetensors' --data jsb '%s/chorales.json' --contexts 1,2",
+                           "truncated: ", "extrapolate");
+    }
+    // a .npy whose shape promises 500,000,000 values in 144 bytes (it allocated 2 GB)
+    unsigned char npy[144];
+    memset(npy, ' ', sizeof npy);
+    memcpy(npy, "\x93NUMPY\x01\x00\x76\x00", 10);
+    const char *d = "{'descr': '<i4', 'fortran_order': False, 'shape': (500000000,), }";
+    memcpy(npy + 10, d, strlen(d));
+    npy[127] = '\n';
+    memset(npy + 128, 0, 16);
+    write_bytes("big.npy", npy, sizeof npy);
+    expect_clean_error("detokenize '%s/big.npy' -o '%s/x.mid'", "truncated: ", "a .npy promising 2 GB");
+    // a MIDI file whose delta times add up past INT_MAX ticks (libsmf aborted on it)
+    uint8_t overflow[22 + 9 * 7 + 4] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+                                        'M', 'T', 'r', 'k', 0, 0, 0, 9 * 7 + 4};
+    for (int e = 0; e < 9; e++)   // 9 × (2^28 - 1) ticks
+        memcpy(overflow + 22 + 7 * e, (const uint8_t[]){0xff, 0xff, 0xff, 0x7f, 0x90, 60, e % 2 ? 0 : 64}, 7);
+    memcpy(overflow + 22 + 63, (const uint8_t[]){0, 0xff, 0x2f, 0}, 4);
+    write_bytes("overflow.mid", overflow, sizeof overflow);
+    expect_clean_error("tokenize '%s/overflow.mid' -o '%s/x.npy'", "INT_MAX", "ticks past INT_MAX");
+    // 600,000 Bar tokens then a note (remi-pope, then MidiTok's remi): an event past 2^31 ticks,
+    // refused before libsmf writes it
+    for (int v = 0; v < 2; v++) {
+        size_t nb = 600000 + 5;
+        int32_t *bars = malloc(nb * sizeof *bars);
+        for (size_t i = 0; i < nb; i++) bars[i] = v ? POPE_MIDITOK_BAR : POPE_REMI_BAR;
+        int32_t tail[2][5] = {{POPE_REMI_POSITION, POPE_REMI_PITCH + 60, POPE_REMI_VELOCITY + 15, POPE_REMI_DURATION + 3, POPE_MUSIC_EOS},
+                              {POPE_MIDITOK_POSITION, POPE_MIDITOK_PITCH + 39, POPE_MIDITOK_VELOCITY + 15, POPE_MIDITOK_DURATION + 3, POPE_MUSIC_EOS}};
+        memcpy(bars + nb - 5, tail[v], sizeof tail[v]);
+        memset(npy + 10, ' ', 118);
+        d = "{'descr': '<i4', 'fortran_order': False, 'shape': (600005,), }";
+        memcpy(npy + 10, d, strlen(d));
+        char npath[600];
+        snprintf(npath, sizeof npath, "%s/bars.npy", dir);
+        FILE *nf = fopen(npath, "wb");
+        CHECK(nf && fwrite(npy, 1, 128, nf) == 128 && fwrite(bars, sizeof *bars, nb, nf) == nb, "write bars.npy");
+        if (nf) fclose(nf);
+        free(bars);
+        expect_clean_error(v ? "detokenize '%s/bars.npy' --tokenizer remi -o '%s/x.mid'"
+                             : "detokenize '%s/bars.npy' --tokenizer remi-pope -o '%s/x.mid'",
+                           "tick 2147483647", "600,000 bars: past 2^31 ticks");
+    }
+    // a folder of MIDI files with bad ones among them: they are skipped and counted, never fatal;
+    // a link to /dev/zero and a FIFO are not files to read (a FIFO's read would never end)
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/mdir' && cp '%s'/tests/music/data/mini_maestro/2004/*.midi '%s/mdir/' && "
+             "cp '%s/overflow.mid' '%s/mdir/overflow.mid' && head -c 100 '%s/mdir/a.midi' > '%s/mdir/cut.mid' && "
+             "cp '%s/big.npy' '%s/mdir/junk.mid' && ln -s /dev/zero '%s/mdir/zero.mid' && mkfifo '%s/mdir/fifo.mid'",
+             dir, check_source_dir(), dir, dir, dir, dir, dir, dir, dir, dir, dir);
+    CHECK(system(cmd) == 0, "make the MIDI folder");
+    snprintf(cmd, sizeof cmd, "eval --model '%s/models/music-default.safetensors' --data midi '%s/mdir' --split all --json",
+             check_source_dir(), dir);
+    int rc = run(cmd);
+    char *err = slurp("err.txt"), *out = slurp("out.txt");
+    CHECK(rc == 0 && strstr(err, "skipped 3 unreadable MIDI files of 6") && strstr(err, "INT_MAX") &&
+              json_number(out, "targets") > 0,
+          "a MIDI folder with 3 bad files: exit %d: %s%s", rc, err, out);
+    free(err);
+    free(out);
+}
+
 // The shipped model: no --model, found through the source tree.
 static void test_default_model(void) {
     char path[1024];
@@ -370,6 +462,7 @@ int main(void) {
     snprintf(dir, sizeof dir, "/tmp/pope-test-program-XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_errors();
+    test_hostile();
     test_train_eval_generate();
     test_default_model();
     test_users();

@@ -140,6 +140,45 @@ static void test_format0_pedal(void) {
 
 static char tmpdir[256];
 
+// The writer's bytes against the SMF spec, by hand: one note C4 (channel 0, velocity 100) from
+// beat 0 to beat 1 at 120 qpm; then 200,000 notes, which libsmf's writer took minutes over
+// (quadratic), written and read back.
+static void test_write_bytes(void) {
+    pope_midi m;
+    pope_midi_init(&m);
+    pope_note nt = {.start = 0, .end = 0.5, .start_beat = 0, .end_beat = 1, .pitch = 60, .velocity = 100};
+    pope_midi_add_note(&m, nt);
+    char path[600];
+    snprintf(path, sizeof path, "%s/bytes.mid", tmpdir);
+    CHECK(pope_midi_write(path, &m) == 0, "write: %s", pope_last_error());
+    static const uint8_t want[] = {
+        'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0x03, 0xC0,        // format 0, 1 track, 960 ppqn
+        'M', 'T', 'r', 'k', 0, 0, 0, 23,
+        0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20,                       // tempo 500,000 µs (120 qpm)
+        0x00, 0xC0, 0x00,                                               // program 0
+        0x00, 0x90, 60, 100,                                            // note on at tick 0
+        0x87, 0x40, 0x80, 60, 64,                                       // note off 960 ticks later
+        0x00, 0xFF, 0x2F, 0x00};                                        // end of track
+    FILE *f = fopen(path, "rb");
+    uint8_t got[128];
+    size_t n = f ? fread(got, 1, sizeof got, f) : 0;
+    if (f) fclose(f);
+    CHECK(n == sizeof want && memcmp(got, want, n) == 0, "written bytes differ from the SMF by hand (%zu bytes)", n);
+    pope_midi_free(&m);
+    pope_midi_init(&m);
+    for (int i = 0; i < 200000; i++) {
+        pope_note k = {.start = i * 0.25, .end = i * 0.25 + 0.2, .start_beat = -1, .end_beat = -1,
+                       .pitch = (uint8_t)(40 + i % 40), .velocity = 80};
+        pope_midi_add_note(&m, k);
+    }
+    pope_midi r;
+    CHECK(pope_midi_write(path, &m) == 0 && pope_midi_read(&r, path) == 0 && r.n_notes == 200000,
+          "200,000 notes: %s", pope_last_error());
+    if (r.n_notes == 200000) CHECK(fabs(r.notes[199999].start - 199999 * 0.25) < 1e-3, "last onset %g", r.notes[199999].start);
+    pope_midi_free(&r);
+    pope_midi_free(&m);
+}
+
 static void test_write_read(void) {
     pope_midi m;
     pope_midi_init(&m);
@@ -239,12 +278,27 @@ static void test_corrupt(void) {
     header(&h, 0, 1, 480);
     put(&junk, 0); put(&junk, 0x90); put(&junk, 60);   // missing data byte, then end of track
     memcpy(h.b + h.n, "MTrk", 4); h.n += 4; put32(&h, (uint32_t)junk.n); memcpy(h.b + h.n, junk.b, junk.n); h.n += junk.n;
-    expect_fail(h.b, h.n, "garbage track", "malformed");
+    expect_fail(h.b, h.n, "garbage track", "runs past the track");
     // Tracks on which libsmf asserts (aborting the program) instead of failing: refused first.
     static const struct { const char *what, *events, *msg; size_t n; } abort_cases[] = {
         {"no end of track", "\x00\x90\x3c\x40\x60\x80\x3c\x40", "without an End of Track", 8},
         {"running status after sysex", "\x00\xf0\x03\x7e\x01\xf7\x00\x3c\x40\x00\xff\x2f\x00", "after a SysEx", 13},
         {"escaped event", "\x00\xf7\x02\xf8\xfa\x00\xff\x2f\x00", "escaped (0xF7)", 9},
+        // issue 12: delta times adding up past INT_MAX ticks (9 × (2^28 - 1))
+        {"ticks past INT_MAX", "\xff\xff\xff\x7f\x90\x3c\x40\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40"
+                               "\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40"
+                               "\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40\xff\xff\xff\x7f\x3c\x40\x00\xff\x2f\x00",
+         "INT_MAX", 59},
+        {"5-byte delta time", "\x81\x80\x80\x80\x00\x90\x3c\x40\x00\xff\x2f\x00", "delta time", 12},
+        {"tempo of 0 bytes", "\x00\xff\x51\x00\x00\xff\x2f\x00", "tempo", 8},
+        {"tempo 0", "\x00\xff\x51\x03\x00\x00\x00\x00\xff\x2f\x00", "tempo", 11},
+        {"time signature 4/2^200", "\x00\xff\x58\x04\x04\xc8\x18\x08\x00\xff\x2f\x00", "time signature", 12},
+        {"meta past the track", "\x00\xff\x01\x7f\x41\x00\xff\x2f\x00", "runs past", 9},
+        {"sysex past the track", "\x00\xf0\x8f\x7f\x41\x00\xff\x2f\x00", "runs past", 9},
+        {"unknown status", "\x00\xf4\x00\xff\x2f\x00", "unknown status", 6},
+        {"data byte first", "\x00\x3c\x40\x00\xff\x2f\x00", "without a status", 7},
+        {"cut inside an event", "\x00\x90\x3c", "runs past", 3},
+        {"cut after a delta", "\x00", "inside an event", 1},
     };
     for (size_t k = 0; k < sizeof abort_cases / sizeof *abort_cases; k++) {
         bytes a = {0};
@@ -252,6 +306,64 @@ static void test_corrupt(void) {
         memcpy(a.b + a.n, "MTrk", 4); a.n += 4; put32(&a, (uint32_t)abort_cases[k].n);
         memcpy(a.b + a.n, abort_cases[k].events, abort_cases[k].n); a.n += abort_cases[k].n;
         expect_fail(a.b, a.n, abort_cases[k].what, abort_cases[k].msg);
+    }
+    {   // a second chunk whose id is not 4 letters
+        bytes a = {0}, at = {0};
+        header(&a, 1, 2, 96);
+        ev3(&at, 0, 0x90, 60, 64); ev3(&at, 96, 0x80, 60, 64);
+        track(&a, &at);
+        memcpy(a.b + a.n, "MT\x01k", 4); a.n += 4; put32(&a, 4);
+        memcpy(a.b + a.n, "\x00\xff\x2f\x00", 4); a.n += 4;
+        expect_fail(a.b, a.n, "chunk id", "no chunk id");
+    }
+    {   // 3 MB of running-status notes: more events than a piece has (libsmf would hold 450 MB)
+        size_t nev = (1u << 21) + 10, len = 14 + 8 + 4 + 3 * nev + 4;
+        uint8_t *big = malloc(len), *q = big + 14;
+        bytes hd = {0};
+        header(&hd, 0, 1, 96);
+        memcpy(big, hd.b, 14);
+        memcpy(q, "MTrk", 4);
+        uint32_t tl = (uint32_t)(4 + 3 * nev + 4);
+        q[4] = tl >> 24, q[5] = tl >> 16, q[6] = tl >> 8, q[7] = tl;
+        q += 8;
+        memcpy(q, "\x00\x90\x3c\x40", 4), q += 4;
+        for (size_t k = 0; k < nev; k++) q[0] = 0, q[1] = 0x3c, q[2] = k % 2 ? 0x40 : 0, q += 3;
+        memcpy(q, "\x00\xff\x2f\x00", 4);
+        expect_fail(big, len, "too many events", "more than 2097152 MIDI events");
+        free(big);
+    }
+    {   // 24,000 tempo changes in a conductor track and 24,000 notes: libsmf's time grows with the
+        // product (a file of 260 KB would take ~2.5 s): refused
+        size_t nt = 24000, l0 = 7 * nt + 4, l1 = 4 * nt + 4, len = 14 + 8 + l0 + 8 + l1;
+        uint8_t *big = malloc(len), *q = big;
+        bytes hd = {0};
+        header(&hd, 1, 2, 96);
+        memcpy(q, hd.b, 14), q += 14;
+        size_t lens[2] = {l0, l1};
+        for (int t = 0; t < 2; t++) {
+            memcpy(q, "MTrk", 4);
+            q[4] = (uint8_t)(lens[t] >> 24), q[5] = (uint8_t)(lens[t] >> 16), q[6] = (uint8_t)(lens[t] >> 8), q[7] = (uint8_t)lens[t];
+            q += 8;
+            for (size_t k = 0; k < nt; k++) {
+                if (t == 0) memcpy(q, (const uint8_t[]){10, 0xFF, 0x51, 3, 0x07, 0xA1, (uint8_t)(k % 2 ? 0x20 : 0x40)}, 7), q += 7;
+                else memcpy(q, (const uint8_t[]){10, 0x90, 60, (uint8_t)(k % 2 ? 0 : 64)}, 4), q += 4;
+            }
+            memcpy(q, "\x00\xff\x2f\x00", 4), q += 4;
+        }
+        expect_fail(big, len, "tempo work", "24000 tempo and time-signature changes and 2 tracks among 48002 events");
+        free(big);
+    }
+    {   // 16,000 tracks of one note each (5.7 s): libsmf merges the tracks scanning all of them per event
+        size_t nt = 16000, len = 14 + nt * 20;
+        uint8_t *big = malloc(len), *q = big;
+        bytes hd = {0};
+        header(&hd, 1, 0, 96);
+        hd.b[10] = (uint8_t)(nt >> 8), hd.b[11] = (uint8_t)nt;   // header() writes one byte of it
+        memcpy(q, hd.b, 14), q += 14;
+        for (size_t k = 0; k < nt; k++)
+            memcpy(q, "MTrk\x00\x00\x00\x0c\x00\x90\x3c\x40\x10\x80\x3c\x00\x00\xff\x2f\x00", 20), q += 20;
+        expect_fail(big, len, "tracks", "and 16000 tracks among 48000 events");
+        free(big);
     }
     // ... while what libsmf reads stays readable: a SysEx, and running status after a meta event
     bytes ok = {0}, okt = {0};
@@ -274,6 +386,7 @@ int main(void) {
     test_format1_tempo_running_status();
     test_format0_pedal();
     test_write_read();
+    test_write_bytes();
     test_corrupt();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

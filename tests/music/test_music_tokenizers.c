@@ -292,12 +292,67 @@ static void test_limits(void) {
     CHECK(pope_music_tokenize(POPE_TOK_REMI_POPE, &m, &t) == -1 && strstr(pope_last_error(), "bars"), "remi-pope: %s", pope_last_error());
     CHECK(pope_music_tokenize(POPE_TOK_REMI, &m, &t) == -1 && strstr(pope_last_error(), "bars"), "remi: %s", pope_last_error());
     CHECK(pope_music_tokenize(POPE_TOK_JSB, &m, &t) == -1 && strstr(pope_last_error(), "too long"), "jsb: %s", pope_last_error());
+    CHECK(t.data == NULL && t.n == 0, "a failed tokenization leaves its tokens allocated");
+    pope_tokens_free(&t);
+    pope_midi_free(&m);
+    // jsb's limit is on steps (a note ending just past it is refused, one inside is not)
+    pope_midi_init(&m);
+    pope_note far = {.start = 0, .end = 1, .start_beat = POPE_JSB_MAX_STEPS / 4.0 - 1,
+                     .end_beat = POPE_JSB_MAX_STEPS / 4.0, .pitch = 60, .velocity = 64, .channel = 7};
+    pope_midi_add_note(&m, far);
+    CHECK(pope_music_tokenize(POPE_TOK_JSB, &m, &t) == 0 && t.n == 4 * (size_t)POPE_JSB_MAX_STEPS + 2,
+          "jsb at the limit: %zu tokens (%s)", t.n, pope_last_error());
+    pope_tokens_free(&t);
+    m.notes[0].end_beat += 0.25;
+    CHECK(pope_music_tokenize(POPE_TOK_JSB, &m, &t) == -1 && t.data == NULL, "jsb past the limit accepted");
+    pope_midi_free(&m);
+}
+
+// The cost must follow the input: 50,000 tempo changes and a note 200,000 bars later made
+// remi-pope walk bars × tempos (10^10); jsb walked every note's length. Each finishes at once now.
+static void test_cost(void) {
+    pope_midi m;
+    pope_midi_init(&m);
+    size_t nt = 50000;
+    pope_tempo *tp = realloc(m.tempos, nt * sizeof *tp);
+    if (!tp) return;
+    m.tempos = tp;
+    for (size_t i = 0; i < nt; i++) tp[i] = (pope_tempo){.time = i * 0.5, .beat = (double)i, .qpm = i % 2 ? 90 : 120};
+    m.n_tempos = nt;
+    pope_note a = {.start = 0, .end = 1, .start_beat = 0, .end_beat = 2, .pitch = 60, .velocity = 64};
+    pope_midi_add_note(&m, a);
+    a.start_beat = 800000, a.end_beat = 800001;
+    pope_midi_add_note(&m, a);
+    pope_tokens t = {0};
+    CHECK(pope_music_tokenize(POPE_TOK_REMI_POPE, &m, &t) == 0 && t.n > 200000, "remi-pope: %s", pope_last_error());
+    // Bar tokens: one per bar up to the last onset's (bar 200000)
+    size_t bars = 0;
+    for (size_t i = 0; i < t.n; i++) bars += t.data[i] == POPE_REMI_BAR;
+    CHECK(bars == 200001, "remi-pope: %zu bars", bars);
+    pope_tokens_free(&t);
+    CHECK(pope_music_tokenize(POPE_TOK_REMI, &m, &t) == 0 && t.n > 200000, "remi: %s", pope_last_error());
+    pope_tokens_free(&t);
+    pope_midi_free(&m);
+    // jsb: 20,000 notes each sounding for 200,000 steps (4·10^9 cell visits the old way); the
+    // five highest distinct pitches (64..60 on channel 5) leave S, A, T, B = 64, 63, 62, 61.
+    pope_midi_init(&m);
+    for (int i = 0; i < 20000; i++) {
+        pope_note n = {.start = 0, .end = 1, .start_beat = 0, .end_beat = 50000, .pitch = (uint8_t)(60 + i % 5),
+                       .velocity = 64, .channel = 5};
+        pope_midi_add_note(&m, n);
+    }
+    CHECK(pope_music_tokenize(POPE_TOK_JSB, &m, &t) == 0 && t.n == 4 * 200000 + 2, "jsb: %zu tokens", t.n);
+    int bad = 0;
+    for (size_t s = 0; t.n == 4 * 200000 + 2 && s < 200000; s++)
+        for (int v = 0; v < 4; v++) bad += t.data[1 + 4 * s + v] != POPE_JSB_PITCH0 + 64 - v - 21;
+    CHECK(bad == 0, "jsb: %d cells wrong", bad);
     pope_tokens_free(&t);
     pope_midi_free(&m);
 }
 
 int main(void) {
     test_limits();
+    test_cost();
     test_vocab();
     test_perf_roundtrip();
     test_perf_file();

@@ -32,6 +32,13 @@ typedef struct {
     int calls;
 } toy;
 
+// The program's side of Ctrl-C (the library installs no handler): a flag set by SIGINT.
+static volatile sig_atomic_t interrupt_flag;
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupt_flag = 1;
+}
+
 static int64_t toy_n(void *ctx, pope_split s) { return ((toy *)ctx)->n[s]; }
 static int64_t toy_len(void *ctx, pope_split s, int64_t q) { return ((toy *)ctx)->len[s][q]; }
 static int toy_read(void *ctx, pope_split s, int64_t q, int64_t off, int64_t n, int32_t *out) {
@@ -416,6 +423,106 @@ static void test_resume(const pope_corpus *c) {
           pope_last_error());
 }
 
+// The learning rate logged at step s (NAN when absent).
+static double logged_lr(const char *log, int s) {
+    char pat[64];
+    snprintf(pat, sizeof pat, "{\"step\":%d,\"loss\"", s);
+    const char *l = log ? strstr(log, pat) : NULL;
+    const char *v = l ? strstr(l, "\"lr\":") : NULL;
+    return v ? atof(v + 5) : NAN;
+}
+
+// Honest resume (issue 13): --resume takes the config, the step count and the schedule
+// from the checkpoint; a differing setting is refused naming the fields; a new end only
+// with --extend. The run is started from a preset file whose steps (40) are not the run's.
+static void test_resume_honest(const pope_corpus *c) {
+    char preset_path[600], dir[600], ref[600], path[700];
+    snprintf(preset_path, sizeof preset_path, "%s/tiny.json", tmpdir);
+    FILE *f = fopen(preset_path, "w");
+    if (f) {
+        fputs(tiny_preset, f);
+        fclose(f);
+    }
+    pope_cli cli;
+    pope_cli_init(&cli);
+    cli.preset = preset_path;
+    cli.steps = 12;
+    pope_preset p;
+    CHECK(pope_cli_preset(&cli, NULL, &p) == 0 && p.train.steps == 12, "preset + --steps 12: %s", pope_last_error());
+    pope_train_opts o = {0};
+    o.quiet = 1;
+    pope_train_result r;
+    snprintf(ref, sizeof ref, "%s/honest_ref", tmpdir);
+    o.out_dir = ref;
+    CHECK(pope_train(c, &p, &o, &r) == 0 && r.steps == 12, "reference run: %s", pope_last_error());
+    snprintf(dir, sizeof dir, "%s/honest", tmpdir);
+    o.out_dir = dir;
+    o.stop_at_step = 5;
+    CHECK(pope_train(c, &p, &o, &r) == 0 && r.interrupted && r.steps == 5, "interrupted: %s", pope_last_error());
+    o.stop_at_step = 0;
+
+    // "--preset tiny.json --resume" without --steps: the run's 12 steps, not the file's 40
+    pope_cli_init(&cli);
+    cli.resume = 1;
+    pope_preset q;
+    CHECK(pope_cli_resume_preset(&cli, dir, preset_path, &q) == 0 && q.train.steps == 12 && q.train.warmup == p.train.warmup,
+          "resumed preset: steps %lld: %s", (long long)q.train.steps, pope_last_error());
+    // a different seed is refused, not ignored
+    cli.seed = 99;
+    CHECK(pope_cli_resume_preset(&cli, dir, preset_path, &q) != 0 && strstr(pope_last_error(), "--seed 99"),
+          "--seed on resume: %s", pope_last_error());
+    cli.seed = -1;
+    // differing settings: refused, naming the fields and both values
+    pope_preset bad = p;
+    bad.train.lr = 0.02f;
+    bad.train.batch = 2;
+    o.resume = 1;
+    CHECK(pope_train(c, &bad, &o, &r) != 0 && strstr(pope_last_error(), "batch 4 -> 2") &&
+              strstr(pope_last_error(), "lr 0.01 -> 0.02") && strlen(pope_last_error()) < 300,
+          "differing settings: %s", pope_last_error());
+    bad = p;
+    bad.model.pe = POPE_PE_POLAR;
+    CHECK(pope_train(c, &bad, &o, &r) != 0 && strstr(pope_last_error(), "model config: pe rope -> polar"),
+          "differing model: %s", pope_last_error());
+    // more steps: only with --extend
+    bad = p;
+    bad.train.steps = 16;
+    CHECK(pope_train(c, &bad, &o, &r) != 0 && strstr(pope_last_error(), "steps 12 -> 16") &&
+              strstr(pope_last_error(), "--extend"),
+          "more steps without --extend: %s", pope_last_error());
+    // threads and logging may change; the run continues to its own end, bit-identical
+    q.train.log_every = 3;
+    CHECK(pope_train(c, &q, &o, &r) == 0 && r.steps == 12 && !r.interrupted, "resumed: %s", pope_last_error());
+    char fa[700], fb[700];
+    snprintf(fa, sizeof fa, "%s/model.safetensors", ref);
+    snprintf(fb, sizeof fb, "%s/model.safetensors", dir);
+    CHECK(same_params(fa, fb), "resumed to the original end: the same model as the uninterrupted run");
+    snprintf(path, sizeof path, "%s/log.jsonl", dir);
+    char *log = slurp(path);
+    snprintf(path, sizeof path, "%s/log.jsonl", ref);
+    char *ref_log = slurp(path);
+    for (int s = 5; s <= 12; s++)
+        CHECK(logged_lr(log, s) == logged_lr(ref_log, s), "lr at step %d: %g vs %g (no jump)", s, logged_lr(log, s),
+              logged_lr(ref_log, s));
+    free(log);
+    // --extend: 12 -> 20, the cosine stretched to the new end
+    cli.steps = 20;
+    cli.extend = 1;
+    CHECK(pope_cli_resume_preset(&cli, dir, preset_path, &q) == 0 && q.train.steps == 20, "extend preset");
+    o.extend = 1;
+    CHECK(pope_train(c, &q, &o, &r) == 0 && r.steps == 20, "extended: %s", pope_last_error());
+    snprintf(path, sizeof path, "%s/log.jsonl", dir);
+    log = slurp(path);
+    CHECK(count(log, "\"loss\":") == 20 && logged_lr(log, 20) < logged_lr(log, 13), "20 steps, LR decaying to the new end");
+    free(log);
+    free(ref_log);
+    // a resume of the extended run without --steps continues to 20 (its recorded end)
+    pope_cli_init(&cli);
+    cli.resume = 1;
+    CHECK(pope_cli_resume_preset(&cli, dir, preset_path, &q) == 0 && q.train.steps == 20, "recorded end: %lld",
+          (long long)q.train.steps);
+}
+
 // ---------------------------------------------------------------- errors, SIGINT, sample_train
 static void test_errors(toy *t) {
     pope_preset p;
@@ -472,13 +579,21 @@ static void test_errors(toy *t) {
     p.train.steps = 50;
     snprintf(dir, sizeof dir, "%s/sigint", tmpdir);
     o.out_dir = dir;
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    o.interrupt = &interrupt_flag;
     CHECK(pope_train(&c, &p, &o, &r) == 0 && r.interrupted && r.steps == 3, "SIGINT: steps %lld, interrupted %d, %s",
           (long long)r.steps, r.interrupted, pope_last_error());
+    sigaction(SIGINT, &old, NULL);
+    o.interrupt = NULL;
     CHECK(exists(dir, "checkpoint.safetensors"), "checkpoint written on SIGINT");
     t->sigint_after = 0;
     o.resume = 1;
+    o.extend = 1;   // a new end (6 instead of 50) is asked for explicitly
     p.train.steps = 6;
     CHECK(pope_train(&c, &p, &o, &r) == 0 && r.steps == 6, "resume after SIGINT: %s", pope_last_error());
+    o.extend = 0;
 
     // a wall-clock budget with no step limit stops by itself and leaves a model
     p.train.steps = POPE_STEPS_UNBOUNDED;
@@ -548,6 +663,8 @@ static void test_bench(const pope_corpus *c) {
               strstr(first, "\"cpu\":"),
           "result.json records seed, command, CPU: %s", first);
     CHECK(r7 && r8 && strcmp(r7, r8) != 0, "two seeds, two different runs");
+    const char *tps = first ? strstr(first, "\"tokens_per_s\":") : NULL;
+    CHECK(tps && atof(tps + 15) > 0, "result.json: tokens_per_s a number, not null: %s", first ? first : "(none)");
     // polar: the frozen δ share per layer in result.json, log.jsonl and the model's metadata
     CHECK(first && strstr(first, "\"delta_frozen\":") && r7 && !strstr(r7, "delta_frozen"), "δ frozen share: polar only");
     char *log = run_file(dir, "polar", 7, "log.jsonl");
@@ -697,6 +814,7 @@ int main(void) {
     }
     test_train(&c, fresh_nll);
     test_resume(&c);
+    test_resume_honest(&c);
     test_errors(&t);
     test_bench(&c);
     toy_free(&t);

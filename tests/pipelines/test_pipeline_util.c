@@ -29,7 +29,8 @@ static void test_duration(void) {
     CHECK(pope_parse_duration("1h2m3s", &s) == 0 && s == 3723, "1h2m3s -> %g", s);
     CHECK(pope_parse_duration("45", &s) == 0 && s == 45, "45 -> %g", s);
     CHECK(pope_parse_duration("1.5h", &s) == 0 && s == 5400, "1.5h -> %g", s);
-    const char *bad[] = {"", "m", "10x", "-5m", "1h30", "0s", "abc", "5m 3s", NULL};
+    const char *bad[] = {"", "m", "10x", "-5m", "1h30", "0s", "abc", "5m 3s",
+                         "1e308m", "1e400s", "400d", "9999999h", NULL};   // overflow / absurd
     for (int i = 0; bad[i]; i++) CHECK(pope_parse_duration(bad[i], &s) != 0, "'%s' accepted", bad[i]);
     char buf[32];
     CHECK(!strcmp(pope_format_duration(3723, buf, sizeof buf), "1h02m03s"), "format 3723: %s", buf);
@@ -136,6 +137,28 @@ static void test_npy(void) {
     fclose(f);
     CHECK(pope_npy_read_i32(path, &back, &n) != 0, "2-D accepted");
     CHECK(pope_npy_read_i32("/nonexistent/x.npy", &back, &n) != 0, "missing file");
+    // hostile shapes (issue 12): count × 4 wrapping size_t, a count strtoll saturates, and a
+    // plausible count in a file far too small for it; each refused before anything is allocated
+    struct { const char *shape, *want; } hostile[] = {
+        {"(4611686018427387905,)", "larger than"},   // 2^62 + 1: × 4 wraps to 4
+        {"(99999999999999999999999,)", "larger than"},
+        {"(500000000,)", "truncated"},
+        {"(3,)", "truncated"},
+    };
+    for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
+        char d[118];
+        snprintf(d, sizeof d, "{'descr': '<i4', 'fortran_order': False, 'shape': %s, }", hostile[h].shape);
+        memset(i8 + 10, ' ', 118);
+        memcpy(i8 + 10, d, strlen(d));
+        i8[127] = '\n';
+        f = fopen(path, "wb");
+        fwrite(i8, 1, 128 + 8, f);   // two int32 values of data
+        fclose(f);
+        back = NULL;
+        CHECK(pope_npy_read_i32(path, &back, &n) != 0 && strstr(pope_last_error(), hostile[h].want) &&
+                  strstr(pope_last_error(), path) && back == NULL,
+              "shape %s: '%s'", hostile[h].shape, pope_last_error());
+    }
 
     // "-": stdout and stdin (fd 1 and 0 pointed at a file for the test)
     int32_t small[3] = {7, -1, 65535};
@@ -246,6 +269,8 @@ static void test_presets(void) {
         {"{\"train\": {\"batch\": 0}}", "batch"},
         {"{\"train\": {\"steps\": 1.5}}", "steps"},
         {"{\"train\": {\"time\": \"soon\"}}", "time"},
+        {"{\"train\": {\"time\": \"1e308m\"}}", "time"},   // infinity, once written back as null
+        {"{\"train\": {\"time\": 1e999}}", "time"},
         {"{\"model\": {\"pe\": \"alibi\"}}", "alibi"},
         {"{\"train\": {\"lr\": 0.001, \"lr_min\": 0.01}}", "lr_min"},
         {"{\"name\": \"x\",", "JSON"},
@@ -270,6 +295,34 @@ static void test_presets(void) {
           pope_last_error());
 }
 
+// A train-like command line for the common options (the full parser test is
+// test_pipeline_options.c).
+static const pope_opt cli_test_opts[] = {
+    POPE_COMMON("--preset"), POPE_COMMON("--pe"), POPE_COMMON("--steps"), POPE_COMMON("--time"),
+    POPE_COMMON("--lr"), POPE_COMMON("--resume"), POPE_COMMON("--seed"), POPE_COMMON("--context"),
+    POPE_COMMON("--batch"), POPE_COMMON("--threads"), POPE_OPT_END,
+};
+
+static int cli_positional(void *ctx, int argc, char **argv, int *i) {
+    (void)argc;
+    *(int *)ctx += !strcmp(argv[*i], "FILE.fa");
+    return 1;
+}
+
+// Parses argv into o with stderr silenced (usage errors print there); the parser's result.
+static int cli_parse(pope_cli *o, int argc, char **argv, int *positional) {
+    pope_cmdline c = {.prog = "prog", .cmd = "train", .tables = {cli_test_opts}, .positional = cli_positional,
+                      .ctx = positional};
+    c.dst[POPE_DST_CLI] = o;
+    pope_cli_init(o);
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", tmpdir);
+    int saved = stderr_to(path);
+    int rc = pope_opts_parse(&c, argc, argv);
+    stderr_restore(saved);
+    return rc;
+}
+
 static void test_cli(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/tiny.json", tmpdir);
@@ -279,16 +332,8 @@ static void test_cli(void) {
                     "--resume", "FILE.fa", "--seed", "42", "--context", "128", "--batch", "2", "--threads", "1", NULL};
     int argc = 20;
     pope_cli o;
-    pope_cli_init(&o);
     int positional = 0;
-    for (int i = 1; i < argc;) {
-        int r = pope_cli_option(&o, argc, argv, &i);
-        CHECK(r >= 0, "option %s: %s", argv[i], pope_last_error());
-        if (r <= 0) {
-            positional += !strcmp(argv[i], "FILE.fa");
-            i++;
-        }
-    }
+    CHECK(cli_parse(&o, argc, argv, &positional) == 0, "parse: %s", pope_last_error());
     CHECK(positional == 1, "positional argument left to the program");
     CHECK(o.resume == 1 && o.steps == 20 && o.time_s == 5400 && o.seed == 42 && o.threads == 1, "values");
     pope_preset p;
@@ -304,16 +349,39 @@ static void test_cli(void) {
     char **bads[] = {bad1, bad2, bad3, bad4, bad5};
     int argcs[] = {3, 2, 3, 3, 2};
     for (int k = 0; k < 5; k++) {
-        int i = 1;
-        pope_cli_init(&o);
-        CHECK(pope_cli_option(&o, argcs[k], bads[k], &i) == -1, "bad option %d accepted", k);
-        CHECK(strstr(pope_last_error(), bads[k][1][2] == 'r' ? "--resume" : bads[k][1]) != NULL, "message names the option: %s",
-              pope_last_error());
+        CHECK(cli_parse(&o, argcs[k], bads[k], &positional) == 2, "bad option %d accepted", k);
+        snprintf(path, sizeof path, "%s/stderr.txt", tmpdir);
+        char *err = slurp(path);
+        CHECK(err && strstr(err, bads[k][1][2] == 'r' ? "--resume" : bads[k][1]) != NULL, "message names the option: %s",
+              err ? err : "");
+        free(err);
     }
     char *other[] = {"prog", "--keep-case"};
-    int i = 1;
-    CHECK(pope_cli_option(&o, 2, other, &i) == 0 && i == 1, "program option left alone");
-    CHECK(strstr(pope_help_train, "--resume") && strstr(pope_help_eval, "--json"), "help fragments");
+    CHECK(cli_parse(&o, 2, other, &positional) == 2, "an option of no table refused");
+}
+
+// docs/PIPELINE.md documents every key of both field tables (the table is where a key is
+// added: the docs must follow).
+static void test_fields_documented(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/docs/PIPELINE.md", check_source_dir());
+    char *doc = slurp(path);
+    CHECK(doc != NULL, "read %s", path);
+    if (!doc) return;
+    const pope_field *tables[2] = {pope_config_fields, pope_train_fields};
+    for (int t = 0; t < 2; t++)
+        for (const pope_field *f = tables[t]; f->key; f++) {
+            char pat[64];
+            snprintf(pat, sizeof pat, "`%s`", f->key);
+            CHECK(strstr(doc, pat) != NULL, "docs/PIPELINE.md documents %s", f->key);
+        }
+    pope_train_config d;
+    pope_train_config_default(&d);
+    CHECK(d.batch == 8 && d.accum == 1 && d.lr == 1e-3f && d.lr_min == 1e-4f && d.adamw.beta1 == 0.9f &&
+              d.adamw.weight_decay == 0.1f && d.warmup == 100 && d.steps == 1000 && d.eval_every == 200 &&
+              d.eval_tokens == 65536 && d.checkpoint_every == 500 && d.log_every == 10 && d.seed == 1,
+          "train defaults as documented");
+    free(doc);
 }
 
 int main(void) {
@@ -330,6 +398,7 @@ int main(void) {
     test_svg();
     test_presets();
     test_cli();
+    test_fields_documented();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
