@@ -1100,6 +1100,254 @@ static void report_bf16(const bench_shape *const *shapes, int n_shapes, train_re
     printf("(targets on an AMX CPU: bf16 >= 2 x fp32 and >= 3 x PyTorch bf16 autocast on %s)\n", shapes[0]->name);
 }
 
+// ---------------------------------------------------------------- main's phases
+// The results file's header: machine, date, arguments, git describe, the shapes.
+static cJSON *bench_header(const bench_opts *o, int argc, char **argv, const bench_shape *const *shapes,
+                           int n_shapes, const char *genome_src, const char *date, const char *cpu,
+                           const char *blis_arch, double load_start) {
+    cJSON *J = cJSON_CreateObject();
+    cJSON *jm = cJSON_AddObjectToObject(J, "machine");
+    cJSON_AddStringToObject(J, "date", date);
+    cJSON_AddBoolToObject(J, "quick", o->quick);
+    cJSON_AddStringToObject(jm, "cpu", cpu);
+    cJSON_AddNumberToObject(jm, "cores", (double)omp_get_num_procs());
+    cJSON_AddNumberToObject(jm, "threads", o->threads);
+    cJSON_AddStringToObject(jm, "blis_arch", blis_arch);
+    cJSON_AddNumberToObject(jm, "load_avg_start", load_start);
+    char args[2048] = "";
+    for (int i = 1; i < argc; i++)
+        snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s", i > 1 ? " " : "", argv[i]);
+    cJSON_AddStringToObject(J, "args", args);
+    char git[128] = "", gcmd[4400];
+    snprintf(gcmd, sizeof gcmd, "git -C '%s' describe --always --dirty 2>/dev/null", o->source);
+    FILE *gp = popen(gcmd, "r");
+    if (gp) {
+        if (!fgets(git, sizeof git, gp)) git[0] = 0;
+        git[strcspn(git, "\n")] = 0;
+        pclose(gp);
+    }
+    cJSON_AddStringToObject(J, "git", git);
+    cJSON *jshapes = cJSON_AddArrayToObject(J, "shapes");
+    for (int i = 0; i < n_shapes; i++) {
+        cJSON *js = cJSON_CreateObject();
+        cJSON_AddStringToObject(js, "name", shapes[i]->name);
+        cJSON_AddNumberToObject(js, "V", shapes[i]->V);
+        cJSON_AddNumberToObject(js, "d", shapes[i]->d);
+        cJSON_AddNumberToObject(js, "layers", shapes[i]->L);
+        cJSON_AddNumberToObject(js, "heads", shapes[i]->H);
+        cJSON_AddNumberToObject(js, "T", shapes[i]->T);
+        cJSON_AddNumberToObject(js, "B", shapes[i]->B);
+        if (i == 1) cJSON_AddStringToObject(js, "source", genome_src);
+        cJSON_AddItemToArray(jshapes, js);
+    }
+    return J;
+}
+
+// (a) the FMA peak and BLIS sgemm on the model's GEMM shapes: gemm_rate[i] per shape.
+static void section_sgemm(const bench_opts *o, const bench_shape *const *shapes, int n_shapes, cJSON *J,
+                          double gemm_rate[2], double *peak, const char **isa) {
+    printf("\n[sgemm] BLIS on the model's GEMM shapes (best of >= 3 calls, %d threads)\n", o->threads);
+    *peak = fma_peak(o->threads, isa);
+    printf("  FMA peak (%s, %d threads): %.1f GFLOP/s\n", *isa, o->threads, *peak);
+    cJSON *jg = cJSON_AddObjectToObject(J, "sgemm");
+    cJSON_AddNumberToObject(jg, "fma_peak_gflops", *peak);
+    cJSON_AddStringToObject(jg, "fma_isa", *isa);
+    cJSON *jarr = cJSON_AddArrayToObject(jg, "shapes");
+    double big = 2.0 * 2048.0 * 2048.0 * 2048.0 / time_sgemm("NN", 2048, 2048, 2048, o->quick ? 0.3 : 1.0) * 1e-9;
+    printf("  reference NN 2048^3: %.1f GFLOP/s\n", big);
+    cJSON_AddNumberToObject(jg, "square_2048_gflops", big);
+    cJSON *jrate = cJSON_AddObjectToObject(jg, "model_rate_gflops");
+    for (int i = 0; i < n_shapes; i++) {
+        gemm_shape g[16];
+        int ng = model_gemms(shapes[i], g);
+        gemm_rate[i] = measure_model_gemms(shapes[i], g, ng, o->quick ? 0.05 : 0.3, jarr, time_sgemm);
+        printf("  %s: one step's GEMM set runs at %.1f GFLOP/s\n", shapes[i]->name, gemm_rate[i]);
+        cJSON_AddNumberToObject(jrate, shapes[i]->name, gemm_rate[i]);
+    }
+}
+
+// (b) training steps per encoding and shape, into tr and J's "train"; item[i][pe] = each
+// result's object (for the PyTorch ratio).
+static void section_train(const bench_opts *o, const bench_shape *const *shapes, int n_shapes,
+                          const double gemm_rate[2], double peak, cJSON *J, train_result tr[2][POPE_PE_COUNT],
+                          cJSON *item[2][POPE_PE_COUNT]) {
+    cJSON *jtrain = cJSON_AddArrayToObject(J, "train");
+    if (!o->skip_train) {
+        printf("\n[train] forward + backward + AdamW, median of %d after %d warm-up\n", o->train_reps,
+               o->train_warmup);
+        for (int i = 0; i < n_shapes; i++)
+            for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+                if (!o->pe_on[pe]) continue;
+                tr[i][pe] = bench_train(shapes[i], (pope_pe_kind)pe, o);
+                if (tr[i][pe].ok && gemm_rate[i] == gemm_rate[i])
+                    tr[i][pe].mfu = tr[i][pe].model_tflops * 1e3 / gemm_rate[i];
+            }
+    }
+    for (int i = 0; i < n_shapes; i++)
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+            const train_result *r = &tr[i][pe];
+            if (!r->ok) continue;
+            cJSON *o2 = cJSON_CreateObject();
+            cJSON_AddStringToObject(o2, "shape", shapes[i]->name);
+            cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
+            cJSON_AddNumberToObject(o2, "step_s", r->step_s);
+            cJSON_AddNumberToObject(o2, "forward_s", r->fwd_s);
+            cJSON_AddNumberToObject(o2, "backward_s", r->bwd_s);
+            cJSON_AddNumberToObject(o2, "adamw_s", r->opt_s);
+            cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
+            cJSON_AddNumberToObject(o2, "model_flops_per_step", train_flops(shapes[i], (pope_pe_kind)pe));
+            cJSON_AddNumberToObject(o2, "model_gflops", r->model_tflops * 1e3);
+            if (r->mfu > 0) cJSON_AddNumberToObject(o2, "mfu_vs_sgemm", r->mfu);
+            if (peak == peak) cJSON_AddNumberToObject(o2, "fraction_of_fma_peak", r->model_tflops * 1e3 / peak);
+            cJSON_AddNumberToObject(o2, "loss", r->loss);
+            cJSON_AddItemToArray(jtrain, o2);
+            item[i][pe] = o2;
+        }
+}
+
+// (e) the same training step in PyTorch on the music shape (NULL when skipped: torch_why
+// says why), its ratio added to the training results, and polar/rope step ratios.
+static cJSON *section_torch(const bench_opts *o, const bench_shape *const *shapes, int n_shapes,
+                            train_result tr[2][POPE_PE_COUNT], cJSON *item[2][POPE_PE_COUNT], cJSON *J,
+                            char *torch_why, size_t why_size) {
+    cJSON *jtorch = NULL;
+    if (!o->skip_torch && !o->skip_train) {
+        printf("\n[torch] the same model in PyTorch, %s shape\n", shapes[0]->name);
+        jtorch = run_torch(shapes[0], o, NULL, "fp32", torch_why, why_size);
+        if (!jtorch) printf("  PyTorch skipped: %s\n", torch_why);
+    }
+    for (int pe = 0; pe < POPE_PE_COUNT && jtorch; pe++) {
+        double tt = torch_tokens_per_s(jtorch, (pope_pe_kind)pe, "fp32");
+        if (item[0][pe] && tt == tt) {
+            cJSON_AddNumberToObject(item[0][pe], "torch_tokens_per_s", tt);
+            cJSON_AddNumberToObject(item[0][pe], "ratio_pope_over_torch", tr[0][pe].tokens_per_s / tt);
+        }
+    }
+    cJSON *jratio = cJSON_AddObjectToObject(J, "polar_over_rope_step");
+    for (int i = 0; i < n_shapes; i++)
+        if (tr[i][POPE_PE_POLAR].ok && tr[i][POPE_PE_ROPE].ok)
+            cJSON_AddNumberToObject(jratio, shapes[i]->name,
+                                    tr[i][POPE_PE_POLAR].step_s / tr[i][POPE_PE_ROPE].step_s);
+    if (jtorch) cJSON_AddItemToObject(J, "torch", jtorch);
+    else if (torch_why[0]) cJSON_AddStringToObject(J, "torch_skipped", torch_why);
+    return jtorch;
+}
+
+// (d) generation with the KV cache on the music shape, into gr and J's "generate".
+static void section_gen(const bench_shape *jsb, const bench_opts *o, cJSON *J, gen_result gr[POPE_PE_COUNT]) {
+    cJSON *jgen = cJSON_AddArrayToObject(J, "generate");
+    if (o->skip_gen) return;
+    printf("\n[generate] pope_model_step with the KV cache, %d tokens from an empty cache\n", o->gen_tokens);
+    for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+        if (!o->pe_on[pe]) continue;
+        gr[pe] = bench_gen(jsb, (pope_pe_kind)pe, o);
+        if (!gr[pe].ok) continue;
+        cJSON *o2 = cJSON_CreateObject();
+        cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
+        cJSON_AddNumberToObject(o2, "tokens", o->gen_tokens);
+        cJSON_AddNumberToObject(o2, "tokens_per_s", gr[pe].tokens_per_s);
+        cJSON_AddItemToArray(jgen, o2);
+    }
+}
+
+// (c) evaluation at each context in a fresh process, into ev and J's "eval" (written to out
+// after each result).
+static void section_eval(const bench_shape *jsb, const bench_opts *o, cJSON *J, const char *out,
+                         eval_result ev[POPE_PE_COUNT][8]) {
+    cJSON *jeval = cJSON_AddArrayToObject(J, "eval");
+    bench_shape eval_shape = *jsb;
+    eval_shape.T = 2048;
+    if (o->skip_eval) return;
+    printf("\n[eval] pope_model_nll, batch 1, %s model, fresh process per context\n", jsb->name);
+    for (int c = 0; c < o->n_contexts; c++) {        // the longest (slowest) last
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+            if (!o->eval_pe_on[pe]) continue;
+            if (o->contexts[c] > 16384 && !o->long_pe_on[pe]) continue;
+            eval_result *r = &ev[pe][c];
+            *r = bench_eval(&eval_shape, (pope_pe_kind)pe, o->contexts[c], o);
+            fprintf(stderr, "  eval %-10s T %6d: %s %.2f s, %.0f tokens/s, peak %.0f MiB\n",
+                    pope_pe_name((pope_pe_kind)pe), o->contexts[c], r->ok ? "" : "FAILED", r->seconds,
+                    r->tokens_per_s, r->peak_kb / 1024.0);
+            if (!r->ok) continue;
+            cJSON *o2 = cJSON_CreateObject();
+            cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
+            cJSON_AddNumberToObject(o2, "T", o->contexts[c]);
+            cJSON_AddNumberToObject(o2, "seconds", r->seconds);
+            cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
+            cJSON_AddNumberToObject(o2, "model_gflops", r->gflops);
+            cJSON_AddNumberToObject(o2, "peak_rss_mib", r->peak_kb / 1024.0);
+            cJSON_AddNumberToObject(o2, "mean_nll", r->nll);
+            cJSON_AddItemToArray(jeval, o2);
+            write_json(J, out);
+        }
+    }
+}
+
+// The evaluation and generation rows of the final table.
+static void print_eval_gen(const bench_opts *o, eval_result ev[POPE_PE_COUNT][8], const gen_result gr[POPE_PE_COUNT]) {
+    if (!o->skip_eval) {
+        printf("\n%-10s %8s %10s %10s %12s\n", "eval pe", "context", "tokens/s", "GFLOP/s", "peak MiB");
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)
+            for (int c = 0; c < o->n_contexts && o->eval_pe_on[pe]; c++) {
+                if (o->contexts[c] > 16384 && !o->long_pe_on[pe]) continue;
+                const eval_result *r = &ev[pe][c];
+                if (!r->ok) { printf("%-10s %8d FAILED\n", pope_pe_name((pope_pe_kind)pe), o->contexts[c]); continue; }
+                printf("%-10s %8d %10.0f %10.1f %12.0f\n", pope_pe_name((pope_pe_kind)pe), o->contexts[c],
+                       r->tokens_per_s, r->gflops, r->peak_kb / 1024.0);
+            }
+    }
+    if (!o->skip_gen) {
+        printf("\n%-10s %12s\n", "generate", "tokens/s");
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)
+            if (o->pe_on[pe]) {
+                if (gr[pe].ok) printf("%-10s %12.0f\n", pope_pe_name((pope_pe_kind)pe), gr[pe].tokens_per_s);
+                else printf("%-10s %12s\n", pope_pe_name((pope_pe_kind)pe), "FAILED");
+            }
+    }
+}
+
+// The training rows of the final table, with the polar/rope ratios and the PyTorch columns.
+static void print_train(const bench_opts *o, const bench_shape *const *shapes, int n_shapes,
+                        train_result tr[2][POPE_PE_COUNT], const cJSON *jtorch, const char *torch_why,
+                        const double pair_ratio[2]) {
+    const bench_shape jsb = *shapes[0], genome = *shapes[1];
+    printf("\n%-16s %-10s %9s %8s %8s %8s %8s %7s %9s %7s\n", "train shape", "pe", "tokens/s", "step s",
+           "fwd s", "bwd s", "GFLOP/s", "MFU", "torch t/s", "ratio");
+    for (int i = 0; i < n_shapes; i++)
+        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
+            const train_result *r = &tr[i][pe];
+            if (!o->pe_on[pe]) continue;
+            if (!r->ok) { printf("%-16s %-10s FAILED\n", shapes[i]->name, pope_pe_name((pope_pe_kind)pe)); continue; }
+            double tt = jtorch && i == 0 ? torch_tokens_per_s(jtorch, (pope_pe_kind)pe, "fp32") : NAN;
+            char mfu[16] = "-", torch_tps[16] = "-", ratio[16] = "-";
+            if (r->mfu > 0) snprintf(mfu, sizeof mfu, "%.1f%%", 100.0 * r->mfu);
+            if (tt == tt) {
+                snprintf(torch_tps, sizeof torch_tps, "%.0f", tt);
+                snprintf(ratio, sizeof ratio, "%.2f", r->tokens_per_s / tt);
+            }
+            printf("%-16s %-10s %9.0f %8.3f %8.3f %8.3f %8.1f %7s %9s %7s\n", shapes[i]->name,
+                   pope_pe_name((pope_pe_kind)pe), r->tokens_per_s, r->step_s, r->fwd_s, r->bwd_s,
+                   r->model_tflops * 1e3, mfu, torch_tps, ratio);
+        }
+    printf("(%s: B %d T %d; %s: B %d T %d)\n", jsb.name, jsb.B, jsb.T, genome.name, genome.B, genome.T);
+    for (int i = 0; i < n_shapes; i++) {
+        const train_result *p = &tr[i][POPE_PE_POLAR], *r = &tr[i][POPE_PE_ROPE];
+        if (p->ok && r->ok)
+            printf("%s: polar step = %.2f x rope step (issue 5 target: <= 1.15)\n", shapes[i]->name,
+                   p->step_s / r->step_s);
+        if (pair_ratio[i] == pair_ratio[i])
+            printf("%s: polar / rope with steps alternating: %.2f (median of %d pairs)\n",
+                   shapes[i]->name, pair_ratio[i], o->pair_reps);
+    }
+    if (!jtorch && torch_why[0]) printf("PyTorch: skipped: %s\n", torch_why);
+    if (jtorch) {
+        const cJSON *ver = cJSON_GetObjectItemCaseSensitive(jtorch, "torch_version");
+        const cJSON *att = cJSON_GetObjectItemCaseSensitive(jtorch, "attention");
+        printf("PyTorch %s, attention: %s\n", cJSON_IsString(ver) ? ver->valuestring : "?",
+               cJSON_IsString(att) ? att->valuestring : "materialised");
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--child-eval")) return child_eval(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0);   // progress lines in order with stderr's
@@ -1144,126 +1392,22 @@ int main(int argc, char **argv) {
     if (load_start > 0.5)
         printf("  warning: the machine is busy (load %.2f): timings will be low and noisy\n", load_start);
 
-    cJSON *J = cJSON_CreateObject();
-    cJSON *jm = cJSON_AddObjectToObject(J, "machine");
-    cJSON_AddStringToObject(J, "date", date);
-    cJSON_AddBoolToObject(J, "quick", o.quick);
-    cJSON_AddStringToObject(jm, "cpu", cpu);
-    cJSON_AddNumberToObject(jm, "cores", (double)omp_get_num_procs());
-    cJSON_AddNumberToObject(jm, "threads", o.threads);
-    cJSON_AddStringToObject(jm, "blis_arch", blis_arch);
-    cJSON_AddNumberToObject(jm, "load_avg_start", load_start);
-    char args[2048] = "";
-    for (int i = 1; i < argc; i++)
-        snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s", i > 1 ? " " : "", argv[i]);
-    cJSON_AddStringToObject(J, "args", args);
-    char git[128] = "", gcmd[4400];
-    snprintf(gcmd, sizeof gcmd, "git -C '%s' describe --always --dirty 2>/dev/null", o.source);
-    FILE *gp = popen(gcmd, "r");
-    if (gp) {
-        if (!fgets(git, sizeof git, gp)) git[0] = 0;
-        git[strcspn(git, "\n")] = 0;
-        pclose(gp);
-    }
-    cJSON_AddStringToObject(J, "git", git);
-    cJSON *jshapes = cJSON_AddArrayToObject(J, "shapes");
-    for (int i = 0; i < n_shapes; i++) {
-        cJSON *js = cJSON_CreateObject();
-        cJSON_AddStringToObject(js, "name", shapes[i]->name);
-        cJSON_AddNumberToObject(js, "V", shapes[i]->V);
-        cJSON_AddNumberToObject(js, "d", shapes[i]->d);
-        cJSON_AddNumberToObject(js, "layers", shapes[i]->L);
-        cJSON_AddNumberToObject(js, "heads", shapes[i]->H);
-        cJSON_AddNumberToObject(js, "T", shapes[i]->T);
-        cJSON_AddNumberToObject(js, "B", shapes[i]->B);
-        if (i == 1) cJSON_AddStringToObject(js, "source", genome_src);
-        cJSON_AddItemToArray(jshapes, js);
-    }
-
+    cJSON *J = bench_header(&o, argc, argv, shapes, n_shapes, genome_src, date, cpu, blis_arch, load_start);
+    cJSON *jm = cJSON_GetObjectItemCaseSensitive(J, "machine");
     // ---- (a) sgemm and peak
     double gemm_rate[2] = {NAN, NAN}, peak = NAN;
     const char *isa = "?";
-    if (!o.skip_gemm) {
-        printf("\n[sgemm] BLIS on the model's GEMM shapes (best of >= 3 calls, %d threads)\n", o.threads);
-        peak = fma_peak(o.threads, &isa);
-        printf("  FMA peak (%s, %d threads): %.1f GFLOP/s\n", isa, o.threads, peak);
-        cJSON *jg = cJSON_AddObjectToObject(J, "sgemm");
-        cJSON_AddNumberToObject(jg, "fma_peak_gflops", peak);
-        cJSON_AddStringToObject(jg, "fma_isa", isa);
-        cJSON *jarr = cJSON_AddArrayToObject(jg, "shapes");
-        double big = 2.0 * 2048.0 * 2048.0 * 2048.0 / time_sgemm("NN", 2048, 2048, 2048, o.quick ? 0.3 : 1.0) * 1e-9;
-        printf("  reference NN 2048^3: %.1f GFLOP/s\n", big);
-        cJSON_AddNumberToObject(jg, "square_2048_gflops", big);
-        cJSON *jrate = cJSON_AddObjectToObject(jg, "model_rate_gflops");
-        for (int i = 0; i < n_shapes; i++) {
-            gemm_shape g[16];
-            int ng = model_gemms(shapes[i], g);
-            gemm_rate[i] = measure_model_gemms(shapes[i], g, ng, o.quick ? 0.05 : 0.3, jarr, time_sgemm);
-            printf("  %s: one step's GEMM set runs at %.1f GFLOP/s\n", shapes[i]->name, gemm_rate[i]);
-            cJSON_AddNumberToObject(jrate, shapes[i]->name, gemm_rate[i]);
-        }
-    }
-
+    if (!o.skip_gemm) section_sgemm(&o, shapes, n_shapes, J, gemm_rate, &peak, &isa);
     write_json(J, out);
 
     // ---- (b) training and (e) PyTorch
     train_result tr[2][POPE_PE_COUNT];
     memset(tr, 0, sizeof tr);
-    cJSON *jtrain = cJSON_AddArrayToObject(J, "train");
-    if (!o.skip_train) {
-        printf("\n[train] forward + backward + AdamW, median of %d after %d warm-up\n", o.train_reps,
-               o.train_warmup);
-        for (int i = 0; i < n_shapes; i++)
-            for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
-                if (!o.pe_on[pe]) continue;
-                tr[i][pe] = bench_train(shapes[i], (pope_pe_kind)pe, &o);
-                if (tr[i][pe].ok && gemm_rate[i] == gemm_rate[i])
-                    tr[i][pe].mfu = tr[i][pe].model_tflops * 1e3 / gemm_rate[i];
-            }
-    }
     cJSON *jtrain_item[2][POPE_PE_COUNT] = {{0}};
-    for (int i = 0; i < n_shapes; i++)
-        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
-            const train_result *r = &tr[i][pe];
-            if (!r->ok) continue;
-            cJSON *o2 = cJSON_CreateObject();
-            cJSON_AddStringToObject(o2, "shape", shapes[i]->name);
-            cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
-            cJSON_AddNumberToObject(o2, "step_s", r->step_s);
-            cJSON_AddNumberToObject(o2, "forward_s", r->fwd_s);
-            cJSON_AddNumberToObject(o2, "backward_s", r->bwd_s);
-            cJSON_AddNumberToObject(o2, "adamw_s", r->opt_s);
-            cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
-            cJSON_AddNumberToObject(o2, "model_flops_per_step", train_flops(shapes[i], (pope_pe_kind)pe));
-            cJSON_AddNumberToObject(o2, "model_gflops", r->model_tflops * 1e3);
-            if (r->mfu > 0) cJSON_AddNumberToObject(o2, "mfu_vs_sgemm", r->mfu);
-            if (peak == peak) cJSON_AddNumberToObject(o2, "fraction_of_fma_peak", r->model_tflops * 1e3 / peak);
-            cJSON_AddNumberToObject(o2, "loss", r->loss);
-            cJSON_AddItemToArray(jtrain, o2);
-            jtrain_item[i][pe] = o2;
-        }
+    section_train(&o, shapes, n_shapes, gemm_rate, peak, J, tr, jtrain_item);
     write_json(J, out);
-    cJSON *jtorch = NULL;
     char torch_why[4400] = "";
-    if (!o.skip_torch && !o.skip_train) {
-        printf("\n[torch] the same model in PyTorch, %s shape\n", jsb.name);
-        jtorch = run_torch(&jsb, &o, NULL, "fp32", torch_why, sizeof torch_why);
-        if (!jtorch) printf("  PyTorch skipped: %s\n", torch_why);
-    }
-    for (int pe = 0; pe < POPE_PE_COUNT && jtorch; pe++) {
-        double tt = torch_tokens_per_s(jtorch, (pope_pe_kind)pe, "fp32");
-        if (jtrain_item[0][pe] && tt == tt) {
-            cJSON_AddNumberToObject(jtrain_item[0][pe], "torch_tokens_per_s", tt);
-            cJSON_AddNumberToObject(jtrain_item[0][pe], "ratio_pope_over_torch", tr[0][pe].tokens_per_s / tt);
-        }
-    }
-    cJSON *jratio = cJSON_AddObjectToObject(J, "polar_over_rope_step");
-    for (int i = 0; i < n_shapes; i++)
-        if (tr[i][POPE_PE_POLAR].ok && tr[i][POPE_PE_ROPE].ok)
-            cJSON_AddNumberToObject(jratio, shapes[i]->name,
-                                    tr[i][POPE_PE_POLAR].step_s / tr[i][POPE_PE_ROPE].step_s);
-    if (jtorch) cJSON_AddItemToObject(J, "torch", jtorch);
-    else if (torch_why[0]) cJSON_AddStringToObject(J, "torch_skipped", torch_why);
+    cJSON *jtorch = section_torch(&o, shapes, n_shapes, tr, jtrain_item, J, torch_why, sizeof torch_why);
     write_json(J, out);
 
     // ---- polar against rope, steps alternating (the issue-5 ratio without drift)
@@ -1298,118 +1442,21 @@ int main(int argc, char **argv) {
     // ---- (d) generation
     gen_result gr[POPE_PE_COUNT];
     memset(gr, 0, sizeof gr);
-    cJSON *jgen = cJSON_AddArrayToObject(J, "generate");
-    if (!o.skip_gen) {
-        printf("\n[generate] pope_model_step with the KV cache, %d tokens from an empty cache\n",
-               o.gen_tokens);
-        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
-            if (!o.pe_on[pe]) continue;
-            gr[pe] = bench_gen(&jsb, (pope_pe_kind)pe, &o);
-            if (!gr[pe].ok) continue;
-            cJSON *o2 = cJSON_CreateObject();
-            cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
-            cJSON_AddNumberToObject(o2, "tokens", o.gen_tokens);
-            cJSON_AddNumberToObject(o2, "tokens_per_s", gr[pe].tokens_per_s);
-            cJSON_AddItemToArray(jgen, o2);
-        }
-    }
+    section_gen(&jsb, &o, J, gr);
     write_json(J, out);
 
     // ---- (c) evaluation
     eval_result ev[POPE_PE_COUNT][8];
     memset(ev, 0, sizeof ev);
-    cJSON *jeval = cJSON_AddArrayToObject(J, "eval");
-    bench_shape eval_shape = jsb;
-    eval_shape.T = 2048;
-    if (!o.skip_eval) {
-        printf("\n[eval] pope_model_nll, batch 1, %s model, fresh process per context\n", jsb.name);
-        for (int c = 0; c < o.n_contexts; c++) {        // the longest (slowest) last
-            for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
-                if (!o.eval_pe_on[pe]) continue;
-                if (o.contexts[c] > 16384 && !o.long_pe_on[pe]) continue;
-                eval_result *r = &ev[pe][c];
-                *r = bench_eval(&eval_shape, (pope_pe_kind)pe, o.contexts[c], &o);
-                fprintf(stderr, "  eval %-10s T %6d: %s %.2f s, %.0f tokens/s, peak %.0f MiB\n",
-                        pope_pe_name((pope_pe_kind)pe), o.contexts[c], r->ok ? "" : "FAILED", r->seconds,
-                        r->tokens_per_s, r->peak_kb / 1024.0);
-                if (!r->ok) continue;
-                cJSON *o2 = cJSON_CreateObject();
-                cJSON_AddStringToObject(o2, "pe", pope_pe_name((pope_pe_kind)pe));
-                cJSON_AddNumberToObject(o2, "T", o.contexts[c]);
-                cJSON_AddNumberToObject(o2, "seconds", r->seconds);
-                cJSON_AddNumberToObject(o2, "tokens_per_s", r->tokens_per_s);
-                cJSON_AddNumberToObject(o2, "model_gflops", r->gflops);
-                cJSON_AddNumberToObject(o2, "peak_rss_mib", r->peak_kb / 1024.0);
-                cJSON_AddNumberToObject(o2, "mean_nll", r->nll);
-                cJSON_AddItemToArray(jeval, o2);
-                write_json(J, out);
-            }
-        }
-    }
-
+    section_eval(&jsb, &o, J, out, ev);
     // ---- the table
     printf("\n== pope_bench %s, %s, %d threads ==\n", date, cpu, o.threads);
     if (!o.skip_gemm)
         printf("sgemm: FMA peak %.0f GFLOP/s (%s); model GEMM sets: %s %.0f, %s %.0f GFLOP/s\n", peak, isa,
                jsb.name, gemm_rate[0], n_shapes > 1 ? genome.name : "-", n_shapes > 1 ? gemm_rate[1] : NAN);
-    if (!o.skip_train) {
-        printf("\n%-16s %-10s %9s %8s %8s %8s %8s %7s %9s %7s\n", "train shape", "pe", "tokens/s", "step s",
-               "fwd s", "bwd s", "GFLOP/s", "MFU", "torch t/s", "ratio");
-        for (int i = 0; i < n_shapes; i++)
-            for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--) {
-                const train_result *r = &tr[i][pe];
-                if (!o.pe_on[pe]) continue;
-                if (!r->ok) { printf("%-16s %-10s FAILED\n", shapes[i]->name, pope_pe_name((pope_pe_kind)pe)); continue; }
-                double tt = jtorch && i == 0 ? torch_tokens_per_s(jtorch, (pope_pe_kind)pe, "fp32") : NAN;
-                char mfu[16] = "-", torch_tps[16] = "-", ratio[16] = "-";
-                if (r->mfu > 0) snprintf(mfu, sizeof mfu, "%.1f%%", 100.0 * r->mfu);
-                if (tt == tt) {
-                    snprintf(torch_tps, sizeof torch_tps, "%.0f", tt);
-                    snprintf(ratio, sizeof ratio, "%.2f", r->tokens_per_s / tt);
-                }
-                printf("%-16s %-10s %9.0f %8.3f %8.3f %8.3f %8.1f %7s %9s %7s\n", shapes[i]->name,
-                       pope_pe_name((pope_pe_kind)pe), r->tokens_per_s, r->step_s, r->fwd_s, r->bwd_s,
-                       r->model_tflops * 1e3, mfu, torch_tps, ratio);
-            }
-        printf("(%s: B %d T %d; %s: B %d T %d)\n", jsb.name, jsb.B, jsb.T, genome.name, genome.B, genome.T);
-        for (int i = 0; i < n_shapes; i++) {
-            const train_result *p = &tr[i][POPE_PE_POLAR], *r = &tr[i][POPE_PE_ROPE];
-            if (p->ok && r->ok)
-                printf("%s: polar step = %.2f x rope step (issue 5 target: <= 1.15)\n", shapes[i]->name,
-                       p->step_s / r->step_s);
-            if (pair_ratio[i] == pair_ratio[i])
-                printf("%s: polar / rope with steps alternating: %.2f (median of %d pairs)\n",
-                       shapes[i]->name, pair_ratio[i], o.pair_reps);
-        }
-        if (!jtorch && torch_why[0]) printf("PyTorch: skipped: %s\n", torch_why);
-        if (jtorch) {
-            const cJSON *ver = cJSON_GetObjectItemCaseSensitive(jtorch, "torch_version");
-            const cJSON *att = cJSON_GetObjectItemCaseSensitive(jtorch, "attention");
-            printf("PyTorch %s, attention: %s\n", cJSON_IsString(ver) ? ver->valuestring : "?",
-                   cJSON_IsString(att) ? att->valuestring : "materialised");
-        }
-    }
+    if (!o.skip_train) print_train(&o, shapes, n_shapes, tr, jtorch, torch_why, pair_ratio);
     if (!o.skip_bf16) report_bf16(shapes, n_shapes, tr, gemm_rate, &bf);
-    if (!o.skip_eval) {
-        printf("\n%-10s %8s %10s %10s %12s\n", "eval pe", "context", "tokens/s", "GFLOP/s", "peak MiB");
-        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)
-            for (int c = 0; c < o.n_contexts && o.eval_pe_on[pe]; c++) {
-                if (o.contexts[c] > 16384 && !o.long_pe_on[pe]) continue;
-                const eval_result *r = &ev[pe][c];
-                if (!r->ok) { printf("%-10s %8d FAILED\n", pope_pe_name((pope_pe_kind)pe), o.contexts[c]); continue; }
-                printf("%-10s %8d %10.0f %10.1f %12.0f\n", pope_pe_name((pope_pe_kind)pe), o.contexts[c],
-                       r->tokens_per_s, r->gflops, r->peak_kb / 1024.0);
-            }
-    }
-    if (!o.skip_gen) {
-        printf("\n%-10s %12s\n", "generate", "tokens/s");
-        for (int pe = POPE_PE_COUNT - 1; pe >= 0; pe--)
-            if (o.pe_on[pe]) {
-                if (gr[pe].ok) printf("%-10s %12.0f\n", pope_pe_name((pope_pe_kind)pe), gr[pe].tokens_per_s);
-                else printf("%-10s %12s\n", pope_pe_name((pope_pe_kind)pe), "FAILED");
-            }
-    }
-
+    print_eval_gen(&o, ev, gr);
     double load_end = load_avg();
     cJSON_AddNumberToObject(jm, "load_avg_end", load_end);
     printf("load average: %.2f at start, %.2f at end (other processes share these cores)\n", load_start,

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 #include "pope.h"
-#include "pope_pipeline.h"
+#include "pope_corpus.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pope_corpus.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -167,8 +169,6 @@ static inline int64_t pope_music_window_align(pope_music_tok t) {
 int pope_jsb_tokenize_grid(const int16_t *grid, size_t n_steps, pope_tokens *out);
 
 // ---------------------------------------------------------------- data sets
-typedef enum { POPE_MSPLIT_TRAIN = 0, POPE_MSPLIT_VALID, POPE_MSPLIT_TEST } pope_music_split;
-
 // czhuang's JSB JSON: {"train": [piece...], "valid": [...], "test": [...]}, a piece is a
 // list of steps, a step a list of 4 pitches (-1 = silence).
 typedef struct {
@@ -177,7 +177,7 @@ typedef struct {
 } pope_jsb_piece;
 typedef struct {
     pope_jsb_piece *pieces[3];
-    size_t n[3];        // by pope_music_split
+    size_t n[3];        // by pope_split
 } pope_jsb_data;
 int pope_jsb_load(pope_jsb_data *out, const char *path);
 void pope_jsb_free(pope_jsb_data *d);
@@ -185,7 +185,7 @@ void pope_jsb_free(pope_jsb_data *d);
 // A list of MIDI files with their split.
 typedef struct {
     char *path;          // full path
-    pope_music_split split;
+    pope_split split;
 } pope_music_file;
 typedef struct {
     pope_music_file *files;
@@ -200,7 +200,7 @@ int pope_maestro_parse_csv(pope_music_filelist *out, const char *csv_path, const
 // Every *.mid / *.midi under dir (recursive, sorted by path), split by a seeded hash of the
 // path relative to dir: 80% train, 10% valid, 10% test (docs/MUSIC.md).
 int pope_mididir_list(pope_music_filelist *out, const char *dir, uint64_t seed);
-pope_music_split pope_mididir_split(const char *relpath, uint64_t seed);
+pope_split pope_mididir_split(const char *relpath, uint64_t seed);
 // The seeded hash both splits use: FNV-1a 64 over seed then name, splitmix64's finaliser.
 uint64_t pope_music_name_hash(const char *name, uint64_t seed);
 // The Polar PoPE paper's random 90/5/5 split, in place of the list's own: files ranked by
@@ -220,6 +220,27 @@ const char *pope_music_soundfont(const char *given);
 // is missing.
 int pope_music_render_wav(const char *midi_path, const char *wav_path, const char *soundfont,
                           double *seconds);
+
+// ---------------------------------------------------------------- corpus
+// A data set as a pope_corpus (formats/music/corpus.c): every piece tokenized once with
+// `tok`; training windows drawn by sample_train (a piece with probability proportional to
+// its length, a uniform offset, PAD after a short piece).
+typedef struct {
+    pope_music_tok tok;
+    int augment;       // training windows transposed -3..+3 (perf: also time-stretched)
+    int joined;        // each split is one stream, its pieces one after another (extrapolation)
+    int grid_only;     // jsb tokens: only the grid's tokens are targets (BOS/EOS ignored)
+    int verbose;       // progress and timing of reading MIDI files on stderr
+    const char *prog;  // prefix of the lines on stderr (NULL: "pope-music")
+} pope_music_corpus_opts;
+// The JSB chorales of a czhuang JSON file (other tokenizers: through their notes).
+int pope_music_corpus_jsb(pope_corpus *c, const char *path, const pope_music_corpus_opts *o);
+// The files of a list, read in parallel; an unreadable file is skipped with a warning on
+// stderr (-1 only when none can be read).
+int pope_music_corpus_files(pope_corpus *c, const pope_music_filelist *l, const pope_music_corpus_opts *o);
+// The pieces and tokens of a split (for summaries).
+void pope_music_corpus_count(const pope_corpus *c, pope_split s, int64_t *pieces, int64_t *tokens);
+void pope_music_corpus_free(pope_corpus *c);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "pope.h"
+#include "pope_corpus.h"
 #include "pope_fields.h"
 
 #ifdef __cplusplus
@@ -20,39 +21,7 @@ extern "C" {
 struct cJSON;
 
 // ---------------------------------------------------------------- corpus
-typedef enum { POPE_SPLIT_TRAIN = 0, POPE_SPLIT_VALID, POPE_SPLIT_TEST, POPE_SPLIT_COUNT } pope_split;
-const char *pope_split_name(pope_split s);                 // "train", "valid", "test"
-int pope_split_parse(const char *name, pope_split *out);   // also accepts "validation"
-
-// Token streams by split: each split holds n_seqs sequences (contigs, pieces), each a
-// stream of token ids. Random access, so that a multi-gigabyte genome can stay packed
-// on disk/in memory and be read window by window. Evaluation windows never cross a
-// sequence boundary.
-typedef struct pope_corpus {
-    void *ctx;
-    int vocab_size;
-    const char *tokenizer;   // name recorded in the model config; eval checks it matches
-    int64_t (*n_seqs)(void *ctx, pope_split split);
-    int64_t (*seq_len)(void *ctx, pope_split split, int64_t seq);   // in tokens
-    // Copies tokens [off, off+n) of sequence `seq` into out. 0 ok, -1 error (pope_error).
-    int (*read)(void *ctx, pope_split split, int64_t seq, int64_t off, int64_t n, int32_t *out);
-    // Optional (may be NULL): 0 if a training window of n tokens must be skipped
-    // (genome: more than half N). The trainer draws another.
-    int (*window_ok)(void *ctx, const int32_t *win, int64_t n);
-    // Optional: maps a target token to POPE_IGNORE when it must not count in NLL or
-    // loss (genome: N targets; both: padding).
-    int (*ignore_target)(void *ctx, int32_t token);
-    // Optional: writes a training window of n tokens of its own choosing (music: draws a
-    // piece, transposes it, time-stretches it). When NULL, the trainer draws a sequence
-    // with probability proportional to its length and a uniform offset in it.
-    int (*sample_train)(void *ctx, pope_rng *rng, int64_t n, int32_t *out);
-    // Optional: the units a counted target covers (genome: bases, 6 for a 6-mer), summed
-    // by pope_eval into pope_eval_result.units in the same pass (bits per unit).
-    int64_t (*target_units)(void *ctx, int32_t token);
-} pope_corpus;
-
-// "all" for pope_eval: every split in turn (accepted by pope_split_parse). Not an index.
-#define POPE_SPLIT_ALL POPE_SPLIT_COUNT
+// pope_corpus and the splits: pope_corpus.h (the core).
 
 // Model/corpus compatibility: the model's tokenizer name and vocab size must equal the
 // corpus's. -1 with "model was trained with tokenizer X (vocab V), the data is Y (vocab W)".
@@ -320,6 +289,26 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
 // >= 2, one last window of r tokens. Returns the number of windows; *targets (may be
 // NULL) = the number of target positions (T per full window, r-1 for the last).
 int64_t pope_eval_windows(int64_t len, int T, int64_t *targets);
+// The same summed over the sequences of a split (or POPE_SPLIT_ALL: every split).
+int64_t pope_split_windows(const pope_corpus *c, pope_split split, int T, int64_t *targets);
+
+// The windows themselves, in order (split by split, sequence by sequence, offset by
+// offset): the one walk eval, validation and the test report share.
+typedef struct {
+    pope_split split;
+    int64_t seq, off;   // tokens [off, off+n) of sequence seq
+    int n;              // T+1, or 2..T for the last window of a sequence
+    int ends_seq;       // 1: the last window of its sequence
+} pope_window;
+typedef struct {        // private to pope_window_next
+    const pope_corpus *c;
+    int T, split, last;
+    int64_t seq, n_seqs, len, off;
+} pope_window_iter;
+// -1 when T < 1 or split is none of train/valid/test/all.
+int pope_window_iter_init(pope_window_iter *it, const pope_corpus *c, pope_split split, int T);
+// 1: *w is the next window; 0: there is none left.
+int pope_window_next(pope_window_iter *it, pope_window *w);
 
 typedef struct {
     pope_split split;           // or POPE_SPLIT_ALL

@@ -176,10 +176,11 @@ fail:
 }
 
 static void free_acts(pope_model *m) {
-    float **a = (float **)&m->a;
-    for (size_t i = 0; i < sizeof m->a / sizeof(float *); i++) { free(a[i]); a[i] = NULL; }
-    float **g = (float **)&m->ga;
-    for (size_t i = 0; i < sizeof m->ga / sizeof(float *); i++) { free(g[i]); g[i] = NULL; }
+    free(m->acts_mem);
+    free(m->grad_acts_mem);
+    m->acts_mem = m->grad_acts_mem = NULL;
+    memset(&m->a, 0, sizeof m->a);
+    memset(&m->ga, 0, sizeof m->ga);
     m->acts_cap_N = m->grad_acts_cap_N = 0;
 }
 

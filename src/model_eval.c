@@ -23,10 +23,10 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
     int err;
     const float *pe = pope_model_pe_table(m, T, &err);
     if (err) return -1;
-    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, V = m->V;
+    const int C = m->C, H = m->H, Dk = m->Dk, F = m->F, V = m->V;
     const size_t Tz = (size_t)T, HDk = (size_t)H * Dk;
     const int enc = model_encodes_qk(m);
-    const float eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const float eps = m->cfg.norm_eps;
     const int chunk = T < NLL_CHUNK ? T : NLL_CHUNK;
 
     float *x = pope_alloc_floats(Tz * C);        // residual stream (T, C)
@@ -54,20 +54,14 @@ int pope_model_nll(pope_model *m, const int32_t *inputs, const int32_t *targets,
         encoder_forward(x, tok, m->p.wte, pe, 1, T, C);
         for (int l = 0; l < m->L; l++) {
             const pope_layer_params *lp = &m->p.layers[l];
-            rmsnorm_forward(ln, rstd, x, lp->attn_norm, T, C, eps);
-            matmul_forward(qkv, ln, lp->wqkv, T, C, 3 * C);
-            heads_split(qh, qkv, 1, T, H, D, 3 * C);
-            heads_split(kh, qkv + C, 1, T, H, D, 3 * C);
-            heads_split(vh, qkv + 2 * C, 1, T, H, D, 3 * C);
-            model_encode_qk(m, lp, qe, ke, qh, kh, 1, T, 0);
-            // q, k, v are split out: qkv is free for the head outputs and the projection
-            float *atth = qkv, *proj = qkv + Tz * C;
-            if (attention_forward(atth, lse, qe, ke, vh, 1, H, T, Dk, D, scale, 0.0f, 0) != 0) {
+            // q, k, v are split out before attention: qkv is free for the head outputs and
+            // the projection, the norm's output for the merged heads
+            const model_attn_bufs ab = {ln, rstd, qkv, qh, kh, vh, qe, ke, qkv, lse, ln};
+            float *proj = qkv + Tz * C;
+            if (model_attn_forward(m, lp, &ab, proj, x, 1, T, 0.0f, 0) != 0) {
                 rc = -1;
                 goto done;
             }
-            heads_merge(ln, atth, 1, T, H, D, C);
-            matmul_forward(proj, ln, lp->wo, T, C, C);
             residual_forward(x2, x, proj, Tz * C);
             // MLP, chunk by chunk: x = x2 + W2·gelu(W1·RMSNorm(x2))
             for (int r0 = 0; r0 < T; r0 += chunk) {

@@ -36,7 +36,8 @@ typedef struct {
     float *wout;       // (V, C); == wte when tied
 } pope_params;
 
-// Activations of one training forward, kept for backward. N = B*T.
+// Activations of one training forward, kept for backward. N = B*T. Pointers into one
+// block (model_train.c acts_table lists them with their sizes).
 typedef struct {
     float *res;     // (L+1, N, C): res[0] embedding, res[l+1] output of block l
     float *ln1;     // (L, N, C)
@@ -95,9 +96,11 @@ struct pope_model {
     float *pe_table;
     int pe_rows;
     // the last training forward
-    pope_acts a;
+    pope_acts a;                // pointers into acts_mem (model_train.c acts_table)
+    float *acts_mem;
     size_t acts_cap_N;          // rows the activation buffers hold
-    pope_grad_acts ga;
+    pope_grad_acts ga;          // pointers into grad_acts_mem
+    float *grad_acts_mem;
     size_t grad_acts_cap_N;
     int32_t *inputs, *targets;  // copies (N)
     int B, T;
@@ -124,13 +127,49 @@ static inline int model_encodes_qk(const pope_model *m) {
     return m->cfg.pe == POPE_PE_ROPE || m->cfg.pe == POPE_PE_POLAR;
 }
 
-// Pieces of a block's forward shared by training (model_train.c), scoring (model_eval.c)
-// and the one-token step (model_step.c), which differ in what they keep (model_block.c).
+// Pieces of a block shared by training (model_train.c), scoring (model_eval.c) and the
+// one-token step (model_step.c), which differ in what they keep (model_block.c).
+//
+// The attention half's buffers for n = B·T rows; callers may alias what is dead by the time
+// it is written (scoring reuses qkv for atth, the norm's output for att).
+typedef struct {
+    float *ln, *rstd;      // (n, C), (n): RMSNorm of the block input
+    float *qkv;            // (n, 3C): q, k, v of a row side by side
+    float *qh, *kh, *vh;   // (B,H,T,D) heads
+    float *qe, *ke;        // (B,H,T,Dk) q, k after rope/polar; NULL (or qh, kh) for the others
+    float *atth, *lse;     // (B,H,T,D) attention output per head, (B,H,T) its log-sum-exp
+    float *att;            // (n, C) heads merged
+} model_attn_bufs;
+// q, k as attention reads them: qe, ke when the encoding rewrites them, else qh, kh.
+static inline const float *model_attn_q(const pope_model *m, const model_attn_bufs *b) {
+    return model_encodes_qk(m) ? b->qe : b->qh;
+}
+static inline const float *model_attn_k(const pope_model *m, const model_attn_bufs *b) {
+    return model_encodes_qk(m) ? b->ke : b->kh;
+}
+// Block input x (n, C) -> ln, rstd, qkv, the heads qh, kh, vh and, for rope/polar, qe, ke
+// at positions pos0..pos0+T−1.
+void model_attn_qkv(const pope_model *m, const pope_layer_params *lp, const model_attn_bufs *b,
+                    const float *x, int B, int T, int pos0);
+// The heads atth -> att (merged) -> proj (n, C) = att·Woᵀ.
+void model_attn_proj(const pope_model *m, const pope_layer_params *lp, const model_attn_bufs *b,
+                     float *proj, int B, int T);
+// The whole attention branch of a block over B windows of T tokens at positions 0..T−1,
+// before its residual dropout: model_attn_qkv, causal attention (scale 1/sqrt(D), dropout
+// p_attn on the probabilities with seed dropout_seed), model_attn_proj. -1 on failure.
+int model_attn_forward(const pope_model *m, const pope_layer_params *lp, const model_attn_bufs *b,
+                       float *proj, const float *x, int B, int T, float p_attn, uint64_t dropout_seed);
 // Returns whether layer lp's encoding rewrites q and k: rope rotates, polar builds q̃, k̃
 // (B,H,T,2D), both for positions pos0..pos0+T−1, into qe, ke; otherwise (none and the
 // absolute encodings) it writes nothing and attention reads qh, kh directly.
 int model_encode_qk(const pope_model *m, const pope_layer_params *lp, float *qe, float *ke,
                     const float *qh, const float *kh, int B, int T, int pos0);
+// Its backward for rope/polar: dqh, dkh (B,H,T,D) = the gradients through the encoding of
+// dqe, dke (overwritten); polar also adds δ's gradient to lg->delta. Nothing for the other
+// encodings (their attention gradients are dqh, dkh already).
+void model_encode_qk_backward(const pope_model *m, const pope_layer_params *lp, pope_layer_params *lg,
+                              float *dqh, float *dkh, const float *dqe, const float *dke,
+                              const float *qh, const float *kh, int B, int T, int pos0);
 // The MLP branch of n rows, before its dropout and residual: ln (n,C) = RMSNorm(h) (rstd
 // (n) saved), fc (n,F) = ln·W1ᵀ, fcg = gelu(fc), out (n,C) = fcg·W2ᵀ.
 void model_mlp_forward(const pope_model *m, const pope_layer_params *lp, float *out, float *ln,

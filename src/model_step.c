@@ -18,7 +18,7 @@ struct pope_kv {
     float *vcache;   // (L, H, cap, D)
     float *scores;   // (H, cap) attention scores of the new token
     // one-row scratch
-    float *x, *x2, *ln, *qkv, *qe, *ke, *att, *proj, *fc, *fcg, *pe_row;
+    float *x, *x2, *ln, *qkv, *heads, *qe, *ke, *atth, *att, *proj, *fc, *fcg, *pe_row;
     float rstd;
 };
 
@@ -37,15 +37,17 @@ pope_kv *pope_kv_new(const pope_model *m, int max_len) {
     kv->x2 = pope_alloc_floats(C);
     kv->ln = pope_alloc_floats(C);
     kv->qkv = pope_alloc_floats(3 * C);
+    kv->heads = pope_alloc_floats(3 * C);
     kv->qe = pope_alloc_floats((size_t)m->H * m->Dk);
     kv->ke = pope_alloc_floats((size_t)m->H * m->Dk);
+    kv->atth = pope_alloc_floats(C);
     kv->att = pope_alloc_floats(C);
     kv->proj = pope_alloc_floats(C);
     kv->fc = pope_alloc_floats((size_t)m->F);
     kv->fcg = pope_alloc_floats((size_t)m->F);
     kv->pe_row = pope_alloc_floats(C);
     if (!kv->kcache || !kv->vcache || !kv->scores || !kv->x || !kv->x2 || !kv->ln || !kv->qkv ||
-        !kv->qe || !kv->ke || !kv->att || !kv->proj || !kv->fc || !kv->fcg || !kv->pe_row) {
+        !kv->heads || !kv->qe || !kv->ke || !kv->atth || !kv->att || !kv->proj || !kv->fc || !kv->fcg || !kv->pe_row) {
         pope_kv_free(kv);
         pope_error("kv cache: out of memory for %d positions", max_len);
         return NULL;
@@ -56,7 +58,7 @@ pope_kv *pope_kv_new(const pope_model *m, int max_len) {
 void pope_kv_free(pope_kv *kv) {
     if (!kv) return;
     free(kv->kcache); free(kv->vcache); free(kv->scores);
-    free(kv->x); free(kv->x2); free(kv->ln); free(kv->qkv); free(kv->qe); free(kv->ke); free(kv->att); free(kv->proj); free(kv->fc); free(kv->fcg);
+    free(kv->x); free(kv->x2); free(kv->ln); free(kv->qkv); free(kv->heads); free(kv->qe); free(kv->ke); free(kv->atth); free(kv->att); free(kv->proj); free(kv->fc); free(kv->fcg);
     free(kv->pe_row);
     free(kv);
 }
@@ -95,20 +97,16 @@ int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
         const pope_layer_params *lp = &m->p.layers[l];
         float *kc = kv->kcache + (size_t)l * H * cap * Dk;   // (H, cap, Dk)
         float *vc = kv->vcache + (size_t)l * H * cap * D;    // (H, cap, D)
-        rmsnorm_forward(kv->ln, &kv->rstd, kv->x, lp->attn_norm, 1, C, eps);
-        matmul_forward(kv->qkv, kv->ln, lp->wqkv, 1, C, 3 * C);
-        // one row: (1,1,C) is already the head-major (1,H,1,D) layout
-        const float *q = kv->qkv, *k = kv->qkv + C, *v = kv->qkv + 2 * C;
-        if (model_encode_qk(m, lp, kv->qe, kv->ke, q, k, 1, 1, pos)) {
-            q = kv->qe;
-            k = kv->ke;
-        }
+        const model_attn_bufs ab = {kv->ln, &kv->rstd, kv->qkv, kv->heads, kv->heads + C, kv->heads + 2 * C,
+                                    kv->qe, kv->ke, kv->atth, NULL, kv->att};
+        model_attn_qkv(m, lp, &ab, kv->x, 1, 1, pos);
+        const float *q = model_attn_q(m, &ab), *k = model_attn_k(m, &ab), *v = ab.vh;
         for (int h = 0; h < H; h++) {
             memcpy(kc + ((size_t)h * cap + pos) * Dk, k + (size_t)h * Dk, Dk * sizeof(float));
             memcpy(vc + ((size_t)h * cap + pos) * D, v + (size_t)h * D, D * sizeof(float));
         }
-        attention_decode(kv->att, kv->scores, q, kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H,D) = (C)
-        matmul_forward(kv->proj, kv->att, lp->wo, 1, C, C);
+        attention_decode(kv->atth, kv->scores, q, kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H,D)
+        model_attn_proj(m, lp, &ab, kv->proj, 1, 1);
         residual_forward(kv->x2, kv->x, kv->proj, C);
         model_mlp_forward(m, lp, kv->proj, kv->ln, &kv->rstd, kv->fc, kv->fcg, kv->x2, 1);
         residual_forward(kv->x, kv->x2, kv->proj, C);

@@ -12,47 +12,92 @@
 #include "model_internal.h"
 #include "ops.h"
 
-#define ACT(ptr, count)                                                   \
-    do {                                                                  \
-        free(ptr);                                                        \
-        (ptr) = pope_alloc_floats(count);                                 \
-        if (!(ptr)) ok = 0;                                               \
-    } while (0)
+// Activations (and their gradients) live in one 64-byte aligned block each, as in llm.c: a
+// table lists every tensor's field and size in floats, and the block is cut in that order,
+// each tensor starting on a 64-byte line. A size of 0 leaves the field NULL.
+#define MAX_TENSORS 32
+typedef struct {
+    int n;
+    float **field[MAX_TENSORS];
+    size_t size[MAX_TENSORS];
+} act_table;
+
+static void table_add(act_table *t, float **field, size_t size) {
+    t->field[t->n] = field;
+    t->size[t->n++] = size;
+}
+
+// (Re)allocates *mem to hold every tensor of t and points the fields into it.
+static int alloc_table(float **mem, const act_table *t) {
+    size_t total = 0;
+    for (int i = 0; i < t->n; i++) total += (t->size[i] + 15) / 16 * 16;
+    free(*mem);
+    *mem = pope_alloc_floats(total);
+    for (int i = 0, off = 0; i < t->n; i++) {
+        *t->field[i] = *mem && t->size[i] ? *mem + off : NULL;
+        off += (t->size[i] + 15) / 16 * 16;
+    }
+    return *mem ? 0 : -1;
+}
+
+static void acts_table(pope_model *m, size_t N, act_table *t) {
+    size_t L = (size_t)m->L, C = m->C, F = m->F, V = m->V;
+    size_t Dk = (size_t)m->H * m->Dk;   // per-row width of q̃/k̃
+    size_t enc = model_encodes_qk(m);
+    // rope's backward needs no input: its q, k before rotation are scratch, not kept
+    size_t qk_layers = m->cfg.pe == POPE_PE_ROPE ? 1 : L;
+    pope_acts *a = &m->a;
+    t->n = 0;
+    table_add(t, &a->res, (L + 1) * N * C);
+    table_add(t, &a->ln1, L * N * C);
+    table_add(t, &a->rstd1, L * N);
+    table_add(t, &a->qh, qk_layers * N * C);
+    table_add(t, &a->kh, qk_layers * N * C);
+    table_add(t, &a->vh, L * N * C);
+    table_add(t, &a->qe, enc * L * N * Dk);
+    table_add(t, &a->ke, enc * L * N * Dk);
+    table_add(t, &a->atth, L * N * C);
+    table_add(t, &a->lse, L * N * m->H);
+    table_add(t, &a->att, N * C);   // scratch: backward re-merges it from atth
+    table_add(t, &a->hmid, L * N * C);
+    table_add(t, &a->ln2, L * N * C);
+    table_add(t, &a->rstd2, L * N);
+    table_add(t, &a->fc, L * N * F);
+    table_add(t, &a->fcg, L * N * F);
+    table_add(t, &a->lnf, N * C);
+    table_add(t, &a->rstdf, N);
+    table_add(t, &a->logits, N * V);
+    table_add(t, &a->losses, N);
+    table_add(t, &a->qkv, N * 3 * C);
+    table_add(t, &a->proj, N * C);
+    table_add(t, &a->proj_drop, N * C);
+}
+
+static void grad_acts_table(pope_model *m, size_t N, act_table *t) {
+    size_t C = m->C, F = m->F, V = m->V, Dk = (size_t)m->H * m->Dk;
+    pope_grad_acts *g = &m->ga;
+    t->n = 0;
+    table_add(t, &g->dlogits, N * V);
+    table_add(t, &g->dx, N * C);
+    table_add(t, &g->dbranch, N * C);
+    table_add(t, &g->dln, N * C);
+    table_add(t, &g->datt, N * C);
+    table_add(t, &g->dfcg, N * F);
+    table_add(t, &g->dfc, N * F);
+    table_add(t, &g->dqkv, N * 3 * C);
+    table_add(t, &g->datth, N * C);
+    table_add(t, &g->dqe, N * Dk);
+    table_add(t, &g->dke, N * Dk);
+    table_add(t, &g->dqh, N * C);
+    table_add(t, &g->dkh, N * C);
+    table_add(t, &g->dvh, N * C);
+}
 
 static int alloc_acts(pope_model *m, size_t N) {
     if (N <= m->acts_cap_N) return 0;
-    size_t L = (size_t)m->L, C = m->C, F = m->F, V = m->V;
-    size_t Dk = (size_t)m->H * m->Dk;   // per-row width of q̃/k̃
-    int enc = model_encodes_qk(m);
-    int ok = 1;
-    pope_acts *a = &m->a;
-    ACT(a->res, (L + 1) * N * C);
-    ACT(a->ln1, L * N * C);
-    ACT(a->rstd1, L * N);
-    // rope's backward needs no input: its q, k before rotation are scratch, not kept
-    size_t qk_layers = m->cfg.pe == POPE_PE_ROPE ? 1 : L;
-    ACT(a->qh, qk_layers * N * C);
-    ACT(a->kh, qk_layers * N * C);
-    ACT(a->vh, L * N * C);
-    if (enc) {
-        ACT(a->qe, L * N * Dk);
-        ACT(a->ke, L * N * Dk);
-    }
-    ACT(a->atth, L * N * C);
-    ACT(a->lse, L * N * m->H);
-    ACT(a->att, N * C);   // scratch: backward re-merges it from atth
-    ACT(a->hmid, L * N * C);
-    ACT(a->ln2, L * N * C);
-    ACT(a->rstd2, L * N);
-    ACT(a->fc, L * N * F);
-    ACT(a->fcg, L * N * F);
-    ACT(a->lnf, N * C);
-    ACT(a->rstdf, N);
-    ACT(a->logits, N * V);
-    ACT(a->losses, N);
-    ACT(a->qkv, N * 3 * C);
-    ACT(a->proj, N * C);
-    ACT(a->proj_drop, N * C);
+    act_table t;
+    acts_table(m, N, &t);
+    int ok = alloc_table(&m->acts_mem, &t) == 0;
     int32_t *in = realloc(m->inputs, N * sizeof(int32_t));
     if (in) m->inputs = in;
     int32_t *tg = realloc(m->targets, N * sizeof(int32_t));
@@ -67,31 +112,15 @@ static int alloc_acts(pope_model *m, size_t N) {
 
 static int alloc_grad_acts(pope_model *m, size_t N) {
     if (N <= m->grad_acts_cap_N) return 0;
-    size_t C = m->C, F = m->F, V = m->V, Dk = (size_t)m->H * m->Dk;
-    int ok = 1;
-    pope_grad_acts *g = &m->ga;
-    ACT(g->dlogits, N * V);
-    ACT(g->dx, N * C);
-    ACT(g->dbranch, N * C);
-    ACT(g->dln, N * C);
-    ACT(g->datt, N * C);
-    ACT(g->dfcg, N * F);
-    ACT(g->dfc, N * F);
-    ACT(g->dqkv, N * 3 * C);
-    ACT(g->datth, N * C);
-    ACT(g->dqe, N * Dk);
-    ACT(g->dke, N * Dk);
-    ACT(g->dqh, N * C);
-    ACT(g->dkh, N * C);
-    ACT(g->dvh, N * C);
-    if (!ok) {
+    act_table t;
+    grad_acts_table(m, N, &t);
+    if (alloc_table(&m->grad_acts_mem, &t) != 0) {
         m->grad_acts_cap_N = 0;
         return pope_error("model: out of memory for the gradients of %zu rows", N);
     }
     m->grad_acts_cap_N = N;
     return 0;
 }
-#undef ACT
 
 static void zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
 
@@ -147,8 +176,8 @@ int pope_model_forward(pope_model *m, const int32_t *inputs, const int32_t *targ
     const float *pe = pope_model_pe_table(m, T, &err);
     if (err) return -1;
 
-    const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, V = m->V, Nn = (int)N;
-    const float eps = m->cfg.norm_eps, scale = 1.0f / sqrtf((float)D);
+    const int C = m->C, V = m->V, Nn = (int)N;
+    const float eps = m->cfg.norm_eps;
     const float p_attn = training ? m->cfg.dropout_attn : 0.0f;
     const float p_resid = training ? m->cfg.dropout_resid : 0.0f;
     pope_acts *a = &m->a;
@@ -159,22 +188,12 @@ int pope_model_forward(pope_model *m, const int32_t *inputs, const int32_t *targ
     for (int l = 0; l < m->L; l++) {
         const pope_layer_params *lp = &m->p.layers[l];
         const layer_acts v = layer_view(m, l, N);
-        float *x = v.x, *ln1 = v.ln1, *rstd1 = v.rstd1, *qh = v.qh, *kh = v.kh, *vh = v.vh;
-        float *qe = v.qe, *ke = v.ke, *atth = v.atth, *lse = v.lse, *att = a->att;
-        float *hmid = v.hmid, *ln2 = v.ln2, *rstd2 = v.rstd2, *fc = v.fc, *fcg = v.fcg;
+        const model_attn_bufs ab = {v.ln1, v.rstd1, a->qkv, v.qh, v.kh, v.vh, v.qe, v.ke, v.atth, v.lse, a->att};
+        float *x = v.x, *hmid = v.hmid, *ln2 = v.ln2, *rstd2 = v.rstd2, *fc = v.fc, *fcg = v.fcg;
         float *xout = v.xout;
 
-        rmsnorm_forward(ln1, rstd1, x, lp->attn_norm, Nn, C, eps);
-        matmul_forward(a->qkv, ln1, lp->wqkv, Nn, C, 3 * C);           // (N, 3C)
-        heads_split(qh, a->qkv, B, T, H, D, 3 * C);                    // (B,H,T,D)
-        heads_split(kh, a->qkv + C, B, T, H, D, 3 * C);
-        heads_split(vh, a->qkv + 2 * C, B, T, H, D, 3 * C);
-        model_encode_qk(m, lp, qe, ke, qh, kh, B, T, 0);   // (qe, ke == qh, kh without rope/polar)
-        if (attention_forward(atth, lse, qe, ke, vh, B, H, T, Dk, D, scale, p_attn,
-                              pope_dropout_site_seed(dropout_seed, l, 0)) != 0)
+        if (model_attn_forward(m, lp, &ab, a->proj, x, B, T, p_attn, pope_dropout_site_seed(dropout_seed, l, 0)) != 0)
             return -1;
-        heads_merge(att, atth, B, T, H, D, C);                         // (B,T,C)
-        matmul_forward(a->proj, att, lp->wo, Nn, C, C);
         const float *branch = a->proj;
         if (p_resid > 0.0f) {
             dropout_forward(a->proj_drop, a->proj, N * C, p_resid,
@@ -225,8 +244,7 @@ int pope_model_backward(pope_model *m, float grad_scale) {
     const size_t N = (size_t)Nn;
     if (alloc_grad_acts(m, N) != 0) return -1;
     const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, F = m->F, V = m->V;
-    const pope_pe_kind kind = m->cfg.pe;
-    const float base = m->cfg.pe_base, scale = 1.0f / sqrtf((float)D);
+    const float scale = 1.0f / sqrtf((float)D);
     const float p_attn = m->fwd_dropout_attn, p_resid = m->fwd_dropout_resid;
     const uint64_t seed = m->fwd_dropout_seed;
     pope_acts *a = &m->a;
@@ -284,17 +302,7 @@ int pope_model_backward(pope_model *m, float grad_scale) {
         if (attention_backward(dqe, dke, g->dvh, g->datth, atth, lse, qe, ke, vh, B, H, T, Dk, D,
                                scale, p_attn, pope_dropout_site_seed(seed, l, 0)) != 0)
             return -1;   // the parameter gradients are partly accumulated: discard them
-        if (kind == POPE_PE_ROPE) {
-            zero(g->dqh, N * C);
-            zero(g->dkh, N * C);
-            rope_backward(g->dqh, dqe, B, H, T, D, base, 0);
-            rope_backward(g->dkh, dke, B, H, T, D, base, 0);
-        } else if (kind == POPE_PE_POLAR) {
-            zero(g->dqh, N * C);
-            zero(g->dkh, N * C);
-            polar_q_backward(g->dqh, dqe, qh, B, H, T, D, base, 0);
-            polar_k_backward(g->dkh, lg->delta, dke, kh, lp->delta, m->cfg.delta_param, B, H, T, D, base, 0);
-        }
+        model_encode_qk_backward(m, lp, lg, g->dqh, g->dkh, dqe, dke, qh, kh, B, T, 0);
         zero(g->dqkv, N * 3 * C);
         heads_split_backward(g->dqkv, g->dqh, B, T, H, D, 3 * C);
         heads_split_backward(g->dqkv + C, g->dkh, B, T, H, D, 3 * C);

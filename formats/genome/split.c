@@ -4,6 +4,7 @@
 // when present, as named or without the "chr" prefix; a set still empty gets whole
 // sequences from the end of the file until it holds >= 5% of the bases). One or two
 // sequences (and no names given): the last 5% of each is valid, the 5% before it test.
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -19,7 +19,7 @@ void pope_music_filelist_free(pope_music_filelist *l) {
     memset(l, 0, sizeof *l);
 }
 
-int music_filelist_push(pope_music_filelist *l, const char *path, pope_music_split split) {
+int music_filelist_push(pope_music_filelist *l, const char *path, pope_split split) {
     if ((l->n & (l->n - 1)) == 0 && (l->n == 0 || l->n >= 16)) {
         size_t cap = l->n ? 2 * l->n : 16;
         pope_music_file *p = realloc(l->files, cap * sizeof *p);
@@ -68,10 +68,10 @@ static int csv_record(const char **pp, const char *end, char *buf, size_t bufsiz
     return quoted ? -1 : nf;
 }
 
-static int parse_split(const char *s, pope_music_split *out) {
-    if (strcmp(s, "train") == 0) *out = POPE_MSPLIT_TRAIN;
-    else if (strcmp(s, "validation") == 0 || strcmp(s, "valid") == 0) *out = POPE_MSPLIT_VALID;
-    else if (strcmp(s, "test") == 0) *out = POPE_MSPLIT_TEST;
+static int parse_split(const char *s, pope_split *out) {
+    if (strcmp(s, "train") == 0) *out = POPE_SPLIT_TRAIN;
+    else if (strcmp(s, "validation") == 0 || strcmp(s, "valid") == 0) *out = POPE_SPLIT_VALID;
+    else if (strcmp(s, "test") == 0) *out = POPE_SPLIT_TEST;
     else return -1;
     return 0;
 }
@@ -102,7 +102,7 @@ int pope_maestro_parse_csv(pope_music_filelist *out, const char *csv_path, const
         if (nf < 0) { rc = pope_error("%s: record %d: unterminated quote", csv_path, line); break; }
         if (nf == 1 && fields[0][0] == 0) continue;   // blank line
         if (nf <= col_split || nf <= col_file) { rc = pope_error("%s: record %d: only %d fields", csv_path, line, nf); break; }
-        pope_music_split split;
+        pope_split split;
         if (parse_split(fields[col_split], &split)) {
             rc = pope_error("%s: record %d: unknown split '%s' (train, validation, test)", csv_path, line, fields[col_split]);
             break;

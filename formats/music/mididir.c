@@ -22,9 +22,9 @@ uint64_t pope_music_name_hash(const char *name, uint64_t seed) {
 }
 
 // h % 100 < 80 train, < 90 valid, else test.
-pope_music_split pope_mididir_split(const char *relpath, uint64_t seed) {
+pope_split pope_mididir_split(const char *relpath, uint64_t seed) {
     int bucket = (int)(pope_music_name_hash(relpath, seed) % 100);
-    return bucket < 80 ? POPE_MSPLIT_TRAIN : bucket < 90 ? POPE_MSPLIT_VALID : POPE_MSPLIT_TEST;
+    return bucket < 80 ? POPE_SPLIT_TRAIN : bucket < 90 ? POPE_SPLIT_VALID : POPE_SPLIT_TEST;
 }
 
 static int is_midi_name(const char *name) {

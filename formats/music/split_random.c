@@ -25,7 +25,7 @@ int pope_music_split_random(pope_music_filelist *l, uint64_t seed) {
     qsort(r, l->n, sizeof *r, ranked_cmp);
     size_t n_train = (size_t)lround(0.90 * (double)l->n), n_valid = (size_t)lround(0.05 * (double)l->n);
     for (size_t k = 0; k < l->n; k++)
-        l->files[r[k].i].split = k < n_train ? POPE_MSPLIT_TRAIN : k < n_train + n_valid ? POPE_MSPLIT_VALID : POPE_MSPLIT_TEST;
+        l->files[r[k].i].split = k < n_train ? POPE_SPLIT_TRAIN : k < n_train + n_valid ? POPE_SPLIT_VALID : POPE_SPLIT_TEST;
     free(r);
     return 0;
 }

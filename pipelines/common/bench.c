@@ -403,6 +403,101 @@ static int load_runs(const char *out, bench_run **runs, int *n) {
 }
 
 // ---------------------------------------------------------------- the benchmark
+// Extrapolation scores whole regions of the largest context + 1 tokens: a context longer
+// than the longest test sequence would leave no region and so empty every column (a small
+// test split with kmer6 did). The multiples of T0 that fit into fit[] (their count is
+// returned); *longest = the longest test sequence. The report says why the others are empty.
+static int fit_contexts(const pope_corpus *c, int T0, const int *mult, int n_mult, int *fit, int64_t *longest) {
+    *longest = 0;
+    for (int64_t q = 0; q < c->n_seqs(c->ctx, POPE_SPLIT_TEST); q++) {
+        int64_t len = c->seq_len(c->ctx, POPE_SPLIT_TEST, q);
+        if (len > *longest) *longest = len;
+    }
+    int n_fit = 0;
+    for (int k = 0; k < n_mult; k++)
+        if ((int64_t)mult[k] * T0 + 1 <= *longest) fit[n_fit++] = mult[k];
+    return n_fit;
+}
+
+// A --jobs child (--bench-run "ARM:SEED"): the one run, no report.
+static int bench_one_run(const pope_corpus *c, const pope_preset *p, const pope_bench_opts *o, const int *fit,
+                         int n_fit) {
+    const char *colon = strrchr(o->one_run, ':');
+    char name[32], *end = NULL, dir[2048];
+    bench_arm arm;
+    int rc;
+    unsigned long long seed = colon && colon[1] ? strtoull(colon + 1, &end, 10) : 0;
+    if (!colon || colon - o->one_run >= (long)sizeof name || !end || *end)
+        rc = pope_error("--bench-run: expected ARM:SEED, got '%s'", o->one_run);
+    else {
+        snprintf(name, sizeof name, "%.*s", (int)(colon - o->one_run), o->one_run);
+        rc = bench_arm_parse(name, &arm);
+    }
+    if (rc == 0) rc = run_dir(dir, sizeof dir, o->out_dir, arm, seed);
+    if (rc == 0 && !file_exists(dir, "result.json")) rc = run_one(c, p, o, fit, n_fit, arm, seed, dir);
+    return rc;
+}
+
+// The invocation on record in bench.json (state's "invocations") before any run starts;
+// *inv is its entry, to which the end adds the wall time.
+static int record_invocation(const pope_bench_opts *o, int threads, cJSON *state, const char *path, cJSON **inv) {
+    char cpu[256], started[32];
+    cpu_model(cpu, sizeof cpu);
+    utc_now(started, sizeof started);
+    *inv = cJSON_CreateObject();
+    cJSON_AddStringToObject(*inv, "command", o->command ? o->command : "");
+    cJSON_AddStringToObject(*inv, "started", started);
+    cJSON_AddStringToObject(*inv, "cpu", cpu);
+    cJSON_AddNumberToObject(*inv, "threads", threads);
+    cJSON_AddNumberToObject(*inv, "jobs", o->jobs > 1 ? o->jobs : 1);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(state, "invocations"), *inv);
+    char *js = cJSON_Print(state);
+    int rc = !js ? pope_error("bench: JSON failed") : dist_is_root() ? pope_write_file_atomic(path, js) : 0;
+    cJSON_free(js);
+    if (rc == 0 && o->jobs > 1 && dist_size() > 1)
+        rc = pope_error("--jobs runs processes of its own: not under mpirun (the ranks already share each run)");
+    return rc;
+}
+
+// The runs of the folder still to do (arms first, then seeds; a run with a result.json is
+// kept), run here or as --jobs children. *n_todo = how many were to do.
+static int run_missing(const pope_corpus *c, const pope_preset *p, const pope_bench_opts *o, const int *fit,
+                       int n_fit, const bench_arm *arms, int n_arms, int seeds, int threads, int *n_todo_out) {
+    char dir[2048];
+    job *todo = malloc((size_t)n_arms * seeds * sizeof *todo);
+    int n_todo = 0, n_kept = 0, rc = 0;
+    *n_todo_out = 0;
+    if (!todo) return pope_error("out of memory");
+    for (int k = 0; k < n_arms && rc == 0; k++)
+        for (int s = 0; s < seeds && rc == 0; s++) {
+            uint64_t seed = p->train.seed + (uint64_t)s;
+            if ((rc = run_dir(dir, sizeof dir, o->out_dir, arms[k], seed)) != 0) break;
+            if (file_exists(dir, "result.json")) n_kept++;
+            else todo[n_todo++] = (job){arms[k], seed, 0};
+        }
+    if (rc == 0 && !o->quiet && n_kept)
+        fprintf(stderr, "bench: keeping %d finished run%s of %s; %d to do\n", n_kept, n_kept == 1 ? "" : "s",
+                o->out_dir, n_todo);
+    if (rc == 0 && n_todo > 0) {
+        if (o->jobs > 1 && o->child_argv) {
+            rc = run_jobs(o, todo, n_todo, threads);
+        } else {
+            for (int i = 0; i < n_todo && rc == 0; i++) {
+                run_dir(dir, sizeof dir, o->out_dir, todo[i].arm, todo[i].seed);
+                if ((rc = run_one(c, p, o, fit, n_fit, todo[i].arm, todo[i].seed, dir)) != 0) {
+                    char why[1024], name[32];
+                    snprintf(why, sizeof why, "%s", pope_last_error());
+                    pope_error("bench: %s seed %llu: %s", bench_arm_name(todo[i].arm, name, sizeof name),
+                               (unsigned long long)todo[i].seed, why);
+                }
+            }
+        }
+    }
+    free(todo);
+    *n_todo_out = n_todo;
+    return rc;
+}
+
 int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench_opts *o, FILE *report) {
     if (!o->out_dir) return pope_error("bench: no output directory");
     double t_start = pope_now();
@@ -426,20 +521,8 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     int n_arms = arms_of(o->n_pes > 0 ? o->pes : all_pes, o->n_pes > 0 ? o->n_pes : N_ALL_PES,
                          o->n_dparams > 0 ? o->dparams : &preset_dp, o->n_dparams > 0 ? o->n_dparams : 1, arms);
     int seeds = o->seeds > 0 ? o->seeds : 1;
-    uint64_t seed0 = p.train.seed;
-
-    // Extrapolation scores whole regions of the largest context + 1 tokens: a context longer
-    // than the longest test sequence would leave no region and so empty every column (a
-    // small test split with kmer6 did). Measure the contexts that fit; the report says why
-    // the others are empty.
-    int64_t longest = 0;
-    for (int64_t q = 0; q < c->n_seqs(c->ctx, POPE_SPLIT_TEST); q++) {
-        int64_t len = c->seq_len(c->ctx, POPE_SPLIT_TEST, q);
-        if (len > longest) longest = len;
-    }
-    int T0 = p.model.context_length, fit[BENCH_MAX_CTX], n_fit = 0;
-    for (int k = 0; k < n_mult; k++)
-        if ((int64_t)mult[k] * T0 + 1 <= longest) fit[n_fit++] = mult[k];
+    int64_t longest;
+    int fit[BENCH_MAX_CTX], n_fit = fit_contexts(c, p.model.context_length, mult, n_mult, fit, &longest);
     if (n_fit < n_mult && !o->quiet && !o->one_run)
         fprintf(stderr, "bench: the longest test sequence has %lld tokens: contexts above %lld tokens are not "
                         "measured (%d of %d)\n", (long long)longest, (long long)(longest - 1), n_mult - n_fit, n_mult);
@@ -450,75 +533,17 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     int rc = settings_check(o->out_dir, settings, &state);
     cJSON_Delete(settings);
     if (rc) return -1;
-    char dir[2048], path[4200];
-    snprintf(path, sizeof path, "%s/bench.json", o->out_dir);
-
-    if (o->one_run) {   // a --jobs child: "ARM:SEED", the one run, no report
-        const char *colon = strrchr(o->one_run, ':');
-        char name[32], *end = NULL;
-        bench_arm arm;
-        unsigned long long seed = colon && colon[1] ? strtoull(colon + 1, &end, 10) : 0;
-        if (!colon || colon - o->one_run >= (long)sizeof name || !end || *end)
-            rc = pope_error("--bench-run: expected ARM:SEED, got '%s'", o->one_run);
-        else {
-            snprintf(name, sizeof name, "%.*s", (int)(colon - o->one_run), o->one_run);
-            rc = bench_arm_parse(name, &arm);
-        }
-        if (rc == 0) rc = run_dir(dir, sizeof dir, o->out_dir, arm, seed);
-        if (rc == 0 && !file_exists(dir, "result.json")) rc = run_one(c, &p, o, fit, n_fit, arm, seed, dir);
+    if (o->one_run) {
+        rc = bench_one_run(c, &p, o, fit, n_fit);
         cJSON_Delete(state);
         return rc;
     }
-
-    // The invocation on record before any run starts (its wall time when it ends).
-    char cpu[256], started[32];
-    cpu_model(cpu, sizeof cpu);
-    utc_now(started, sizeof started);
-    int threads = p.train.threads > 0 ? p.train.threads : pope_num_threads();
-    cJSON *inv = cJSON_CreateObject();
-    cJSON_AddStringToObject(inv, "command", o->command ? o->command : "");
-    cJSON_AddStringToObject(inv, "started", started);
-    cJSON_AddStringToObject(inv, "cpu", cpu);
-    cJSON_AddNumberToObject(inv, "threads", threads);
-    cJSON_AddNumberToObject(inv, "jobs", o->jobs > 1 ? o->jobs : 1);
-    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(state, "invocations"), inv);
-    char *js = cJSON_Print(state);
-    rc = !js ? pope_error("bench: JSON failed") : dist_is_root() ? pope_write_file_atomic(path, js) : 0;
-    cJSON_free(js);
-    if (rc == 0 && o->jobs > 1 && dist_size() > 1)
-        rc = pope_error("--jobs runs processes of its own: not under mpirun (the ranks already share each run)");
-
-    // The runs still to do, arms first, then seeds.
-    job *todo = rc ? NULL : malloc((size_t)n_arms * seeds * sizeof *todo);
-    int n_todo = 0, n_kept = 0;
-    if (!rc && !todo) rc = pope_error("out of memory");
-    for (int k = 0; k < n_arms && rc == 0; k++)
-        for (int s = 0; s < seeds && rc == 0; s++) {
-            uint64_t seed = seed0 + (uint64_t)s;
-            if ((rc = run_dir(dir, sizeof dir, o->out_dir, arms[k], seed)) != 0) break;
-            if (file_exists(dir, "result.json")) n_kept++;
-            else todo[n_todo++] = (job){arms[k], seed, 0};
-        }
-    if (rc == 0 && !o->quiet && n_kept)
-        fprintf(stderr, "bench: keeping %d finished run%s of %s; %d to do\n", n_kept, n_kept == 1 ? "" : "s",
-                o->out_dir, n_todo);
-    if (rc == 0 && n_todo > 0) {
-        if (o->jobs > 1 && o->child_argv) {
-            rc = run_jobs(o, todo, n_todo, threads);
-        } else {
-            for (int i = 0; i < n_todo && rc == 0; i++) {
-                run_dir(dir, sizeof dir, o->out_dir, todo[i].arm, todo[i].seed);
-                if ((rc = run_one(c, &p, o, fit, n_fit, todo[i].arm, todo[i].seed, dir)) != 0) {
-                    char why[1024], name[32];
-                    snprintf(why, sizeof why, "%s", pope_last_error());
-                    pope_error("bench: %s seed %llu: %s", bench_arm_name(todo[i].arm, name, sizeof name),
-                               (unsigned long long)todo[i].seed, why);
-                }
-            }
-        }
-    }
-    free(todo);
-
+    char path[4200];
+    snprintf(path, sizeof path, "%s/bench.json", o->out_dir);
+    int threads = p.train.threads > 0 ? p.train.threads : pope_num_threads(), n_todo = 0;
+    cJSON *inv;
+    rc = record_invocation(o, threads, state, path, &inv);
+    if (rc == 0) rc = run_missing(c, &p, o, fit, n_fit, arms, n_arms, seeds, threads, &n_todo);
     if (!dist_is_root()) {   // rank 0 alone records and reports
         cJSON_Delete(state);
         return rc;
@@ -531,7 +556,7 @@ int pope_bench(const pope_corpus *c, const pope_preset *preset, const pope_bench
     if (rc) snprintf(why, sizeof why, "%s", pope_last_error());
     cJSON_AddNumberToObject(inv, "wall_s", pope_now() - t_start);
     cJSON_AddNumberToObject(inv, "runs_added", n_todo);
-    js = cJSON_Print(state);
+    char *js = cJSON_Print(state);
     int rc2 = js ? pope_write_file_atomic(path, js) : pope_error("bench: JSON failed");
     cJSON_free(js);
     if (rc2 == 0) rc2 = load_runs(o->out_dir, &runs, &n_runs);

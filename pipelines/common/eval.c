@@ -1,8 +1,6 @@
-// eval.c — windowed evaluation: mean NLL in nats per target over a split.
-// A sequence of len tokens is cut into consecutive non-overlapping windows of T+1 tokens
-// (offsets 0, T+1, 2(T+1), ...); a last window of r = len mod (T+1) tokens is evaluated
-// when r >= 2 and dropped otherwise. Inputs are tokens 0..n−2 of a window, targets
-// 1..n−1. Windows never cross sequences. See docs/PIPELINE.md.
+// eval.c — windowed evaluation: mean NLL in nats per target over a split, over the
+// windows of window.c. Inputs are tokens 0..n−2 of a window, targets 1..n−1. See
+// docs/PIPELINE.md.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +12,6 @@
 #include "pipeline_internal.h"
 
 int pipeline_isatty_stderr(void) { return isatty(fileno(stderr)); }
-
-int64_t pope_eval_windows(int64_t len, int T, int64_t *targets) {
-    if (T < 1 || len < 2) {
-        if (targets) *targets = 0;
-        return 0;
-    }
-    int64_t full = len / (T + 1), rest = len % (T + 1);
-    int64_t w = full + (rest >= 2), t = full * T + (rest >= 2 ? rest - 1 : 0);
-    if (targets) *targets = t;
-    return w;
-}
 
 void pope_eval_opts_default(pope_eval_opts *o) {
     memset(o, 0, sizeof *o);
@@ -177,15 +164,8 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
 
     // count the windows (and targets) first: the selection and the progress need them
     picker pk = {0};
-    int64_t all_targets = 0;
-    for (int s = first; s <= (int)last; s++) {
-        int64_t ns = c->n_seqs(c->ctx, s);
-        for (int64_t q = 0; q < ns; q++) {
-            int64_t tg;
-            pk.total += pope_eval_windows(c->seq_len(c->ctx, s, q), T, &tg);
-            all_targets += tg;
-        }
-    }
+    int64_t all_targets;
+    pk.total = pope_split_windows(c, o->split, T, &all_targets);
     if (pk.total == 0) {
         free(buf);
         pope_eval_result_free(r);
@@ -205,28 +185,21 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
     for (int s = first; s <= (int)last && rc == 0; s++) {
         double nll0 = r->nll_sum;
         int64_t targets0 = r->targets, units0 = r->units;
-        int64_t ns = c->n_seqs(c->ctx, s);
-        for (int64_t q = 0; q < ns && rc == 0; q++) {
-            int64_t len = c->seq_len(c->ctx, s, q);
-            int64_t full = len >= 2 ? len / n : 0, rest = len >= 2 ? len % n : 0;
-            for (int64_t w = 0; w < full && rc == 0; w++) {
-                if (!picked(&pk) || !dist_mine(pick_i++)) continue;
-                if ((rc = c->read(c->ctx, s, q, w * n, n, buf + (size_t)nb * n)) != 0) break;
-                if (++nb == B) {
+        pope_window_iter it;
+        pope_window w;
+        rc = pope_window_iter_init(&it, c, (pope_split)s, T);
+        while (rc == 0 && pope_window_next(&it, &w)) {
+            int32_t *row = buf + (size_t)nb * n;   // nb < B: a free row
+            if (picked(&pk) && dist_mine(pick_i++) && (rc = c->read(c->ctx, w.split, w.seq, w.off, w.n, row)) == 0) {
+                if (w.n < n) {   // the shorter last window of the sequence, scored on its own
+                    rc = score_windows(m, c, row, 1, w.n, r);
+                } else if (++nb == B) {
                     rc = score_windows(m, c, buf, nb, n, r);
                     nb = 0;
                     progress_show(&pg, r->windows);   // a long contig holds many batches
                 }
             }
-            if (rc == 0 && rest >= 2 && picked(&pk) && dist_mine(pick_i++)) {
-                // the shorter last window of the sequence, scored on its own
-                int32_t *last_win = malloc(rest * sizeof *last_win);
-                if (!last_win) rc = pope_error("eval: out of memory");
-                else if ((rc = c->read(c->ctx, s, q, full * n, rest, last_win)) == 0)
-                    rc = score_windows(m, c, last_win, 1, (int)rest, r);
-                free(last_win);
-            }
-            progress_show(&pg, r->windows);
+            if (w.ends_seq) progress_show(&pg, r->windows);
         }
         if (rc == 0 && nb > 0) rc = score_windows(m, c, buf, nb, n, r);   // batches stay within a split
         nb = 0;

@@ -205,9 +205,7 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
     // a test split too short for one window is reported below ("no targets"), not an error:
     // the training itself succeeded
     int T = pope_model_config(m)->context_length;
-    int64_t windows = 0;
-    for (int64_t q = 0; q < c->n_seqs(c->ctx, POPE_SPLIT_TEST); q++)
-        windows += pope_eval_windows(c->seq_len(c->ctx, POPE_SPLIT_TEST, q), T, NULL);
+    int64_t windows = pope_split_windows(c, POPE_SPLIT_TEST, T, NULL);
     if (windows == 0 ? eval_result_init(&r, T, 0, 0) != 0 : pope_eval(m, c, &eo, &r) != 0) {
         pope_model_free(m);
         return pope_die(p->name, "test");

@@ -195,12 +195,6 @@ static int resume_accum(const char *user_json, int accum, int *out) {
     return 0;
 }
 
-static int64_t split_windows(const pope_corpus *c, pope_split s, int T) {
-    int64_t ns = c->n_seqs(c->ctx, s), w = 0;
-    for (int64_t q = 0; q < ns; q++) w += pope_eval_windows(c->seq_len(c->ctx, s, q), T, NULL);
-    return w;
-}
-
 // ---------------------------------------------------------------- resume
 // Train settings that do not change the run's trajectory (or that the run keeps: seed, and
 // accum, whose micro-batches per step the checkpoint fixes for any number of ranks), and
@@ -231,6 +225,272 @@ static int check_resume(const char *ckpt, const pope_config *had, const pope_con
     return pope_error("--resume continues the run to its end; %s: add --extend to train to the new end", diff);
 }
 
+// ---------------------------------------------------------------- the run
+// One training run: what pope_train's phases (setup, start or resume, steps, log,
+// checkpoint, finish) share.
+typedef struct {
+    const pope_corpus *c;
+    const pope_preset *p;
+    const pope_train_opts *o;
+    const pope_train_config *tc;
+    pope_config cfg;             // p->model with the corpus's vocabulary and tokenizer
+    const char *prog;
+    int T, B, V;
+    int64_t n;                   // T + 1 tokens per window
+    int N, rank, root;           // ranks (dist.h), this one, whether it is rank 0
+    int accum;                   // per rank; accum × N micro-batches make a step
+    int G;                       // micro-batches per step over all ranks
+    char ckpt[4200], final[4200], logp[4200];
+    sampler smp;
+    pope_model *m;
+    pope_adamw *opt;
+    pope_train_state st;         // what a resumed checkpoint held
+    pope_rng rng;
+    double elapsed0;             // wall time of the runs before a resume
+    uint64_t seed;               // a resumed run keeps the seed it started with
+    series_buf tr, va;
+    int32_t *win, *in, *tg;
+    FILE *logf;                  // rank 0 alone writes the run's files
+    char *meta;
+    float *flat;                 // the gradients of all ranks, summed
+    size_t flat_cap;
+    int do_valid, tty;
+    int64_t step, tokens, steps_here, sched_total;
+    double t_start, train_time;
+    double step_t0, comm_s;      // the last step's start and its time in communication
+    int interrupted;             // the last step: some rank was interrupted
+    float loss;
+} train_run;
+
+// Checks the preset against the corpus and prepares the paths and the sampler.
+static int run_setup(train_run *r, const pope_corpus *c, const pope_preset *p, const pope_train_opts *o) {
+    if (!o || !o->out_dir) return pope_error("train: no output directory");
+    r->c = c, r->p = p, r->o = o;
+    r->prog = o->program ? o->program : "pope";
+    r->tc = &p->train;
+    r->cfg = p->model;
+    r->cfg.vocab_size = c->vocab_size;
+    snprintf(r->cfg.tokenizer, sizeof r->cfg.tokenizer, "%s", c->tokenizer ? c->tokenizer : "");
+    if (pope_config_validate(&r->cfg) != 0) return -1;
+    const pope_train_config *tc = r->tc;
+    if (tc->batch < 1 || tc->accum < 1 || tc->steps < 1) return pope_error("train: batch, accum and steps must be >= 1");
+    if (tc->threads > 0) pope_runtime_init(tc->threads);
+    r->T = r->cfg.context_length, r->B = tc->batch, r->V = r->cfg.vocab_size;
+    r->n = (int64_t)r->T + 1;
+    r->N = dist_size(), r->rank = dist_rank(), r->root = dist_is_root();
+    r->accum = tc->accum;
+    r->seed = tc->seed;
+    r->loss = NAN;
+
+    if (pope_mkdir_p(o->out_dir) != 0) return -1;
+    snprintf(r->ckpt, sizeof r->ckpt, "%s/checkpoint.safetensors", o->out_dir);
+    snprintf(r->final, sizeof r->final, "%s/model.safetensors", o->out_dir);
+    snprintf(r->logp, sizeof r->logp, "%s/log.jsonl", o->out_dir);
+    return sampler_init(&r->smp, c, r->n);
+}
+
+// --resume: the checkpoint's model, optimizer, data RNG, wall time, seed and micro-batches
+// per step; the log cut back to its step.
+static int run_resume(train_run *r) {
+    const char *prog = r->prog;
+    if (access(r->ckpt, R_OK) != 0) return pope_error("--resume: %s not found (nothing to resume)", r->ckpt);
+    r->m = pope_load(r->ckpt, &r->opt, &r->st);
+    if (!r->m || check_resume(r->ckpt, pope_model_config(r->m), &r->cfg, r->p, r->o->extend, r->st.step) != 0)
+        return -1;
+    r->rng = r->st.rng;
+    if (r->st.user_json) {
+        cJSON *u = cJSON_Parse(r->st.user_json);
+        const cJSON *e = u ? cJSON_GetObjectItemCaseSensitive(u, "elapsed_s") : NULL;
+        if (e && cJSON_IsNumber(e)) r->elapsed0 = e->valuedouble;
+        const cJSON *sd = u ? cJSON_GetObjectItemCaseSensitive(u, "seed") : NULL;
+        if (sd && cJSON_IsString(sd)) r->seed = strtoull(sd->valuestring, NULL, 10);
+        cJSON_Delete(u);
+    }
+    if (resume_accum(r->st.user_json, r->tc->accum, &r->accum) != 0) return -1;
+    if (r->root && reload_log(r->logp, r->st.step, &r->tr, &r->va) != 0) return -1;
+    if (!r->o->quiet)
+        fprintf(stderr, "%s: resuming %s at step %lld of %lld\n", prog, r->ckpt, (long long)r->st.step,
+                (long long)r->tc->steps);
+    if (!r->o->quiet && r->accum != r->tc->accum)
+        fprintf(stderr, "%s: note: %d micro-batches per rank per step, to keep the checkpoint's %d per step\n",
+                prog, r->accum, r->accum * r->N);
+    return 0;
+}
+
+// A new run: a fresh model, optimizer and data RNG, and a new log.
+static int run_start(train_run *r) {
+    if (access(r->ckpt, F_OK) == 0)
+        return pope_error("%s already holds a training run: add --resume to continue it, or choose another --out",
+                          r->o->out_dir);
+    const pope_train_config *tc = r->tc;
+    r->m = pope_model_new(&r->cfg, tc->seed);
+    if (!r->m) return -1;
+    r->opt = pope_adamw_new(r->m);
+    if (!r->opt) return -1;
+    pope_rng_seed(&r->rng, pope_splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
+    FILE *f = r->root ? fopen(r->logp, "w") : NULL;   // a new run starts a new log
+    if (r->root && !f) return pope_error("%s: cannot write: %s", r->logp, strerror(errno));
+    if (f) fclose(f);
+    return 0;
+}
+
+// The log (appended to), the checkpoint metadata and the batch buffers.
+static int run_open(train_run *r) {
+    r->logf = r->root ? fopen(r->logp, "a") : NULL;   // rank 0 alone writes the run's files
+    if (r->root && !r->logf) return pope_error("%s: cannot write: %s", r->logp, strerror(errno));
+    r->meta = build_metadata(r->p, r->o->extra_metadata);
+    if (!r->meta) return -1;
+    if (r->root && !r->o->quiet)
+        fprintf(stderr, "%s: precision %s\n", r->prog, pope_precision_name(pope_get_precision()));
+    const int B = r->B, T = r->T;
+    r->win = malloc((size_t)B * r->n * sizeof *r->win);
+    r->in = malloc((size_t)B * T * sizeof *r->in);
+    r->tg = malloc((size_t)B * T * sizeof *r->tg);
+    if (!r->win || !r->in || !r->tg) return pope_error("out of memory for a batch of %d x %d tokens", B, T);
+    r->do_valid = pope_split_windows(r->c, POPE_SPLIT_VALID, T, NULL) > 0;
+    if (!r->do_valid && !r->o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", r->prog);
+    return 0;
+}
+
+static void run_free(train_run *r) {
+    if (r->logf) fclose(r->logf);
+    free(r->meta);
+    free(r->flat);
+    free(r->win);
+    free(r->in);
+    free(r->tg);
+    free(r->smp.cum);
+    free(r->tr.x), free(r->tr.y), free(r->va.x), free(r->va.y);
+    free(r->st.user_json);
+    if (r->opt) pope_adamw_free(r->opt);
+    if (r->m) pope_model_free(r->m);
+}
+
+// The LR of this step. With a time budget the cosine ends where the budget is expected
+// to end (r->sched_total).
+static float run_lr(train_run *r, double elapsed) {
+    const pope_train_config *tc = r->tc;
+    const int64_t step = r->step;
+    int64_t total = tc->steps, warmup = tc->warmup;
+    if (tc->time_s > 0 && step >= 3) {
+        double per_step = elapsed / (double)step;   // over all sessions, so a resume needs no warm-up
+        double est = step + (tc->time_s - elapsed) / per_step;
+        if (est < total) total = est < step + 1 ? step + 1 : (int64_t)est;
+        if (warmup >= total) warmup = total / 10;
+    }
+    r->sched_total = total;
+    return pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
+}
+
+// One optimizer step: this rank's accum micro-batches of B windows, the gradients summed
+// over the ranks, AdamW. r->loss = the mean loss over all G micro-batches.
+static int run_step(train_run *r, float lr, float *gnorm) {
+    const pope_corpus *c = r->c;
+    const pope_train_config *tc = r->tc;
+    const int B = r->B, T = r->T, G = r->G;
+    const int64_t n = r->n;
+    double ts = pope_now(), comm0 = dist_comm_seconds();
+    r->step_t0 = ts;
+    pope_model_zero_grad(r->m);
+    double loss_sum = 0;
+    for (int a = 0; a < r->accum; a++) {
+        int64_t g = (int64_t)a * r->N + r->rank;   // this rank's share of the step's micro-batches
+        pope_rng mrng;
+        microbatch_rng(&mrng, r->seed, r->step, g);
+        for (int b = 0; b < B; b++)
+            if (draw_window(c, &r->smp, &mrng, n, r->V, r->win + (size_t)b * n) != 0) return -1;
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++) {
+                int32_t y = r->win[(size_t)b * n + t + 1];
+                r->in[(size_t)b * T + t] = r->win[(size_t)b * n + t];
+                r->tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
+            }
+        uint64_t dseed = pope_splitmix64(r->seed ^ pope_splitmix64((uint64_t)r->step * 1024 + (uint64_t)g));
+        float l;
+        if (pope_model_forward(r->m, r->in, r->tg, B, T, 1, dseed, &l) != 0) return -1;
+        if (pope_model_backward(r->m, 1.0f / G) != 0) return -1;
+        loss_sum += l;
+    }
+    // the sums over the ranks: gradients, loss, and whether any rank was interrupted
+    double red[2] = {loss_sum, r->o->interrupt && *r->o->interrupt ? 1.0 : 0.0};
+    if (dist_sum_grads(r->m, &r->flat, &r->flat_cap) != 0 || dist_allreduce_sum_f64(red, 2) != 0) return -1;
+    r->comm_s = dist_comm_seconds() - comm0;
+    r->interrupted = red[1] > 0;
+    *gnorm = 0;
+    if (pope_adamw_step(r->opt, r->m, &tc->adamw, lr, gnorm) != 0) return -1;
+    r->loss = (float)(red[0] / G);
+    r->step++, r->steps_here++;
+    r->tokens += (int64_t)B * T * G;
+    r->train_time += pope_now() - ts;
+    if (!isfinite(r->loss))
+        return pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", r->loss, (long long)r->step);
+    return 0;
+}
+
+// The step's line in log.jsonl (rank 0) and its point on the curve; returns the throughput.
+static double run_log(train_run *r, float lr, float gnorm, double elapsed) {
+    const pope_train_config *tc = r->tc;
+    const int64_t step = r->step;
+    double tps = r->steps_here * (double)r->B * r->T * r->G / r->train_time;
+    if (r->logf) {
+        FILE *logf = r->logf;
+        fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
+                      "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f,\"precision\":\"%s\"",
+                (long long)step, r->loss, lr, gnorm, (long long)r->tokens, tps, elapsed,
+                pope_precision_name(pope_get_precision()));
+        if (r->N > 1)   // the bench's communication share (docs/SCALING.md)
+            fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", r->N, pope_now() - r->step_t0,
+                    r->comm_s);
+        // polar: the frozen δ share every log_every steps and at the last step
+        char fz[1024] = "";
+        if (step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || step == tc->steps ||
+            (tc->time_s > 0 && elapsed >= tc->time_s))
+            frozen_json(r->m, fz, sizeof fz);
+        if (fz[0]) fprintf(logf, ",\"delta_frozen\":%s", fz);
+        fputs("}\n", logf);
+        fflush(logf);
+    }
+    series_push(&r->tr, (double)step, r->loss);
+    return tps;
+}
+
+// The progress line on stderr (in place on a terminal).
+static void run_progress(const train_run *r, float lr, double tps, double elapsed) {
+    const pope_train_config *tc = r->tc;
+    const int64_t step = r->step, steps = tc->steps, sched_total = r->sched_total;
+    char b1[32], b2[32];
+    double left = (sched_total - step) * ((elapsed - r->elapsed0) / r->steps_here);
+    if (tc->time_s > 0 && tc->time_s - elapsed < left) left = tc->time_s - elapsed;
+    // with a time budget the total is the current estimate of the steps that fit
+    char of[40] = "";
+    if (sched_total < POPE_STEPS_UNBOUNDED)
+        snprintf(of, sizeof of, "/%s%lld", sched_total < steps ? "~" : "", (long long)sched_total);
+    fprintf(stderr, "%sstep %lld%s  loss %.4f  lr %.2e  %.0f tok/s  %s  ETA %s%s", r->tty ? "\r\033[K" : "",
+            (long long)step, of, r->loss, lr, tps, pope_format_duration(elapsed, b1, sizeof b1),
+            pope_format_duration(left > 0 ? left : 0, b2, sizeof b2), r->tty ? "" : "\n");
+}
+
+// After the last step: the final validation, checkpoint, model and curve (rank 0 writes).
+static int run_finish(train_run *r, pope_train_result *res, double elapsed) {
+    if (!res->interrupted && r->do_valid &&
+        validate(r->m, r->c, r->tc, r->step, r->logf, &r->va, r->o->quiet ? NULL : r->prog, 0, &res->valid_nll) != 0)
+        return -1;
+    if (dist_check_weights(r->m, r->step) != 0) return -1;
+    if (r->root) {
+        if (save_checkpoint(r->ckpt, r->m, r->opt, r->step, r->tokens, &r->rng, elapsed, r->seed, r->G, r->meta) != 0)
+            return -1;
+        char *md = metadata_now(r->meta, r->m);
+        int rc = md ? pope_save(r->final, r->m, NULL, NULL, md) : pope_error("train: metadata: out of memory");
+        free(md);
+        if (rc != 0) return -1;
+        char title[128];
+        snprintf(title, sizeof title, "%s (%s): training curve", r->p->name[0] ? r->p->name : "pope",
+                 pope_pe_name(r->cfg.pe));
+        if (write_curve(r->o->out_dir, &r->tr, &r->va, title) != 0) return -1;
+    }
+    return dist_barrier();   // the files are in place for every rank
+}
+
 // ---------------------------------------------------------------- the loop
 int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts *o, pope_train_result *res) {
     pope_train_result dummy;
@@ -238,244 +498,56 @@ int pope_train(const pope_corpus *c, const pope_preset *p, const pope_train_opts
     memset(res, 0, sizeof *res);
     res->valid_nll = NAN;
     res->last_loss = NAN;
-    if (!o || !o->out_dir) return pope_error("train: no output directory");
-    const char *prog = o->program ? o->program : "pope";
-    const pope_train_config *tc = &p->train;
-    pope_config cfg = p->model;
-    cfg.vocab_size = c->vocab_size;
-    snprintf(cfg.tokenizer, sizeof cfg.tokenizer, "%s", c->tokenizer ? c->tokenizer : "");
-    if (pope_config_validate(&cfg) != 0) return -1;
-    if (tc->batch < 1 || tc->accum < 1 || tc->steps < 1) return pope_error("train: batch, accum and steps must be >= 1");
-    if (tc->threads > 0) pope_runtime_init(tc->threads);
-    const int T = cfg.context_length, B = tc->batch, V = cfg.vocab_size;
-    const int64_t n = (int64_t)T + 1;
-    const int N = dist_size(), rank = dist_rank(), root = dist_is_root();
-    int accum = tc->accum;   // per rank; accum × N micro-batches make a step
-
-    if (pope_mkdir_p(o->out_dir) != 0) return -1;
-    char ckpt[4200], final[4200], logp[4200];
-    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", o->out_dir);
-    snprintf(final, sizeof final, "%s/model.safetensors", o->out_dir);
-    snprintf(logp, sizeof logp, "%s/log.jsonl", o->out_dir);
-
-    sampler smp;
-    if (sampler_init(&smp, c, n) != 0) return -1;
-
-    pope_model *m = NULL;
-    pope_adamw *opt = NULL;
-    pope_train_state st = {0};
-    pope_rng rng;
-    double elapsed0 = 0;   // wall time of the runs before a resume
-    uint64_t seed = tc->seed;   // a resumed run keeps the seed it started with
-    series_buf tr = {0}, va = {0};
-    int32_t *win = NULL, *in = NULL, *tg = NULL;
-    FILE *logf = NULL;
-    char *meta = NULL;
-    float *flat = NULL;   // the gradients of all ranks, summed
-    size_t flat_cap = 0;
+    train_run r = {0};
     int rc = -1;
+    if (run_setup(&r, c, p, o) != 0) goto done;
+    if ((o->resume ? run_resume(&r) : run_start(&r)) != 0 || run_open(&r) != 0) goto done;
 
-    if (o->resume) {
-        if (access(ckpt, R_OK) != 0) {
-            pope_error("--resume: %s not found (nothing to resume)", ckpt);
-            goto done;
-        }
-        m = pope_load(ckpt, &opt, &st);
-        if (!m || check_resume(ckpt, pope_model_config(m), &cfg, p, o->extend, st.step) != 0) goto done;
-        rng = st.rng;
-        if (st.user_json) {
-            cJSON *u = cJSON_Parse(st.user_json);
-            const cJSON *e = u ? cJSON_GetObjectItemCaseSensitive(u, "elapsed_s") : NULL;
-            if (e && cJSON_IsNumber(e)) elapsed0 = e->valuedouble;
-            const cJSON *sd = u ? cJSON_GetObjectItemCaseSensitive(u, "seed") : NULL;
-            if (sd && cJSON_IsString(sd)) seed = strtoull(sd->valuestring, NULL, 10);
-            cJSON_Delete(u);
-        }
-        if (resume_accum(st.user_json, tc->accum, &accum) != 0) goto done;
-        if (root && reload_log(logp, st.step, &tr, &va) != 0) goto done;
-        if (!o->quiet)
-            fprintf(stderr, "%s: resuming %s at step %lld of %lld\n", prog, ckpt, (long long)st.step,
-                    (long long)tc->steps);
-        if (!o->quiet && accum != tc->accum)
-            fprintf(stderr, "%s: note: %d micro-batches per rank per step, to keep the checkpoint's %d per step\n",
-                    prog, accum, accum * N);
-    } else {
-        if (access(ckpt, F_OK) == 0) {
-            pope_error("%s already holds a training run: add --resume to continue it, or choose another --out",
-                       o->out_dir);
-            goto done;
-        }
-        m = pope_model_new(&cfg, tc->seed);
-        if (!m) goto done;
-        opt = pope_adamw_new(m);
-        if (!opt) goto done;
-        pope_rng_seed(&rng, pope_splitmix64(tc->seed ^ 0xDA7A5A3D1E5ull));
-        FILE *f = root ? fopen(logp, "w") : NULL;   // a new run starts a new log
-        if (root && !f) {
-            pope_error("%s: cannot write: %s", logp, strerror(errno));
-            goto done;
-        }
-        if (f) fclose(f);
-    }
-    logf = root ? fopen(logp, "a") : NULL;   // rank 0 alone writes the run's files
-    if (root && !logf) {
-        pope_error("%s: cannot write: %s", logp, strerror(errno));
-        goto done;
-    }
-    meta = build_metadata(p, o->extra_metadata);
-    if (!meta) goto done;
-    if (root && !o->quiet) fprintf(stderr, "%s: precision %s\n", prog, pope_precision_name(pope_get_precision()));
-    win = malloc((size_t)B * n * sizeof *win);
-    in = malloc((size_t)B * T * sizeof *in);
-    tg = malloc((size_t)B * T * sizeof *tg);
-    if (!win || !in || !tg) {
-        pope_error("out of memory for a batch of %d x %d tokens", B, T);
-        goto done;
-    }
-    const int do_valid = split_windows(c, POPE_SPLIT_VALID, T) > 0;
-    if (!do_valid && !o->quiet) fprintf(stderr, "%s: note: the valid split is empty, no validation\n", prog);
-
-    const int tty = pipeline_isatty_stderr() && !o->quiet;
+    const pope_train_config *tc = r.tc;
     const int64_t steps = tc->steps;
-    int64_t step = st.step, tokens = st.tokens_seen;
-    double t_start = pope_now(), train_time = 0;
-    int64_t steps_here = 0, sched_total = steps;
-    float loss = NAN;
-    char b1[32], b2[32];
-    const int G = accum * N;   // micro-batches per step over all ranks
-    if (dist_check_weights(m, step) != 0) goto done;
-
-    while (step < steps) {
-        double elapsed = elapsed0 + pope_now() - t_start;
+    r.tty = pipeline_isatty_stderr() && !o->quiet;
+    r.step = r.st.step, r.tokens = r.st.tokens_seen;
+    r.t_start = pope_now();
+    r.sched_total = steps;
+    r.G = r.accum * r.N;
+    if (dist_check_weights(r.m, r.step) != 0) goto done;
+    while (r.step < steps) {
+        double elapsed = r.elapsed0 + pope_now() - r.t_start;
         if (dist_bcast(&elapsed, sizeof elapsed, 0) != 0) goto done;   // rank 0's clock: the same budget and LR
         if (tc->time_s > 0 && elapsed >= tc->time_s) break;
-        // With a time budget the cosine ends where the budget is expected to end.
-        int64_t total = steps, warmup = tc->warmup;
-        if (tc->time_s > 0 && step >= 3) {
-            double per_step = elapsed / (double)step;   // over all sessions, so a resume needs no warm-up
-            double est = step + (tc->time_s - elapsed) / per_step;
-            if (est < total) total = est < step + 1 ? step + 1 : (int64_t)est;
-            if (warmup >= total) warmup = total / 10;
+        float lr = run_lr(&r, elapsed), gnorm;
+        if (run_step(&r, lr, &gnorm) != 0) goto done;
+        elapsed = r.elapsed0 + pope_now() - r.t_start;
+        double tps = run_log(&r, lr, gnorm, elapsed);
+        const int64_t step = r.step;
+        if (r.do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
+            if (validate(r.m, c, tc, step, r.logf, &r.va, o->quiet ? NULL : r.prog, r.tty, &res->valid_nll) != 0)
+                goto done;
         }
-        sched_total = total;
-        float lr = pope_lr_schedule(step, warmup, total, tc->lr, tc->lr_min);
-        double ts = pope_now(), comm0 = dist_comm_seconds();
-        pope_model_zero_grad(m);
-        double loss_sum = 0;
-        for (int a = 0; a < accum; a++) {
-            int64_t g = (int64_t)a * N + rank;   // this rank's share of the step's micro-batches
-            pope_rng mrng;
-            microbatch_rng(&mrng, seed, step, g);
-            for (int b = 0; b < B; b++)
-                if (draw_window(c, &smp, &mrng, n, V, win + (size_t)b * n) != 0) goto done;
-            for (int b = 0; b < B; b++)
-                for (int t = 0; t < T; t++) {
-                    int32_t y = win[(size_t)b * n + t + 1];
-                    in[(size_t)b * T + t] = win[(size_t)b * n + t];
-                    tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
-                }
-            uint64_t dseed = pope_splitmix64(seed ^ pope_splitmix64((uint64_t)step * 1024 + (uint64_t)g));
-            float l;
-            if (pope_model_forward(m, in, tg, B, T, 1, dseed, &l) != 0) goto done;
-            if (pope_model_backward(m, 1.0f / G) != 0) goto done;
-            loss_sum += l;
-        }
-        // the sums over the ranks: gradients, loss, and whether any rank was interrupted
-        double red[2] = {loss_sum, o->interrupt && *o->interrupt ? 1.0 : 0.0};
-        if (dist_sum_grads(m, &flat, &flat_cap) != 0 || dist_allreduce_sum_f64(red, 2) != 0) goto done;
-        double comm_s = dist_comm_seconds() - comm0;
-        float gnorm = 0;
-        if (pope_adamw_step(opt, m, &tc->adamw, lr, &gnorm) != 0) goto done;
-        loss = (float)(red[0] / G);
-        step++, steps_here++;
-        tokens += (int64_t)B * T * G;
-        train_time += pope_now() - ts;
-        if (!isfinite(loss)) {
-            pope_error("training diverged: loss is %f at step %lld (try a lower --lr)", loss, (long long)step);
-            goto done;
-        }
-        elapsed = elapsed0 + pope_now() - t_start;
-        double tps = steps_here * (double)B * T * G / train_time;
-        if (logf) {
-            fprintf(logf, "{\"step\":%lld,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%lld,"
-                          "\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f,\"precision\":\"%s\"",
-                    (long long)step, loss, lr, gnorm, (long long)tokens, tps, elapsed,
-                    pope_precision_name(pope_get_precision()));
-            if (N > 1)   // the bench's communication share (docs/SCALING.md)
-                fprintf(logf, ",\"ranks\":%d,\"step_s\":%.4f,\"allreduce_s\":%.4f", N, pope_now() - ts, comm_s);
-            // polar: the frozen δ share every log_every steps and at the last step
-            char fz[1024] = "";
-            if (step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || step == steps ||
-                (tc->time_s > 0 && elapsed >= tc->time_s))
-                frozen_json(m, fz, sizeof fz);
-            if (fz[0]) fprintf(logf, ",\"delta_frozen\":%s", fz);
-            fputs("}\n", logf);
-            fflush(logf);
-        }
-        series_push(&tr, (double)step, loss);
-
-        if (do_valid && tc->eval_every > 0 && step % tc->eval_every == 0 && step < steps) {
-            if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, tty, &res->valid_nll) != 0) goto done;
-        }
-        int stop = red[1] > 0 || (o->stop_at_step > 0 && step >= o->stop_at_step);
+        int stop = r.interrupted || (o->stop_at_step > 0 && step >= o->stop_at_step);
         int last = step == steps || (tc->time_s > 0 && elapsed >= tc->time_s);
-        if (!o->quiet && (tty || step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || last || stop)) {
-            double left = (sched_total - step) * ((elapsed - elapsed0) / steps_here);
-            if (tc->time_s > 0 && tc->time_s - elapsed < left) left = tc->time_s - elapsed;
-            // with a time budget the total is the current estimate of the steps that fit
-            char of[40] = "";
-            if (sched_total < POPE_STEPS_UNBOUNDED)
-                snprintf(of, sizeof of, "/%s%lld", sched_total < steps ? "~" : "", (long long)sched_total);
-            fprintf(stderr, "%sstep %lld%s  loss %.4f  lr %.2e  %.0f tok/s  %s  ETA %s%s", tty ? "\r\033[K" : "",
-                    (long long)step, of, loss, lr, tps,
-                    pope_format_duration(elapsed, b1, sizeof b1),
-                    pope_format_duration(left > 0 ? left : 0, b2, sizeof b2), tty ? "" : "\n");
-        }
-        if (step % WEIGHT_CHECK_EVERY == 0 && dist_check_weights(m, step) != 0) goto done;
+        if (!o->quiet && (r.tty || step % (tc->log_every > 0 ? tc->log_every : 1) == 0 || last || stop))
+            run_progress(&r, lr, tps, elapsed);
+        if (step % WEIGHT_CHECK_EVERY == 0 && dist_check_weights(r.m, step) != 0) goto done;
         if (tc->checkpoint_every > 0 && step % tc->checkpoint_every == 0 && step < steps && !stop) {
-            if (root && save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, G, meta) != 0) goto done;
+            if (r.root && save_checkpoint(r.ckpt, r.m, r.opt, step, r.tokens, &r.rng, elapsed, r.seed, r.G, r.meta) != 0)
+                goto done;
         }
         if (stop) {
             res->interrupted = 1;
             break;
         }
     }
-    if (tty) fputc('\n', stderr);
+    if (r.tty) fputc('\n', stderr);
 
-    double elapsed = elapsed0 + pope_now() - t_start;
-    if (!res->interrupted && do_valid) {
-        if (validate(m, c, tc, step, logf, &va, o->quiet ? NULL : prog, 0, &res->valid_nll) != 0) goto done;
-    }
-    if (dist_check_weights(m, step) != 0) goto done;
-    if (root) {
-        if (save_checkpoint(ckpt, m, opt, step, tokens, &rng, elapsed, seed, G, meta) != 0) goto done;
-        char *md = metadata_now(meta, m);
-        int r = md ? pope_save(final, m, NULL, NULL, md) : pope_error("train: metadata: out of memory");
-        free(md);
-        if (r != 0) goto done;
-    }
-    if (root) {
-        char title[128];
-        snprintf(title, sizeof title, "%s (%s): training curve", p->name[0] ? p->name : "pope", pope_pe_name(cfg.pe));
-        if (write_curve(o->out_dir, &tr, &va, title) != 0) goto done;
-    }
-    if (dist_barrier() != 0) goto done;   // the files are in place for every rank
-    res->steps = step;
-    res->tokens = tokens;
+    double elapsed = r.elapsed0 + pope_now() - r.t_start;
+    if (run_finish(&r, res, elapsed) != 0) goto done;
+    res->steps = r.step;
+    res->tokens = r.tokens;
     res->seconds = elapsed;
-    res->last_loss = loss;
+    res->last_loss = r.loss;
     rc = 0;
 done:
-    if (logf) fclose(logf);
-    free(meta);
-    free(flat);
-    free(win);
-    free(in);
-    free(tg);
-    free(smp.cum);
-    free(tr.x), free(tr.y), free(va.x), free(va.y);
-    free(st.user_json);
-    if (opt) pope_adamw_free(opt);
-    if (m) pope_model_free(m);
+    run_free(&r);
     return rc;
 }

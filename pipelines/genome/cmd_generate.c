@@ -66,13 +66,67 @@ static int64_t prompt_tokens(pope_gtok tok, const char *prompt, pope_rng *rng, c
     return 1;
 }
 
+// Samples after the prompt's n_ptok tokens until `length` bases exist (at most 8 rounds):
+// *seq (malloc'd) = the plen prompt bases then *nb new ones. PAD/BOS carry no bases: a model
+// that samples them (barely trained) gets more rounds, each continuing from everything so far.
+static int sample_bases(pope_model *m, pope_gtok tok, pope_gen_opts *go, pope_rng *rng, const int32_t *ptok,
+                        int64_t n_ptok, const char *pbases, int64_t plen, int64_t length, char **seq_out,
+                        int64_t *nb_out) {
+    int per = pope_gtok_max_bases(tok);   // bases per whole token
+    int64_t cap_tok = n_ptok + 2 * go->n_new + 64, n_all = n_ptok, nb = 0;
+    int32_t *all = malloc((size_t)cap_tok * sizeof *all);
+    char *seq = malloc((size_t)(plen + per * (cap_tok + 1) + 1));
+    if (!all || !seq) {   // --length near its bound of 2^30 bases asks for gigabytes here
+        free(all);
+        free(seq);
+        return pope_error("out of memory for %lld bases (a smaller --length?)", (long long)length);
+    }
+    memcpy(all, ptok, (size_t)n_ptok * sizeof *all);
+    memcpy(seq, pbases, (size_t)plen);
+    for (int round = 0; round < 8 && nb < length; round++) {
+        int32_t *gen = NULL;
+        int64_t n_gen = 0;
+        go->n_new = (length - nb + per - 1) / per;
+        if (n_all + go->n_new > cap_tok) go->n_new = cap_tok - n_all;
+        if (go->n_new <= 0) break;
+        if (pope_generate(m, all, n_all, go, &gen, &n_gen) != 0) {
+            free(all);
+            free(seq);
+            return -1;
+        }
+        memcpy(all + n_all, gen, (size_t)n_gen * sizeof *all);
+        int64_t w = pope_gtok_decode(tok, gen, n_gen, seq + plen + nb, per * n_gen);
+        n_all += n_gen;
+        nb += w > 0 ? w : 0;
+        go->seed = pope_rng_u64(rng);
+        free(gen);
+    }
+    free(all);
+    *seq_out = seq;
+    *nb_out = nb > length ? length : nb;
+    return 0;
+}
+
+// The FASTA record to out_path ("-": stdout); its description names the model and the sampling.
+static int write_record(const gen_opts *g, const pope_cli *cli, const pope_config *cfg, float temperature,
+                        const char *seq, int64_t plen, int64_t nb) {
+    FILE *f = strcmp(g->out_path, "-") ? fopen(g->out_path, "w") : stdout;
+    if (!f) return pope_error("%s: cannot write", g->out_path);
+    char desc[1400];
+    snprintf(desc, sizeof desc, "model=%s pe=%s tokenizer=%s prompt_bases=%lld new_bases=%lld temperature=%g seed=%lld",
+             cli->model, pope_pe_name(cfg->pe), cfg->tokenizer, (long long)plen, (long long)nb, (double)temperature,
+             (long long)(cli->seed >= 0 ? cli->seed : 1));
+    if (write_fasta(f, g->name, desc, seq, plen + nb) != 0 || (f != stdout && fclose(f) != 0))
+        return pope_error("%s: write error", g->out_path);
+    if (f == stdout) fflush(stdout);
+    return 0;
+}
+
 int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_cli cli;
     gen_opts g = {.out_path = "-", .name = "generated", .length = 1000};
     int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
     if (prc) return prc < 0 ? 0 : prc;
-    const char *prompt = g.prompt, *out_path = g.out_path, *name = g.name;
-    int64_t length = g.length;
     if (!cli.model) return usage_error("generate", "--model M is required");
     if (cli.threads > 0) pope_runtime_init(cli.threads);
     pope_model *m = pope_model_open(cli.model, NULL);
@@ -84,10 +138,10 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
         return die("generate");
     }
     int rc = 0;
-    int64_t plen = prompt ? (int64_t)strlen(prompt) : 0;
-    char *pbases = malloc((size_t)plen + 7);
+    int64_t plen = g.prompt ? (int64_t)strlen(g.prompt) : 0;
+    char *pbases = malloc((size_t)plen + 7), *seq = NULL;
     int32_t *ptok = malloc(((size_t)plen + 1) * sizeof *ptok);
-    int64_t n_ptok = 0;
+    int64_t n_ptok = 0, nb = 0;
     if (!pbases || !ptok) {
         pope_error("out of memory for a prompt of %lld bases", (long long)plen);
         rc = die("generate");
@@ -96,71 +150,23 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_rng rng;
     pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
     int per = pope_gtok_max_bases(tok);   // bases per whole token
-    if ((n_ptok = prompt_tokens(tok, prompt, &rng, pbases, ptok, &plen)) < 0) {
+    if ((n_ptok = prompt_tokens(tok, g.prompt, &rng, pbases, ptok, &plen)) < 0) {
         rc = die("generate");
         goto done;
     }
     pope_gen_opts go;
     pope_gen_opts_default(&go);
-    go.n_new = (length + per - 1) / per;
+    go.n_new = (g.length + per - 1) / per;
     if (!isnan(cli.temperature)) go.temperature = cli.temperature;
     if (cli.top_k >= 0) go.top_k = cli.top_k;
     if (!isnan(cli.top_p)) go.top_p = cli.top_p;
     go.seed = pope_rng_u64(&rng);
     go.stop_token = -1;
-    // PAD/BOS carry no bases: a model that samples them (barely trained) gets more rounds,
-    // each continuing from everything so far, until `length` bases exist
-    int64_t cap_tok = n_ptok + 2 * go.n_new + 64, n_all = n_ptok, nb = 0;
-    int32_t *all = malloc((size_t)cap_tok * sizeof *all);
-    char *seq = malloc((size_t)(plen + per * (cap_tok + 1) + 1));
-    if (!all || !seq) {   // --length near its bound of 2^30 bases asks for gigabytes here
-        free(all);
-        free(seq);
-        pope_error("out of memory for %lld bases (a smaller --length?)", (long long)length);
+    if (sample_bases(m, tok, &go, &rng, ptok, n_ptok, pbases, plen, g.length, &seq, &nb) != 0 ||
+        write_record(&g, &cli, cfg, go.temperature, seq, plen, nb) != 0)
         rc = die("generate");
-        goto done;
-    }
-    memcpy(all, ptok, (size_t)n_ptok * sizeof *all);
-    memcpy(seq, pbases, (size_t)plen);
-    for (int round = 0; round < 8 && nb < length; round++) {
-        int32_t *gen = NULL;
-        int64_t n_gen = 0;
-        go.n_new = (length - nb + per - 1) / per;
-        if (n_all + go.n_new > cap_tok) go.n_new = cap_tok - n_all;
-        if (go.n_new <= 0) break;
-        if (pope_generate(m, all, n_all, &go, &gen, &n_gen) != 0) {
-            free(all);
-            free(seq);
-            rc = die("generate");
-            goto done;
-        }
-        memcpy(all + n_all, gen, (size_t)n_gen * sizeof *all);
-        int64_t w = pope_gtok_decode(tok, gen, n_gen, seq + plen + nb, per * n_gen);
-        n_all += n_gen;
-        nb += w > 0 ? w : 0;
-        go.seed = pope_rng_u64(&rng);
-        free(gen);
-    }
-    free(all);
-    if (nb > length) nb = length;
-    FILE *f = strcmp(out_path, "-") ? fopen(out_path, "w") : stdout;
-    if (!f) {
-        pope_error("%s: cannot write", out_path);
-        rc = die("generate");
-    } else {
-        char desc[1400];
-        snprintf(desc, sizeof desc, "model=%s pe=%s tokenizer=%s prompt_bases=%lld new_bases=%lld temperature=%g seed=%lld",
-                 cli.model, pope_pe_name(cfg->pe), cfg->tokenizer, (long long)plen, (long long)nb, (double)go.temperature,
-                 (long long)(cli.seed >= 0 ? cli.seed : 1));
-        if (write_fasta(f, name, desc, seq, plen + nb) != 0 || (f != stdout && fclose(f) != 0)) {
-            pope_error("%s: write error", out_path);
-            rc = die("generate");
-        } else if (f == stdout) {
-            fflush(stdout);
-        }
-    }
-    free(seq);
 done:
+    free(seq);
     free(pbases);
     free(ptok);
     pope_model_free(m);

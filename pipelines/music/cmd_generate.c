@@ -76,65 +76,59 @@ static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t kee
     return 0;
 }
 
-int cmd_generate(const pope_program *p, int argc, char **argv) {
-    pope_cli cli;
-    gen_opts g = {.seconds = NAN, .n_tokens = -1};
-    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
-    if (prc) return prc < 0 ? 0 : prc;
-    const char *midi_out = g.midi_out, *prompt_path = g.prompt_path, *roll = g.roll, *tokens_out = g.tokens_out;
-    const char *wav_out = g.wav_out, *soundfont = g.soundfont;
-    double seconds = g.seconds;
-    long long n_tokens = g.n_tokens;
-    if (!midi_out) return usage_error("generate", "--midi out.mid is required");
-    if (wav_out && !strcmp(midi_out, "-")) return usage_error("generate", "--wav renders the --midi file: give a file, not '-'");
-    if (!isnan(seconds) && n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
-    if (isnan(seconds) && n_tokens < 0) seconds = DEFAULT_SECONDS;
-    if (cli.threads > 0) pope_runtime_init(cli.threads);
+// The model behind --model (default: the shipped one) and its tokenizer, whose vocabulary
+// it must have. -1 with pope_last_error set (*file may be set: the caller frees it).
+static int open_model(const char *model, char **file, pope_music_tok *tok, pope_model **m) {
+    *m = NULL;
+    if (!(*file = mmodel_file(model))) return -1;
+    if (mmodel_tokenizer(*file, tok) != 0) return -1;
+    if (!(*m = pope_model_open(*file, NULL))) return -1;
+    int V = pope_model_config(*m)->vocab_size;
+    if (V == pope_music_vocab_size(*tok)) return 0;
+    pope_error("%s: vocab %d does not match tokenizer %s (%d)", *file, V, pope_music_tok_name(*tok),
+               pope_music_vocab_size(*tok));
+    pope_model_free(*m);
+    *m = NULL;
+    return -1;
+}
 
-    char *file = mmodel_file(cli.model);
-    if (!file) return die("generate");
-    pope_music_tok tok;
-    if (mmodel_tokenizer(file, &tok) != 0) { free(file); return die("generate"); }
-    pope_model *m = pope_model_open(file, NULL);
-    if (!m) { free(file); return die("generate"); }
-    int V = pope_model_config(m)->vocab_size, rc = 0;
-    if (V != pope_music_vocab_size(tok)) {
-        pope_error("%s: vocab %d does not match tokenizer %s (%d)", file, V, pope_music_tok_name(tok), pope_music_vocab_size(tok));
-        pope_model_free(m);
-        free(file);
-        return die("generate");
-    }
-
-    pope_tokens all = {0};
-    if (prompt_path) {
-        pope_midi pm;
-        if (pope_midi_read_opt(&pm, prompt_path, pope_music_tok_read_flags(tok)) != 0) {
-            rc = die("generate: --prompt");
-            goto done;
-        }
-        if (pm.n_notes == 0) {
-            pope_midi_free(&pm);
-            pope_error("%s: no notes (drum channel 10 and zero-length notes are not read)", prompt_path);
-            rc = die("generate: --prompt");
-            goto done;
-        }
-        rc = pope_music_tokenize(tok, &pm, &all);
-        if (rc == 0 && music_report_loss(tok, &pm, all.data, all.n, "the prompt") < 0) rc = -1;
+// The tokens to continue: --prompt's (its EOS removed), else BOS. Returns the exit status.
+static int prompt_tokens(pope_music_tok tok, const char *prompt_path, pope_tokens *all) {
+    if (!prompt_path) return pope_tokens_push(all, POPE_MUSIC_BOS) != 0 ? die("generate") : 0;
+    pope_midi pm;
+    if (pope_midi_read_opt(&pm, prompt_path, pope_music_tok_read_flags(tok)) != 0) return die("generate: --prompt");
+    if (pm.n_notes == 0) {
         pope_midi_free(&pm);
-        if (rc) {
-            rc = die("generate: --prompt");
-            goto done;
-        }
-        if (all.n > 1 && all.data[all.n - 1] == POPE_MUSIC_EOS) all.n--;
-    } else if (pope_tokens_push(&all, POPE_MUSIC_BOS) != 0) {
-        rc = die("generate");
-        goto done;
+        pope_error("%s: no notes (drum channel 10 and zero-length notes are not read)", prompt_path);
+        return die("generate: --prompt");
     }
-    double prompt_seconds = decoded_seconds(tok, all.data, all.n);
-    long long max_new = n_tokens > 0 ? n_tokens : MAX_TOKENS;
-    // Past the training context the model sees a sliding window: when the cache is full it
-    // is refilled with the last half context of tokens, from an offset where training windows
-    // may start (so this is in distribution; extrapolation is not needed).
+    int rc = pope_music_tokenize(tok, &pm, all);
+    if (rc == 0 && music_report_loss(tok, &pm, all->data, all->n, "the prompt") < 0) rc = -1;
+    pope_midi_free(&pm);
+    if (rc) return die("generate: --prompt");
+    if (all->n > 1 && all->data[all->n - 1] == POPE_MUSIC_EOS) all->n--;
+    return 0;
+}
+
+// The sampling settings and what sampling did.
+typedef struct {
+    float temperature, top_p;
+    int top_k;
+    long long n_new;
+    int ended;   // 1: stopped at EOS
+    double prompt_seconds;   // length of the prompt's music (0 without --prompt)
+} gen_run;
+
+// Samples after `all` until EOS, the token bound or the seconds bound, appending to all.
+// Past the training context the model sees a sliding window: when the cache is full it is
+// refilled with the last half context of tokens, from an offset where training windows may
+// start (pope_music_window_align; so this is in distribution; extrapolation is not needed).
+// Returns the exit status.
+static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_opts *g, const pope_cli *cli,
+                         pope_tokens *all, gen_run *run) {
+    const int V = pope_model_config(m)->vocab_size;
+    double prompt_seconds = run->prompt_seconds = decoded_seconds(tok, all->data, all->n);
+    long long max_new = g->n_tokens > 0 ? g->n_tokens : MAX_TOKENS;
     int window = pope_model_config(m)->context_length;
     if (window < 2) window = 2;
     pope_kv *kv = pope_kv_new(m, window);
@@ -142,58 +136,92 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     if (!kv || !logits) {
         pope_kv_free(kv);
         free(logits);
-        rc = die("generate");
-        goto done;
+        return die("generate");
     }
     size_t align = (size_t)pope_music_window_align(tok);
-    rc = refeed(m, kv, &all, (size_t)window, align, logits);
+    int rc = refeed(m, kv, all, (size_t)window, align, logits);
     pope_rng rng;
-    pope_rng_seed(&rng, cli.seed >= 0 ? (uint64_t)cli.seed : 1);
-    float temperature = isnan(cli.temperature) ? 1.0f : cli.temperature;
-    float top_p = isnan(cli.top_p) ? (float)DEFAULT_TOP_P : cli.top_p;
-    int top_k = cli.top_k > 0 ? cli.top_k : 0;
-    int tty = isatty(fileno(stderr)) && !cli.quiet;
+    pope_rng_seed(&rng, cli->seed >= 0 ? (uint64_t)cli->seed : 1);
+    run->temperature = isnan(cli->temperature) ? 1.0f : cli->temperature;
+    run->top_p = isnan(cli->top_p) ? (float)DEFAULT_TOP_P : cli->top_p;
+    run->top_k = cli->top_k > 0 ? cli->top_k : 0;
+    int tty = isatty(fileno(stderr)) && !cli->quiet;
     long long n_new = 0;
-    int ended = 0;
     while (rc == 0 && n_new < max_new) {
         logits[POPE_MUSIC_PAD] = -INFINITY;   // never meaningful in the middle of a piece
         logits[POPE_MUSIC_BOS] = -INFINITY;
-        int32_t t = pope_sample(logits, V, temperature, top_k, top_p, &rng);
-        if (t == POPE_MUSIC_EOS) { ended = 1; break; }
-        if (pope_tokens_push(&all, t) != 0) { rc = die("generate"); break; }
+        int32_t t = pope_sample(logits, V, run->temperature, run->top_k, run->top_p, &rng);
+        if (t == POPE_MUSIC_EOS) { run->ended = 1; break; }
+        if (pope_tokens_push(all, t) != 0) { rc = die("generate"); break; }
         n_new++;
-        if (!isnan(seconds) && n_new % 16 == 0 &&
-            decoded_seconds(tok, all.data, all.n) - prompt_seconds >= seconds) break;
+        if (!isnan(g->seconds) && n_new % 16 == 0 &&
+            decoded_seconds(tok, all->data, all->n) - prompt_seconds >= g->seconds) break;
         if (tty && n_new % 64 == 0) fprintf(stderr, "\r\033[Kgenerate: %lld tokens", n_new);
         if (n_new == max_new) break;
-        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, &all, (size_t)window / 2, align, logits);
+        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, all, (size_t)window / 2, align, logits);
         else if (pope_model_step(m, kv, t, logits) != 0) rc = -1;
         if (rc) rc = die("generate");
     }
     if (tty) fputs("\r\033[K", stderr);
-    if (rc == 0 && !isnan(seconds) && !ended && n_new == max_new)
-        fprintf(stderr, PROG ": warning: stopped at the cap of %d new tokens, before %g s of music "
-                        "(use --tokens N for longer pieces)\n", MAX_TOKENS, seconds);
     pope_kv_free(kv);
     free(logits);
-    if (rc) goto done;
+    if (rc == 0 && !isnan(g->seconds) && !run->ended && n_new == max_new && g->n_tokens <= 0)
+        fprintf(stderr, PROG ": warning: stopped at the cap of %d new tokens, before %g s of music "
+                        "(use --tokens N for longer pieces)\n", MAX_TOKENS, g->seconds);
+    run->n_new = n_new;
+    return rc;
+}
+
+// The MIDI file, the optional piano roll and token ids, and the summary line. Returns the
+// exit status.
+static int write_outputs(const gen_opts *g, const pope_cli *cli, const char *file, pope_music_tok tok,
+                         const pope_tokens *all, const gen_run *run) {
     pope_midi out;
-    if (pope_music_detokenize(tok, all.data, all.n, &out) != 0) { rc = die("generate"); goto done; }
-    if (pope_midi_write(midi_out, &out) != 0) rc = die("generate");
+    if (pope_music_detokenize(tok, all->data, all->n, &out) != 0) return die("generate");
+    int rc = 0;
+    if (pope_midi_write(g->midi_out, &out) != 0) rc = die("generate");
     char title[512];
     snprintf(title, sizeof title, "pope-music generate: %s", file);
-    if (rc == 0 && roll && music_roll_svg(roll, &out, title, music_voice_names(tok), prompt_path ? prompt_seconds : -1) != 0) rc = die("generate: --roll");
-    if (rc == 0 && tokens_out && pope_npy_write_i32(tokens_out, all.data, (int64_t)all.n) != 0) rc = die("generate: --tokens-out");
-    if (rc == 0 && wav_out && out.n_notes > 0 && pope_music_render_wav(midi_out, wav_out, soundfont, NULL) != 0)
+    if (rc == 0 && g->roll &&
+        music_roll_svg(g->roll, &out, title, music_voice_names(tok), g->prompt_path ? run->prompt_seconds : -1) != 0)
+        rc = die("generate: --roll");
+    if (rc == 0 && g->wav_out && out.n_notes > 0 && pope_music_render_wav(g->midi_out, g->wav_out, g->soundfont, NULL) != 0)
         rc = die("generate: --wav");
+    if (rc == 0 && g->tokens_out && pope_npy_write_i32(g->tokens_out, all->data, (int64_t)all->n) != 0)
+        rc = die("generate: --tokens-out");
     if (rc == 0) {
         fprintf(stderr, PROG ": %s: %zu notes, %.1f s (%lld new %s tokens%s; model %s, temperature %g, top-p %g, seed %lld)\n",
-                midi_out, out.n_notes, out.duration, n_new, pope_music_tok_name(tok), ended ? ", ended with EOS" : "",
-                file, (double)temperature, (double)top_p, cli.seed >= 0 ? (long long)cli.seed : 1LL);
+                g->midi_out, out.n_notes, out.duration, run->n_new, pope_music_tok_name(tok),
+                run->ended ? ", ended with EOS" : "", file, (double)run->temperature, (double)run->top_p,
+                cli->seed >= 0 ? (long long)cli->seed : 1LL);
         if (out.n_notes == 0) fprintf(stderr, PROG ": warning: the generated piece has no notes\n");
     }
     pope_midi_free(&out);
-done:
+    return rc;
+}
+
+int cmd_generate(const pope_program *p, int argc, char **argv) {
+    pope_cli cli;
+    gen_opts g = {.seconds = NAN, .n_tokens = -1};
+    int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
+    if (prc) return prc < 0 ? 0 : prc;
+    if (!g.midi_out) return usage_error("generate", "--midi out.mid is required");
+    if (g.wav_out && !strcmp(g.midi_out, "-")) return usage_error("generate", "--wav renders the --midi file: give a file, not '-'");
+    if (!isnan(g.seconds) && g.n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
+    if (isnan(g.seconds) && g.n_tokens < 0) g.seconds = DEFAULT_SECONDS;
+    if (cli.threads > 0) pope_runtime_init(cli.threads);
+    char *file = NULL;
+    pope_music_tok tok;
+    pope_model *m;
+    if (open_model(cli.model, &file, &tok, &m) != 0) {
+        free(file);
+        return die("generate");
+    }
+    pope_tokens all = {0};
+    gen_run run = {0};
+    int rc;
+    if ((rc = prompt_tokens(tok, g.prompt_path, &all)) == 0 && (rc = sample_tokens(m, tok, &g, &cli, &all, &run)) == 0)
+        rc = write_outputs(&g, &cli, file, tok, &all, &run);
     pope_tokens_free(&all);
     pope_model_free(m);
     free(file);

@@ -32,10 +32,8 @@ int mdata_positional(mdata_opts *o, int argc, char **argv, int *i);
 int mdata_parse_kind(const char *s, mdata_kind *k);
 const char *mdata_kind_name(mdata_kind k);
 
-typedef struct mcorpus mcorpus;   // data.c
 typedef struct {
-    mcorpus *mc;
-    pope_corpus corpus;
+    pope_corpus corpus;           // pope_music_corpus_*
     pope_music_tok tok;
     char *metadata;               // JSON object of strings for checkpoints: pope.music.*
 } mdata;

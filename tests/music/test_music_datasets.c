@@ -25,7 +25,7 @@ static void test_jsb(void) {
     int rc = pope_jsb_load(&d, path);
     CHECK(rc == 0, "jsb fixture: %s", pope_last_error());
     if (rc) return;
-    CHECK(d.n[POPE_MSPLIT_TRAIN] == 2 && d.n[POPE_MSPLIT_VALID] == 1 && d.n[POPE_MSPLIT_TEST] == 1,
+    CHECK(d.n[POPE_SPLIT_TRAIN] == 2 && d.n[POPE_SPLIT_VALID] == 1 && d.n[POPE_SPLIT_TEST] == 1,
           "split sizes %zu/%zu/%zu", d.n[0], d.n[1], d.n[2]);
     CHECK(d.pieces[0][0].n_steps == 3 && d.pieces[0][1].n_steps == 1, "steps");
     CHECK(d.pieces[0][0].grid[4 + 3] == 47, "train[0] step 1 bass = %d, want 47", d.pieces[0][0].grid[7]);
@@ -61,6 +61,58 @@ static void test_jsb(void) {
     if (rc == 0) pope_jsb_free(&d);
 }
 
+// The JSB fixture as a pope_corpus (formats/music/corpus.c): its sequences are the pieces'
+// token streams (pope_jsb_tokenize_grid, checked above), or joined per split; targets
+// BOS/EOS/PAD ignored as asked.
+static void test_corpus(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/music/data/jsb_mini.json", check_source_dir());
+    pope_jsb_data d;
+    if (pope_jsb_load(&d, path) != 0) { CHECK(0, "jsb fixture: %s", pope_last_error()); return; }
+    pope_tokens p0 = {0}, p1 = {0};   // the two train pieces, tokenized on their own
+    CHECK(pope_jsb_tokenize_grid(d.pieces[0][0].grid, d.pieces[0][0].n_steps, &p0) == 0 &&
+          pope_jsb_tokenize_grid(d.pieces[0][1].grid, d.pieces[0][1].n_steps, &p1) == 0 && p0.n == 14 && p1.n == 6,
+          "train pieces: 3 steps -> 14 tokens, 1 step -> 6");
+    pope_music_corpus_opts o = {.tok = POPE_TOK_JSB, .grid_only = 1};
+    pope_corpus c;
+    int32_t out[32];
+    int rc = pope_music_corpus_jsb(&c, path, &o);
+    CHECK(rc == 0, "corpus: %s", pope_last_error());
+    if (rc == 0) {
+        CHECK(c.vocab_size == POPE_JSB_VOCAB && !strcmp(c.tokenizer, "jsb"), "vocab %d, tokenizer %s", c.vocab_size, c.tokenizer);
+        CHECK(c.n_seqs(c.ctx, POPE_SPLIT_TRAIN) == 2 && c.seq_len(c.ctx, POPE_SPLIT_TRAIN, 0) == 14 &&
+                  c.seq_len(c.ctx, POPE_SPLIT_TRAIN, 1) == 6 && c.n_seqs(c.ctx, POPE_SPLIT_TEST) == 1,
+              "pieces as sequences");
+        CHECK(c.read(c.ctx, POPE_SPLIT_TRAIN, 1, 0, 6, out) == 0 && !memcmp(out, p1.data, 6 * sizeof *out), "read piece 1");
+        CHECK(c.read(c.ctx, POPE_SPLIT_TRAIN, 1, 2, 5, out) != 0, "a read past the piece is refused");
+        CHECK(c.ignore_target(c.ctx, POPE_MUSIC_BOS) == POPE_IGNORE && c.ignore_target(c.ctx, POPE_MUSIC_EOS) == POPE_IGNORE &&
+                  c.ignore_target(c.ctx, POPE_MUSIC_PAD) == POPE_IGNORE && c.ignore_target(c.ctx, p0.data[1]) == p0.data[1],
+              "grid only: BOS, EOS, PAD ignored, grid tokens kept");
+        int64_t pieces, tokens;
+        pope_music_corpus_count(&c, POPE_SPLIT_TRAIN, &pieces, &tokens);
+        CHECK(pieces == 2 && tokens == 20, "count: %lld pieces, %lld tokens", (long long)pieces, (long long)tokens);
+        pope_rng rng;
+        pope_rng_seed(&rng, 3);
+        CHECK(c.sample_train(c.ctx, &rng, 30, out) == 0 && out[0] == POPE_MUSIC_BOS && out[29] == POPE_MUSIC_PAD,
+              "a window longer than any piece: one piece from its start, then PAD");
+        pope_music_corpus_free(&c);
+    }
+    o = (pope_music_corpus_opts){.tok = POPE_TOK_JSB, .joined = 1};
+    rc = pope_music_corpus_jsb(&c, path, &o);
+    CHECK(rc == 0, "joined corpus: %s", pope_last_error());
+    if (rc == 0) {
+        CHECK(c.n_seqs(c.ctx, POPE_SPLIT_TRAIN) == 1 && c.seq_len(c.ctx, POPE_SPLIT_TRAIN, 0) == 20, "joined: one stream");
+        int32_t want[4] = {p0.data[12], p0.data[13], p1.data[0], p1.data[1]};
+        CHECK(c.read(c.ctx, POPE_SPLIT_TRAIN, 0, 12, 4, out) == 0 && !memcmp(out, want, sizeof want),
+              "a read across the pieces' boundary");
+        CHECK(c.ignore_target(c.ctx, POPE_MUSIC_EOS) == POPE_MUSIC_EOS, "not grid only: EOS counts");
+        pope_music_corpus_free(&c);
+    }
+    pope_tokens_free(&p0);
+    pope_tokens_free(&p1);
+    pope_jsb_free(&d);
+}
+
 static void test_maestro(void) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/tests/music/data/mini_maestro", check_source_dir());
@@ -73,8 +125,8 @@ static void test_maestro(void) {
         char want[1100];
         snprintf(want, sizeof want, "%s/2004/b.midi", dir);
         CHECK(strcmp(l.files[1].path, want) == 0, "quoted multi-line record: path %s", l.files[1].path);
-        CHECK(l.files[0].split == POPE_MSPLIT_TRAIN && l.files[1].split == POPE_MSPLIT_VALID &&
-              l.files[2].split == POPE_MSPLIT_TEST, "splits");
+        CHECK(l.files[0].split == POPE_SPLIT_TRAIN && l.files[1].split == POPE_SPLIT_VALID &&
+              l.files[2].split == POPE_SPLIT_TEST, "splits");
         for (size_t i = 0; i < l.n; i++) {   // the shipped fixture files: 24 notes each
             pope_midi m;
             int r = pope_midi_read(&m, l.files[i].path);
@@ -90,7 +142,7 @@ static void test_maestro(void) {
     snprintf(path, sizeof path, "%s/meta.csv", sub);
     write_text(path, "midi_filename,split\r\nx/one.mid,test\r\ntwo.mid,train\r\n");
     rc = pope_maestro_list(&l, sub);
-    CHECK(rc == 0 && l.n == 2 && l.files[0].split == POPE_MSPLIT_TEST && strstr(l.files[0].path, "other/x/one.mid"),
+    CHECK(rc == 0 && l.n == 2 && l.files[0].split == POPE_SPLIT_TEST && strstr(l.files[0].path, "other/x/one.mid"),
           "generic csv: %s", pope_last_error());
     if (rc == 0) pope_music_filelist_free(&l);
     write_text(path, "name,split\nx.mid,train\n");
@@ -129,7 +181,7 @@ static void test_mididir(void) {
     char name[64];
     for (int i = 0; i < 20000; i++) {
         snprintf(name, sizeof name, "piece_%05d.mid", i);
-        pope_music_split s = pope_mididir_split(name, 1);
+        pope_split s = pope_mididir_split(name, 1);
         count[s]++;
         moved += s != pope_mididir_split(name, 2);
     }
@@ -147,6 +199,7 @@ int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pope-test-datasets-XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
     test_jsb();
+    test_corpus();
     test_maestro();
     test_mididir();
     char cmd[512];

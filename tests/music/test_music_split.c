@@ -16,19 +16,19 @@ static void make_list(pope_music_filelist *l, size_t n, const char *prefix, int 
         size_t k = reversed ? n - 1 - i : i;
         snprintf(path, sizeof path, "%s/%s/piece_%03zu.midi", prefix, k % 3 ? "train" : "test", k);
         l->files[i].path = strdup(path);
-        l->files[i].split = POPE_MSPLIT_TEST;
+        l->files[i].split = POPE_SPLIT_TEST;
     }
 }
 
 // The split of the file named piece_NNN.midi in l.
-static pope_music_split split_of(const pope_music_filelist *l, size_t k) {
+static pope_split split_of(const pope_music_filelist *l, size_t k) {
     char name[64];
     snprintf(name, sizeof name, "/piece_%03zu.midi", k);
     for (size_t i = 0; i < l->n; i++) {
         size_t len = strlen(l->files[i].path), nl = strlen(name);
         if (len >= nl && strcmp(l->files[i].path + len - nl, name) == 0) return l->files[i].split;
     }
-    return (pope_music_split)-1;
+    return (pope_split)-1;
 }
 
 int main(void) {
@@ -40,7 +40,7 @@ int main(void) {
           pope_music_split_random(&c, 2) == 0, "split: %s", pope_last_error());
     size_t count[3] = {0}, same_b = 0, same_c = 0;
     for (size_t k = 0; k < 519; k++) {
-        pope_music_split s = split_of(&a, k);
+        pope_split s = split_of(&a, k);
         if ((unsigned)s < 3) count[s]++;
         same_b += split_of(&b, k) == s;
         same_c += split_of(&c, k) == s;
@@ -63,7 +63,7 @@ int main(void) {
             snprintf(other, sizeof other, "piece_%03zu.midi", j);
             below += pope_music_name_hash(other, 1) < h;
         }
-        pope_music_split want = below < 467 ? POPE_MSPLIT_TRAIN : below < 493 ? POPE_MSPLIT_VALID : POPE_MSPLIT_TEST;
+        pope_split want = below < 467 ? POPE_SPLIT_TRAIN : below < 493 ? POPE_SPLIT_VALID : POPE_SPLIT_TEST;
         bad += split_of(&a, k) != want;
     }
     CHECK(bad == 0, "%zu files not in the split their hash rank gives", bad);

@@ -70,6 +70,38 @@ static void test_windows(void) {
     CHECK(pope_eval_windows(7, 1, &t) == 3 && t == 3, "T=1: pairs (0,1) (2,3) (4,5), rest 1 dropped: %lld", (long long)t);
 }
 
+// A corpus of sequence lengths only (the walk never reads tokens): train {12, 1, 0, 5},
+// valid none, test {4}.
+static const int64_t walk_lens[3][4] = {{12, 1, 0, 5}, {0}, {4}};
+static const int64_t walk_n[3] = {4, 0, 1};
+static int64_t walk_n_seqs(void *ctx, pope_split s) { (void)ctx; return walk_n[s]; }
+static int64_t walk_seq_len(void *ctx, pope_split s, int64_t q) { (void)ctx; return walk_lens[s][q]; }
+
+// Hand-listed windows of that corpus at T = 4 (windows of 5 tokens).
+static void test_window_walk(void) {
+    const pope_corpus c = {.n_seqs = walk_n_seqs, .seq_len = walk_seq_len};
+    const pope_window want[] = {
+        {POPE_SPLIT_TRAIN, 0, 0, 5, 0}, {POPE_SPLIT_TRAIN, 0, 5, 5, 0}, {POPE_SPLIT_TRAIN, 0, 10, 2, 1},
+        {POPE_SPLIT_TRAIN, 3, 0, 5, 1}, {POPE_SPLIT_TEST, 0, 0, 4, 1}};
+    pope_window_iter it;
+    pope_window w;
+    int k = 0;
+    CHECK(pope_window_iter_init(&it, &c, POPE_SPLIT_ALL, 4) == 0, "init: %s", pope_last_error());
+    for (; pope_window_next(&it, &w); k++)
+        CHECK(k < 5 && w.split == want[k].split && w.seq == want[k].seq && w.off == want[k].off && w.n == want[k].n &&
+                  w.ends_seq == want[k].ends_seq,
+              "window %d: split %d seq %lld off %lld n %d ends %d", k, (int)w.split, (long long)w.seq,
+              (long long)w.off, w.n, w.ends_seq);
+    CHECK(k == 5, "5 windows, got %d", k);
+    CHECK(pope_window_next(&it, &w) == 0, "the walk stays at its end");
+    int64_t t;
+    CHECK(pope_split_windows(&c, POPE_SPLIT_ALL, 4, &t) == 5 && t == 4 + 4 + 1 + 4 + 3, "count all: %lld targets", (long long)t);
+    CHECK(pope_split_windows(&c, POPE_SPLIT_VALID, 4, &t) == 0 && t == 0, "valid is empty");
+    CHECK(pope_window_iter_init(&it, &c, POPE_SPLIT_VALID, 4) == 0 && pope_window_next(&it, &w) == 0, "empty split: no window");
+    CHECK(pope_window_iter_init(&it, &c, POPE_SPLIT_TEST, 0) != 0, "T = 0 refused");
+    CHECK(pope_window_iter_init(&it, &c, (pope_split)7, 4) != 0, "split 7 refused");
+}
+
 static void test_npy(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/a.npy", tmpdir);
@@ -394,6 +426,7 @@ int main(void) {
     test_int_list();
     test_split();
     test_windows();
+    test_window_walk();
     test_npy();
     test_svg();
     test_presets();
