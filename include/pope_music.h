@@ -156,6 +156,12 @@ double pope_remi_class_tempo(int cls);           // its qpm
 #define POPE_JSB_VOCAB 92
 #define POPE_JSB_VOICES 4
 #define POPE_JSB_STEP_SECONDS 0.125   // a 16th note at 120 qpm
+// Token windows (training windows, the generation's sliding window) start at a multiple of
+// this: jsb is BOS then S, A, T, B per step, so position 1 of every window is a soprano,
+// as right after BOS. 1 for the other tokenizers (any offset).
+static inline int64_t pope_music_window_align(pope_music_tok t) {
+    return t == POPE_TOK_JSB ? POPE_JSB_VOICES : 1;
+}
 // The longest piece jsb tokenizes from MIDI: 2^18 16th steps (65536 beats, 9 hours at 120
 // qpm; 1M tokens, 4 MB). A few bytes of MIDI can place a note much further away.
 #define POPE_JSB_MAX_STEPS (1 << 18)
@@ -201,6 +207,19 @@ uint64_t pope_music_name_hash(const char *name, uint64_t seed);
 // pope_music_name_hash of their file name (no folders) and seed (ties by path); the first
 // round(0.9 n) train, the next round(0.05 n) valid, the rest test.
 int pope_music_split_random(pope_music_filelist *l, uint64_t seed);
+
+// ---------------------------------------------------------------- audio (FluidSynth)
+// Longest piece pope-music renders (1 hour: a 635 MB WAV).
+#define POPE_RENDER_MAX_SECONDS 3600
+// The soundfont to use: `given` (NULL: $POPE_SOUNDFONT, then Debian's fluid-soundfont-gm
+// /usr/share/sounds/sf2/FluidR3_GM.sf2); NULL when none is readable.
+const char *pope_music_soundfont(const char *given);
+// Renders a MIDI file to a 44.1 kHz 16-bit stereo WAV (written atomically) with FluidSynth:
+// the music plus a 1 s release tail. *seconds (may be NULL) = the audio's length. -1 with a
+// message naming the missing package when FluidSynth (build time) or a soundfont (run time)
+// is missing.
+int pope_music_render_wav(const char *midi_path, const char *wav_path, const char *soundfont,
+                          double *seconds);
 
 // ---------------------------------------------------------------- corpus
 // A data set as a pope_corpus (formats/music/corpus.c): every piece tokenized once with

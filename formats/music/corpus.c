@@ -95,7 +95,14 @@ static int mc_sample_train(void *ctx, pope_rng *rng, int64_t n, int32_t *out) {
         src = stretched.data;
         len = (int64_t)stretched.n;
     }
-    int64_t off = len > n ? (int64_t)pope_rng_below(rng, (uint64_t)(len - n + 1)) : 0;
+    // Aligned offsets (jsb: a multiple of 4, pope_music_window_align): uniform offsets taught
+    // the model every voice phase, and a generation from BOS came out with the voices rotated.
+    // A quarter of jsb windows start at the piece's BOS, where sampling starts: a model with a
+    // relative encoding knows the voice only from what came before, and after BOS from nothing
+    // but such windows (with pieces of ~970 tokens and context 512, 1 window in 450 otherwise).
+    int64_t align = pope_music_window_align(c->tok);
+    int64_t off = len > n ? align * (int64_t)pope_rng_below(rng, (uint64_t)((len - n) / align + 1)) : 0;
+    if (align > 1 && len > n && pope_rng_below(rng, 4) == 0) off = 0;
     int64_t take = len - off < n ? len - off : n;
     memcpy(out, src + off, (size_t)take * sizeof *out);
     for (int64_t i = take; i < n; i++) out[i] = POPE_MUSIC_PAD;

@@ -108,8 +108,9 @@ static int picked(picker *p) {
     return 0;
 }
 
-// Progress of an evaluation: rewritten in place on a terminal (twice a second at most);
-// otherwise one line per 10% of the windows, once the evaluation has taken 10 s.
+// Progress of an evaluation (windows done, rate, elapsed, ETA): rewritten in place on a
+// terminal (twice a second at most); otherwise one line per 10% of the windows, once the
+// evaluation has taken 10 s.
 typedef struct {
     int on, tty;
     double t0, last;
@@ -118,19 +119,24 @@ typedef struct {
 } progress;
 
 static void progress_show(progress *p, int64_t done) {
-    if (!p->on) return;
+    if (!p->on || p->total <= 0) return;
     done *= dist_size();   // the ranks score about equal shares
     if (done > p->total) done = p->total;
-    double now = pope_now();
-    if (p->tty && now - p->last > 0.5) {
+    double now = pope_now(), el = now - p->t0;
+    int tty_due = p->tty && now - p->last > 0.5, line_due = !p->tty && done * 10 / p->total > p->decile && el > 10;
+    if (!tty_due && !line_due) return;
+    char eta[32], took[32];
+    double rate = el > 0 ? (double)done / el : 0;
+    pope_format_duration(rate > 0 ? (double)(p->total - done) / rate : 0, eta, sizeof eta);
+    pope_format_duration(el, took, sizeof took);
+    if (tty_due) {
         p->last = now;
-        fprintf(stderr, "\r\033[Keval %s: %lld/%lld windows", pope_split_name(p->split), (long long)done,
-                (long long)p->total);
-    } else if (!p->tty && done * 10 / p->total > p->decile && now - p->t0 > 10) {
-        char b[32];
+        fprintf(stderr, "\r\033[Keval %s: %lld/%lld windows  %.1f windows/s  %s  ETA %s", pope_split_name(p->split),
+                (long long)done, (long long)p->total, rate, took, eta);
+    } else {
         p->decile = done * 10 / p->total;
-        fprintf(stderr, "eval %s: %lld/%lld windows (%s)\n", pope_split_name(p->split), (long long)done,
-                (long long)p->total, pope_format_duration(now - p->t0, b, sizeof b));
+        fprintf(stderr, "eval %s: %lld/%lld windows  %.1f windows/s  %s  ETA %s\n", pope_split_name(p->split),
+                (long long)done, (long long)p->total, rate, took, eta);
     }
 }
 

@@ -199,7 +199,8 @@ static int report_test(const pope_program *p, const char *out_dir, const pope_co
     pope_eval_opts eo;
     pope_eval_opts_default(&eo);
     eo.split = POPE_SPLIT_TEST;
-    eo.max_targets = p->test_targets;   // genome: a whole-genome test split would take hours
+    eo.max_targets = p->test_targets;   // a whole-genome (or all-MAESTRO) test split would take hours
+    eo.progress = 1;                    // on a terminal, or a line per 10% after 10 s
     pope_eval_result r;
     // a test split too short for one window is reported below ("no targets"), not an error:
     // the training itself succeeded

@@ -14,7 +14,7 @@
 #define MAX_TOKENS 16384   // cap of --seconds generation
 
 typedef struct {
-    const char *midi_out, *prompt_path, *roll, *tokens_out;
+    const char *midi_out, *prompt_path, *roll, *tokens_out, *wav_out, *soundfont;
     double seconds;
     int64_t n_tokens;
 } gen_opts;
@@ -25,7 +25,8 @@ typedef struct {
 static const pope_opt generate_opts[] = {
     {.name = "--midi", .kind = POPE_OPT_STR, GEN(midi_out), .arg = "FILE",
      .help = "the MIDI file to write (required; '-' = stdout)"},
-    POPE_COMMON_HELP("--model", "model file, or a training directory", "models/music-default.safetensors"),
+    POPE_COMMON_HELP("--model", "model file, training directory, or shipped model name (default, piano)",
+                     "models/music-default.safetensors"),
     {.name = "--prompt", .kind = POPE_OPT_STR, GEN(prompt_path), .arg = "FILE.mid", .help = "a MIDI file to continue"},
     {.name = "--seconds", .kind = POPE_OPT_F64, GEN(seconds), .arg = "S", .lo = 1e-3, .hi = 36000,
      .help = "length of the new music in seconds", .def = STR(DEFAULT_SECONDS)},
@@ -35,6 +36,10 @@ static const pope_opt generate_opts[] = {
      .help = "also draw a piano roll of the result (prompt included)"},
     {.name = "--tokens-out", .kind = POPE_OPT_STR, GEN(tokens_out), .arg = "F.npy",
      .help = "also write all token ids (prompt + new)"},
+    {.name = "--wav", .kind = POPE_OPT_STR, GEN(wav_out), .arg = "FILE.wav",
+     .help = "also render the result to audio (FluidSynth; see 'render --help')"},
+    {.name = "--soundfont", .kind = POPE_OPT_STR, GEN(soundfont), .arg = "FILE.sf2",
+     .help = "the soundfont for --wav", .def = "fluid-soundfont-gm's FluidR3_GM.sf2"},
     POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, STR(DEFAULT_TOP_P)),
     POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
     POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
@@ -59,10 +64,13 @@ static double decoded_seconds(pope_music_tok tok, const int32_t *t, size_t n) {
     return d;
 }
 
-// Empties the cache and feeds the last `keep` tokens of all (logits: after the last one).
-static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t keep, float *logits) {
+// Empties the cache and feeds the last `keep` tokens of all, or a few fewer so that the window
+// starts where training windows start (pope_music_window_align); logits: after the last one.
+static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t keep, size_t align,
+                  float *logits) {
     pope_kv_reset(kv);
     size_t from = all->n > keep ? all->n - keep : 0;
+    from += (align - from % align) % align;
     for (size_t i = from; i < all->n; i++)
         if (pope_model_step(m, kv, all->data[i], logits) != 0) return -1;
     return 0;
@@ -89,7 +97,13 @@ static int prompt_tokens(pope_music_tok tok, const char *prompt_path, pope_token
     if (!prompt_path) return pope_tokens_push(all, POPE_MUSIC_BOS) != 0 ? die("generate") : 0;
     pope_midi pm;
     if (pope_midi_read_opt(&pm, prompt_path, pope_music_tok_read_flags(tok)) != 0) return die("generate: --prompt");
+    if (pm.n_notes == 0) {
+        pope_midi_free(&pm);
+        pope_error("%s: no notes (drum channel 10 and zero-length notes are not read)", prompt_path);
+        return die("generate: --prompt");
+    }
     int rc = pope_music_tokenize(tok, &pm, all);
+    if (rc == 0 && music_report_loss(tok, &pm, all->data, all->n, "the prompt") < 0) rc = -1;
     pope_midi_free(&pm);
     if (rc) return die("generate: --prompt");
     if (all->n > 1 && all->data[all->n - 1] == POPE_MUSIC_EOS) all->n--;
@@ -102,17 +116,18 @@ typedef struct {
     int top_k;
     long long n_new;
     int ended;   // 1: stopped at EOS
+    double prompt_seconds;   // length of the prompt's music (0 without --prompt)
 } gen_run;
 
 // Samples after `all` until EOS, the token bound or the seconds bound, appending to all.
 // Past the training context the model sees a sliding window: when the cache is full it is
-// refilled with the last half context of tokens (the model was trained on windows starting
-// anywhere in a piece, so this is in distribution; extrapolation is not needed). Returns
-// the exit status.
+// refilled with the last half context of tokens, from an offset where training windows may
+// start (pope_music_window_align; so this is in distribution; extrapolation is not needed).
+// Returns the exit status.
 static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_opts *g, const pope_cli *cli,
                          pope_tokens *all, gen_run *run) {
     const int V = pope_model_config(m)->vocab_size;
-    double prompt_seconds = decoded_seconds(tok, all->data, all->n);
+    double prompt_seconds = run->prompt_seconds = decoded_seconds(tok, all->data, all->n);
     long long max_new = g->n_tokens > 0 ? g->n_tokens : MAX_TOKENS;
     int window = pope_model_config(m)->context_length;
     if (window < 2) window = 2;
@@ -123,7 +138,8 @@ static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_opts *g, c
         free(logits);
         return die("generate");
     }
-    int rc = refeed(m, kv, all, (size_t)window, logits);
+    size_t align = (size_t)pope_music_window_align(tok);
+    int rc = refeed(m, kv, all, (size_t)window, align, logits);
     pope_rng rng;
     pope_rng_seed(&rng, cli->seed >= 0 ? (uint64_t)cli->seed : 1);
     run->temperature = isnan(cli->temperature) ? 1.0f : cli->temperature;
@@ -142,13 +158,16 @@ static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_opts *g, c
             decoded_seconds(tok, all->data, all->n) - prompt_seconds >= g->seconds) break;
         if (tty && n_new % 64 == 0) fprintf(stderr, "\r\033[Kgenerate: %lld tokens", n_new);
         if (n_new == max_new) break;
-        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, all, (size_t)window / 2, logits);
+        if (pope_kv_len(kv) >= window) rc = refeed(m, kv, all, (size_t)window / 2, align, logits);
         else if (pope_model_step(m, kv, t, logits) != 0) rc = -1;
         if (rc) rc = die("generate");
     }
     if (tty) fputs("\r\033[K", stderr);
     pope_kv_free(kv);
     free(logits);
+    if (rc == 0 && !isnan(g->seconds) && !run->ended && n_new == max_new && g->n_tokens <= 0)
+        fprintf(stderr, PROG ": warning: stopped at the cap of %d new tokens, before %g s of music "
+                        "(use --tokens N for longer pieces)\n", MAX_TOKENS, g->seconds);
     run->n_new = n_new;
     return rc;
 }
@@ -163,7 +182,11 @@ static int write_outputs(const gen_opts *g, const pope_cli *cli, const char *fil
     if (pope_midi_write(g->midi_out, &out) != 0) rc = die("generate");
     char title[512];
     snprintf(title, sizeof title, "pope-music generate: %s", file);
-    if (rc == 0 && g->roll && music_roll_svg(g->roll, &out, title) != 0) rc = die("generate: --roll");
+    if (rc == 0 && g->roll &&
+        music_roll_svg(g->roll, &out, title, music_voice_names(tok), g->prompt_path ? run->prompt_seconds : -1) != 0)
+        rc = die("generate: --roll");
+    if (rc == 0 && g->wav_out && out.n_notes > 0 && pope_music_render_wav(g->midi_out, g->wav_out, g->soundfont, NULL) != 0)
+        rc = die("generate: --wav");
     if (rc == 0 && g->tokens_out && pope_npy_write_i32(g->tokens_out, all->data, (int64_t)all->n) != 0)
         rc = die("generate: --tokens-out");
     if (rc == 0) {
@@ -183,6 +206,7 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     int prc = pope_program_parse(p, "generate", generate_opts, usage, &cli, &g, NULL, NULL, argc, argv);
     if (prc) return prc < 0 ? 0 : prc;
     if (!g.midi_out) return usage_error("generate", "--midi out.mid is required");
+    if (g.wav_out && !strcmp(g.midi_out, "-")) return usage_error("generate", "--wav renders the --midi file: give a file, not '-'");
     if (!isnan(g.seconds) && g.n_tokens > 0) return usage_error("generate", "give --seconds or --tokens, not both");
     if (isnan(g.seconds) && g.n_tokens < 0) g.seconds = DEFAULT_SECONDS;
     if (cli.threads > 0) pope_runtime_init(cli.threads);

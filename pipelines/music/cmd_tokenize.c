@@ -66,8 +66,14 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     }
     pope_midi m;
     if (pope_midi_read_opt(&m, in, pope_music_tok_read_flags(tok)) != 0) return die("tokenize");
+    if (m.n_notes == 0) {   // would be a BOS-EOS "piece": nothing a model could learn from
+        pope_midi_free(&m);
+        pope_error("%s: no notes (drum channel 10 and zero-length notes are not read)", in);
+        return die("tokenize");
+    }
     pope_tokens t = {0};
     int rc = pope_music_tokenize(tok, &m, &t);
+    if (rc == 0 && music_report_loss(tok, &m, t.data, t.n, in) < 0) rc = -1;
     size_t n_notes = m.n_notes;
     pope_midi_free(&m);
     if (rc) return die("tokenize");
@@ -108,7 +114,7 @@ int cmd_detokenize(const pope_program *p, int argc, char **argv) {
     free(data);
     if (rc) return die("detokenize");
     rc = pope_midi_write(out, &m);
-    if (rc == 0 && roll) rc = music_roll_svg(roll, &m, in);
+    if (rc == 0 && roll) rc = music_roll_svg(roll, &m, in, music_voice_names(tok), -1);
     if (rc == 0 && strcmp(out, "-") != 0)
         fprintf(stderr, PROG ": %s: %lld tokens -> %zu notes, %.1f s -> %s\n", in, (long long)n, m.n_notes, m.duration, out);
     pope_midi_free(&m);

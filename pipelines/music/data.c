@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -162,6 +163,18 @@ char *mmodel_file(const char *model) {
             pope_error("no --model given and the default model " DEFAULT_MODEL
                        " is in none of $POPE_MODELS_DIR, %s/models, the installed share/pope/models",
                        POPE_SOURCE_DIR);
+        return found;
+    }
+    // A shipped model by name ("piano", "default", "chorale"): models/music-NAME.safetensors,
+    // unless a file or directory of that name exists here.
+    if (!strchr(model, '/') && !strchr(model, '.') && access(model, F_OK) != 0) {
+        char name[128];
+        snprintf(name, sizeof name, "music-%s.safetensors", model);
+        char *found = pope_models_find(name);
+        if (!found)
+            pope_error("--model %s: no such file or directory, and no shipped model %s in $POPE_MODELS_DIR, "
+                       "%s/models or the installed share/pope/models (shipped: default, piano)",
+                       model, name, POPE_SOURCE_DIR);
         return found;
     }
     return pope_model_file(model);

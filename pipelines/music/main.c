@@ -24,6 +24,7 @@ static const char usage[] =
     "  generate --midi out.mid     sample music (the shipped default model without --model)\n"
     "  tokenize FILE.mid -o t.npy  token ids as an int32 .npy\n"
     "  detokenize t.npy -o out.mid token ids back to MIDI\n"
+    "  render in.mid -o out.wav    listen: MIDI to audio (FluidSynth)\n"
     "  bench KIND PATH             train every positional encoding with one budget and compare\n"
     "\n"
     "KIND PATH: maestro DIR | jsb FILE.json | midi DIR.\n"
@@ -115,6 +116,7 @@ static void music_json_fields(void *ctx, const char *cmd, struct cJSON *o) {
 static const pope_command commands[] = {
     {"train", pope_cmd_train}, {"eval", pope_cmd_eval},       {"extrapolate", pope_cmd_extrapolate},
     {"generate", cmd_generate}, {"tokenize", cmd_tokenize}, {"detokenize", cmd_detokenize},
+    {"render", cmd_render},
     {"bench", pope_cmd_bench}, {NULL, NULL},
 };
 
@@ -126,6 +128,7 @@ static const pope_program music_program = {
     .usage = usage,
     .commands = commands,
     .ctx = &state,
+    .test_targets = 1 << 20,   // bound of the test NLL printed after training (evenly spaced windows)
     .tokenizers = (const char *const[]){"perf", "remi", "jsb", "remi-pope", NULL},
     .preset_prefix = "music-",
     .help_train =

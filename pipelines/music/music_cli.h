@@ -48,7 +48,8 @@ void mdata_free(mdata *d);
 int mdata_pick_tokenizer(const mdata_opts *o, const char *preset_tok, pope_music_tok *out);
 
 // The model file behind --model M (a file, or DIR/model.safetensors, else
-// DIR/checkpoint.safetensors); NULL M: the shipped default model models/music-default.safetensors
+// DIR/checkpoint.safetensors; a bare name such as "piano" is the shipped
+// models/music-NAME.safetensors); NULL M: the shipped default model models/music-default.safetensors
 // ($POPE_MODELS_DIR first, then the source tree). Returns a malloc'd path or NULL.
 char *mmodel_file(const char *model);
 // The tokenizer name recorded in a model file's config.
@@ -57,8 +58,17 @@ int mmodel_tokenizer(const char *file, pope_music_tok *out);
 // MAESTRO without --split-mode, a midi folder without --split-seed.
 void mmodel_split(const char *file, mdata_opts *o);
 
-// Piano-roll SVG of a piece (roll_svg.c).
-int music_roll_svg(const char *path, const pope_midi *m, const char *title);
+// Piano-roll SVG of a piece (roll_svg.c). voice_names: labels of channels 1–4 in the legend
+// (NULL: "channel N"); prompt_end > 0: a dashed line there (seconds).
+int music_roll_svg(const char *path, const pope_midi *m, const char *title, const char *const *voice_names,
+                   double prompt_end);
+// The legend's names for a tokenizer's channels (jsb: soprano, alto, tenor, bass), or NULL.
+const char *const *music_voice_names(pope_music_tok tok);
+
+// When decoding tokens t (of the notes read into `in`) loses notes or changes the length by
+// more than max(0.5 s, 2%), says so on stderr ("<what> as jsb tokens keeps 40 of 52 notes
+// (why)"). 1 when it did, 0 when nothing is lost, -1 when the tokens do not decode.
+int music_report_loss(pope_music_tok tok, const pope_midi *in, const int32_t *t, size_t n, const char *what);
 
 // "pope-music: <what>: <why>" on stderr; returns the exit status 1 (2 for usage errors).
 int die(const char *what);
@@ -68,5 +78,6 @@ int usage_error(const char *cmd, const char *msg);
 int cmd_generate(const pope_program *p, int argc, char **argv);
 int cmd_tokenize(const pope_program *p, int argc, char **argv);
 int cmd_detokenize(const pope_program *p, int argc, char **argv);
+int cmd_render(const pope_program *p, int argc, char **argv);
 
 #endif

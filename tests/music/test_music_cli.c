@@ -430,6 +430,85 @@ static void test_default_model(void) {
     check_midi_with_notes("default.mid", 21, 108);
 }
 
+
+// Listening, shipped models by name, prompts and the piano roll's legend (issue 13).
+static void test_users(void) {
+    char args[2048];
+    // The default model by name, with a prompt, a roll and audio.
+    snprintf(args, sizeof args, "generate --model default --midi '%s/p.mid' --seconds 4 --seed 2", dir);
+    CHECK(run(args) == 0, "generate --model default");
+    snprintf(args, sizeof args,
+             "generate --model default --prompt '%s/p.mid' --midi '%s/c.mid' --seconds 4 --seed 3 --roll '%s/c.svg' --wav '%s/c.wav'",
+             dir, dir, dir, dir);
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    int have_audio = !strstr(err, "without FluidSynth") && !strstr(err, "no soundfont");
+    CHECK(rc == 0 || !have_audio, "generate --prompt --roll --wav: exit %d: %s", rc, err);
+    free(err);
+    char *svg = slurp("c.svg");
+    CHECK(strstr(svg, ">soprano<") && strstr(svg, ">bass<"), "the roll's legend names the voices");
+    CHECK(strstr(svg, "prompt | generated") != NULL, "the roll marks where the prompt ends");
+    free(svg);
+    if (have_audio) {
+        char wav[1024];
+        snprintf(wav, sizeof wav, "%s/c.wav", dir);
+        FILE *f = fopen(wav, "rb");
+        long size = -1;
+        if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+        if (f) fclose(f);
+        CHECK(size > 44 + 4 * 44100 * 4, "--wav wrote %ld bytes, want more than 4 s of audio", size);
+        snprintf(args, sizeof args, "render '%s/c.mid' -o '%s/r.wav'", dir, dir);
+        CHECK(run(args) == 0, "render");
+        err = slurp("err.txt");
+        CHECK(strstr(err, "s of audio") != NULL, "render says how long: %s", err);
+        free(err);
+    } else {
+        printf("audio checks skipped: built without FluidSynth or no soundfont installed\n");
+    }
+    snprintf(args, sizeof args, "render '%s/c.mid' -o '%s/r.wav' --soundfont /nonexistent.sf2", dir, dir);
+    CHECK(run(args) == 1, "render with a missing soundfont exits 1");
+    snprintf(args, sizeof args, "render '%s/c.mid'", dir);
+    CHECK(run(args) == 2, "render without -o is a usage error");
+    snprintf(args, sizeof args, "generate --model no-such-model --midi '%s/x.mid'", dir);
+    CHECK(run(args) == 1, "an unknown model name exits 1");
+    err = slurp("err.txt");
+    CHECK(strstr(err, "music-no-such-model.safetensors") != NULL, "the message names the file looked for: %s", err);
+    free(err);
+    // A MIDI without notes is an error, not a BOS-EOS piece.
+    char path[1024];
+    snprintf(path, sizeof path, "%s/empty.mid", dir);
+    FILE *f = fopen(path, "wb");
+    static const unsigned char empty[] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 1, 0xe0,
+                                          'M', 'T', 'r', 'k', 0, 0, 0, 4, 0, 0xff, 0x2f, 0};
+    if (f) { fwrite(empty, 1, sizeof empty, f); fclose(f); }
+    // Tokenizing a six-note chord as jsb (four voices) says what it drops.
+    pope_midi six;
+    pope_midi_init(&six);
+    for (int k = 0; k < 6; k++) {
+        pope_note nt = {.start = 0, .end = 2, .start_beat = -1, .end_beat = -1, .pitch = (uint8_t)(48 + 4 * k), .velocity = 90, .channel = 4};
+        pope_midi_add_note(&six, nt);
+    }
+    char six_path[1024];
+    snprintf(six_path, sizeof six_path, "%s/six.mid", dir);
+    CHECK(pope_midi_write(six_path, &six) == 0, "write six.mid");
+    pope_midi_free(&six);
+    snprintf(args, sizeof args, "tokenize '%s' --tokenizer jsb -o '%s/six.npy'", six_path, dir);
+    CHECK(run(args) == 0, "tokenize six.mid as jsb");
+    err = slurp("err.txt");
+    CHECK(strstr(err, "keeps 4 of 6 notes") != NULL, "a lossy conversion says so: %s", err);
+    free(err);
+    snprintf(args, sizeof args, "tokenize '%s' --tokenizer perf -o '%s/six.npy'", six_path, dir);
+    CHECK(run(args) == 0, "tokenize six.mid as perf");
+    err = slurp("err.txt");
+    CHECK(strstr(err, "note:") == NULL, "a lossless conversion says nothing: %s", err);
+    free(err);
+    snprintf(args, sizeof args, "tokenize '%s' -o '%s/e.npy'", path, dir);
+    CHECK(run(args) == 1, "tokenize of a MIDI without notes exits 1");
+    err = slurp("err.txt");
+    CHECK(strstr(err, "no notes") != NULL, "and says why: %s", err);
+    free(err);
+}
+
 int main(void) {
     bin = getenv("POPE_MUSIC_BIN");
     if (!bin) {
@@ -442,6 +521,7 @@ int main(void) {
     test_hostile();
     test_train_eval_generate();
     test_default_model();
+    test_users();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
