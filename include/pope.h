@@ -29,7 +29,8 @@ int pope_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 // ---------------------------------------------------------------- files
 // The whole file (or stdin for "-") as a NUL-terminated string (malloc'd); *len (may be
-// NULL) = its length. NULL + pope_last_error() ("PATH: why"); errno is kept.
+// NULL) = its length. NULL + pope_last_error() ("PATH: why"); errno is kept. Only regular
+// files by name: a FIFO (would block) or a device such as /dev/zero (endless) is refused.
 char *pope_read_file(const char *path, size_t *len);
 // mkdir -p: 0, or -1 + pope_last_error() (errno kept) when DIR cannot be made a directory.
 int pope_mkdir_p(const char *dir);

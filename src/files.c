@@ -11,6 +11,14 @@
 #include "pope.h"
 
 char *pope_read_file(const char *path, size_t *len) {
+    // Only regular files by name ("-" is stdin): opening a FIFO blocks until a writer comes,
+    // and /dev/zero or /dev/urandom would be read until memory runs out.
+    struct stat st;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        pope_error("%s: not a regular file (give '-' to read standard input)", path);
+        errno = EINVAL;
+        return NULL;
+    }
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         int e = errno;

@@ -35,6 +35,14 @@ int main(void) {
 
     char dir[] = "/tmp/pope_test_helpers_XXXXXX", path[300];
     if (!mkdtemp(dir)) return 1;
+    // pope_read_file: a FIFO would block at open, /dev/zero would never end — both refused
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
+    CHECK(pope_read_file(fifo, NULL) == NULL && strstr(pope_last_error(), "not a regular file"),
+          "a FIFO is refused: %s", pope_last_error());
+    unlink(fifo);
+    CHECK(pope_read_file("/dev/zero", NULL) == NULL, "/dev/zero is refused");
     snprintf(path, sizeof path, "%s/out.txt", dir);
     pope_atomic a;
     CHECK(pope_atomic_begin(&a, path, "wb") == 0 && a.f, "begin: %s", pope_last_error());
