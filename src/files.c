@@ -13,8 +13,7 @@
 char *pope_read_file(const char *path, size_t *len) {
     // Only regular files by name ("-" is stdin): opening a FIFO blocks until a writer comes,
     // and /dev/zero or /dev/urandom would be read until memory runs out.
-    struct stat st;
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    if (strcmp(path, "-") != 0 && pope_path_is_special(path)) {
         pope_error("%s: not a regular file (give '-' to read standard input)", path);
         errno = EINVAL;
         return NULL;

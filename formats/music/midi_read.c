@@ -322,6 +322,8 @@ int pope_midi_read_memory(pope_midi *out, const void *buf, size_t len, const cha
 }
 
 int pope_midi_read_opt(pope_midi *out, const char *path, int flags) {
+    if (strcmp(path, "-") != 0 && pope_path_is_special(path))   // a FIFO would block at open
+        return pope_error("%s: not a regular file (give '-' to read standard input)", path);
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return pope_error("%s: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -410,6 +411,17 @@ static void test_corrupt(void) {
           "missing file: %s", pope_last_error());
 }
 
+// A FIFO named as a MIDI file (a MAESTRO CSV can name one) is refused, not waited on.
+static void test_fifo(void) {
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s/pipe.mid", tmpdir);
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
+    pope_midi m;
+    CHECK(pope_midi_read(&m, fifo) != 0 && strstr(pope_last_error(), "not a regular file"),
+          "a FIFO is refused: %s", pope_last_error());
+    unlink(fifo);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pope-test-midi-XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
@@ -419,6 +431,7 @@ int main(void) {
     test_write_bytes();
     test_write_far_note();
     test_corrupt();
+    test_fifo();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
