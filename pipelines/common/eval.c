@@ -125,19 +125,19 @@ static void progress_show(progress *p, int64_t done) {
     double now = pope_now(), el = now - p->t0;
     int tty_due = p->tty && now - p->last > 0.5, line_due = !p->tty && done * 10 / p->total > p->decile && el > 10;
     if (!tty_due && !line_due) return;
-    char eta[32], took[32];
-    double rate = el > 0 ? (double)done / el : 0;
-    pope_format_duration(rate > 0 ? (double)(p->total - done) / rate : 0, eta, sizeof eta);
-    pope_format_duration(el, took, sizeof took);
-    if (tty_due) {
-        p->last = now;
-        fprintf(stderr, "\r\033[Keval %s: %lld/%lld windows  %.1f windows/s  %s  ETA %s", pope_split_name(p->split),
-                (long long)done, (long long)p->total, rate, took, eta);
-    } else {
-        p->decile = done * 10 / p->total;
-        fprintf(stderr, "eval %s: %lld/%lld windows  %.1f windows/s  %s  ETA %s\n", pope_split_name(p->split),
-                (long long)done, (long long)p->total, rate, took, eta);
-    }
+    char took[32], eta[32];
+    double rate = pipeline_progress_rate(done, p->total, el, took, eta);
+    if (tty_due) p->last = now;
+    else p->decile = done * 10 / p->total;
+    fprintf(stderr, "%seval %s: %lld/%lld windows  %.1f windows/s  %s  ETA %s%s", tty_due ? "\r\033[K" : "",
+            pope_split_name(p->split), (long long)done, (long long)p->total, rate, took, eta, tty_due ? "" : "\n");
+}
+
+double pipeline_progress_rate(int64_t done, int64_t total, double elapsed, char *took, char *eta) {
+    double rate = elapsed > 0 ? (double)done / elapsed : 0;
+    pope_format_duration(elapsed, took, 32);
+    pope_format_duration(rate > 0 ? (double)(total - done) / rate : 0, eta, 32);
+    return rate;
 }
 
 int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope_eval_result *r) {

@@ -108,12 +108,10 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
             }
             // in place on a terminal; otherwise about every 10% of the regions
             if (show && (tty || next == K || next * 10 / K != (next - 1) * 10 / K)) {
-                char b1[32], b2[32];
-                double el = pope_now() - t0, rate = el > 0 ? (double)next / el : 0;
+                char took[32], eta[32];
+                double rate = pipeline_progress_rate(next, K, pope_now() - t0, took, eta);
                 fprintf(stderr, "%sextrapolate: region %lld/%lld scored at %d contexts  %.2f regions/s  %s  ETA %s%s",
-                        tty ? "\r\033[K" : "", (long long)next, (long long)K, nc, rate,
-                        pope_format_duration(el, b1, sizeof b1),
-                        pope_format_duration(rate > 0 ? (double)(K - next) / rate : 0, b2, sizeof b2),
+                        tty ? "\r\033[K" : "", (long long)next, (long long)K, nc, rate, took, eta,
                         tty && next < K ? "" : "\n");
             }
         }
