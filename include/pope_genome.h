@@ -19,6 +19,13 @@ extern "C" {
 #endif
 
 // ---------------------------------------------------------------- reading
+// A long pass reports how far it got through fn (NULL: nobody listens), for a progress line:
+// what is counted (bytes of the input file, bases) is said where it is used.
+typedef struct {
+    void (*fn)(void *ctx, int64_t done);
+    void *ctx;
+} pope_genome_progress;
+
 typedef struct {
     int mapped_only;          // SAM/BAM/CRAM: keep only mapped reads
     int unmapped_only;        // SAM/BAM/CRAM: keep only unmapped reads
@@ -31,6 +38,7 @@ typedef struct {
     int faidx;                // plain/BGZF FASTA through an htslib .fai index: 0 never (stream);
                               // 1 (default) when one is present, or built for inputs >= cache_min_bytes;
                               // 2 always (present or built). docs/GENOME.md "faidx".
+    pope_genome_progress progress;   // FASTA files: bytes of the file read so far (of its size)
 } pope_genome_opts;
 void pope_genome_opts_default(pope_genome_opts *o);
 
@@ -145,12 +153,15 @@ void pope_genome_corpus_free(pope_corpus *c);
 // add-one smoothing: p(b | c) = (n(c b) + 1) / (n(c ·) + 4). Counts restart after each N and
 // at each piece start; a base with fewer than k bases of context before it in its run uses
 // the shorter context (counts marginalised from the order-k table). NULL + pope_last_error().
+// pr (may be NULL): told the bases passed so far (of the pieces' total length, N included)
+// every million bases, for a progress line.
 typedef struct pope_genome_markov pope_genome_markov;
-pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit, int k);
+pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit, int k,
+                                           const pope_genome_progress *pr);
 // Mean bits per base over every non-N base of the pieces; *n_scored (may be NULL): how many.
 // NAN when there are none.
 double pope_genome_markov_score(const pope_genome_markov *m, const pope_genome_piece *score, int64_t n_score,
-                                int64_t *n_scored);
+                                int64_t *n_scored, const pope_genome_progress *pr);
 void pope_genome_markov_free(pope_genome_markov *m);
 
 #ifdef __cplusplus

@@ -242,6 +242,21 @@ int pope_pe_list_parse(const char *s, pope_pe_kind *out, int max, int *n);
 // "1h02m03s" / "4m05s" / "37s" for progress lines, "2.5s" under 10 s (buf >= 16 bytes).
 const char *pope_format_duration(double seconds, char *buf, size_t size);
 
+// The progress line of a pass over data (meter.c): "LABEL: done/total UNIT  rate UNIT/s
+// elapsed  ETA left" on stderr, in place on a terminal (twice a second at most, cleared by
+// end); elsewhere one line per 10% once the pass has run quiet_s (default 10) seconds.
+typedef struct {
+    int on, tty, shown;
+    FILE *out;                  // stderr
+    const char *label, *unit;   // not copied
+    int64_t total, decile;
+    double quiet_s, t0, last;
+} pope_meter;
+// on == 0 (or total <= 0): update and end print nothing.
+void pope_meter_begin(pope_meter *m, int on, const char *label, const char *unit, int64_t total);
+void pope_meter_update(pope_meter *m, int64_t done);
+void pope_meter_end(pope_meter *m);
+
 // ---------------------------------------------------------------- training
 typedef struct {
     const char *out_dir;        // created if missing
@@ -536,10 +551,11 @@ struct pope_program {
     // A second measure of the NLL (may be NULL): bits per `unit` ("base") of an eval result
     // (of one of its splits, or POPE_SPLIT_ALL for all it evaluated). `units` is the JSON
     // key of the units covered ("bases"). eval_report (may be NULL): after eval's line (json
-    // NULL) or into its JSON object: the program's own lines (per split, baselines).
+    // NULL) or into its JSON object: the program's own lines (per split, baselines); progress:
+    // whether a long pass may show a progress line (not with --quiet or --json).
     const char *unit, *units;
     double (*bits_per_unit)(void *ctx, const pope_eval_result *r, pope_split split);
-    void (*eval_report)(void *ctx, pope_split split, const pope_eval_result *r, struct cJSON *json);
+    void (*eval_report)(void *ctx, pope_split split, const pope_eval_result *r, struct cJSON *json, int progress);
     int eval_bounded;               // 1: eval honours --eval-tokens (evenly spaced windows)
     int64_t test_targets;           // bound on the targets of train's final test NLL and of bench's (0: all)
 };

@@ -210,8 +210,9 @@ static int locate_index(const char *path, const pope_genome_opts *o, int bgzf, c
 // faidx_fetch_seq64 silently drops non-printing bytes): any byte it refuses, a base count
 // other than the index's or a short read gives 1, and the streaming parser reads the file and
 // reports what is wrong with it, so both routes accept the same files with the same bases.
-// 0 when packed; -1 on an error of the packer.
-static int read_records(genome_packer *p, const char *path, const fai_entry *e, size_t n, char *why, size_t why_cap) {
+// 0 when packed; -1 on an error of the packer. progress hears the bytes read so far.
+static int read_records(genome_packer *p, const char *path, const fai_entry *e, size_t n, char *why, size_t why_cap,
+                        const pope_genome_progress *progress) {
     BGZF *bz = bgzf_open(path, "r");
     char *buf = malloc(FAIDX_CHUNK > FAIDX_MAX_GAP ? FAIDX_CHUNK : FAIDX_MAX_GAP);
     int rc = 0;
@@ -244,6 +245,7 @@ static int read_records(genome_packer *p, const char *path, const fai_entry *e, 
             size_t want = end - pos < FAIDX_CHUNK ? (size_t)(end - pos) : FAIDX_CHUNK, bad;
             if (bgzf_read(bz, buf, want) != (ssize_t)want || packer_push(p, buf, want, &bad)) rc = 1;
             pos += want;
+            if (progress->fn) progress->fn(progress->ctx, bgzf_tell(bz) >> 16);   // the file offset
         }
         if (rc == 0 && p->pos - first != e[i].len) rc = 1;   // a byte streaming skips
         if (rc == 0 && packer_end(p)) rc = -1;
@@ -283,7 +285,7 @@ int genome_read_faidx(genome_packer *p, const char *path, const pope_genome_opts
         return rc;
     }
     // 3. the records, read through the index's offsets
-    int rc = read_records(p, path, e, n, why, sizeof why);
+    int rc = read_records(p, path, e, n, why, sizeof why, &o->progress);
     if (rc == 2) {
         // htslib drops empty and duplicate records from an index it builds: then stream.
         // An index that was already there and does not describe the file usually means the

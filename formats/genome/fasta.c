@@ -104,7 +104,7 @@ static int parse_block(fasta_state *s, const char *b, size_t n) {
     return 0;
 }
 
-int genome_read_fasta(genome_packer *p, hFILE *hf, const char *path, int n_threads) {
+int genome_read_fasta(genome_packer *p, hFILE *hf, const char *path, int n_threads, const pope_genome_progress *progress) {
     BGZF *bz = bgzf_hopen(hf, "r");
     if (!bz) {
         hclose_abruptly(hf);
@@ -127,6 +127,7 @@ int genome_read_fasta(genome_packer *p, hFILE *hf, const char *path, int n_threa
         }
         if (got == 0) break;
         if ((rc = parse_block(&s, block, (size_t)got))) break;
+        if (progress && progress->fn) progress->fn(progress->ctx, bgzf_tell(bz) >> 16);   // the file offset
     }
     if (rc == 0 && s.in_header && end_header(&s)) rc = -1;   // a last header without newline
     if (rc == 0 && packer_end(p)) rc = -1;

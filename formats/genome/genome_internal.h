@@ -120,7 +120,9 @@ void k6_run_emit(const gbase_src *s, int64_t run, int64_t len, int64_t j0, int64
 int genome_dir_writable(const char *path);
 
 // ---- readers (feed a packer)
-int genome_read_fasta(genome_packer *p, struct hFILE *hf, const char *path, int n_threads);
+// progress (may be NULL): bytes of the file read so far.
+int genome_read_fasta(genome_packer *p, struct hFILE *hf, const char *path, int n_threads,
+                      const pope_genome_progress *progress);
 // Plain or BGZF FASTA through its faidx index (faidx.c; docs/GENOME.md "faidx"). 0 read;
 // 1 faidx cannot read this file like the streaming parser does: nothing usable was packed
 // (packer_reset, then genome_read_fasta), with a one-line reason in note when worth saying;

@@ -41,15 +41,20 @@ static size_t table_off(int j) { return (((size_t)1 << (2 * (j + 1))) - 4) / 3; 
 // in its run). count != NULL: counts the bases with a full context into the order-k table;
 // else sums and returns the bits of each base under `bits` (the shorter orders where the run
 // is shorter) and sets *scored.
+// pr (may be NULL) hears the bases passed (N runs included) every PROGRESS_BASES.
+#define PROGRESS_BASES ((uint64_t)1 << 20)
 static double walk(const pope_genome *g, const pope_genome_piece *pieces, int64_t n, int k, uint64_t *count,
-                   const double *bits, int64_t *scored) {
+                   const double *bits, int64_t *scored, const pope_genome_progress *pr) {
     uint64_t mask = ((uint64_t)1 << (2 * k)) - 1, a, b;
     double sum = 0;
-    for (int64_t p = 0; p < n; p++)
+    int64_t passed = 0;   // bases of the pieces before this one
+    for (int64_t p = 0; p < n; passed += pieces[p].len, p++)
         for (run_iter it = runs_of(g, &pieces[p]); next_run(&it, &a, &b);) {
             gbase_src src = {NULL, g->packed, a};
-            uint64_t ctx = 0;
+            uint64_t ctx = 0, piece0 = g->contigs[pieces[p].contig].start + (uint64_t)pieces[p].start;
             for (uint64_t i = 0; i < b - a; i++) {
+                if (pr && pr->fn && ((a + i) & (PROGRESS_BASES - 1)) == 0)
+                    pr->fn(pr->ctx, passed + (int64_t)(a + i - piece0));
                 int c = gbase_code(&src, (int64_t)i);
                 int h = i < (uint64_t)k ? (int)i : k;   // context length available in this run
                 if (count && h == k) count[ctx * 4 + (uint64_t)c]++;
@@ -67,7 +72,8 @@ struct pope_genome_markov {
     double *bits;   // −log2 p(base | context), all orders (table_off)
 };
 
-pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit, int k) {
+pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_genome_piece *fit, int64_t n_fit, int k,
+                                           const pope_genome_progress *pr) {
     if (k < 0 || k > 8) {
         pope_error("markov: order %d outside 0..8", k);
         return NULL;
@@ -83,7 +89,7 @@ pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_geno
         pope_error("out of memory");
         return NULL;
     }
-    walk(g, fit, n_fit, k, cnt + top, NULL, NULL);
+    walk(g, fit, n_fit, k, cnt + top, NULL, NULL, pr);
     for (int j = k - 1; j >= 0; j--) {   // marginals: drop the leading context base
         size_t off = table_off(j), up = table_off(j + 1), n = (size_t)1 << (2 * (j + 1));
         for (size_t lead = 0; lead < 4; lead++)
@@ -99,9 +105,9 @@ pope_genome_markov *pope_genome_markov_fit(const pope_genome *g, const pope_geno
 }
 
 double pope_genome_markov_score(const pope_genome_markov *m, const pope_genome_piece *score, int64_t n_score,
-                                int64_t *n_scored) {
+                                int64_t *n_scored, const pope_genome_progress *pr) {
     int64_t scored = 0;
-    double sum = walk(m->g, score, n_score, m->k, NULL, m->bits, &scored);
+    double sum = walk(m->g, score, n_score, m->k, NULL, m->bits, &scored, pr);
     if (n_scored) *n_scored = scored;
     return scored > 0 ? sum / (double)scored : NAN;
 }

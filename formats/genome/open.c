@@ -117,7 +117,7 @@ static int parse(genome_packer *p, hFILE *hf, const char *path, const pope_genom
             if (o->verbose) fprintf(stderr, "note: %s; streamed instead\n", note);
         }
     }
-    if (format == GFMT_FASTA) return genome_read_fasta(p, hf, path, o->n_threads);
+    if (format == GFMT_FASTA) return genome_read_fasta(p, hf, path, o->n_threads, &o->progress);
     return genome_read_records(p, hf, path, o, format);
 }
 

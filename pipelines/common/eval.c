@@ -5,13 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "dist.h"
 #include "pipeline_internal.h"
-
-int pipeline_isatty_stderr(void) { return isatty(fileno(stderr)); }
 
 void pope_eval_opts_default(pope_eval_opts *o) {
     memset(o, 0, sizeof *o);
@@ -108,38 +104,6 @@ static int picked(picker *p) {
     return 0;
 }
 
-// Progress of an evaluation (windows done, rate, elapsed, ETA): rewritten in place on a
-// terminal (twice a second at most); otherwise one line per 10% of the windows, once the
-// evaluation has taken 10 s.
-typedef struct {
-    int on, tty;
-    double t0, last;
-    int64_t decile, total;
-    pope_split split;
-} progress;
-
-static void progress_show(progress *p, int64_t done) {
-    if (!p->on || p->total <= 0) return;
-    done *= dist_size();   // the ranks score about equal shares
-    if (done > p->total) done = p->total;
-    double now = pope_now(), el = now - p->t0;
-    int tty_due = p->tty && now - p->last > 0.5, line_due = !p->tty && done * 10 / p->total > p->decile && el > 10;
-    if (!tty_due && !line_due) return;
-    char took[32], eta[32];
-    double rate = pipeline_progress_rate(done, p->total, el, took, eta);
-    if (tty_due) p->last = now;
-    else p->decile = done * 10 / p->total;
-    fprintf(stderr, "%seval %s: %lld/%lld windows  %.1f windows/s  %s  ETA %s%s", tty_due ? "\r\033[K" : "",
-            pope_split_name(p->split), (long long)done, (long long)p->total, rate, took, eta, tty_due ? "" : "\n");
-}
-
-double pipeline_progress_rate(int64_t done, int64_t total, double elapsed, char *took, char *eta) {
-    double rate = elapsed > 0 ? (double)done / elapsed : 0;
-    pope_format_duration(elapsed, took, 32);
-    pope_format_duration(rate > 0 ? (double)(total - done) / rate : 0, eta, 32);
-    return rate;
-}
-
 int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope_eval_result *r) {
     memset(r, 0, sizeof *r);
     r->nll = NAN;
@@ -176,7 +140,10 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         if (pk.k_pick > pk.total) pk.k_pick = 0;
     }
     int64_t to_score = pk.k_pick > 0 ? pk.k_pick : pk.total;
-    progress pg = {o->progress && dist_is_root(), pipeline_isatty_stderr(), pope_now(), 0, 0, to_score, o->split};
+    char label[32];
+    snprintf(label, sizeof label, "eval %s", pope_split_name(o->split));
+    pope_meter pg;
+    pope_meter_begin(&pg, o->progress && dist_is_root(), label, "windows", to_score);
 
     int nb = 0, rc = 0;
     r->sampled = pk.k_pick > 0;
@@ -196,10 +163,10 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
                 } else if (++nb == B) {
                     rc = score_windows(m, c, buf, nb, n, r);
                     nb = 0;
-                    progress_show(&pg, r->windows);   // a long contig holds many batches
+                    pope_meter_update(&pg, r->windows * dist_size());   // a long contig holds many batches; the ranks score equal shares
                 }
             }
-            if (w.ends_seq) progress_show(&pg, r->windows);
+            if (w.ends_seq) pope_meter_update(&pg, r->windows * dist_size());
         }
         if (rc == 0 && nb > 0) rc = score_windows(m, c, buf, nb, n, r);   // batches stay within a split
         nb = 0;
@@ -208,7 +175,7 @@ int pope_eval(pope_model *m, const pope_corpus *c, const pope_eval_opts *o, pope
         r->split_units[s] = r->units - units0;
     }
     if (rc == 0) rc = dist_reduce_eval_result(r);
-    if (pg.on && pg.tty) fputs("\r\033[K", stderr);
+    pope_meter_end(&pg);
     free(buf);
     if (rc != 0) {
         pope_eval_result_free(r);

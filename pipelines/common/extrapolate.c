@@ -80,8 +80,11 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
         pope_extrap_result_free(r);
         return pope_error("extrapolate: out of memory");
     }
-    int rc = 0, show = o->progress && dist_is_root(), tty = pipeline_isatty_stderr();
-    double t0 = pope_now();
+    int rc = 0;
+    char label[48];
+    snprintf(label, sizeof label, "extrapolate at %d context%s", nc, nc == 1 ? "" : "s");
+    pope_meter pg;
+    pope_meter_begin(&pg, o->progress && dist_is_root(), label, "regions", K);
     int64_t idx = 0, next = 0;
     for (int64_t q = 0; q < ns && rc == 0 && next < K; q++) {
         int64_t nreg = c->seq_len(c->ctx, o->split, q) / L;
@@ -106,16 +109,10 @@ int pope_extrapolate(pope_model *m, const pope_corpus *c, const pope_extrap_opts
                 if (rc == 0 && start < Tmax)   // the shorter last window: L − start >= 2 tokens
                     rc = score_windows(m, c, region + start, 1, (int)(L - start), &r->res[i]);
             }
-            // in place on a terminal; otherwise about every 10% of the regions
-            if (show && (tty || next == K || next * 10 / K != (next - 1) * 10 / K)) {
-                char took[32], eta[32];
-                double rate = pipeline_progress_rate(next, K, pope_now() - t0, took, eta);
-                fprintf(stderr, "%sextrapolate: region %lld/%lld scored at %d contexts  %.2f regions/s  %s  ETA %s%s",
-                        tty ? "\r\033[K" : "", (long long)next, (long long)K, nc, rate, took, eta,
-                        tty && next < K ? "" : "\n");
-            }
+            pope_meter_update(&pg, next);
         }
     }
+    pope_meter_end(&pg);
     free(region);
     free(wins);
     if (rc != 0) {

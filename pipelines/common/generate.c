@@ -41,8 +41,8 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt, const 
     pope_rng rng;
     pope_rng_seed(&rng, o->seed);
     int64_t n = 0;
-    double t0 = pope_now(), last = t0;
-    int show = o->progress && pipeline_isatty_stderr();
+    pope_meter pg;
+    pope_meter_begin(&pg, o->progress, "generate", "tokens", o->n_new);
     while (n < o->n_new) {
         int32_t tok = pope_sample(logits, V, o->temperature, o->top_k, o->top_p, &rng);
         if (tok < 0 || tok >= V) {
@@ -52,13 +52,9 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt, const 
         res[n++] = tok;
         if (tok == o->stop_token || n == o->n_new) break;
         if (pope_model_step(m, kv, tok, logits) != 0) goto done;
-        if (show && pope_now() - last > 0.5) {
-            last = pope_now();
-            fprintf(stderr, "\r\033[Kgenerate: %lld/%lld tokens, %.1f tokens/s", (long long)n,
-                    (long long)o->n_new, n / (last - t0));
-        }
+        pope_meter_update(&pg, n);
     }
-    if (show) fputs("\r\033[K", stderr);
+    pope_meter_end(&pg);
     *out = res;
     *n_out = n;
     res = NULL;

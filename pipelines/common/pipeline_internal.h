@@ -16,9 +16,6 @@ int score_windows(pope_model *m, const pope_corpus *c, const int32_t *tok, int B
 int eval_result_init(pope_eval_result *r, int context, int bucket_size, int max_pos);
 
 int pipeline_isatty_stderr(void);
-// A progress line's numbers: done per second over `elapsed` seconds (returned), the elapsed time
-// and the ETA of the rest of `total`, formatted into took and eta (>= 32 bytes each).
-double pipeline_progress_rate(int64_t done, int64_t total, double elapsed, char *took, char *eta);
 
 // Training-window sampler (sampler.c).
 typedef struct {

@@ -476,7 +476,7 @@ int pope_cmd_eval(const pope_program *p, int argc, char **argv) {
         cJSON_AddStringToObject(o, "pe", pope_pe_name(pope_model_config(m)->pe));
         cJSON_AddStringToObject(o, "model", cli.model);
         if (p->json_fields) p->json_fields(p->ctx, "eval", o);
-        if (p->eval_report) p->eval_report(p->ctx, eo.split, &r, o);
+        if (p->eval_report) p->eval_report(p->ctx, eo.split, &r, o, eo.progress);
         print_json(o);
     } else {
         char what[1200];
@@ -484,7 +484,7 @@ int pope_cmd_eval(const pope_program *p, int argc, char **argv) {
         printf("%s: %s split, context %d, %s: NLL %.4f nats/token", what, split_name, r.context, c->tokenizer, r.nll);
         if (p->bits_per_unit) printf(", %.4f bits/%s", bpu, p->unit);
         printf(" over %lld targets (%lld windows)\n", (long long)r.targets, (long long)r.windows);
-        if (p->eval_report) p->eval_report(p->ctx, eo.split, &r, NULL);
+        if (p->eval_report) p->eval_report(p->ctx, eo.split, &r, NULL, eo.progress);
     }
     pope_eval_result_free(&r);
 done:

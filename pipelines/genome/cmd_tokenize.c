@@ -23,7 +23,7 @@ static const pope_opt tokenize_opts[] = {
     POPE_COMMON_HELP("--split", "only the pieces of split S (train, valid, test) instead of everything", NULL),
     {.name = "--index", .kind = POPE_OPT_STR, TOK(index_path), .arg = "FILE.tsv",
      .help = "also write name, start base, length, first token, tokens per piece"},
-    POPE_OPT_END,
+    POPE_COMMON("--quiet"), POPE_OPT_END,
 };
 
 static const char usage[] =
@@ -41,8 +41,10 @@ static int64_t total_tokens(const pope_gtok_view *v, int64_t n) {
 // The .npy (written to a temp file, renamed when complete; "-": stdout) and the optional
 // index. 0, or -1 with pope_error set.
 static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_genome_piece *pieces, int64_t n_pieces,
-                        const char *out_path, const char *index_path) {
+                        const char *out_path, const char *index_path, int progress) {
     int64_t total = total_tokens(view, n_pieces);
+    pope_meter pg;
+    pope_meter_begin(&pg, progress, PROG ": tokenize", "tokens", total);
     int rc = 0, to_stdout = !strcmp(out_path, "-");
     pope_atomic a = {0};
     FILE *f = stdout, *idx = NULL;
@@ -63,6 +65,7 @@ static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_g
             int64_t n = nt - off < CHUNK_TOKENS ? nt - off : CHUNK_TOKENS;
             if ((rc = pope_gtok_view_read(view, k, off, n, tok)) != 0) goto done;
             if (fwrite(tok, sizeof *tok, (size_t)n, f) != (size_t)n) goto write_error;
+            pope_meter_update(&pg, first + off + n);
         }
         if (idx)
             fprintf(idx, "%s\t%lld\t%lld\t%lld\t%lld\n", pope_genome_contig_name(d->g, p->contig), (long long)p->start,
@@ -83,6 +86,7 @@ static int write_tokens(const gdata *d, const pope_gtok_view *view, const pope_g
 write_error:
     rc = pope_error("%s: write failed: %s", out_path, strerror(errno));
 done:
+    pope_meter_end(&pg);
     if (!to_stdout) pope_atomic_abort(&a);   // nothing left to do after a commit
     if (idx) fclose(idx);
     free(tok);
@@ -101,7 +105,7 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
     pope_split split = POPE_SPLIT_ALL;
     if (cli.split && pope_split_parse(cli.split, &split) != 0) return usage_error("tokenize", pope_last_error());
     gdata d;
-    if (gdata_load(&d, file, &go, go.tokenizer ? go.tokenizer : "nt", split != POPE_SPLIT_ALL, 1) != 0) {
+    if (gdata_load(&d, file, &go, go.tokenizer ? go.tokenizer : "nt", split != POPE_SPLIT_ALL, !cli.quiet) != 0) {
         gdata_opts_free(&go);
         return die("tokenize");
     }
@@ -118,7 +122,7 @@ int cmd_tokenize(const pope_program *p, int argc, char **argv) {
         gdata_opts_free(&go);
         return die("tokenize");
     }
-    int rc = write_tokens(&d, view, pieces, n_pieces, out_path, index_path) == 0 ? 0 : die("tokenize");
+    int rc = write_tokens(&d, view, pieces, n_pieces, out_path, index_path, !cli.quiet) == 0 ? 0 : die("tokenize");
     if (rc == 0)
         fprintf(stderr, PROG ": %s: %lld tokens (%s, vocab %d) in %lld piece%s -> %s\n", file, (long long)total_tokens(view, n_pieces),
                 pope_gtok_name(d.tok), pope_gtok_vocab(d.tok), (long long)n_pieces, n_pieces == 1 ? "" : "s", out_path);

@@ -47,6 +47,8 @@ const pope_opt gdata_options[] = {
 
 static void add_str(cJSON *o, const char *k, const char *v) { cJSON_AddStringToObject(o, k, v ? v : ""); }
 
+static void meter_heard_bytes(void *meter, int64_t bytes) { pope_meter_update(meter, bytes / 1000000); }
+
 int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_name, int split, int verbose) {
     memset(d, 0, sizeof *d);
     if (pope_gtok_parse(tok_name ? tok_name : "nt", o->keep_case, &d->tok) != 0) return -1;
@@ -62,7 +64,12 @@ int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_
     if (verbose && strcmp(path, "-") && stat(path, &st) == 0 && st.st_size >= go.cache_min_bytes)
         fprintf(stderr, PROG ": reading %s (%.0f MB%s)...\n", path, (double)st.st_size / 1e6,
                 go.cache ? "; the first read packs it into a cache, docs/GENOME.md" : "");
+    pope_meter pg;   // a regular file's bytes read (MB), in place on a terminal
+    pope_meter_begin(&pg, verbose && strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode), PROG ": reading", "MB",
+                     (int64_t)(st.st_size / 1000000));
+    go.progress = (pope_genome_progress){meter_heard_bytes, &pg};
     d->g = pope_genome_open(path, &go);
+    pope_meter_end(&pg);
     if (!d->g) return -1;
     if (verbose) {
         const pope_genome *g = d->g;

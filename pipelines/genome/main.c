@@ -87,23 +87,31 @@ static double genome_bits_per_base(void *ctx, const pope_eval_result *r, pope_sp
     return gbits_per_base(r, split);
 }
 
+static void meter_heard(void *meter, int64_t done) { pope_meter_update(meter, done); }
+
 // What the model adds: bits/base beside the uniform baseline (2 bits) and an order-k Markov
 // chain fitted on the train split, on the same split(s); with --split all, each split too.
-static void genome_eval_report(void *ctx, pope_split split, const pope_eval_result *r, cJSON *json) {
+static void genome_eval_report(void *ctx, pope_split split, const pope_eval_result *r, cJSON *json, int progress) {
     genome_state *g = ctx;
     const pope_genome_split *sp = &g->data.split;
     int first = split == POPE_SPLIT_ALL ? 0 : (int)split, last = split == POPE_SPLIT_ALL ? POPE_SPLIT_COUNT - 1 : (int)split;
     cJSON *splits = json && split == POPE_SPLIT_ALL ? cJSON_AddObjectToObject(json, "splits") : NULL;
     double markov_sum = 0;
     int64_t markov_bases = 0;
-    if (!json && sp->n_bases[POPE_SPLIT_TRAIN] > 100000000)   // a pass over the packed bases: seconds
-        fprintf(stderr, PROG ": fitting the order-%d Markov baseline on %lld bases of the train split...\n", MARKOV_ORDER,
-                (long long)sp->n_bases[POPE_SPLIT_TRAIN]);
+    // each is a pass over the packed bases (seconds on a human genome): a progress line
+    pope_meter pg;
+    pope_genome_progress pr = {meter_heard, &pg};
+    pope_meter_begin(&pg, progress, PROG ": Markov baseline, fit on train", "bases", sp->n_bases[POPE_SPLIT_TRAIN]);
     pope_genome_markov *chain = pope_genome_markov_fit(g->data.g, sp->pieces[POPE_SPLIT_TRAIN], sp->n_pieces[POPE_SPLIT_TRAIN],
-                                                       MARKOV_ORDER);   // NULL (out of memory): NAN below
+                                                       MARKOV_ORDER, &pr);   // NULL (out of memory): NAN below
+    pope_meter_end(&pg);
     for (int s = first; s <= last; s++) {
         int64_t scored = 0;
-        double mk = chain ? pope_genome_markov_score(chain, sp->pieces[s], sp->n_pieces[s], &scored) : NAN;
+        char label[64];
+        snprintf(label, sizeof label, PROG ": Markov baseline, %s", pope_split_name((pope_split)s));
+        pope_meter_begin(&pg, progress, label, "bases", sp->n_bases[s]);
+        double mk = chain ? pope_genome_markov_score(chain, sp->pieces[s], sp->n_pieces[s], &scored, &pr) : NAN;
+        pope_meter_end(&pg);
         if (scored > 0) {
             markov_sum += mk * (double)scored;
             markov_bases += scored;

@@ -100,8 +100,8 @@ int main(void) {
         // well above what a model of long repeats reaches
         pope_genome_piece first = {0, 0, 31512760}, second = {0, 31512760, 31512760};
         int64_t scored = 0;
-        pope_genome_markov *m = pope_genome_markov_fit(chr20, &first, 1, 5);
-        double mk = m ? pope_genome_markov_score(m, &second, 1, &scored) : NAN;
+        pope_genome_markov *m = pope_genome_markov_fit(chr20, &first, 1, 5, NULL);
+        double mk = m ? pope_genome_markov_score(m, &second, 1, &scored, NULL) : NAN;
         pope_genome_markov_free(m);
         CHECK(mk > 1.8 && mk < 1.99 && scored == 31512760 - count_n(chr20, &second), "markov on chr20: %.4f bits/base over %lld",
               mk, (long long)scored);

@@ -265,22 +265,61 @@ static void test_markov(void) {
     if (!g) return;
     pope_genome_piece fit = {0, 0, 4}, score = {1, 0, 4};
     int64_t n = 0;
-    pope_genome_markov *m = pope_genome_markov_fit(g, &fit, 1, 1);
-    double bits = m ? pope_genome_markov_score(m, &score, 1, &n) : NAN;
+    pope_genome_markov *m = pope_genome_markov_fit(g, &fit, 1, 1, NULL);
+    double bits = m ? pope_genome_markov_score(m, &score, 1, &n, NULL) : NAN;
     CHECK(n == 3, "N not scored: %lld bases", (long long)n);
     CHECK_NEAR(bits, -(log2(3.0 / 7) + log2(2.0 / 7) + log2(1.0 / 4)) / 3, 1e-12, 1e-12, "order 1");
     pope_genome_markov_free(m);
     // order 0 on "AAAC": counts A 3 C 1 -> p(A) = 4/8, p(C) = 2/8
-    m = pope_genome_markov_fit(g, &fit, 1, 0);
-    bits = m ? pope_genome_markov_score(m, &score, 1, &n) : NAN;
+    m = pope_genome_markov_fit(g, &fit, 1, 0, NULL);
+    bits = m ? pope_genome_markov_score(m, &score, 1, &n, NULL) : NAN;
     CHECK_NEAR(bits, -(log2(4.0 / 8) + log2(2.0 / 8) + log2(4.0 / 8)) / 3, 1e-12, 1e-12, "order 0");
     pope_genome_markov_free(m);
-    CHECK(pope_genome_markov_fit(g, &fit, 1, 9) == NULL, "order outside 0..8 refused");
+    CHECK(pope_genome_markov_fit(g, &fit, 1, 9, NULL) == NULL, "order outside 0..8 refused");
+    pope_genome_free(g);
+}
+
+// The Markov passes report their progress: bases passed, rising, within the pieces' length.
+typedef struct { int calls, rising; int64_t last, max; } heard;
+static void hear(void *ctx, int64_t passed) {
+    heard *h = ctx;
+    h->rising &= passed >= h->last;
+    h->last = passed;
+    h->max = passed > h->max ? passed : h->max;
+    h->calls++;
+}
+
+static void test_markov_progress(void) {
+    enum { LEN = 3 << 20 };   // three million bases: the callback comes about every 2^20
+    char *seq = malloc(LEN + 1);
+    if (!seq) return;
+    uint64_t x = 7;
+    for (int i = 0; i < LEN; i++) seq[i] = "ACGT"[(x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 62];
+    seq[1000] = 'N';   // an N run inside: passed bases still count it
+    seq[LEN] = 0;
+    const char *names[] = {"big"}, *seqs[] = {seq};
+    pope_genome *g = open_fasta("markov-progress.fa", 1, names, seqs);
+    free(seq);
+    if (!g) return;
+    pope_genome_piece all = {0, 0, LEN};
+    heard h = {0, 1, 0, 0};
+    pope_genome_progress pr = {hear, &h};
+    pope_genome_markov *m = pope_genome_markov_fit(g, &all, 1, 3, &pr);
+    CHECK(m != NULL, "fit");
+    CHECK(h.calls >= 2 && h.rising && h.max < LEN && h.max >= LEN / 2, "fit progress: %d calls, max %lld", h.calls,
+          (long long)h.max);
+    h = (heard){0, 1, 0, 0};
+    int64_t n = 0;
+    double bits = m ? pope_genome_markov_score(m, &all, 1, &n, &pr) : NAN;
+    CHECK(n == LEN - 1 && bits > 1.9 && bits < 2.01, "score: %lld bases, %.4f bits (random: ~2)", (long long)n, bits);
+    CHECK(h.calls >= 2 && h.rising && h.max < LEN, "score progress: %d calls", h.calls);
+    pope_genome_markov_free(m);
     pope_genome_free(g);
 }
 
 int main(void) {
     test_kmer6_ids();
+    test_markov_progress();
     test_round_trips();
     test_nt_fixture();
     test_splits();

@@ -416,6 +416,55 @@ static void test_fields_documented(void) {
     free(doc);
 }
 
+// The progress meter into a file (not a terminal): one line per 10% once quiet_s has passed,
+// each with done/total, the unit, a rate and an ETA; nothing when off or before quiet_s.
+static int count_lines(FILE *f, const char *need) {
+    char line[256];
+    int n = 0;
+    rewind(f);
+    while (fgets(line, sizeof line, f)) {
+        n++;
+        CHECK(strstr(line, need) && strstr(line, "ETA") && strstr(line, "tokens/s") && !strchr(line, '\r'),
+              "meter line: %s", line);
+    }
+    return n;
+}
+
+static void test_meter(void) {
+    FILE *f = tmpfile();
+    if (!f) return;
+    pope_meter m;
+    pope_meter_begin(&m, 1, "tokenize", "tokens", 1000);
+    m.out = f;
+    m.tty = 0;
+    m.quiet_s = 0;
+    for (int64_t done = 0; done <= 1000; done += 7) pope_meter_update(&m, done);
+    pope_meter_update(&m, 1000);
+    pope_meter_end(&m);
+    CHECK(count_lines(f, "tokenize: ") == 10, "one line per 10%% of 1000 tokens");
+    rewind(f);
+    char first[256] = "";
+    CHECK(fgets(first, sizeof first, f) && !strncmp(first, "tokenize: 105/1000 tokens", 25), "first line at 10%%: %s", first);
+    fclose(f);
+
+    f = tmpfile();
+    if (!f) return;
+    pope_meter_begin(&m, 1, "eval", "tokens", 1000);   // a short pass: quiet_s (10 s) not reached
+    m.out = f;
+    m.tty = 0;
+    for (int64_t done = 0; done <= 1000; done += 100) pope_meter_update(&m, done);
+    pope_meter_end(&m);
+    CHECK(count_lines(f, "eval") == 0, "a pass shorter than quiet_s prints nothing");
+    pope_meter_begin(&m, 0, "eval", "tokens", 1000);   // off
+    m.out = f;
+    m.tty = 0;
+    m.quiet_s = 0;
+    pope_meter_update(&m, 500);
+    pope_meter_end(&m);
+    CHECK(count_lines(f, "eval") == 0, "off prints nothing");
+    fclose(f);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pope_test_util_XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -423,6 +472,7 @@ int main(void) {
         return 1;
     }
     test_duration();
+    test_meter();
     test_int_list();
     test_split();
     test_windows();
