@@ -248,6 +248,10 @@ void pope_kv_reset(pope_kv *kv);
 int pope_kv_len(const pope_kv *kv);
 // Appends `token` at position pope_kv_len(kv) and writes the next-token logits (V).
 int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits);
+// Appends n tokens (a prompt) and writes the logits after the last (V; logits may be NULL).
+// Into an empty cache in one pass over the whole prompt (matrix products: bf16 GEMMs in bf16
+// precision), the same numbers as n pope_model_step calls up to rounding; otherwise step by step.
+int pope_model_prefill(pope_model *m, pope_kv *kv, const int32_t *tokens, int n, float *logits);
 // Samples from logits (V) with temperature (<= 0: argmax), top_k (<= 0: off) and
 // top_p (>= 1: off). Deterministic given the rng state.
 int32_t pope_sample(const float *logits, int V, float temperature, int top_k, float top_p,

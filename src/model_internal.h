@@ -175,4 +175,12 @@ void model_encode_qk_backward(const pope_model *m, const pope_layer_params *lp, 
 void model_mlp_forward(const pope_model *m, const pope_layer_params *lp, float *out, float *ln,
                        float *rstd, float *fc, float *fcg, const float *h, int n);
 
+// The KV cache (model_step.c) as the prompt's one-pass forward (model_eval.c) fills it:
+// kv_check: made for m, with room for n more positions (else -1, pope_error set);
+// kv_store_layer: layer's keys k (H, n, Dk) and values v (H, n, D) at positions len..len+n−1;
+// kv_set_len: then the cache holds len positions.
+int kv_check(const pope_model *m, const pope_kv *kv, int n);
+void kv_store_layer(pope_kv *kv, int layer, const float *k, const float *v, int n);
+void kv_set_len(pope_kv *kv, int len);
+
 #endif  // POPE_MODEL_INTERNAL_H

@@ -66,11 +66,28 @@ void pope_kv_free(pope_kv *kv) {
 void pope_kv_reset(pope_kv *kv) { kv->len = 0; }
 int pope_kv_len(const pope_kv *kv) { return kv->len; }
 
-int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
+int kv_check(const pope_model *m, const pope_kv *kv, int n) {
     if (kv->L != m->L || kv->H != m->H || kv->Dk != m->Dk || kv->C != m->C || kv->pe != m->cfg.pe)
         return pope_error("model step: the KV cache was made for another model shape");
-    if (kv->len >= kv->cap)
-        return pope_error("model step: KV cache full (%d positions)", kv->cap);
+    if (n > kv->cap - kv->len)
+        return pope_error("model step: KV cache full (%d positions, %d more wanted)", kv->cap, n);
+    return 0;
+}
+
+void kv_store_layer(pope_kv *kv, int layer, const float *k, const float *v, int n) {
+    const size_t cap = (size_t)kv->cap, H = (size_t)kv->H, pos = (size_t)kv->len;
+    float *kc = kv->kcache + (size_t)layer * H * cap * kv->Dk;   // (H, cap, Dk)
+    float *vc = kv->vcache + (size_t)layer * H * cap * kv->D;    // (H, cap, D)
+    for (size_t h = 0; h < H; h++) {
+        memcpy(kc + (h * cap + pos) * kv->Dk, k + h * n * kv->Dk, (size_t)n * kv->Dk * sizeof(float));
+        memcpy(vc + (h * cap + pos) * kv->D, v + h * n * kv->D, (size_t)n * kv->D * sizeof(float));
+    }
+}
+
+void kv_set_len(pope_kv *kv, int len) { kv->len = len; }
+
+int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
+    if (kv_check(m, kv, 1) != 0) return -1;
     if (token < 0 || token >= m->V)
         return pope_error("model step: token %d outside the vocabulary [0, %d)", (int)token, m->V);
     const int C = m->C, H = m->H, D = m->D, Dk = m->Dk, pos = kv->len;
@@ -95,17 +112,13 @@ int pope_model_step(pope_model *m, pope_kv *kv, int32_t token, float *logits) {
     encoder_forward(kv->x, &token, m->p.wte, pe, 1, 1, C);
     for (int l = 0; l < m->L; l++) {
         const pope_layer_params *lp = &m->p.layers[l];
-        float *kc = kv->kcache + (size_t)l * H * cap * Dk;   // (H, cap, Dk)
-        float *vc = kv->vcache + (size_t)l * H * cap * D;    // (H, cap, D)
+        const float *kc = kv->kcache + (size_t)l * H * cap * Dk;   // (H, cap, Dk)
+        const float *vc = kv->vcache + (size_t)l * H * cap * D;    // (H, cap, D)
         const model_attn_bufs ab = {kv->ln, &kv->rstd, kv->qkv, kv->heads, kv->heads + C, kv->heads + 2 * C,
                                     kv->qe, kv->ke, kv->atth, NULL, kv->att};
         model_attn_qkv(m, lp, &ab, kv->x, 1, 1, pos);
-        const float *q = model_attn_q(m, &ab), *k = model_attn_k(m, &ab), *v = ab.vh;
-        for (int h = 0; h < H; h++) {
-            memcpy(kc + ((size_t)h * cap + pos) * Dk, k + (size_t)h * Dk, Dk * sizeof(float));
-            memcpy(vc + ((size_t)h * cap + pos) * D, v + (size_t)h * D, D * sizeof(float));
-        }
-        attention_decode(kv->atth, kv->scores, q, kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H,D)
+        kv_store_layer(kv, l, model_attn_k(m, &ab), ab.vh, 1);
+        attention_decode(kv->atth, kv->scores, model_attn_q(m, &ab), kc, vc, H, pos + 1, kv->cap, Dk, D, scale);  // (H,D)
         model_attn_proj(m, lp, &ab, kv->proj, 1, 1);
         residual_forward(kv->x2, kv->x, kv->proj, C);
         model_mlp_forward(m, lp, kv->proj, kv->ln, &kv->rstd, kv->fc, kv->fcg, kv->x2, 1);

@@ -36,8 +36,7 @@ int pope_generate(pope_model *m, const int32_t *prompt, int64_t n_prompt, const 
         if (kv) pope_error("generate: out of memory");
         goto done;
     }
-    for (int64_t i = 0; i < n_prompt; i++)
-        if (pope_model_step(m, kv, prompt[i], logits) != 0) goto done;
+    if (pope_model_prefill(m, kv, prompt, (int)n_prompt, logits) != 0) goto done;   // the prompt in one pass
     pope_rng rng;
     pope_rng_seed(&rng, o->seed);
     int64_t n = 0;

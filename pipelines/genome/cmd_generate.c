@@ -22,7 +22,9 @@ static const pope_opt generate_opts[] = {
     {.name = "--output", .alias = "-o", .kind = POPE_OPT_STR, GEN(out_path), .arg = "FILE",
      .help = "output FASTA ('-': stdout)", .def = "-"},
     POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, "1, off"),
-    POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
+    POPE_COMMON_HELP("--seed", "sampling seed", "1"),
+    POPE_COMMON_HELP("--precision", "fp32, bf16 (the prompt's one pass; new tokens are matrix-vector steps, fp32) or auto",
+                     "fp32"),
     POPE_COMMON("--threads"), POPE_OPT_END,
 };
 

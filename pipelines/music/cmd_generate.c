@@ -41,7 +41,9 @@ static const pope_opt generate_opts[] = {
     {.name = "--soundfont", .kind = POPE_OPT_STR, GEN(soundfont), .arg = "FILE.sf2",
      .help = "the soundfont for --wav", .def = "fluid-soundfont-gm's FluidR3_GM.sf2"},
     POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, STR(DEFAULT_TOP_P)),
-    POPE_COMMON_HELP("--seed", "sampling seed", "1"), POPE_COMMON_HELP("--precision", NULL, "fp32"),
+    POPE_COMMON_HELP("--seed", "sampling seed", "1"),
+    POPE_COMMON_HELP("--precision", "fp32, bf16 (the prompt's one pass; new tokens are matrix-vector steps, fp32) or auto",
+                     "fp32"),
     POPE_COMMON("--threads"), POPE_COMMON("--quiet"), POPE_OPT_END,
 };
 
@@ -71,9 +73,7 @@ static int refeed(pope_model *m, pope_kv *kv, const pope_tokens *all, size_t kee
     pope_kv_reset(kv);
     size_t from = all->n > keep ? all->n - keep : 0;
     from += (align - from % align) % align;
-    for (size_t i = from; i < all->n; i++)
-        if (pope_model_step(m, kv, all->data[i], logits) != 0) return -1;
-    return 0;
+    return from < all->n ? pope_model_prefill(m, kv, all->data + from, (int)(all->n - from), logits) : 0;   // one pass
 }
 
 // The model behind --model (default: the shipped one) and its tokenizer, whose vocabulary

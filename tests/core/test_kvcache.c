@@ -1,6 +1,7 @@
 // test_kvcache.c — generation with the KV cache: step-by-step logits equal the full
-// forward's logits at every position, for every encoding; reset restarts; a full cache
-// is an error.
+// forward's logits at every position, for every encoding; so do the logits after a prompt
+// read in one pass (pope_model_prefill) and the steps after it; reset restarts; a full
+// cache is an error.
 #include <math.h>
 #include <stdlib.h>
 
@@ -48,6 +49,30 @@ static void check_encoding(pope_pe_kind pe, int tie) {
         CHECK(pope_model_step(m, kv, in[0], step) == -1, "a step beyond max_len accepted");
         pope_kv_reset(kv);
     }
+    // a prompt of 9 in one pass, 5 more through prefill into the non-empty cache (steps), then
+    // steps: every logit row as the forward's
+    double maxerr = 0.0;
+    int ok = pope_model_prefill(m, kv, in, 9, step) == 0 && pope_kv_len(kv) == 9;
+    CHECK(ok, "prefill 9: %s", pope_last_error());
+    for (int v = 0; ok && v < V; v++) maxerr = fmax(maxerr, fabs(step[v] - full[(size_t)8 * V + v]));
+    ok = ok && pope_model_prefill(m, kv, in + 9, 5, step) == 0 && pope_kv_len(kv) == 14;
+    CHECK(ok, "prefill 5 more: %s", pope_last_error());
+    for (int v = 0; ok && v < V; v++) maxerr = fmax(maxerr, fabs(step[v] - full[(size_t)13 * V + v]));
+    for (int t = 14; ok && t < T; t++) {
+        ok = pope_model_step(m, kv, in[t], step) == 0;
+        for (int v = 0; ok && v < V; v++) maxerr = fmax(maxerr, fabs(step[v] - full[(size_t)t * V + v]));
+    }
+    CHECK(ok && maxerr < 1e-4, "%s%s: prefill + steps differ from the forward by %g", pope_pe_name(pe), tie ? " tied" : "",
+          maxerr);
+    pope_kv_reset(kv);
+    CHECK(pope_model_prefill(m, kv, in, 2, step) == 0 && pope_kv_len(kv) == 2, "a 2-token prompt (steps)");
+    for (int v = 0; v < V; v++) maxerr = fmax(maxerr, fabs(step[v] - full[(size_t)1 * V + v]));
+    CHECK(maxerr < 1e-4, "2-token prompt logits differ by %g", maxerr);
+    pope_kv_reset(kv);
+    int32_t big[T + 1] = {0};
+    CHECK(pope_model_prefill(m, kv, big, T + 1, step) == -1 && pope_kv_len(kv) == 0, "a prompt beyond max_len accepted");
+    big[3] = V;
+    CHECK(pope_model_prefill(m, kv, big, 5, step) == -1 && pope_kv_len(kv) == 0, "a token outside the vocabulary accepted");
     pope_kv_free(kv);
     pope_model_free(m);
 }
