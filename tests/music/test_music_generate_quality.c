@@ -8,8 +8,10 @@
 //   - pitch classes mostly of one key: ≥ 80% of the sounding voice-steps of each piece fall in
 //     the best-fitting major or harmonic-minor scale (Bach modulates and uses passing tones:
 //     the JSB test split itself scores 86.5–100%, see the printed calibration).
-// Not asserted: top-p 1.0 (no nucleus), where one unlikely token can shift the voices (SATB
-// order 71–84% for this model, docs/MUSIC.md §7).
+// Printed, not asserted: top-p 1.0 (no nucleus). There one unlikely token can shift the voices
+// for the rest of the piece: for this model seed 9 draws a silent soprano as the first token
+// (p = 0.8% after BOS; no JSB chorale starts so) and its voices come out rotated (SATB order
+// 87.6% over seeds 1–10 at temperature 0.9 and 1.0; 97.3% without seed 9; models/README.md).
 // With ../shared/data the same measures are printed for the JSB test split, as calibration.
 // The program's path comes from CMake in $POPE_MUSIC_BIN.
 #include <stdio.h>
@@ -136,8 +138,10 @@ int main(void) {
 #else
     const int seeds = 10;
 #endif
-    static const double settings[4][2] = {{0.8, 0.9}, {0.9, 0.95}, {1.0, 0.9}, {1.0, 0.95}};
-    for (int s = 0; s < 4; s++) {
+    // temperature, top-p; the last two rows (no nucleus) are printed, not asserted
+    static const double settings[][2] = {{0.8, 0.9}, {0.9, 0.95}, {1.0, 0.9}, {1.0, 0.95}, {0.9, 1.0}, {1.0, 1.0}};
+    for (size_t s = 0; s < sizeof settings / sizeof *settings; s++) {
+        const int asserted = settings[s][1] < 1.0;
         quality q = {0, 0, 0, 1.0};
         for (int seed = 1; seed <= seeds; seed++) {
             int64_t n = 0;
@@ -151,6 +155,7 @@ int main(void) {
                "worst key share %.1f%%\n", settings[s][0], settings[s][1], 100 * order, q.steps_judged,
                q.longest_silence, 100 * q.worst_key_share);
         CHECK(q.steps_judged > seeds * 4 * BAR_STEPS, "%ld steps judged", q.steps_judged);
+        if (!asserted) continue;
         CHECK(order >= 0.95, "SATB order %.3f", order);
         CHECK(q.longest_silence <= 2 * BAR_STEPS, "a voice silent %d steps", q.longest_silence);
         CHECK(q.worst_key_share >= 0.80, "key share %.3f", q.worst_key_share);
