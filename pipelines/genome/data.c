@@ -61,12 +61,12 @@ int gdata_load(gdata *d, const char *path, const gdata_opts *o, const char *tok_
     go.cache = o->no_cache ? 0 : o->cache_dir ? 2 : 1;
     go.n_threads = 2;
     struct stat st;
-    if (verbose && strcmp(path, "-") && stat(path, &st) == 0 && st.st_size >= go.cache_min_bytes)
+    int regular = strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    if (verbose && regular && st.st_size >= go.cache_min_bytes)
         fprintf(stderr, PROG ": reading %s (%.0f MB%s)...\n", path, (double)st.st_size / 1e6,
                 go.cache ? "; the first read packs it into a cache, docs/GENOME.md" : "");
     pope_meter pg;   // a regular file's bytes read (MB), in place on a terminal
-    pope_meter_begin(&pg, verbose && strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode), PROG ": reading", "MB",
-                     (int64_t)(st.st_size / 1000000));
+    pope_meter_begin(&pg, verbose && regular, PROG ": reading", "MB", regular ? (int64_t)(st.st_size / 1000000) : 0);
     go.progress = (pope_genome_progress){meter_heard_bytes, &pg};
     d->g = pope_genome_open(path, &go);
     pope_meter_end(&pg);
