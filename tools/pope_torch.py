@@ -218,7 +218,13 @@ def forward(cfg, params, inputs, targets=None, flash=False):
         if flash and hasattr(F, "scaled_dot_product_attention"):
             # SDPA scales by 1/sqrt(last dim): pre-scale q so that the scale stays 1/sqrt(D)
             q = q * (scale * math.sqrt(q.shape[-1]))
-            a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            if v.shape[-1] != q.shape[-1]:
+                # polar's q~, k~ are 2D wide, v is D: PyTorch's fused CPU kernel needs one head
+                # width, so v is zero-padded to 2D and the output cut back (what a user would do)
+                a = F.scaled_dot_product_attention(q, k, F.pad(v, (0, q.shape[-1] - v.shape[-1])),
+                                                   is_causal=True)[..., :v.shape[-1]]
+            else:
+                a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:
             s = (q @ k.transpose(-1, -2)) * scale                     # (B, H, T, T)
             s = s.masked_fill(~mask, float("-inf"))
