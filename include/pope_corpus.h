@@ -22,6 +22,11 @@ int pope_split_parse(const char *name, pope_split *out);   // also accepts "vali
 // stream of token ids. Random access, so that a multi-gigabyte genome can stay packed
 // on disk/in memory and be read window by window. Evaluation windows never cross a
 // sequence boundary.
+// A sample_train token with this bit set is an input (the token without the bit) but not a
+// target: an augmentation the model must cope with in its context without learning to
+// produce it (music: a voice given a wrong token, formats/music/corpus.c).
+#define POPE_INPUT_ONLY ((int32_t)1 << 30)
+
 typedef struct pope_corpus {
     void *ctx;
     int vocab_size;
@@ -38,7 +43,8 @@ typedef struct pope_corpus {
     int (*ignore_target)(void *ctx, int32_t token);
     // Optional: writes a training window of n tokens of its own choosing (music: draws a
     // piece, transposes it, time-stretches it). When NULL, the trainer draws a sequence
-    // with probability proportional to its length and a uniform offset in it.
+    // with probability proportional to its length and a uniform offset in it. A token may
+    // carry POPE_INPUT_ONLY.
     int (*sample_train)(void *ctx, pope_rng *rng, int64_t n, int32_t *out);
     // Optional: the units a counted target covers (genome: bases, 6 for a 6-mer), summed
     // by pope_eval into pope_eval_result.units in the same pass (bits per unit).

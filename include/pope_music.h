@@ -228,6 +228,7 @@ int pope_music_render_wav(const char *midi_path, const char *wav_path, const cha
 typedef struct {
     pope_music_tok tok;
     int augment;       // training windows transposed -3..+3 (perf: also time-stretched)
+    double voice_noise;  // jsb: share of training windows with one voice garbled in the input
     int joined;        // each split is one stream, its pieces one after another (extrapolation)
     int grid_only;     // jsb tokens: only the grid's tokens are targets (BOS/EOS ignored)
     int verbose;       // progress and timing of reading MIDI files on stderr

@@ -20,6 +20,7 @@ typedef struct {
 typedef struct {
     pope_music_tok tok;
     int augment, joined;
+    double voice_noise;   // jsb: share of training windows with one voice's input garbled (noise_one_voice)
     int grid_only;   // jsb tokens: only the SATB grid's tokens are targets (BOS/EOS ignored)
     mpiece *pieces[POPE_SPLIT_COUNT];
     int64_t n[POPE_SPLIT_COUNT];
@@ -76,6 +77,39 @@ static int mc_ignore(void *ctx, int32_t tok) {
     return tok;
 }
 
+// Voice noise (jsb, --voice-noise): in a share of the training windows one voice reads wrong
+// tokens for 1 step or 2-16, in the model's input but not in its targets (POPE_INPUT_ONLY): a
+// third of the time a rest, a third a pitch drawn uniformly from the vocabulary's (held), a
+// third the next lower voice's notes, swapped with it (a crossing). The jsb vocabulary names
+// no voice: the model tells the voices apart by their pitches, and a model trained on Bach
+// alone read an unlikely token it had sampled (a silent soprano or an E3 in the soprano as the
+// first token, a tenor below the bass) as "the voices moved one channel" and kept the channels
+// rotated or swapped to the end (models/README.md). Here it learns to keep each voice in its
+// channel through tokens that do not fit; as targets, rests taught it to drop voices for whole
+// pieces (tried: docs/MUSIC.md §5). Half the spans of a window at BOS begin at its first
+// step, where sampling starts. Cell (step s, voice v) of a window at a voice-step offset is
+// token 1 + 4 s + v (token 0 ends the step before, or is BOS); BOS, EOS and PAD stay.
+static void noise_one_voice(int32_t *win, int64_t n, int at_bos, pope_rng *rng) {
+    // one step half the time (a sampling slip: the voice's very next token is a target
+    // again), else 2-16 steps (a wrong note held)
+    int64_t steps = (n - 1) / POPE_JSB_VOICES, len = pope_rng_below(rng, 2) ? 1 : 2 + (int64_t)pope_rng_below(rng, 15);
+    int64_t first = at_bos && pope_rng_below(rng, 2) == 0 ? 0 : (int64_t)pope_rng_below(rng, (uint64_t)steps);
+    int kind = (int)pope_rng_below(rng, 3);   // 0 rest, 1 pitch, 2 swap with the voice below
+    int64_t voice = (int64_t)pope_rng_below(rng, kind == 2 ? POPE_JSB_VOICES - 1 : POPE_JSB_VOICES);
+    int32_t wrong = kind == 0 ? POPE_JSB_SILENCE   // (a swap draws a pitch too and does not use it)
+                    : POPE_JSB_PITCH0 + (int32_t)pope_rng_below(rng, POPE_JSB_MAX_PITCH - POPE_JSB_MIN_PITCH + 1);
+    for (int64_t s = first; s < first + len && s < steps; s++) {
+        int32_t *cell = &win[1 + POPE_JSB_VOICES * s + voice];
+        if (kind == 2) {
+            int32_t *below = cell + 1, t = *cell;
+            if (t >= POPE_JSB_SILENCE && *below >= POPE_JSB_SILENCE)
+                *cell = *below | POPE_INPUT_ONLY, *below = t | POPE_INPUT_ONLY;
+        } else if (*cell >= POPE_JSB_SILENCE) {
+            *cell = wrong | POPE_INPUT_ONLY;
+        }
+    }
+}
+
 static const double stretch_factors[5] = {0.95, 0.975, 1.0, 1.025, 1.05};
 
 // A training window: a piece drawn with probability proportional to its length, a time
@@ -109,6 +143,9 @@ static int mc_sample_train(void *ctx, pope_rng *rng, int64_t n, int32_t *out) {
     pope_tokens_free(&stretched);
     // Out of the vocabulary's range: the window stays untransposed (returns -1, no message).
     if (shift) pope_music_transpose(c->tok, out, (size_t)n, shift);
+    // after the transposition: it must not see POPE_INPUT_ONLY tokens
+    if (c->voice_noise > 0 && align == POPE_JSB_VOICES && n > POPE_JSB_VOICES && pope_rng_uniform(rng) < c->voice_noise)
+        noise_one_voice(out, n, off == 0, rng);
     return 0;
 }
 
@@ -249,6 +286,7 @@ static mcorpus *mcorpus_new(const pope_music_corpus_opts *o) {
     if (!c) { pope_error("out of memory"); return NULL; }
     c->tok = o->tok;
     c->augment = o->augment;
+    c->voice_noise = o->voice_noise;
     c->joined = o->joined;
     c->grid_only = o->grid_only;
     snprintf(c->tok_name, sizeof c->tok_name, "%s", pope_music_tok_name(o->tok));

@@ -48,7 +48,7 @@ int draw_window(const pope_corpus *c, const sampler *s, pope_rng *rng, int64_t n
             if (c->read(c->ctx, POPE_SPLIT_TRAIN, lo, off, n, out) != 0) return -1;
         }
         for (int64_t i = 0; i < n; i++)
-            if (out[i] < 0 || out[i] >= V)
+            if (out[i] < 0 || (out[i] & ~POPE_INPUT_ONLY) >= V)
                 return pope_error("training data: token id %d out of range for vocab %d", out[i], V);
         if (!c->window_ok || c->window_ok(c->ctx, out, n)) return 0;
     }

@@ -402,8 +402,8 @@ static int run_step(train_run *r, float lr, float *gnorm) {
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++) {
                 int32_t y = r->win[(size_t)b * n + t + 1];
-                r->in[(size_t)b * T + t] = r->win[(size_t)b * n + t];
-                r->tg[(size_t)b * T + t] = c->ignore_target ? c->ignore_target(c->ctx, y) : y;
+                r->in[(size_t)b * T + t] = r->win[(size_t)b * n + t] & ~POPE_INPUT_ONLY;
+                r->tg[(size_t)b * T + t] = y & POPE_INPUT_ONLY ? POPE_IGNORE : c->ignore_target ? c->ignore_target(c->ctx, y) : y;
             }
         uint64_t dseed = pope_splitmix64(r->seed ^ pope_splitmix64((uint64_t)r->step * 1024 + (uint64_t)g));
         float l;

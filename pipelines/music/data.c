@@ -60,6 +60,12 @@ const pope_opt mdata_options[] = {
      .help = "train without transposition (+-3 semitones) and time stretch (perf)"},
     {.name = "--augment", .kind = POPE_OPT_FLAG, MDATA(augment), .cmds = "train,bench",
      .help = "jsb data: train with transposition (off by default, as in the paper)"},
+    {.name = "--voice-noise", .kind = POPE_OPT_F64, MDATA(voice_noise), .arg = "P", .lo = 0, .hi = 1,
+     .cmds = "train,bench",
+     .help = "jsb tokens: the share of training windows in which one voice reads a wrong\n"
+             "token (a rest or a random pitch) for 1-16 steps, in the input only, so that\n"
+             "an unlikely sampled token does not rotate the voices (docs/MUSIC.md, section 5)",
+     .def = "0"},
     {.name = "--score-eos", .kind = POPE_OPT_FLAG, MDATA(score_eos),
      .help = "jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
              "by default the NLL is over the raster-scanned grid tokens only (the paper's)"},
@@ -95,6 +101,7 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     memset(d, 0, sizeof *d);
     if (o->kind == MDATA_NONE || !o->path) return pope_error("no data: give --data maestro DIR, jsb FILE.json or midi DIR");
     const pope_music_corpus_opts co = {.tok = tok, .augment = augment, .joined = joined,
+                                       .voice_noise = o->voice_noise,
                                        .grid_only = tok == POPE_TOK_JSB && !o->score_eos,
                                        .verbose = verbose, .prog = PROG};
     int rc = 0;
@@ -126,8 +133,10 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
                  (unsigned long long)(o->split_seed ? o->split_seed : 1));
         cJSON_AddStringToObject(meta, "pope.music.split", split);
     }
-    cJSON_AddStringToObject(meta, "pope.music.augment",
-                            !augment ? "none" : tok == POPE_TOK_PERF ? "transpose -3..3, stretch 0.95..1.05" : "transpose -3..3");
+    char aug[96];
+    int k = snprintf(aug, sizeof aug, "%s", !augment ? "" : tok == POPE_TOK_PERF ? "transpose -3..3, stretch 0.95..1.05" : "transpose -3..3");
+    if (co.voice_noise > 0) snprintf(aug + k, sizeof aug - (size_t)k, "%svoice noise %g", k ? ", " : "", co.voice_noise);
+    cJSON_AddStringToObject(meta, "pope.music.augment", *aug ? aug : "none");
     d->metadata = cJSON_PrintUnformatted(meta);
     cJSON_Delete(meta);
     if (verbose) {

@@ -59,6 +59,10 @@ static int music_open_train(void *ctx, const pope_preset *p, int verbose, const 
     music_state *s = ctx;
     pope_music_tok tok;
     if (mdata_pick_tokenizer(&s->opts, p->tokenizer, &tok) != 0) return POPE_PROGRAM_USAGE;
+    if (s->opts.voice_noise > 0 && tok != POPE_TOK_JSB) {   // jsb's grid: voices by position
+        pope_error("--voice-noise: only for the jsb tokenizer (this run's is %s)", pope_music_tok_name(tok));
+        return POPE_PROGRAM_USAGE;
+    }
     int augment = s->opts.kind != MDATA_JSB;
     if (p->train.augment >= 0) augment = p->train.augment;
     if (s->opts.augment) augment = 1;

@@ -19,6 +19,7 @@ typedef struct {
     const char *tokenizer;    // --tokenizer perf|remi|jsb|remi-pope (NULL: the model's, else by data)
     int no_augment;           // --no-augment: no transposition / time stretch in training
     int augment;              // --augment: transposition on jsb data too (off there by default)
+    double voice_noise;       // --voice-noise P: jsb windows with one voice garbled (0: none)
     int score_eos;            // --score-eos: jsb also scores EOS/BOS targets (not the paper's units)
     uint64_t split_seed;      // --split-seed N (midi folders, random MAESTRO split; default 1)
     const char *split_mode;   // --split-mode official|random-90-5-5 (maestro; random: the paper's

@@ -124,8 +124,10 @@ static void test_train_eval_generate(void) {
     write_file("tiny-aug.json",
                "{\"name\": \"tiny\", \"tokenizer\": \"jsb\", \"model\": {\"d_model\": 16, \"n_layers\": 1, \"n_heads\": 2,"
                " \"context_length\": 32}, \"train\": {\"batch\": 2, \"steps\": 1, \"warmup\": 0, \"augment\": true}}");
-    const char *extra[2] = {"", "--no-augment"}, *want[2] = {"transpose -3..3", "none"};
-    for (int k = 0; k < 2; k++) {
+    // --voice-noise joins what is recorded, with or without transposition
+    const char *extra[4] = {"", "--no-augment", "--voice-noise 0.5", "--no-augment --voice-noise=0.25"},
+               *want[4] = {"transpose -3..3", "none", "transpose -3..3, voice noise 0.5", "voice noise 0.25"};
+    for (int k = 0; k < 4; k++) {
         snprintf(args, sizeof args, "train --data jsb '%s/chorales.json' --preset '%s/tiny-aug.json' --out '%s/run-aug%d' %s --quiet",
                  dir, dir, dir, k, extra[k]);
         rc = run(args);
@@ -301,6 +303,8 @@ static void test_errors(void) {
         {"frobnicate", 2, "unknown command"},
         {"train --data jsb /nonexistent/chorales.json --quiet", 1, "pope-music: train: /nonexistent/chorales.json"},
         {"train --data wav /tmp", 2, "unknown data kind"},
+        {"train --data jsb x.json --tokenizer perf --voice-noise 0.5", 2, "--voice-noise: only for the jsb tokenizer"},
+        {"train --data jsb x.json --voice-noise 1.5", 2, "--voice-noise"},
         {"generate --midi /tmp/x.mid --tokens 0", 2, "--tokens"},
         {"tokenize /etc/hostname -o /dev/null", 1, "not a MIDI file"},
         {"generate --midi /tmp/x.mid --model /nonexistent.safetensors", 1, "pope-music: generate:"},

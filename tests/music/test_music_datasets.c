@@ -113,6 +113,78 @@ static void test_corpus(void) {
     pope_jsb_free(&d);
 }
 
+// --voice-noise (formats/music/corpus.c, noise_one_voice): the same draw with and without it
+// gives the same window but for one voice replaced over 1 step (half the time) or 2-16, as an input
+// only (POPE_INPUT_ONLY: not a target), by one rest, one pitch, or the next lower voice's notes
+// (the two swapped); every voice and every kind is chosen, and half the windows at BOS are
+// garbled from their first step.
+static void test_voice_noise(void) {
+    char path[1024], cell[32];
+    snprintf(path, sizeof path, "%s/voice_noise.json", tmpdir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "cannot write %s", path);
+    if (!f) return;
+    fputs("{\"train\": [[", f);
+    for (int i = 0; i < 200; i++) {   // every voice sounds at every step
+        snprintf(cell, sizeof cell, "%s[%d, %d, %d, %d]", i ? ", " : "", 72 + i % 5, 65 + i % 3, 57 + i % 4, 45 + i % 6);
+        fputs(cell, f);
+    }
+    fputs("]], \"valid\": [[[60, 55, 52, 48]]], \"test\": [[[60, 55, 52, 48]]]}\n", f);
+    fclose(f);
+    pope_corpus plain, noisy;
+    pope_music_corpus_opts o = {.tok = POPE_TOK_JSB, .grid_only = 1, .augment = 1};
+    int rc = pope_music_corpus_jsb(&plain, path, &o);
+    o.voice_noise = 1;
+    if (rc == 0 && pope_music_corpus_jsb(&noisy, path, &o) != 0) { pope_music_corpus_free(&plain); rc = -1; }
+    CHECK(rc == 0, "corpus: %s", pope_last_error());
+    if (rc) return;
+    enum { N = 129, TRIALS = 2000 };   // 32 steps and the token before them
+    const int32_t F = POPE_INPUT_ONLY;
+    int bad = 0, at_bos = 0, from_first = 0, voices[POPE_JSB_VOICES] = {0}, longest = 0, kinds[3] = {0}, single = 0;
+    for (int t = 0; t < TRIALS; t++) {
+        int32_t a[N], b[N];
+        pope_rng ra, rb;
+        pope_rng_seed(&ra, (uint64_t)t + 1);
+        pope_rng_seed(&rb, (uint64_t)t + 1);
+        if (plain.sample_train(plain.ctx, &ra, N, a) != 0 || noisy.sample_train(noisy.ctx, &rb, N, b) != 0) { bad++; continue; }
+        bad += a[0] != b[0];
+        int first = -1, last = -1, voice = -1, kind = -1;
+        int32_t wrong = -1;
+        for (int s = 0; s < (N - 1) / POPE_JSB_VOICES; s++) {
+            const int32_t *x = a + 1 + POPE_JSB_VOICES * s, *y = b + 1 + POPE_JSB_VOICES * s;
+            int nd = 0, v = -1;
+            for (int k = POPE_JSB_VOICES - 1; k >= 0; k--) nd += x[k] != y[k], v = x[k] != y[k] ? k : v;
+            if (!nd) continue;
+            int k = nd == 2 ? 2 : nd == 1 ? ((y[v] & ~F) == POPE_JSB_SILENCE ? 0 : 1) : -1;
+            if (k == 2) {   // the voice and the one below, swapped
+                bad += v + 1 >= POPE_JSB_VOICES || y[v] != (x[v + 1] | F) || y[v + 1] != (x[v] | F);
+            } else if (k >= 0) {   // one wrong token, held
+                bad += !(y[v] & F) || (y[v] & ~F) >= POPE_JSB_VOCAB || (wrong >= 0 && y[v] != wrong);
+                wrong = y[v];
+            } else {
+                bad++;
+            }
+            if (first < 0) first = s;
+            else bad += s != last + 1 || v != voice || k != kind;   // one span of consecutive steps
+            voice = v, last = s, kind = k;
+        }
+        if (voice < 0 || kind < 0) { bad++; continue; }   // every window is garbled (P = 1)
+        voices[voice]++, kinds[kind]++;
+        if (last - first + 1 > longest) longest = last - first + 1;
+        single += last == first && last + 1 < (N - 1) / POPE_JSB_VOICES;   // (not cut by the window's end)
+        if (a[0] == POPE_MUSIC_BOS) at_bos++, from_first += first == 0;
+    }
+    CHECK(single > TRIALS * 2 / 5 && single < TRIALS * 3 / 5, "%d of %d spans of one step (half)", single, TRIALS);
+    for (int k = 0; k < 3; k++) CHECK(kinds[k] > TRIALS / 5, "%d windows of kind %d (rest, pitch, swap)", kinds[k], k);
+    CHECK(bad == 0, "%d windows differ by more than one voice's wrong token", bad);
+    CHECK(longest == 16, "longest span %d steps (1-16)", longest);
+    for (int v = 0; v < POPE_JSB_VOICES; v++) CHECK(voices[v] > TRIALS / 8, "voice %d garbled in %d windows", v, voices[v]);
+    CHECK(at_bos > TRIALS / 8 && from_first > at_bos * 2 / 5 && from_first < at_bos * 4 / 5,
+          "%d of %d windows at BOS garbled from their first step", from_first, at_bos);
+    pope_music_corpus_free(&plain);
+    pope_music_corpus_free(&noisy);
+}
+
 static void test_maestro(void) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/tests/music/data/mini_maestro", check_source_dir());
@@ -200,6 +272,7 @@ int main(void) {
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
     test_jsb();
     test_corpus();
+    test_voice_noise();
     test_maestro();
     test_mididir();
     char cmd[512];

@@ -68,6 +68,17 @@ static int toy_sample(void *ctx, pope_rng *rng, int64_t n, int32_t *out) {
     return 0;
 }
 
+// toy_sample with every 3 an input only (POPE_INPUT_ONLY), or ignored as a target by value.
+static int toy_sample_3_input_only(void *ctx, pope_rng *rng, int64_t n, int32_t *out) {
+    int rc = toy_sample(ctx, rng, n, out);
+    for (int64_t i = 0; i < n; i++) out[i] |= out[i] == 3 ? POPE_INPUT_ONLY : 0;
+    return rc;
+}
+static int toy_ignore_3(void *ctx, int32_t tok) {
+    (void)ctx;
+    return tok == 3 ? POPE_IGNORE : tok;
+}
+
 // Sequence q of a split: 1 2 3 ... 7 1 2 ... with a 0 every 23 tokens.
 static void toy_add(toy *t, pope_split s, int64_t len, int phase) {
     int q = t->n[s]++;
@@ -595,6 +606,27 @@ static void test_errors(toy *t) {
     p.train.steps = 6;
     CHECK(pope_train(&c, &p, &o, &r) == 0 && r.steps == 6, "resume after SIGINT: %s", pope_last_error());
     o.extend = 0;
+
+    // POPE_INPUT_ONLY tokens: read as inputs, not scored. Marking every 3 so trains exactly
+    // as ignoring 3 as a target does (the same inputs), and not as scoring it.
+    float loss[3];
+    int (*samplers[3])(void *, pope_rng *, int64_t, int32_t *) = {toy_sample_3_input_only, toy_sample, toy_sample};
+    int (*ignores[3])(void *, int32_t) = {NULL, toy_ignore_3, NULL};
+    p.train.steps = 4;
+    p.train.eval_every = 0;
+    o.resume = 0;
+    for (int k = 0; k < 3; k++) {
+        c.sample_train = samplers[k];
+        c.ignore_target = ignores[k];
+        snprintf(dir, sizeof dir, "%s/input-only-%d", tmpdir, k);
+        o.out_dir = dir;
+        CHECK(pope_train(&c, &p, &o, &r) == 0, "input-only run %d: %s", k, pope_last_error());
+        loss[k] = r.last_loss;
+    }
+    CHECK(loss[0] == loss[1] && loss[0] != loss[2], "input-only loss %.7g, ignored by value %.7g, scored %.7g",
+          loss[0], loss[1], loss[2]);
+    c.sample_train = toy_sample;
+    c.ignore_target = toy_ignore;
 
     // a wall-clock budget with no step limit stops by itself and leaves a model
     p.train.steps = POPE_STEPS_UNBOUNDED;
