@@ -57,22 +57,40 @@ static inline int kernel_dropout_keep(uint64_t seed, uint64_t index, float p) {
     return kernel_hash_uniform(seed, index) >= p;
 }
 
+// KV_W factors from KV_W hashes: scale where the 24-bit uniform u = (h >> 8)·2⁻²⁴ >= p, else 0.
+static inline void store_factors(float *factor, kvu h, float p, float scale) {
+    const kvec u = __builtin_convertvector((kvi)(h >> 8), kvec) * (1.0f / 16777216.0f);
+    kv_store(factor, kv_select(u >= p, kv_splat(scale), kv_splat(0.0f)));
+}
+
 // factor[j] = keep(seed, base + j·stride) ? scale : 0 for j < n (the same decisions as
-// kernel_dropout_keep, KV_W lanes at a time).
+// kernel_dropout_keep, KV_W lanes at a time). The flash kernels call it once per row or column
+// of a score tile (n ≤ 64 indices that almost never straddle a multiple of 2³²): then every
+// index has the same high word, hashed once, and the low words are 32-bit lane arithmetic.
+// Building each lane's 64-bit index instead (the general path, kept for the straddling calls)
+// compiled at -O3 to scalar lane inserts, 3× the time per factor: ~10% of a JSB-paper step
+// (dropout 0.2; bench/README.md, "Where a bf16 step goes").
 static inline void kernel_dropout_factors(float *factor, int n, uint64_t base, uint64_t stride,
                                           uint64_t seed, float p, float scale) {
     const kernel_hash_key key = kernel_hash_keys(seed);
     int j = 0;
-    for (; j + KV_W <= n; j += KV_W) {
-        kvu lo, hi;
-        for (int l = 0; l < KV_W; l++) {
-            const uint64_t index = base + (uint64_t)(j + l) * stride;
-            lo[l] = (uint32_t)index;
-            hi[l] = (uint32_t)(index >> 32);
+    if (n > 0 && stride < (1ull << 32) && base >> 32 == (base + (uint64_t)(n - 1) * stride) >> 32) {
+        const uint32_t hi = kernel_fmix32((uint32_t)(base >> 32) ^ key.k2), lo0 = (uint32_t)base, step = (uint32_t)stride;
+        kvu lane;
+        for (int l = 0; l < KV_W; l++) lane[l] = (uint32_t)l * step;
+        for (; j + KV_W <= n; j += KV_W) {
+            store_factors(factor + j, kv_fmix32(kv_fmix32((lane + (lo0 + (uint32_t)j * step)) ^ key.k1) ^ hi), p, scale);
         }
-        const kvu h = kv_fmix32(kv_fmix32(lo ^ key.k1) ^ kv_fmix32(hi ^ key.k2));
-        const kvec u = __builtin_convertvector((kvi)(h >> 8), kvec) * (1.0f / 16777216.0f);
-        kv_store(factor + j, kv_select(u >= p, kv_splat(scale), kv_splat(0.0f)));
+    } else {
+        for (; j + KV_W <= n; j += KV_W) {
+            kvu lo, hi;
+            for (int l = 0; l < KV_W; l++) {
+                const uint64_t index = base + (uint64_t)(j + l) * stride;
+                lo[l] = (uint32_t)index;
+                hi[l] = (uint32_t)(index >> 32);
+            }
+            store_factors(factor + j, kv_fmix32(kv_fmix32(lo ^ key.k1) ^ kv_fmix32(hi ^ key.k2)), p, scale);
+        }
     }
     for (; j < n; j++) {
         const uint64_t index = base + (uint64_t)j * stride;

@@ -146,14 +146,19 @@ static void test_dropout(void) {
     for (uint64_t i = (1ull << 32) - 10000; i < (1ull << 32) + 10000; i++) kept_hi += dropout_keep(c.seed, i, c.p);
     CHECK(fabs((double)both - 0.49 * c.n) < 500, "adjacent pairs both kept: %zu of %zu", both, c.n);
     CHECK(fabs((double)kept_hi - 0.7 * 20000) < 400, "kept %zu of 20000 around index 2^32", kept_hi);
-    // the vector form (kernel_dropout_factors, KV_W lanes) draws the scalar keep's decisions,
-    // strided as the flash kernel's columns of queries and across the 2³² boundary
-    float f[67];
-    const uint64_t stride = 4099, base = (1ull << 32) - 30 * stride;
-    kernel_dropout_factors(f, 67, base, stride, c.seed, c.p, 2.0f);
-    int mism = 0;
-    for (int j = 0; j < 67; j++) mism += f[j] != (dropout_keep(c.seed, base + (uint64_t)j * stride, c.p) ? 2.0f : 0.0f);
-    CHECK(mism == 0, "%d of 67 strided vector dropout factors differ from dropout_keep", mism);
+    // the vector form (kernel_dropout_factors, KV_W lanes) draws the scalar keep's decisions:
+    // along a row (stride 1) and a column of queries (stride T), within one high word of the
+    // index (its fast path) and straddling a multiple of 2³² (the general one)
+    for (int k = 0; k < 4; k++) {
+        float f[67];
+        const uint64_t stride = k & 1 ? 4099 : 1;
+        const uint64_t base = k & 2 ? (1ull << 32) - 30 * stride : (5ull << 32) + 12345;
+        kernel_dropout_factors(f, 67, base, stride, c.seed, c.p, 2.0f);
+        int mism = 0;
+        for (int j = 0; j < 67; j++) mism += f[j] != (dropout_keep(c.seed, base + (uint64_t)j * stride, c.p) ? 2.0f : 0.0f);
+        CHECK(mism == 0, "%d of 67 vector dropout factors (stride %llu, base %llu) differ from dropout_keep", mism,
+              (unsigned long long)stride, (unsigned long long)base);
+    }
     size_t same = 0;  // another seed gives another mask
     for (size_t i = 0; i < c.n; i++) same += dropout_keep(c.seed, i, c.p) == dropout_keep(c.seed + 1, i, c.p);
     CHECK(same < c.n * 0.7, "masks of seeds 42 and 43 agree on %zu of %zu", same, c.n);
