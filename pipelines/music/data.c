@@ -62,9 +62,10 @@ const pope_opt mdata_options[] = {
      .help = "jsb data: train with transposition (off by default, as in the paper)"},
     {.name = "--voice-noise", .kind = POPE_OPT_F64, MDATA(voice_noise), .arg = "P", .lo = 0, .hi = 1,
      .cmds = "train,bench",
-     .help = "jsb tokens: the share of training windows in which one voice reads a wrong\n"
-             "token (a rest or a random pitch) for 1-16 steps, in the input only, so that\n"
-             "an unlikely sampled token does not rotate the voices (docs/MUSIC.md, section 5)",
+     .help = "jsb tokens: the share of training windows in which one voice reads wrong\n"
+             "tokens (a rest, a random pitch, or the voice below swapped in) for 1 step or\n"
+             "2-16, in the input only (an experiment against rotated voices; docs/MUSIC.md\n"
+             "section 5 has what it did)",
      .def = "0"},
     {.name = "--score-eos", .kind = POPE_OPT_FLAG, MDATA(score_eos),
      .help = "jsb tokens: also score EOS (and BOS where pieces are joined) as targets;\n"
