@@ -18,15 +18,15 @@ typedef enum { POPE_SPLIT_TRAIN = 0, POPE_SPLIT_VALID, POPE_SPLIT_TEST, POPE_SPL
 const char *pope_split_name(pope_split s);                 // "train", "valid", "test" ("all" otherwise)
 int pope_split_parse(const char *name, pope_split *out);   // also accepts "validation" and "all"
 
-// Token streams by split: each split holds n_seqs sequences (contigs, pieces), each a
-// stream of token ids. Random access, so that a multi-gigabyte genome can stay packed
-// on disk/in memory and be read window by window. Evaluation windows never cross a
-// sequence boundary.
 // A sample_train token with this bit set is an input (the token without the bit) but not a
 // target: an augmentation the model must cope with in its context without learning to
 // produce it (music: a voice given a wrong token, formats/music/corpus.c).
 #define POPE_INPUT_ONLY ((int32_t)1 << 30)
 
+// Token streams by split: each split holds n_seqs sequences (contigs, pieces), each a
+// stream of token ids. Random access, so that a multi-gigabyte genome can stay packed
+// on disk/in memory and be read window by window. Evaluation windows never cross a
+// sequence boundary.
 typedef struct pope_corpus {
     void *ctx;
     int vocab_size;
