@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-BOS, SILENCE, PITCH0, MIN_PITCH = 1, 3, 4, 21   # include/pope_music.h (jsb layout)
+from jsb_grid import BOS, MIN_PITCH, PITCH0, SILENCE, satb_order
 
 
 def seeds_of(arg):
@@ -51,17 +51,10 @@ def main():
             t = np.load(npy).astype(int)
             t = t[1:] if t[0] == BOS else t
             steps = t[: len(t) // 4 * 4].reshape(-1, 4)
-            ordered = judged = 0
-            bad = []
-            for i, s in enumerate(steps):
-                p = [x for x in s if x >= PITCH0]
-                if len(p) >= 2:
-                    judged += 1
-                    ok = all(p[k] >= p[k + 1] for k in range(len(p) - 1))
-                    ordered += ok
-                    if not ok:
-                        bad.append(i)
-            share = ordered / max(judged, 1)
+            order = [satb_order(list(s)) for s in steps]
+            judged = sum(o is not None for o in order)
+            bad = [i for i, o in enumerate(order) if o is False]
+            share = (judged - len(bad)) / max(judged, 1)
             shares.append(share)
             print("seed %d: %.1f%% of %d steps; first misordered step %s" % (seed, 100 * share, judged, bad[0] if bad else "none"))
             if bad and share < 0.9:

@@ -17,8 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pope_torch as pt  # noqa: E402
-
-BOS, SILENCE, PITCH0, MIN_PITCH = 1, 3, 4, 21   # include/pope_music.h (jsb layout)
+from jsb_grid import BOS, MIN_PITCH, PITCH0, SILENCE, satb_order  # noqa: E402
 
 
 def token(pitch):
@@ -34,13 +33,8 @@ def satb_share(cfg, params, opening, seed, steps=40):
         lg = logits[0, -1].double()
         lg[:SILENCE] = float("-inf")   # PAD, BOS, EOS
         seq.append(int(torch.multinomial(torch.softmax(lg, -1), 1, generator=g)))
-    ordered = judged = 0
-    for i in range(1 + 4, len(seq) - 3, 4):   # the sampled steps
-        p = [t for t in seq[i:i + 4] if t >= PITCH0]
-        if len(p) >= 2:
-            judged += 1
-            ordered += all(p[k] >= p[k + 1] for k in range(len(p) - 1))
-    return ordered / max(judged, 1)
+    judged = [o for o in (satb_order(seq[i:i + 4]) for i in range(1 + 4, len(seq) - 3, 4)) if o is not None]
+    return sum(judged) / max(len(judged), 1)   # over the sampled steps
 
 
 def main():
