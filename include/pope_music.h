@@ -167,6 +167,28 @@ static inline int64_t pope_music_window_align(pope_music_tok t) {
 #define POPE_JSB_MAX_STEPS (1 << 18)
 // A SATB grid (n_steps x 4 pitches, -1 = silence) -> BOS tokens EOS (on failure *out is freed).
 int pope_jsb_tokenize_grid(const int16_t *grid, size_t n_steps, pope_tokens *out);
+// What a jsb token is on the grid: its MIDI pitch, -1 for silence, -2 for a special (BOS,
+// EOS, PAD) or an id outside the vocabulary, which is not on the grid.
+static inline int pope_jsb_token_pitch(int32_t t) {
+    if (t == POPE_JSB_SILENCE) return -1;
+    return t >= POPE_JSB_PITCH0 && t < POPE_JSB_VOCAB ? (int)(t - POPE_JSB_PITCH0 + POPE_JSB_MIN_PITCH) : -2;
+}
+// The voice (0 soprano .. 3 bass) of a grid token is the count of grid tokens (silence,
+// pitches) before it since the last BOS, mod 4; this is the voice of the token after tok[0..n).
+int pope_jsb_next_voice(const int32_t *tok, size_t n);
+// Each voice's pitch range (MIDI numbers; lo > hi: the voice never sounds). Recorded in a jsb
+// model's metadata (pope.music.voice_ranges, written by pope_jsb_ranges_format: "S 60-81,
+// A 53-74, T 48-69, B 36-64") from its training split, so that sampling can keep each voice
+// in its range (docs/MUSIC.md, "Sampling").
+typedef struct { int lo[POPE_JSB_VOICES], hi[POPE_JSB_VOICES]; } pope_jsb_ranges;
+void pope_jsb_ranges_empty(pope_jsb_ranges *r);
+// Widens r by the pitches of tokens tok[0..n) (BOS, grid tokens, EOS, PAD; a piece or pieces).
+void pope_jsb_ranges_add(pope_jsb_ranges *r, const int32_t *tok, size_t n);
+int pope_jsb_ranges_format(const pope_jsb_ranges *r, char *buf, size_t size);   // -1: too small
+int pope_jsb_ranges_parse(const char *s, pope_jsb_ranges *r);                   // -1 with a message
+// Sets to -inf the logits (POPE_JSB_VOCAB of them) of the pitches outside `voice`'s range
+// (silence and the specials stay).
+void pope_jsb_ranges_mask(const pope_jsb_ranges *r, int voice, float *logits);
 
 // ---------------------------------------------------------------- data sets
 // czhuang's JSB JSON: {"train": [piece...], "valid": [...], "test": [...]}, a piece is a

@@ -8,8 +8,9 @@ voices sounding) in soprano >= alto >= tenor >= bass order, the first misordered
 piece below 90%, its steps around it (pitches as MIDI numbers, '-' a rest). Then the mean over the
 seeds and the pieces below 50% ("derailed").
 
-Usage: /usr/bin/python3 tools/jsb_satb_by_seed.py MODEL.safetensors TEMPERATURE TOP_P [SEEDS]
-       (SEEDS: 1-10 by default, e.g. 1-40 or 3,9; needs build/pope-music and numpy)
+Usage: /usr/bin/python3 tools/jsb_satb_by_seed.py MODEL.safetensors TEMPERATURE TOP_P [SEEDS [GENERATE-OPTION...]]
+       (SEEDS: 1-10 by default, e.g. 1-40 or 3,9; the options go to generate, e.g.
+       --voice-ranges off; needs build/pope-music and numpy)
 """
 import os
 import shutil
@@ -47,7 +48,7 @@ def main():
             npy = os.path.join(tmp, "gen.npy")
             subprocess.run([os.path.join(root, "build", "pope-music"), "generate", "--midi", os.path.join(tmp, "g.mid"),
                             "--tokens-out", npy, "--seconds", "30", "--seed", str(seed), "--temperature", temperature,
-                            "--top-p", top_p, "--threads", "1"], env=env, check=True, stderr=subprocess.DEVNULL)
+                            "--top-p", top_p, "--threads", "1"] + sys.argv[5:], env=env, check=True, stderr=subprocess.DEVNULL)
             t = np.load(npy).astype(int)
             t = t[1:] if t[0] == BOS else t
             steps = t[: len(t) // 4 * 4].reshape(-1, 4)

@@ -115,10 +115,8 @@ int jsb_detokenize(const int32_t *tok, size_t n, pope_midi *out) {
     for (size_t i = 0; i < n && rc == 0; i++) {
         int32_t t = tok[i];
         if (t == POPE_MUSIC_EOS) break;
-        int pitch;
-        if (t == POPE_JSB_SILENCE) pitch = -1;
-        else if (t >= POPE_JSB_PITCH0 && t < POPE_JSB_VOCAB) pitch = t - POPE_JSB_PITCH0 + POPE_JSB_MIN_PITCH;
-        else continue;   // BOS, PAD, out of range
+        int pitch = pope_jsb_token_pitch(t);
+        if (pitch == -2) continue;   // BOS, PAD, out of range
         int v = (int)(k % POPE_JSB_VOICES);
         long step = k / POPE_JSB_VOICES;
         k++;

@@ -14,10 +14,15 @@
 #define MAX_TOKENS 16384   // cap of --seconds generation
 
 typedef struct {
-    const char *midi_out, *prompt_path, *roll, *tokens_out, *wav_out, *soundfont;
+    const char *midi_out, *prompt_path, *roll, *tokens_out, *wav_out, *soundfont, *voice_ranges;
     double seconds;
     int64_t n_tokens;
 } gen_opts;
+
+static int check_voice_ranges(const char *v) {
+    pope_jsb_ranges r;
+    return !strcmp(v, "model") || !strcmp(v, "off") ? 0 : pope_jsb_ranges_parse(v, &r);
+}
 
 #define GEN(field) .dst = POPE_DST_LOCAL, .off = offsetof(gen_opts, field)
 #define STR_(x) #x
@@ -40,6 +45,11 @@ static const pope_opt generate_opts[] = {
      .help = "also render the result to audio (FluidSynth; see 'render --help')"},
     {.name = "--soundfont", .kind = POPE_OPT_STR, GEN(soundfont), .arg = "FILE.sf2",
      .help = "the soundfont for --wav", .def = "fluid-soundfont-gm's FluidR3_GM.sf2"},
+    {.name = "--voice-ranges", .kind = POPE_OPT_STR, GEN(voice_ranges), .arg = "R", .check = check_voice_ranges,
+     .help = "jsb models: keep each voice's new notes in a pitch range: 'model' (the ranges of "
+             "the model's training split, widened by the prompt's), 'off' (sample the model's "
+             "whole distribution), or 'S 60-81, A 53-74, T 48-69, B 36-64' (MIDI pitches)",
+     .def = "model"},
     POPE_COMMON("--temperature"), POPE_COMMON("--top-k"), POPE_COMMON_HELP("--top-p", NULL, STR(DEFAULT_TOP_P)),
     POPE_COMMON_HELP("--seed", "sampling seed", "1"),
     POPE_COMMON_HELP("--precision", "fp32, bf16 (the prompt's one pass; new tokens are matrix-vector steps, fp32) or auto",
@@ -117,7 +127,37 @@ typedef struct {
     long long n_new;
     int ended;   // 1: stopped at EOS
     double prompt_seconds;   // length of the prompt's music (0 without --prompt)
+    int ranged;              // jsb: new pitches kept in `ranges` (--voice-ranges)
+    pope_jsb_ranges ranges;
 } gen_run;
+
+// --voice-ranges for this model and prompt: run->ranged and run->ranges. Returns the exit status.
+static int pick_voice_ranges(const char *opt, const char *file, pope_music_tok tok, const pope_tokens *all,
+                             gen_run *run) {
+    if (tok != POPE_TOK_JSB) {
+        if (!opt || !strcmp(opt, "off")) return 0;
+        fprintf(stderr, PROG ": generate: --voice-ranges: only for jsb models (%s uses %s tokens)\n", file,
+                pope_music_tok_name(tok));
+        return 2;
+    }
+    if (opt && !strcmp(opt, "off")) return 0;
+    if (opt && strcmp(opt, "model")) {   // given ranges, as they are
+        run->ranged = 1;
+        return pope_jsb_ranges_parse(opt, &run->ranges) != 0 ? die("generate: --voice-ranges") : 0;
+    }
+    char *v = pope_load_metadata(file, "pope.music.voice_ranges");
+    if (!v) {
+        fprintf(stderr, PROG ": warning: %s records no voice ranges (trained before pope recorded them): "
+                        "sampling is not range-constrained (give --voice-ranges 'S lo-hi, ...' to constrain it)\n", file);
+        return 0;
+    }
+    int rc = pope_jsb_ranges_parse(v, &run->ranges);
+    free(v);
+    if (rc) return die("generate: the model's pope.music.voice_ranges");
+    pope_jsb_ranges_add(&run->ranges, all->data, all->n);   // the prompt's own register stays possible
+    run->ranged = 1;
+    return 0;
+}
 
 // Samples after `all` until EOS, the token bound or the seconds bound, appending to all.
 // Past the training context the model sees a sliding window: when the cache is full it is
@@ -147,9 +187,14 @@ static int sample_tokens(pope_model *m, pope_music_tok tok, const gen_opts *g, c
     run->top_k = cli->top_k > 0 ? cli->top_k : 0;
     int tty = isatty(fileno(stderr)) && !cli->quiet;
     long long n_new = 0;
+    int voice = run->ranged ? pope_jsb_next_voice(all->data, all->n) : 0;
     while (rc == 0 && n_new < max_new) {
         logits[POPE_MUSIC_PAD] = -INFINITY;   // never meaningful in the middle of a piece
         logits[POPE_MUSIC_BOS] = -INFINITY;
+        if (run->ranged) {   // every token sampled but EOS is a grid token: the next voice's
+            pope_jsb_ranges_mask(&run->ranges, voice, logits);
+            voice = (voice + 1) % POPE_JSB_VOICES;
+        }
         int32_t t = pope_sample(logits, V, run->temperature, run->top_k, run->top_p, &rng);
         if (t == POPE_MUSIC_EOS) { run->ended = 1; break; }
         if (pope_tokens_push(all, t) != 0) { rc = die("generate"); break; }
@@ -190,9 +235,12 @@ static int write_outputs(const gen_opts *g, const pope_cli *cli, const char *fil
     if (rc == 0 && g->tokens_out && pope_npy_write_i32(g->tokens_out, all->data, (int64_t)all->n) != 0)
         rc = die("generate: --tokens-out");
     if (rc == 0) {
-        fprintf(stderr, PROG ": %s: %zu notes, %.1f s (%lld new %s tokens%s; model %s, temperature %g, top-p %g, seed %lld)\n",
+        char ranges[96] = "";
+        if (run->ranged && pope_jsb_ranges_format(&run->ranges, ranges + 15, sizeof ranges - 15) == 0)
+            memcpy(ranges, ", voice ranges ", 15);
+        fprintf(stderr, PROG ": %s: %zu notes, %.1f s (%lld new %s tokens%s; model %s, temperature %g, top-p %g%s, seed %lld)\n",
                 g->midi_out, out.n_notes, out.duration, run->n_new, pope_music_tok_name(tok),
-                run->ended ? ", ended with EOS" : "", file, (double)run->temperature, (double)run->top_p,
+                run->ended ? ", ended with EOS" : "", file, (double)run->temperature, (double)run->top_p, ranges,
                 cli->seed >= 0 ? (long long)cli->seed : 1LL);
         if (out.n_notes == 0) fprintf(stderr, PROG ": warning: the generated piece has no notes\n");
     }
@@ -220,7 +268,8 @@ int cmd_generate(const pope_program *p, int argc, char **argv) {
     pope_tokens all = {0};
     gen_run run = {0};
     int rc;
-    if ((rc = prompt_tokens(tok, g.prompt_path, &all)) == 0 && (rc = sample_tokens(m, tok, &g, &cli, &all, &run)) == 0)
+    if ((rc = prompt_tokens(tok, g.prompt_path, &all)) == 0 && (rc = pick_voice_ranges(g.voice_ranges, file, tok, &all, &run)) == 0 &&
+        (rc = sample_tokens(m, tok, &g, &cli, &all, &run)) == 0)
         rc = write_outputs(&g, &cli, file, tok, &all, &run);
     pope_tokens_free(&all);
     pope_model_free(m);

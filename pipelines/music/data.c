@@ -98,6 +98,23 @@ int mdata_pick_tokenizer(const mdata_opts *o, const char *preset_tok, pope_music
     return 0;
 }
 
+// Each voice's pitch range over the training split, as pope.music.voice_ranges records it.
+static int train_voice_ranges(const pope_corpus *c, char *buf, size_t size) {
+    pope_jsb_ranges r;
+    pope_jsb_ranges_empty(&r);
+    int32_t *tok = NULL;
+    int rc = 0;
+    for (int64_t q = 0; q < c->n_seqs(c->ctx, POPE_SPLIT_TRAIN) && rc == 0; q++) {
+        int64_t n = c->seq_len(c->ctx, POPE_SPLIT_TRAIN, q);
+        int32_t *grown = realloc(tok, (size_t)(n > 0 ? n : 1) * sizeof *tok);
+        if (!grown) { rc = pope_error("voice ranges: out of memory"); break; }
+        tok = grown;
+        if ((rc = c->read(c->ctx, POPE_SPLIT_TRAIN, q, 0, n, tok)) == 0) pope_jsb_ranges_add(&r, tok, (size_t)n);
+    }
+    free(tok);
+    return rc ? rc : pope_jsb_ranges_format(&r, buf, size);
+}
+
 int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, int joined, int verbose) {
     memset(d, 0, sizeof *d);
     if (o->kind == MDATA_NONE || !o->path) return pope_error("no data: give --data maestro DIR, jsb FILE.json or midi DIR");
@@ -127,7 +144,16 @@ int mdata_load(mdata *d, const mdata_opts *o, pope_music_tok tok, int augment, i
     cJSON_AddStringToObject(meta, "pope.music.data", mdata_kind_name(o->kind));
     cJSON_AddStringToObject(meta, "pope.music.path", o->path);
     cJSON_AddStringToObject(meta, "pope.music.tokenizer", tok_name);
-    if (tok == POPE_TOK_JSB) cJSON_AddStringToObject(meta, "pope.music.targets", co.grid_only ? "grid" : "grid+eos");
+    if (tok == POPE_TOK_JSB) {
+        char ranges[96];
+        cJSON_AddStringToObject(meta, "pope.music.targets", co.grid_only ? "grid" : "grid+eos");
+        if (train_voice_ranges(&d->corpus, ranges, sizeof ranges) != 0) {
+            cJSON_Delete(meta);
+            mdata_free(d);
+            return -1;
+        }
+        cJSON_AddStringToObject(meta, "pope.music.voice_ranges", ranges);
+    }
     if (split_is_random(o) || (o->kind == MDATA_MIDI && o->split_seed > 1)) {
         char split[64];
         snprintf(split, sizeof split, "%s seed %llu", split_is_random(o) ? o->split_mode : SPLIT_MIDI_HASH,

@@ -95,6 +95,70 @@ static void check_midi_with_notes(const char *name, int lo, int hi) {
     pope_midi_free(&m);
 }
 
+// Each voice's range in the train split of chorales.json, computed here from the JSON, in
+// pope.music.voice_ranges' format.
+static void train_ranges(char *buf, size_t size) {
+    char *text = slurp("chorales.json");
+    cJSON *o = cJSON_Parse(text);
+    int lo[4] = {999, 999, 999, 999}, hi[4] = {-1, -1, -1, -1};
+    const cJSON *piece, *step;
+    cJSON_ArrayForEach(piece, cJSON_GetObjectItemCaseSensitive(o, "train")) cJSON_ArrayForEach(step, piece) {
+        for (int v = 0; v < 4; v++) {
+            int p = cJSON_GetArrayItem(step, v)->valueint;
+            if (p < 0) continue;
+            lo[v] = p < lo[v] ? p : lo[v];
+            hi[v] = p > hi[v] ? p : hi[v];
+        }
+    }
+    snprintf(buf, size, "S %d-%d, A %d-%d, T %d-%d, B %d-%d", lo[0], hi[0], lo[1], hi[1], lo[2], hi[2], lo[3], hi[3]);
+    cJSON_Delete(o);
+    free(text);
+}
+
+// Sampling keeps each voice in its range (issue 13: a bass note drawn for the soprano rotates
+// the voices): the trained model records its training split's ranges; given ranges hold for
+// every new note, voice by voice (channel = voice); 'off' samples the whole distribution.
+static void test_voice_ranges(void) {
+    char path[512], want[96], args[2048];
+    snprintf(path, sizeof path, "%s/run/model.safetensors", dir);
+    train_ranges(want, sizeof want);
+    char *got = pope_load_metadata(path, "pope.music.voice_ranges");
+    CHECK(got && !strcmp(got, want), "pope.music.voice_ranges '%s', the train split has '%s'", got ? got : "(none)", want);
+    free(got);
+    const int lo[4] = {74, 64, 55, 43}, hi[4] = {76, 66, 57, 45};   // narrow, and off the data's centre
+    int outside[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "generate --model '%s/run' --midi '%s/ranged.mid' --tokens 400 --seed 5 --top-p 1 "
+                 "--voice-ranges %s", dir, dir, k ? "off" : "'S 74-76, A 64-66, T 55-57, B 43-45'");
+        int rc = run(args);
+        char *err = slurp("err.txt");
+        CHECK(rc == 0 && (k || strstr(err, "voice ranges S 74-76, A 64-66, T 55-57, B 43-45")),
+              "generate --voice-ranges: exit %d: %s", rc, err);
+        free(err);
+        snprintf(path, sizeof path, "%s/ranged.mid", dir);
+        pope_midi m;
+        if (rc != 0 || pope_midi_read(&m, path) != 0) continue;
+        CHECK(m.n_notes > 4, "%zu notes", m.n_notes);
+        for (size_t i = 0; i < m.n_notes; i++) {
+            int v = m.notes[i].channel;
+            outside[k] += v > 3 || m.notes[i].pitch < lo[v] || m.notes[i].pitch > hi[v];
+        }
+        pope_midi_free(&m);
+    }
+    CHECK(outside[0] == 0, "%d notes outside their voice's given range", outside[0]);
+    CHECK(outside[1] > 0, "--voice-ranges off: every note in the narrow ranges (the option changed nothing?)");
+    // errors: a malformed range and a model of another tokenizer (exit 2, the option named)
+    const char *model[2] = {"run", "run-perf"}, *value[2] = {"'S 60-81, A 52-74'", "model"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "generate --model '%s/%s' --midi '%s/x.mid' --tokens 8 --voice-ranges %s", dir, model[k],
+                 dir, value[k]);
+        int rc = run(args);
+        char *err = slurp("err.txt");
+        CHECK(rc == 2 && strstr(err, "--voice-ranges"), "--voice-ranges %s with %s: exit %d: %s", value[k], model[k], rc, err);
+        free(err);
+    }
+}
+
 static void test_train_eval_generate(void) {
     make_jsb();
     write_file("tiny.json",
@@ -249,6 +313,8 @@ static void test_train_eval_generate(void) {
         CHECK(rc == 0 && strstr(out, toks[k]), "train --tokenizer %s: exit %d: %s", toks[k], rc, out);
         free(out);
     }
+
+    test_voice_ranges();   // needs run-perf
 
     // bench: two encodings × two seeds as two processes at once, then a second invocation
     // adds an encoding and keeps the finished runs; the report covers all of them.

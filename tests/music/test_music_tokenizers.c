@@ -2,6 +2,7 @@
 // trips (perf: pitch, onset and offset within 10 ms, velocity within its bin; remi: exact on
 // quantised input; jsb: grid -> tokens -> MIDI -> tokens exact), transposition, and
 // robustness of detokenize to arbitrary token soup.
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +351,51 @@ static void test_cost(void) {
     pope_midi_free(&m);
 }
 
+// jsb voice ranges (formats/music/jsb_ranges.c): the voice of the next token, ranges widened
+// by tokens, the metadata string both ways, and the logit mask.
+static void test_jsb_ranges(void) {
+    const int16_t grid[3 * 4] = {72, 67, -1, 48, 74, 65, 57, 50, 71, 64, 55, -1};
+    pope_tokens t = {0};
+    CHECK(pope_jsb_tokenize_grid(grid, 3, &t) == 0, "tokenize grid");
+    for (size_t n = 0; n <= 13 && t.n == 14; n++)   // BOS, 12 cells, EOS
+        CHECK(pope_jsb_next_voice(t.data, n) == (n ? (int)(n - 1) % 4 : 0), "next voice after %zu tokens", n);
+    int32_t two[3] = {POPE_MUSIC_BOS, POPE_JSB_SILENCE, POPE_MUSIC_BOS};   // a new piece restarts at the soprano
+    CHECK(pope_jsb_next_voice(two, 2) == 1 && pope_jsb_next_voice(two, 3) == 0, "BOS restarts the voices");
+    pope_jsb_ranges r;
+    pope_jsb_ranges_empty(&r);
+    pope_jsb_ranges_add(&r, t.data, t.n);
+    char buf[96];
+    CHECK(pope_jsb_ranges_format(&r, buf, sizeof buf) == 0 && !strcmp(buf, "S 71-74, A 64-67, T 55-57, B 48-50"),
+          "ranges '%s'", buf);
+    pope_jsb_ranges back;
+    CHECK(pope_jsb_ranges_parse(buf, &back) == 0 && !memcmp(&back, &r, sizeof r), "parse(format) '%s'", buf);
+    CHECK(pope_jsb_ranges_format(&r, buf, 20) == -1, "a short buffer is refused");
+    pope_jsb_ranges_empty(&r);
+    CHECK(pope_jsb_ranges_format(&r, buf, sizeof buf) == 0 && !strcmp(buf, "S none, A none, T none, B none") &&
+              pope_jsb_ranges_parse(buf, &back) == 0 && !memcmp(&back, &r, sizeof r),
+          "empty ranges '%s'", buf);
+    const char *bad[] = {"", "S 60-81", "S 60-81, A 52-74, T 46-69, B 36-66, X", "A 60-81, S 52-74, T 46-69, B 36-66",
+                         "S 81-60, A 52-74, T 46-69, B 36-66", "S 10-81, A 52-74, T 46-69, B 36-66",
+                         "S 60-81, A 52-74, T 46-69, B 36-200", "S 60-81, A 52-74, T 46-69, B 36-99999999999999999999",
+                         "S 60-81,A 52-74, T 46-69, B 36-66", "S -60-81, A 52-74, T 46-69, B 36-66",
+                         "S 60-81, A 52-74, T 46-69, B 36-66 "};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+        CHECK(pope_jsb_ranges_parse(bad[k], &back) == -1 && strstr(pope_last_error(), "voice ranges"), "parsed '%s'", bad[k]);
+    CHECK(pope_jsb_ranges_parse("S 60-81, A 52-74, T 46-69, B 36-66", &r) == 0, "parse");
+    float logits[POPE_JSB_VOCAB];
+    for (int v = 0; v < 4; v++) {
+        for (int i = 0; i < POPE_JSB_VOCAB; i++) logits[i] = 1.0f;
+        pope_jsb_ranges_mask(&r, v, logits);
+        int wrong = 0;
+        for (int i = 0; i < POPE_JSB_VOCAB; i++) {
+            int p = pope_jsb_token_pitch(i), keep = p < 0 || (p >= r.lo[v] && p <= r.hi[v]);
+            wrong += keep ? logits[i] != 1.0f : !isinf(logits[i]);
+        }
+        CHECK(wrong == 0, "voice %d: %d logits masked wrongly", v, wrong);
+    }
+    pope_tokens_free(&t);
+}
+
 int main(void) {
     test_limits();
     test_cost();
@@ -359,5 +405,6 @@ int main(void) {
     test_remi_roundtrip();
     test_jsb_roundtrip();
     test_token_soup();
+    test_jsb_ranges();
     return check_summary("test_music_tokenizers");
 }
