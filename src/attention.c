@@ -40,6 +40,26 @@ static size_t bf16_words(int Dk, int Dv, size_t packed) {
     return bf16_active() ? tile_gemm_bf16_scratch(d > BK ? d : BK) + packed : 0;
 }
 
+// bf16: the operands that many tile products of a head read — K and V in the forward, Q and
+// dO in the backward — converted once per call rather than once per product (a query tile
+// meets every earlier key tile). Per head of x (BH heads of T×D): its rows as A
+// (tile_pack_a_bf16) and/or its rows as B pairs (tile_pack_b_bf16), head after head.
+static size_t bf16_head_words(int bh, int T, int D, int as_b) {
+    return (size_t)bh * (as_b ? tile_bf16_packed_words(T, D) : tile_bf16_rows_words(T, D));
+}
+static uint32_t *heads_bf16(const float *x, int BH, int T, int D, int as_b) {
+    uint32_t *out = (uint32_t *)pope_alloc_floats(bf16_head_words(BH, T, D, as_b));
+    if (!out) return NULL;
+    #pragma omp parallel for schedule(static)
+    for (int bh = 0; bh < BH; bh++) {
+        const float *xh = x + (size_t)bh * T * D;
+        uint32_t *o = out + bf16_head_words(bh, T, D, as_b);
+        if (as_b) tile_pack_b_bf16(o, xh, D, T, D);
+        else tile_pack_a_bf16(o, xh, D, T, D);
+    }
+    return out;
+}
+
 // Row helpers on n contiguous floats (vector body, scalar tail).
 // x[j] = 2^(scale2·x[j] − sub2) for j < n (arguments ≤ 0: kv_exp2_le0).
 static void row_exp2(float *x, int n, float scale2, float sub2) {
@@ -68,6 +88,7 @@ typedef struct {
     float *mask;   // (BQ)      dropout factors of one key
     uint32_t *bf;  // bf16 tile scratch, NULL in fp32
     uint32_t *bq;  // bf16: Qᵀ packed once per work item (the B of every Sᵀ = K·Qᵀ)
+    const uint32_t *ka, *vb;  // bf16: K's rows and V's pairs, every head packed once (heads_bf16)
 } fwd_scratch;
 
 // Query rows [q0, q1) of head bh: walks the key tiles 0..q1−1 with an online softmax.
@@ -91,7 +112,11 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
     for (int k0 = 0; k0 < q1; k0 += BK) {
         const int nk = imin(BK, q1 - k0);
         const int diag = k0 + nk - 1 > q0;  // some key of this tile is after some query
-        tgemm(w->bf, w->bq, w->st, BQ, kh + (size_t)k0 * Dk, Dk, 1, w->qt, BQ, nk, BQ, Dk, 0);  // Sᵀ = K·Qᵀ
+        if (w->bf)  // Sᵀ = K·Qᵀ
+            tile_gemm_bf16_pp(w->st, BQ, w->ka + bf16_head_words(bh, T, Dk, 0) + tile_bf16_rows_words(k0, Dk), w->bq,
+                              nk, BQ, Dk, 0);
+        else
+            tile_gemm(w->st, BQ, kh + (size_t)k0 * Dk, Dk, 1, w->qt, BQ, nk, BQ, Dk, 0);
         if (diag)  // causal mask: key s = k0+j is hidden from query t = q0+i when s > t
             for (int j = 0; j < nk; j++)
                 for (int i = 0; i < BQ && q0 + i < k0 + j; i++) w->st[(size_t)j * BQ + i] = -INFINITY;
@@ -125,7 +150,8 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
                 for (int i = 0; i < nq; i++) prow[i] *= w->mask[i];
             }
         // O (=|+=) P·V with P = (Sᵀ)ᵀ read through strides
-        tgemm(w->bf, NULL, w->o, Dv, w->st, 1, BQ, vh + (size_t)k0 * Dv, Dv, nq, Dv, nk, k0 > 0);
+        tgemm(w->bf, w->vb ? w->vb + bf16_head_words(bh, T, Dv, 1) + tile_bf16_packed_offset(k0, Dv) : NULL, w->o, Dv,
+              w->st, 1, BQ, vh + (size_t)k0 * Dv, Dv, nq, Dv, nk, k0 > 0);
     }
     for (int i = 0; i < nq; i++) {
         const size_t row = (size_t)bh * T + q0 + i;
@@ -155,9 +181,16 @@ int attention_forward(float *out, float *lse, const float *q, const float *k, co
     const int BH = B * H, nqt = (T + BQ - 1) / BQ;
     const int64_t items = (int64_t)BH * nqt;
     int failed = 0;
+    uint32_t *ka = NULL, *vb = NULL;
+    if (bf16_active() && (!(ka = heads_bf16(k, BH, T, Dk, 0)) || !(vb = heads_bf16(v, BH, T, Dv, 1)))) {
+        free(ka);
+        return pope_error("attention forward: out of memory for the bf16 keys and values");
+    }
     #pragma omp parallel
     {
         fwd_scratch w;
+        w.ka = ka;
+        w.vb = vb;
         const size_t nf = (size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ;
         const size_t nbq = tile_bf16_packed_words(Dk, BQ), nbf = bf16_words(Dk, Dv, nbq);
         float *buf = pope_alloc_floats(nf + nbf);
@@ -182,6 +215,8 @@ int attention_forward(float *out, float *lse, const float *q, const float *k, co
     out:
         free(buf);
     }
+    free(ka);
+    free(vb);
     return failed ? pope_error("attention forward: out of memory for the tile scratch") : 0;
 }
 
@@ -194,6 +229,7 @@ typedef struct {
     float *mask;     // (BK)                dropout factors of one row
     uint32_t *bf;    // bf16 tile scratch, NULL in fp32
     uint32_t *bkt, *bvt, *bk;  // bf16: Kᵀ, Vᵀ and K of the key tile, packed once per key tile
+    uint32_t *qa, *ga, *qb, *gb;  // bf16: the head's Q and dO as A rows and as B pairs, packed once per head
 } bwd_scratch;
 
 // All key tiles of head bh (one thread owns the head: its dq rows are accumulated in
@@ -207,6 +243,12 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
     const float *lh = lse + (size_t)bh * T;
     const float inv_keep = dropout_p > 0.0f ? 1.0f / (1.0f - dropout_p) : 1.0f;
     const float scale2 = scale * K_LOG2E;  // p = 2^(scale·log₂e·s − lse·log₂e)
+    if (w->bf) {  // what every (key tile, query tile) product of the head reads: packed once
+        tile_pack_a_bf16(w->qa, qh, Dk, T, Dk);
+        tile_pack_a_bf16(w->ga, gh, Dv, T, Dv);
+        tile_pack_b_bf16(w->qb, qh, Dk, T, Dk);
+        tile_pack_b_bf16(w->gb, gh, Dv, T, Dv);
+    }
     for (int t = 0; t < T; t++) {  // D_t = Σ_s p·dp = dout_t·out_t (dropout included)
         float d = 0.0f;
         for (int e = 0; e < Dv; e++) d += gh[(size_t)t * Dv + e] * oh[(size_t)t * Dv + e];
@@ -225,8 +267,13 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
             const int nq = imin(BQ, T - q0);
             const float *qt = qh + (size_t)q0 * Dk, *gt = gh + (size_t)q0 * Dv;
             const int first = q0 == k0 / BQ * BQ;  // first query tile of this key tile
-            tgemm(w->bf, w->bkt, w->p, BK, qt, Dk, 1, w->kt, BK, nq, nk, Dk, 0);   // S = Q·Kᵀ
-            tgemm(w->bf, w->bvt, w->ds, BK, gt, Dv, 1, w->vt, BK, nq, nk, Dv, 0);  // dPd = dO·Vᵀ
+            if (w->bf) {  // S = Q·Kᵀ, dPd = dO·Vᵀ
+                tile_gemm_bf16_pp(w->p, BK, w->qa + tile_bf16_rows_words(q0, Dk), w->bkt, nq, nk, Dk, 0);
+                tile_gemm_bf16_pp(w->ds, BK, w->ga + tile_bf16_rows_words(q0, Dv), w->bvt, nq, nk, Dv, 0);
+            } else {
+                tile_gemm(w->p, BK, qt, Dk, 1, w->kt, BK, nq, nk, Dk, 0);
+                tile_gemm(w->ds, BK, gt, Dv, 1, w->vt, BK, nq, nk, Dv, 0);
+            }
             for (int i = 0; i < nq; i++) {
                 const int t = q0 + i;
                 const int ns = t - k0 + 1 < nk ? t - k0 + 1 : nk;  // keys s <= t (may be <= 0)
@@ -256,11 +303,13 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
                 }
             }
             if (dv)  // dV (+)= Pdᵀ·dO: A = Pᵀ read through strides
-                tgemm(w->bf, NULL, w->dv, Dv, w->p, 1, BK, gt, Dv, nk, Dv, nq, !first);
+                tgemm(w->bf, w->gb ? w->gb + tile_bf16_packed_offset(q0, Dv) : NULL,
+                      w->dv, Dv, w->p, 1, BK, gt, Dv, nk, Dv, nq, !first);
             if (dq)  // dQ += dS·K, straight into dq
                 tgemm(w->bf, w->bk, dq + ok + (size_t)q0 * Dk, Dk, w->ds, BK, 1, kh + (size_t)k0 * Dk, Dk, nq, Dk, nk, 1);
             if (dk)  // dK (+)= dSᵀ·Q
-                tgemm(w->bf, NULL, w->dk, Dk, w->ds, 1, BK, qt, Dk, nk, Dk, nq, !first);
+                tgemm(w->bf, w->qb ? w->qb + tile_bf16_packed_offset(q0, Dk) : NULL,
+                      w->dk, Dk, w->ds, 1, BK, qt, Dk, nk, Dk, nq, !first);
         }
         if (dk)
             for (size_t i = 0; i < (size_t)nk * Dk; i++) dk[ok + (size_t)k0 * Dk + i] += w->dk[i];
@@ -280,7 +329,10 @@ int attention_backward(float *dq, float *dk, float *dv, const float *dout, const
         bwd_scratch w;
         const size_t nf = (size_t)(Dk + Dv) * BK + 2 * BQ * BK + (size_t)BK * (Dk + Dv) + T + BK;
         const size_t nkt = tile_bf16_packed_words(Dk, BK), nvt = tile_bf16_packed_words(Dv, BK);
-        const size_t nbk = tile_bf16_packed_words(BK, Dk), nbf = bf16_words(Dk, Dv, nkt + nvt + nbk);
+        const size_t nbk = tile_bf16_packed_words(BK, Dk);
+        const size_t nqa = tile_bf16_rows_words(T, Dk), nga = tile_bf16_rows_words(T, Dv);
+        const size_t nqb = tile_bf16_packed_words(T, Dk), ngb = tile_bf16_packed_words(T, Dv);
+        const size_t nbf = bf16_words(Dk, Dv, nkt + nvt + nbk + nqa + nga + nqb + ngb);
         float *buf = pope_alloc_floats(nf + nbf);
         if (scratch_failed(buf, &failed)) goto out;
         w.kt = buf;
@@ -292,9 +344,13 @@ int attention_backward(float *dq, float *dk, float *dv, const float *dout, const
         w.drow = w.dv + (size_t)BK * Dv;
         w.mask = w.drow + T;
         w.bf = nbf ? (uint32_t *)(buf + nf) : NULL;
-        w.bkt = nbf ? w.bf + (nbf - nkt - nvt - nbk) : NULL;
+        w.bkt = nbf ? w.bf + (nbf - nkt - nvt - nbk - nqa - nga - nqb - ngb) : NULL;
         w.bvt = nbf ? w.bkt + nkt : NULL;
         w.bk = nbf ? w.bvt + nvt : NULL;
+        w.qa = nbf ? w.bk + nbk : NULL;
+        w.ga = nbf ? w.qa + nqa : NULL;
+        w.qb = nbf ? w.ga + nga : NULL;
+        w.gb = nbf ? w.qb + nqb : NULL;
         #pragma omp for schedule(dynamic, 1)
         for (int bh = 0; bh < BH; bh++)
             flash_backward_head(&w, dq, dk, dv, dout, out, lse, q, k, v, bh, T, Dk, Dv, scale,

@@ -62,4 +62,14 @@ size_t tile_bf16_packed_words(int k, int n);
 void tile_pack_b_bf16(uint32_t *bp, const float *B, int ldb, int k, int n);
 void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rsa, int csa, const uint32_t *bp,
                            int m, int n, int k, int accumulate, uint32_t *scratch);
+// Both operands packed beforehand — for a tensor that many tile products read, packed once
+// for all of them: tile_pack_a_bf16 writes tile_bf16_rows_words(m, k) words of A (m×k,
+// row-major, row stride rsa); the tile of rows i0.. starts tile_bf16_rows_words(i0, k) words
+// in. Likewise a B packed with k rows serves the product over rows k0.. (k0 even) from
+// tile_bf16_packed_offset(k0, n) words in, for k ≤ its rows − k0 (past its last row: 0).
+size_t tile_bf16_rows_words(int m, int k);
+void tile_pack_a_bf16(uint32_t *ap, const float *A, int rsa, int m, int k);
+size_t tile_bf16_packed_offset(int k0, int n);
+void tile_gemm_bf16_pp(float *C, int ldc, const uint32_t *ap, const uint32_t *bp, int m, int n, int k,
+                       int accumulate);
 #endif

@@ -5,6 +5,7 @@
 // bf16_cpu_supported() (precision.c) says the CPU has the instructions.
 
 #include "bf16.h"
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -105,19 +106,16 @@ BF16_TARGET void tile_pack_b_bf16(uint32_t *bp, const float *B, int ldb, int k, 
     pack_pairs(bp, (n + 15) / 16 * 16, B, ldb, k, n);
 }
 
-BF16_TARGET void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rsa, int csa, const uint32_t *bp,
-                                       int m, int n, int k, int accumulate, uint32_t *scratch) {
+size_t tile_bf16_rows_words(int m, int k) { return (size_t)m * (size_t)((k + 1) / 2); }
+
+BF16_TARGET void tile_pack_a_bf16(uint32_t *ap, const float *A, int rsa, int m, int k) { pack_rows(ap, A, rsa, m, k); }
+
+size_t tile_bf16_packed_offset(int k0, int n) { return (size_t)(k0 / 2) * (size_t)((n + 15) / 16 * 16); }
+
+// C (+)= A·B over packed operands: A's pair (row i, p) at ap[i·ai + p·aps].
+BF16_TARGET static void gemm_packed(float *C, int ldc, const uint32_t *ap, int ai, int aps, const uint32_t *bp,
+                                    int m, int n, int k, int accumulate) {
     const int kp = (k + 1) / 2, nb = (n + 15) / 16 * 16;
-    uint32_t *ap = scratch;
-    int ai, aps;
-    if (csa == 1) {  // A row-major: its rows as pairs
-        pack_rows(ap, A, rsa, m, k);
-        ai = kp, aps = 1;
-    } else {  // rsa == 1: Aᵀ is row-major (k×m, row stride csa), packed as B is
-        const int mp = (m + 15) / 16 * 16;
-        pack_pairs(ap, mp, A, csa, k, m);
-        ai = 1, aps = mp;
-    }
     int j = 0;
     for (; j + 32 <= nb; j += 32) {
         int i = 0;
@@ -130,6 +128,23 @@ BF16_TARGET void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rs
         for (; i + 8 <= m; i += 8) bf16_block(C, ldc, ap, ai, aps, bp, nb, kp, i, j, n, accumulate, 8, 1);
         for (; i + 4 <= m; i += 4) bf16_block(C, ldc, ap, ai, aps, bp, nb, kp, i, j, n, accumulate, 4, 1);
         for (; i < m; i++) bf16_block(C, ldc, ap, ai, aps, bp, nb, kp, i, j, n, accumulate, 1, 1);
+    }
+}
+
+BF16_TARGET void tile_gemm_bf16_pp(float *C, int ldc, const uint32_t *ap, const uint32_t *bp, int m, int n, int k,
+                                   int accumulate) {
+    gemm_packed(C, ldc, ap, (k + 1) / 2, 1, bp, m, n, k, accumulate);
+}
+
+BF16_TARGET void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rsa, int csa, const uint32_t *bp,
+                                       int m, int n, int k, int accumulate, uint32_t *scratch) {
+    if (csa == 1) {  // A row-major: its rows as pairs
+        pack_rows(scratch, A, rsa, m, k);
+        gemm_packed(C, ldc, scratch, (k + 1) / 2, 1, bp, m, n, k, accumulate);
+    } else {  // rsa == 1: Aᵀ is row-major (k×m, row stride csa), packed as B is
+        const int mp = (m + 15) / 16 * 16;
+        pack_pairs(scratch, mp, A, csa, k, m);
+        gemm_packed(C, ldc, scratch, 1, mp, bp, m, n, k, accumulate);
     }
 }
 
@@ -151,6 +166,15 @@ void tile_pack_b_bf16(uint32_t *bp, const float *B, int ldb, int k, int n) {  //
 void tile_gemm_bf16_packed(float *C, int ldc, const float *A, int rsa, int csa, const uint32_t *bp, int m, int n,
                            int k, int accumulate, uint32_t *scratch) {
     tile_gemm_bf16(C, ldc, A, rsa, csa, (const float *)bp, n, m, n, k, accumulate, scratch);
+}
+size_t tile_bf16_rows_words(int m, int k) { return (size_t)m * k; }
+void tile_pack_a_bf16(uint32_t *ap, const float *A, int rsa, int m, int k) {  // plain floats here
+    for (int i = 0; i < m; i++) memcpy((float *)ap + (size_t)i * k, A + (size_t)i * rsa, sizeof(float) * k);
+}
+size_t tile_bf16_packed_offset(int k0, int n) { return (size_t)k0 * n; }
+void tile_gemm_bf16_pp(float *C, int ldc, const uint32_t *ap, const uint32_t *bp, int m, int n, int k,
+                       int accumulate) {
+    tile_gemm_bf16(C, ldc, (const float *)ap, k, 1, (const float *)bp, n, m, n, k, accumulate, NULL);
 }
 void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int csa, const float *B, int ldb,
                     int m, int n, int k, int accumulate, uint32_t *scratch) {

@@ -197,6 +197,37 @@ static void test_tile(int m, int n, int k) {
     free(A), free(At), free(B), free(C0), free(C), free(scratch);
 }
 
+// Operands packed once for a whole "head" of R rows (tile_pack_a_bf16 / tile_pack_b_bf16) and
+// read at a tile's offset give the same bits as packing that tile for the product: A's rows
+// i0.. (tile_gemm_bf16_pp), B's rows k0.. with k ≤ R − k0, odd at the end (the packed path).
+static void test_tile_prepacked(int R, int K, int n) {
+    const int lda = K + 3, ldb = n + 2, ldc = n;
+    float *A = tu_rand((size_t)R * lda, -2, 2), *B = tu_rand((size_t)K * ldb, -2, 2);
+    float *Bh = tu_rand((size_t)R * ldb, -2, 2), *Ak = tu_rand((size_t)64 * R, -2, 2);
+    float *C = malloc(sizeof(float) * (size_t)R * n), *want = malloc(sizeof(float) * (size_t)R * n);
+    const int big = R > K ? (R > n ? R : n) : (K > n ? K : n);
+    uint32_t *scratch = malloc(sizeof(uint32_t) * tile_gemm_bf16_scratch(big));
+    uint32_t *ap = malloc(sizeof(uint32_t) * tile_bf16_rows_words(R, K));
+    uint32_t *bp = malloc(sizeof(uint32_t) * tile_bf16_packed_words(K, n));
+    uint32_t *bh = malloc(sizeof(uint32_t) * tile_bf16_packed_words(R, n));
+    tile_pack_a_bf16(ap, A, lda, R, K);
+    tile_pack_b_bf16(bp, B, ldb, K, n);
+    tile_pack_b_bf16(bh, Bh, ldb, R, n);
+    int bad = 0;
+    for (int r0 = 0; r0 < R; r0 += 64) {
+        const int m = R - r0 < 64 ? R - r0 : 64;
+        tile_gemm_bf16(want, ldc, A + (size_t)r0 * lda, lda, 1, B, ldb, m, n, K, 0, scratch);
+        tile_gemm_bf16_pp(C, ldc, ap + tile_bf16_rows_words(r0, K), bp, m, n, K, 0);
+        bad += memcmp(C, want, sizeof(float) * (size_t)m * n) != 0;
+        // B's rows r0..r0+m as the k of a 64-row A given as Aᵀ (the backward's dK = dSᵀ·Q)
+        tile_gemm_bf16(want, ldc, Ak, 1, 64, Bh + (size_t)r0 * ldb, ldb, 64, n, m, 0, scratch);
+        tile_gemm_bf16_packed(C, ldc, Ak, 1, 64, bh + tile_bf16_packed_offset(r0, n), 64, n, m, 0, scratch);
+        bad += memcmp(C, want, sizeof(float) * (size_t)64 * n) != 0;
+    }
+    CHECK(bad == 0, "prepacked R%d K%d n%d: %d tiles differ from packing per product", R, K, n, bad);
+    free(A), free(B), free(Bh), free(Ak), free(C), free(want), free(scratch), free(ap), free(bp), free(bh);
+}
+
 static double max_abs(const float *x, size_t n) {
     double m = 0.0;
     for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
@@ -256,6 +287,9 @@ int main(void) {
     test_matmul(256, 64, 192);
     const int tiles[][3] = {{1, 1, 1}, {64, 64, 32}, {64, 32, 64}, {17, 45, 33}, {9, 16, 7}, {64, 64, 64}, {5, 70, 129}};
     for (size_t i = 0; i < sizeof tiles / sizeof *tiles; i++) test_tile(tiles[i][0], tiles[i][1], tiles[i][2]);
+    test_tile_prepacked(200, 32, 32);   // a last tile of 8 rows
+    test_tile_prepacked(129, 64, 32);   // odd: the last tile is one row, its pair padded
+    test_tile_prepacked(77, 9, 5);      // odd K and n
     test_attention(1, 2, 200, 32, 32, 0.0f);   // rope / none: Dk = Dv
     test_attention(2, 1, 129, 64, 32, 0.0f);   // polar: Dk = 2·Dv
     test_attention(1, 2, 100, 64, 32, 0.2f);   // with dropout
