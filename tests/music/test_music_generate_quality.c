@@ -13,7 +13,10 @@
 // --voice-ranges off, the model's whole distribution, where one unlikely token can shift the
 // voices for the rest of the piece (a bass note drawn for the soprano; models/README.md).
 // With ../shared/data the same measures are printed for the JSB test split, as calibration.
-// The program's path comes from CMake in $POPE_MUSIC_BIN.
+// The program's path comes from CMake in $POPE_MUSIC_BIN. $POPE_QUALITY_SEED0 = N runs seeds
+// N..N+9 instead (models/README.md's blocks of ten seeds: run from the repository root with
+// POPE_MUSIC_BIN=build/pope-music POPE_QUALITY_SEED0=11 build/tests/music/test_music_generate_quality;
+// $POPE_MODELS_DIR/music-default.safetensors, when set, is the model judged).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,9 +141,14 @@ int main(void) {
 #else
     const int seeds = 10;
 #endif
+    const char *s0 = getenv("POPE_QUALITY_SEED0");
+    const int seed0 = s0 && atoi(s0) > 0 ? atoi(s0) : 1;
+    if (seed0 != 1) printf("seeds %d-%d\n", seed0, seed0 + seeds - 1);
     // The shipped model records its voice ranges (else generate samples unconstrained).
     char model[4200];
-    snprintf(model, sizeof model, "%s/models/music-default.safetensors", check_source_dir());
+    const char *models_dir = getenv("POPE_MODELS_DIR");   // where generate looks first
+    if (models_dir) snprintf(model, sizeof model, "%s/music-default.safetensors", models_dir);
+    else snprintf(model, sizeof model, "%s/models/music-default.safetensors", check_source_dir());
     char *ranges = pope_load_metadata(model, "pope.music.voice_ranges");
     CHECK(ranges != NULL, "%s records no pope.music.voice_ranges", model);
     printf("the shipped model's voice ranges: %s\n", ranges ? ranges : "(none)");
@@ -155,7 +163,7 @@ int main(void) {
         if (!asserted || s % 3 != 1) continue;   // the path, not the model: the top-p 0.95 rows
 #endif
         quality q = {0, 0, 0, 1.0};
-        for (int seed = 1; seed <= seeds; seed++) {
+        for (int seed = seed0; seed < seed0 + seeds; seed++) {
             int64_t n = 0;
             int32_t *tok = generate(dir, seed, settings[s][0], settings[s][1], asserted, &n);
             CHECK(tok != NULL && n > 4 * BAR_STEPS, "seed %d: generate failed or too short", seed);
