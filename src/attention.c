@@ -40,10 +40,13 @@ static size_t bf16_words(int Dk, int Dv, size_t packed) {
     return bf16_active() ? tile_gemm_bf16_scratch(d > BK ? d : BK) + packed : 0;
 }
 
-// bf16: the operands that many tile products of a head read — K and V in the forward, Q and
-// dO in the backward — converted once per call rather than once per product (a query tile
-// meets every earlier key tile). Per head of x (BH heads of T×D): its rows as A
-// (tile_pack_a_bf16) and/or its rows as B pairs (tile_pack_b_bf16), head after head.
+// bf16: the operands that many tile products of a head read are converted once rather than
+// once per product (a query tile meets every earlier key tile). The forward's work items
+// mix heads, so K and V of every head are packed here, once per call: per head of x (BH
+// heads of T×D) its rows as A (tile_pack_a_bf16) or as B pairs (tile_pack_b_bf16), head
+// after head. The backward's Q and dO are packed per head by the thread that owns the head
+// (flash_backward_head): one call-wide allocation of all heads cost more in page faults
+// than it saved (docs/KERNELS.md §10).
 static size_t bf16_head_words(int bh, int T, int D, int as_b) {
     return (size_t)bh * (as_b ? tile_bf16_packed_words(T, D) : tile_bf16_rows_words(T, D));
 }

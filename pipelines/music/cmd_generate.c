@@ -136,9 +136,9 @@ static int pick_voice_ranges(const char *opt, const char *file, pope_music_tok t
                              gen_run *run) {
     if (tok != POPE_TOK_JSB) {
         if (!opt || !strcmp(opt, "off")) return 0;
-        fprintf(stderr, PROG ": generate: --voice-ranges: only for jsb models (%s uses %s tokens)\n", file,
-                pope_music_tok_name(tok));
-        return 2;
+        char msg[600];
+        snprintf(msg, sizeof msg, "--voice-ranges: only for jsb models (%s uses %s tokens)", file, pope_music_tok_name(tok));
+        return usage_error("generate", msg);
     }
     if (opt && !strcmp(opt, "off")) return 0;
     if (opt && strcmp(opt, "model")) {   // given ranges, as they are
