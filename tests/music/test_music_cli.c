@@ -147,6 +147,26 @@ static void test_voice_ranges(void) {
     }
     CHECK(outside[0] == 0, "%d notes outside their voice's given range", outside[0]);
     CHECK(outside[1] > 0, "--voice-ranges off: every note in the narrow ranges (the option changed nothing?)");
+    // a prompt widens the model's ranges by its own pitches, voice by voice (channel = voice):
+    // a soprano at 100 and a bass at 30, outside any training range, stay possible
+    pope_midi pm;
+    pope_midi_init(&pm);
+    const int prompt_pitch[4] = {100, 67, 60, 30};
+    for (int v = 0; v < 4; v++)
+        pope_midi_add_note(&pm, (pope_note){.start = 0, .end = 1, .start_beat = 0, .end_beat = 2,
+                                            .pitch = (uint8_t)prompt_pitch[v], .velocity = 80, .channel = (uint8_t)v});
+    snprintf(path, sizeof path, "%s/prompt4.mid", dir);
+    CHECK(pope_midi_write(path, &pm) == 0, "write the prompt: %s", pope_last_error());
+    pope_midi_free(&pm);
+    pope_jsb_ranges r;
+    CHECK(pope_jsb_ranges_parse(want, &r) == 0, "parse '%s'", want);
+    snprintf(want, sizeof want, "voice ranges S %d-100, A %d-%d, T %d-%d, B 30-%d", r.lo[0], r.lo[1] < 67 ? r.lo[1] : 67,
+             r.hi[1] > 67 ? r.hi[1] : 67, r.lo[2] < 60 ? r.lo[2] : 60, r.hi[2] > 60 ? r.hi[2] : 60, r.hi[3]);
+    snprintf(args, sizeof args, "generate --model '%s/run' --midi '%s/x.mid' --prompt '%s' --tokens 8", dir, dir, path);
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    CHECK(rc == 0 && strstr(err, want), "a prompt's pitches widen the ranges to '%s': exit %d: %s", want, rc, err);
+    free(err);
     // errors: a malformed range and a model of another tokenizer (exit 2, the option named)
     const char *model[2] = {"run", "run-perf"}, *value[2] = {"'S 60-81, A 52-74'", "model"};
     for (int k = 0; k < 2; k++) {
