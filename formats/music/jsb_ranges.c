@@ -13,9 +13,15 @@
 
 static const char voice_letter[POPE_JSB_VOICES] = {'S', 'A', 'T', 'B'};
 
+// The count of grid tokens since the last BOS after token t, from k before it: a grid token's
+// voice is the count before it, mod 4 (pope_jsb_next_voice, pope_jsb_ranges_add).
+static size_t grid_count_after(size_t k, int32_t t) {
+    return t == POPE_MUSIC_BOS ? 0 : k + (pope_jsb_token_pitch(t) != -2);
+}
+
 int pope_jsb_next_voice(const int32_t *tok, size_t n) {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) k = tok[i] == POPE_MUSIC_BOS ? 0 : k + (pope_jsb_token_pitch(tok[i]) != -2);
+    for (size_t i = 0; i < n; i++) k = grid_count_after(k, tok[i]);
     return (int)(k % POPE_JSB_VOICES);
 }
 
@@ -27,13 +33,10 @@ void pope_jsb_ranges_empty(pope_jsb_ranges *r) {
 }
 
 void pope_jsb_ranges_add(pope_jsb_ranges *r, const int32_t *tok, size_t n) {
-    size_t k = 0;   // grid tokens so far
-    for (size_t i = 0; i < n; i++) {
-        int p = pope_jsb_token_pitch(tok[i]);
-        if (tok[i] == POPE_MUSIC_BOS) k = 0;   // a piece's first step
-        if (p == -2) continue;
-        int v = (int)(k++ % POPE_JSB_VOICES);
-        if (p < 0) continue;
+    size_t k = 0;   // grid tokens since the last BOS, before tok[i]
+    for (size_t i = 0; i < n; k = grid_count_after(k, tok[i]), i++) {
+        const int p = pope_jsb_token_pitch(tok[i]), v = (int)(k % POPE_JSB_VOICES);
+        if (p < 0) continue;   // silence, specials
         if (p < r->lo[v]) r->lo[v] = p;
         if (p > r->hi[v]) r->hi[v] = p;
     }

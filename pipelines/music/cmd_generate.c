@@ -235,9 +235,9 @@ static int write_outputs(const gen_opts *g, const pope_cli *cli, const char *fil
     if (rc == 0 && g->tokens_out && pope_npy_write_i32(g->tokens_out, all->data, (int64_t)all->n) != 0)
         rc = die("generate: --tokens-out");
     if (rc == 0) {
-        char ranges[96] = "";
-        if (run->ranged && pope_jsb_ranges_format(&run->ranges, ranges + 15, sizeof ranges - 15) == 0)
-            memcpy(ranges, ", voice ranges ", 15);
+        char rs[80], ranges[96] = "";
+        if (run->ranged && pope_jsb_ranges_format(&run->ranges, rs, sizeof rs) == 0)
+            snprintf(ranges, sizeof ranges, ", voice ranges %s", rs);
         fprintf(stderr, PROG ": %s: %zu notes, %.1f s (%lld new %s tokens%s; model %s, temperature %g, top-p %g%s, seed %lld)\n",
                 g->midi_out, out.n_notes, out.duration, run->n_new, pope_music_tok_name(tok),
                 run->ended ? ", ended with EOS" : "", file, (double)run->temperature, (double)run->top_p, ranges,
