@@ -66,6 +66,14 @@ BF16_TARGET static void pack_pairs(uint32_t *dst, int ldd, const float *X, int l
     }
 }
 
+// C[col..] (+)= x over the columns before n (none when col >= n).
+BF16_TARGET static __attribute__((noinline)) void store_masked(float *c, int col, int n, __m512 x, int accumulate) {
+    if (col >= n) return;
+    const __mmask16 m = lanes(n - col);
+    if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, c + col));
+    _mm512_mask_storeu_ps(c + col, m, x);
+}
+
 // One mr×(nv·16) block of C at (i, j): the A pair of (row, p) is at a[row·ai + p·ap],
 // the B pairs of p at b[p·nb + j ..]. mr, nv are constants after inlining (registers).
 BF16_TARGET static inline __attribute__((always_inline)) void
@@ -83,16 +91,16 @@ bf16_block(float *C, int ldc, const uint32_t *a, int ai, int ap, const uint32_t 
                 acc[r][v] = _mm512_dpbf16_ps(acc[r][v], (__m512bh)av, (__m512bh)bv[v]);
         }
     }
-    for (int r = 0; r < mr; r++)
-        for (int v = 0; v < nv; v++) {
-            const int col = j + 16 * v;
-            if (col >= n) continue;
-            const __mmask16 m = lanes(n - col);
-            float *c = C + (size_t)(i + r) * ldc + col;
-            __m512 x = acc[r][v];
-            if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, c));
-            _mm512_mask_storeu_ps(c, m, x);
-        }
+    if (j + 16 * nv <= n) {  // every column of the block in C: plain stores (the usual case)
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < nv; v++) {
+                float *c = C + (size_t)(i + r) * ldc + j + 16 * v;
+                _mm512_storeu_ps(c, accumulate ? _mm512_add_ps(acc[r][v], _mm512_loadu_ps(c)) : acc[r][v]);
+            }
+    } else {  // the block reaches past column n: masked, in a function of its own (keeps acc in registers above)
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < nv; v++) store_masked(C + (size_t)(i + r) * ldc, j + 16 * v, n, acc[r][v], accumulate);
+    }
 }
 
 size_t tile_gemm_bf16_scratch(int maxdim) {
