@@ -94,6 +94,11 @@ int pope_bf16_supported(void);
 // asked for and not supported. Call from serial code, between steps.
 int pope_set_precision(pope_precision p);
 pope_precision pope_get_precision(void);   // the resolved choice: FP32 (the default) or BF16
+// What multiplies the attention under the current precision: "fp32 tiles", "vdpbf16ps tiles"
+// or "oneDNN blocks (<oneDNN kernel>)". In bf16 the oneDNN blocks run where oneDNN's kernel
+// is AMX, the vdpbf16ps tiles elsewhere; POPE_BF16_ATTENTION=tiles|onednn in the environment
+// overrides that (docs/KERNELS.md §11).
+const char *pope_attention_kernel(void);
 
 // ---------------------------------------------------------------- RNG
 // xoshiro256** seeded through splitmix64. The state is plain data: checkpoints save it.

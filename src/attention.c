@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention_engine.h"
 #include "bf16.h"
 #include "kernel_alloc.h"
 #include "kernel_hash.h"
@@ -181,6 +182,10 @@ static int scratch_failed(float *buf, int *failed) {
 int attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
                       int B, int H, int T, int Dk, int Dv, float scale,
                       float dropout_p, uint64_t dropout_seed) {
+    if (attention_bf16_uses_onednn(Dk, Dv)) {  // the oneDNN blocks (attention_dnnl.c), unless they decline
+        const int rc = attention_forward_dnnl(out, lse, q, k, v, B, H, T, Dk, Dv, scale, dropout_p, dropout_seed);
+        if (rc <= 0) return rc;
+    }
     const int BH = B * H, nqt = (T + BQ - 1) / BQ;
     const int64_t items = (int64_t)BH * nqt;
     int failed = 0;
@@ -325,6 +330,11 @@ int attention_backward(float *dq, float *dk, float *dv, const float *dout, const
                        const float *lse, const float *q, const float *k, const float *v,
                        int B, int H, int T, int Dk, int Dv, float scale,
                        float dropout_p, uint64_t dropout_seed) {
+    if (attention_bf16_uses_onednn(Dk, Dv)) {
+        const int rc = attention_backward_dnnl(dq, dk, dv, dout, out, lse, q, k, v, B, H, T, Dk, Dv, scale, dropout_p,
+                                               dropout_seed);
+        if (rc <= 0) return rc;
+    }
     const int BH = B * H;
     int failed = 0;
     #pragma omp parallel

@@ -37,6 +37,8 @@ int bf16_active(void);
 // dst[i] = bf16_from_float(src[i]), i < n; vectorised (AVX512-BF16), parallel for large n.
 // Only when bf16_cpu_supported().
 void bf16_convert(uint16_t *dst, const float *src, size_t n);
+// The same on the calling thread only (for small n inside a parallel region).
+void bf16_convert_serial(uint16_t *dst, const float *src, size_t n);
 
 // C (M×N, row-major, fp32) = or += op(A) · op(B) with A, B dense fp32 matrices rounded to
 // bf16 and fp32 accumulation, through oneDNN matmul (one primitive per shape, cached).

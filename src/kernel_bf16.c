@@ -24,6 +24,8 @@ BF16_TARGET static void convert_range(uint16_t *dst, const float *src, size_t n)
     }
 }
 
+BF16_TARGET void bf16_convert_serial(uint16_t *dst, const float *src, size_t n) { convert_range(dst, src, n); }
+
 void bf16_convert(uint16_t *dst, const float *src, size_t n) {
     enum { CHUNK = 1 << 14 };
     const long chunks = (long)((n + CHUNK - 1) / CHUNK);
@@ -166,6 +168,7 @@ BF16_TARGET void tile_gemm_bf16(float *C, int ldc, const float *A, int rsa, int 
 void bf16_convert(uint16_t *dst, const float *src, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = bf16_from_float(src[i]);
 }
+void bf16_convert_serial(uint16_t *dst, const float *src, size_t n) { bf16_convert(dst, src, n); }
 size_t tile_gemm_bf16_scratch(int maxdim) { return (size_t)maxdim; }
 size_t tile_bf16_packed_words(int k, int n) { return (size_t)k * n; }
 void tile_pack_b_bf16(uint32_t *bp, const float *B, int ldb, int k, int n) {  // plain floats here

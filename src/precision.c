@@ -3,6 +3,7 @@
 // vdpbf16ps; oneDNN picks AMX itself where the CPU has it).
 #include <string.h>
 
+#include "attention_engine.h"
 #include "bf16.h"
 #include "pope.h"
 
@@ -59,3 +60,5 @@ int pope_set_precision(pope_precision p) {
 
 pope_precision pope_get_precision(void) { return precision_now; }
 int bf16_active(void) { return precision_now == POPE_PREC_BF16; }
+
+const char *pope_attention_kernel(void) { return attention_bf16_engine_name(); }

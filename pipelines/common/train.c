@@ -165,6 +165,8 @@ static char *build_metadata(const pope_preset *p, const char *extra) {
     free(pj);
     cJSON_DeleteItemFromObjectCaseSensitive(o, "pope.precision");  // of the run that wrote it
     cJSON_AddStringToObject(o, "pope.precision", pope_precision_name(pope_get_precision()));
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "pope.attention_kernel");
+    cJSON_AddStringToObject(o, "pope.attention_kernel", pope_attention_kernel());
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -341,7 +343,8 @@ static int run_open(train_run *r) {
     r->meta = build_metadata(r->p, r->o->extra_metadata);
     if (!r->meta) return -1;
     if (r->root && !r->o->quiet)
-        fprintf(stderr, "%s: precision %s\n", r->prog, pope_precision_name(pope_get_precision()));
+        fprintf(stderr, "%s: precision %s (attention: %s)\n", r->prog, pope_precision_name(pope_get_precision()),
+                pope_attention_kernel());
     const int B = r->B, T = r->T;
     r->win = malloc((size_t)B * r->n * sizeof *r->win);
     r->in = malloc((size_t)B * T * sizeof *r->in);

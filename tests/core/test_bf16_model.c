@@ -6,11 +6,14 @@
 //  - a 300-step training run (tiny model, polar and rope) in bf16: its loss curve, in
 //    windows of 10 steps, within 1% of the fp32 run on the same batches (issue 10);
 //  - a checkpoint written in bf16 resumed in fp32, and the reverse: the weights load bit for
-//    bit (fp32 masters) and the resumed curve stays within 1% of the uninterrupted one.
+//    bit (fp32 masters) and the resumed curve stays within 1% of the uninterrupted one;
+//  - the per-batch checks and polar's training run again with the attention's other engine
+//    (attention_engine.h: the tiles, then oneDNN's blocks — AMX on an AMX CPU).
 // Needs AVX512-BF16 and oneDNN: without them it prints which is missing and skips (77).
 #include <math.h>
 #include <string.h>
 
+#include "attention_engine.h"
 #include "check.h"
 #include "pope.h"
 
@@ -220,11 +223,24 @@ int main(void) {
         printf("SKIP: %s\n", pope_last_error());
         return CHECK_SKIP;
     }
+    attention_bf16_engine_select(ATTN_BF16_TILES);
     for (int pe = 0; pe < POPE_PE_COUNT; pe++) test_encoding((pope_pe_kind)pe);
     static float curve32[STEPS], curve16[STEPS];
     if (TRAIN_STEPS == STEPS) test_training(POPE_PE_ROPE, curve32, curve16);
     test_training(POPE_PE_POLAR, curve32, curve16);  // leaves polar's curves for the resume tests
     test_resume(POPE_PREC_BF16, POPE_PREC_FP32, curve16);
     test_resume(POPE_PREC_FP32, POPE_PREC_BF16, curve32);
+    // the oneDNN blocks (D 32: both encodings' head sizes are theirs)
+    attention_bf16_engine_select(ATTN_BF16_ONEDNN);
+    set_precision(POPE_PREC_BF16);
+    CHECK(attention_bf16_uses_onednn(64, 32) && attention_bf16_uses_onednn(32, 32), "oneDNN blocks unavailable: %s",
+          pope_last_error());
+    printf("attention engine: %s\n", attention_bf16_engine_name());
+    set_precision(POPE_PREC_FP32);
+    for (int pe = 0; pe < POPE_PE_COUNT; pe++) test_encoding((pope_pe_kind)pe);
+    test_training(POPE_PE_POLAR, curve32, curve16);
+    set_precision(POPE_PREC_BF16);
+    CHECK(attention_bf16_uses_onednn(64, 32), "the oneDNN blocks declined: %s", pope_last_error());
+    set_precision(POPE_PREC_FP32);
     return check_summary("test_bf16_model");
 }

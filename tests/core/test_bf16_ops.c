@@ -4,13 +4,18 @@
 //  - bf16_gemm (oneDNN) and tile_gemm_bf16 (vdpbf16ps) in every layout against a double
 //    product of the bf16-rounded operands (|err| ≤ 1e-5·Σ|a·b|: only fp32 accumulation
 //    remains), and matmul_forward/backward in bf16 against fp32 (≤ 2^-7·Σ|a·b|);
-//  - flash attention forward and backward in bf16 against the fp32 reference kernel:
-//    max error ≤ 2.5e-2·max|ref| (measured 2e-3..8e-3: 8-bit significands in q·k, P, dS;
-//    a wrong mask or a dropped tile is O(1e-1)), and ≥ 1e-5 (else bf16 did not run).
+//  - flash attention forward and backward in bf16 against the fp32 reference kernel, with
+//    each engine (attention_engine.h: the vdpbf16ps tiles, and the oneDNN blocks where oneDNN
+//    runs the shape — asserted, so a silent fall-back fails): max error ≤ 2.5e-2·max|ref|
+//    (measured 2e-3..8e-3: 8-bit significands in q·k, P, dS; a wrong mask or a dropped tile
+//    is O(1e-1)), and ≥ 1e-5 (else bf16 did not run); shapes with several key chunks of the
+//    blocks, partial query blocks, head sizes 16 and 48 (padded weight layouts), dropout;
+//  - the AUTO engine is the oneDNN blocks exactly where oneDNN's kernel is AMX.
 // Needs AVX512-BF16 and oneDNN: without them it prints which is missing and skips (77).
 #include <float.h>
 #include <math.h>
 
+#include "attention_engine.h"
 #include "bf16.h"
 #include "ops.h"
 #include "test_ops_util.h"
@@ -243,8 +248,9 @@ static void compare_rel(const char *what, const float *got, const float *want, s
     printf("  %-44s %.2e\n", what, e);
 }
 
-// bf16 flash attention against the fp32 reference (forward out, lse; backward dq, dk, dv).
-static void test_attention(int B, int H, int T, int Dk, int Dv, float p) {
+// bf16 flash attention against the fp32 reference (forward out, lse; backward dq, dk, dv),
+// with engine e.
+static void test_attention(attention_bf16_engine e, int B, int H, int T, int Dk, int Dv, float p) {
     const size_t nk = (size_t)B * H * T * Dk, nv = (size_t)B * H * T * Dv, nl = (size_t)B * H * T;
     const float scale = 1.0f / sqrtf((float)Dv);
     float *q = tu_rand(nk, -2, 2), *k = tu_rand(nk, -1.5f, 1.5f), *v = tu_rand(nv, -1, 1);
@@ -255,12 +261,22 @@ static void test_attention(int B, int H, int T, int Dk, int Dv, float p) {
     attention_forward_ref(out_r, lse_r, q, k, v, B, H, T, Dk, Dv, scale, p, 7);
     attention_backward_ref(dq_r, dk_r, dv_r, dout, out_r, lse_r, q, k, v, B, H, T, Dk, Dv, scale, p, 7);
     pope_set_precision(POPE_PREC_BF16);
-    CHECK(attention_forward(out, lse, q, k, v, B, H, T, Dk, Dv, scale, p, 7) == 0, "forward failed");
+    attention_bf16_engine_select(e);
+    // the oneDNN blocks take head sizes that are multiples of 16 up to 64 (else the tiles run)
+    const int blocks = e == ATTN_BF16_ONEDNN && Dk % 16 == 0 && Dv % 16 == 0 && Dk <= 64 && Dv <= 64;
+    CHECK(attention_bf16_uses_onednn(Dk, Dv) == blocks, "engine %d Dk %d Dv %d: oneDNN blocks %d, want %d", (int)e,
+          Dk, Dv, attention_bf16_uses_onednn(Dk, Dv), blocks);
+    CHECK(attention_forward(out, lse, q, k, v, B, H, T, Dk, Dv, scale, p, 7) == 0, "forward failed: %s",
+          pope_last_error());
     CHECK(attention_backward(dq, dk, dv, dout, out, lse, q, k, v, B, H, T, Dk, Dv, scale, p, 7) == 0,
-          "backward failed");
+          "backward failed: %s", pope_last_error());
+    CHECK(attention_bf16_uses_onednn(Dk, Dv) == blocks, "the oneDNN blocks declined Dk %d Dv %d: %s", Dk, Dv,
+          pope_last_error());
+    const char *engine = blocks ? attention_bf16_engine_name() : "vdpbf16ps tiles";
+    attention_bf16_engine_select(ATTN_BF16_AUTO);
     pope_set_precision(POPE_PREC_FP32);
     char what[128];
-    printf("bf16 attention B%d H%d T%d Dk%d Dv%d p%.1f, max error / max|ref|:\n", B, H, T, Dk, Dv, p);
+    printf("bf16 attention (%s) B%d H%d T%d Dk%d Dv%d p%.1f, max error / max|ref|:\n", engine, B, H, T, Dk, Dv, p);
     const char *names[] = {"out", "lse", "dq", "dk", "dv"};
     const float *got[] = {out, lse, dq, dk, dv}, *want[] = {out_r, lse_r, dq_r, dk_r, dv_r};
     const size_t n[] = {nv, nl, nk, nk, nv};
@@ -290,10 +306,24 @@ int main(void) {
     test_tile_prepacked(200, 32, 32);   // a last tile of 8 rows
     test_tile_prepacked(129, 64, 32);   // odd: the last tile is one row, its pair padded
     test_tile_prepacked(77, 9, 5);      // odd K and n
-    test_attention(1, 2, 200, 32, 32, 0.0f);   // rope / none: Dk = Dv
-    test_attention(2, 1, 129, 64, 32, 0.0f);   // polar: Dk = 2·Dv
-    test_attention(1, 2, 100, 64, 32, 0.2f);   // with dropout
-    test_attention(1, 1, 17, 10, 5, 0.0f);     // odd head sizes, one partial tile
-    test_attention(1, 1, 70, 128, 64, 0.0f);   // polar at D 64: tiles wider than 64 (scratch sizing)
+    for (int e = ATTN_BF16_TILES; e <= ATTN_BF16_ONEDNN; e++) {
+        test_attention(e, 1, 2, 200, 32, 32, 0.0f);   // rope / none: Dk = Dv
+        test_attention(e, 2, 1, 129, 64, 32, 0.0f);   // polar: Dk = 2·Dv
+        test_attention(e, 1, 2, 100, 64, 32, 0.2f);   // with dropout
+        test_attention(e, 1, 1, 17, 10, 5, 0.0f);     // odd head sizes, one partial tile (tiles only)
+        test_attention(e, 1, 1, 70, 128, 64, 0.0f);   // polar at D 64: tiles wider than 64 (tiles only)
+        test_attention(e, 1, 2, 700, 64, 32, 0.2f);   // three key chunks of the blocks, a partial last one
+        test_attention(e, 2, 1, 300, 16, 48, 0.1f);   // weights padded to 32 rows (16) and 48 columns
+        test_attention(e, 1, 1, 40, 48, 16, 0.0f);    // one partial block
+    }
+    // AUTO: the blocks where oneDNN multiplies an attention block with AMX, else the tiles
+    pope_set_precision(POPE_PREC_BF16);
+    const int amx = strstr(bf16_gemm_impl(64, 256, 64, 0, 1, 0), "amx") != NULL;
+    if (getenv("POPE_BF16_ATTENTION"))
+        printf("AUTO engine not checked: POPE_BF16_ATTENTION=%s overrides it\n", getenv("POPE_BF16_ATTENTION"));
+    else CHECK(attention_bf16_uses_onednn(64, 32) == amx, "AUTO engine: oneDNN blocks %d, oneDNN's kernel %s",
+          attention_bf16_uses_onednn(64, 32), bf16_gemm_impl(64, 256, 64, 0, 1, 0));
+    printf("AUTO engine: %s\n", attention_bf16_engine_name());
+    pope_set_precision(POPE_PREC_FP32);
     return check_summary("test_bf16_ops");
 }

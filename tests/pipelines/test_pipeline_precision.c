@@ -79,12 +79,18 @@ static void train(const pope_corpus *c, const char *dir, int64_t steps, int resu
     CHECK(pope_set_precision(p) == 0, "precision: %s", pope_last_error());
     CHECK(pope_train(c, &pr, &o, &r) == 0 && r.steps == steps, "train to %lld: %s", (long long)steps,
           pope_last_error());
+    char kernel[128];
+    snprintf(kernel, sizeof kernel, "%s", pope_attention_kernel());
     pope_set_precision(POPE_PREC_FP32);
     char path[600];
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
     char *meta = pope_load_metadata(path, "pope.precision");
     CHECK(meta && !strcmp(meta, pope_precision_name(p)), "checkpoint pope.precision %s, want %s",
           meta ? meta : "(none)", pope_precision_name(p));
+    free(meta);
+    meta = pope_load_metadata(path, "pope.attention_kernel");  // what multiplied the attention
+    CHECK(meta && !strcmp(meta, kernel), "checkpoint pope.attention_kernel %s, want %s", meta ? meta : "(none)",
+          kernel);
     free(meta);
 }
 
