@@ -35,6 +35,7 @@
 #include "pope_pipeline.h"
 #include <omp.h>
 
+#include "attention_engine.h"
 #include "bf16.h"
 #include "kernel_alloc.h"
 #include "ops.h"
@@ -971,12 +972,49 @@ static int write_json(const cJSON *J, const char *path) {
 // this section's dropout-free steps (as the PyTorch peer's); the paper's dropout 0.2 costs ~10%.
 enum { PAPER_JSB_STEPS = 3000 };
 
+// The bf16 attention's two engines (attention_engine.h) on one shape's attention, forward
+// and backward (dropout 0), engines alternating repetition by repetition so that a load change
+// hits both: the number to read on an AMX CPU, where AUTO picks oneDNN's blocks.
+typedef struct {
+    int ok;
+    double fwd_ms[2], bwd_ms[2];  // [0] tiles, [1] oneDNN blocks: medians
+} engine_time;
+
+static engine_time time_engines(const bench_shape *s, pope_pe_kind pe, int reps) {
+    engine_time et = {0, {NAN, NAN}, {NAN, NAN}};
+    const int D = s->d / s->H, Dk = pe == POPE_PE_POLAR ? 2 * D : D, Dv = D;
+    const size_t nk = (size_t)s->B * s->H * s->T * Dk, nv = (size_t)s->B * s->H * s->T * Dv;
+    float *q = rand_buf(nk, 1, 1.0f), *k = rand_buf(nk, 2, 1.0f), *v = rand_buf(nv, 3, 1.0f), *g = rand_buf(nv, 4, 1.0f);
+    float *o = rand_buf(nv, 5, 0.0f), *lse = rand_buf((size_t)s->B * s->H * s->T, 6, 0.0f);
+    float *dq = rand_buf(nk, 7, 0.0f), *dk = rand_buf(nk, 8, 0.0f), *dv = rand_buf(nv, 9, 0.0f);
+    const float scale = 1.0f / sqrtf((float)D);
+    double tf[2][16], tb[2][16];
+    et.ok = 1;
+    for (int r = 0; r <= reps && et.ok; r++)  // r = 0: warm-up (creates oneDNN's primitives)
+        for (int e = 0; e < 2 && et.ok; e++) {
+            attention_bf16_engine_select(e ? ATTN_BF16_ONEDNN : ATTN_BF16_TILES);
+            if (e && !attention_bf16_uses_onednn(Dk, Dv)) et.ok = 0;
+            const double t0 = pope_now();
+            if (attention_forward(o, lse, q, k, v, s->B, s->H, s->T, Dk, Dv, scale, 0.0f, 1) != 0) et.ok = 0;
+            const double t1 = pope_now();
+            if (attention_backward(dq, dk, dv, g, o, lse, q, k, v, s->B, s->H, s->T, Dk, Dv, scale, 0.0f, 1) != 0)
+                et.ok = 0;
+            if (r) tf[e][r - 1] = t1 - t0, tb[e][r - 1] = pope_now() - t1;
+        }
+    attention_bf16_engine_select(ATTN_BF16_AUTO);
+    for (int e = 0; e < 2 && et.ok; e++) et.fwd_ms[e] = 1e3 * median(tf[e], reps), et.bwd_ms[e] = 1e3 * median(tb[e], reps);
+    free(q), free(k), free(v), free(g), free(o), free(lse), free(dq), free(dk), free(dv);
+    return et;
+}
+
 typedef struct {
     int ran;
     char why[512];                           // why it did not run
     double gemm_rate[2];                     // oneDNN bf16, one step's GEMM set (GFLOP/s)
     train_result tr[2][POPE_PE_COUNT];       // pope bf16
     double torch32[2][POPE_PE_COUNT], torch16[2][POPE_PE_COUNT];  // PyTorch tokens/s
+    engine_time eng[POPE_PE_COUNT];          // the attention engines on the first shape
+    char kernel[96];                         // the engine the bf16 steps ran (AUTO's choice)
 } bf16_results;
 
 // pope bf16 training (polar and rope of --pe) against the fp32 results of [train] (tr32)
@@ -988,7 +1026,7 @@ static void bench_bf16(const bench_shape *const *shapes, int n_shapes, const ben
     for (int i = 0; i < 2; i++)
         for (int pe = 0; pe < POPE_PE_COUNT; pe++) b->torch32[i][pe] = b->torch16[i][pe] = NAN;
     b->gemm_rate[0] = b->gemm_rate[1] = NAN;
-    printf("\n[bf16] bf16 precision (oneDNN GEMMs, vdpbf16ps attention) vs fp32 and PyTorch bf16 autocast\n");
+    printf("\n[bf16] bf16 precision (oneDNN GEMMs, bf16 attention) vs fp32 and PyTorch bf16 autocast\n");
     if (pope_bf16_supported() != 0) {
         snprintf(b->why, sizeof b->why, "%s", pope_last_error());
         printf("  skipped: %s\n", b->why);
@@ -1012,6 +1050,32 @@ static void bench_bf16(const bench_shape *const *shapes, int n_shapes, const ben
                                                                   shapes[0]->d, 0, 1, 0));
     }
     const pope_pe_kind pes[2] = {POPE_PE_POLAR, POPE_PE_ROPE};
+    cJSON *je = cJSON_AddArrayToObject(jb, "attention_engines");
+    for (int k = 0; k < 2; k++)
+        if (o->pe_on[pes[k]]) {
+            engine_time *et = &b->eng[pes[k]];
+            *et = time_engines(shapes[0], pes[k], o->quick ? 3 : 5);
+            if (!et->ok) {
+                printf("  attention engines, %s: the oneDNN blocks cannot run this shape (%s)\n", pope_pe_name(pes[k]),
+                       pope_last_error());
+                continue;
+            }
+            printf("  attention fwd + bwd, %s %s (ms): tiles %.1f + %.1f, oneDNN blocks %.1f + %.1f; tiles / blocks %.2f\n",
+                   shapes[0]->name, pope_pe_name(pes[k]), et->fwd_ms[0], et->bwd_ms[0], et->fwd_ms[1], et->bwd_ms[1],
+                   (et->fwd_ms[0] + et->bwd_ms[0]) / (et->fwd_ms[1] + et->bwd_ms[1]));
+            for (int e = 0; e < 2; e++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "shape", shapes[0]->name);
+                cJSON_AddStringToObject(x, "pe", pope_pe_name(pes[k]));
+                cJSON_AddStringToObject(x, "engine", e ? "onednn" : "tiles");
+                cJSON_AddNumberToObject(x, "forward_ms", et->fwd_ms[e]);
+                cJSON_AddNumberToObject(x, "backward_ms", et->bwd_ms[e]);
+                cJSON_AddItemToArray(je, x);
+            }
+        }
+    snprintf(b->kernel, sizeof b->kernel, "%s", pope_attention_kernel());
+    printf("  bf16 training steps below: attention by %s\n", b->kernel);
+    cJSON_AddStringToObject(jb, "attention_kernel", b->kernel);
     for (int i = 0; i < n_shapes; i++)
         for (int k = 0; k < 2; k++)
             if (o->pe_on[pes[k]]) {
@@ -1099,6 +1163,14 @@ static void report_bf16(const bench_shape *const *shapes, int n_shapes, train_re
                 printf("paper JSB run (%d steps x 4 x 2048) in bf16, %s: %.0f minutes (target < 75; these steps\n"
                        "  have no dropout, the paper's 0.2 adds ~10%%: bench/README.md)\n",
                        PAPER_JSB_STEPS, pope_pe_name(pes[k]), PAPER_JSB_STEPS * b->tr[0][pes[k]].step_s / 60.0);
+    for (int k = 0; k < 2; k++) {
+        const engine_time *et = &b->eng[pes[k]];
+        if (et->ok)
+            printf("attention fwd+bwd in bf16, %s %s: tiles %.1f ms, oneDNN blocks %.1f ms (tiles / blocks %.2f)\n",
+                   shapes[0]->name, pope_pe_name(pes[k]), et->fwd_ms[0] + et->bwd_ms[0], et->fwd_ms[1] + et->bwd_ms[1],
+                   (et->fwd_ms[0] + et->bwd_ms[0]) / (et->fwd_ms[1] + et->bwd_ms[1]));
+    }
+    printf("bf16 steps' attention: %s\n", b->kernel);
     printf("(targets on an AMX CPU: bf16 >= 2 x fp32 and >= 3 x PyTorch bf16 autocast on %s)\n", shapes[0]->name);
 }
 

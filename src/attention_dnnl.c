@@ -201,19 +201,55 @@ static int prepare(int Dk, int Dv, int backward) {
     return rc;
 }
 
-static int worker_open(blk_worker *wk) {
-    memset(wk->mem, 0, sizeof wk->mem);
-    wk->stream = NULL;
-    wk->scratch = blk_scratch_max ? aligned_alloc(64, round_up((int)blk_scratch_max, 64)) : NULL;
-    if (blk_scratch_max && !wk->scratch) return -1;
-    return dnnl_stream_create(&wk->stream, blk_engine, dnnl_stream_default_flags) == dnnl_success ? 0 : -1;
+// ---------------------------------------------------------------- kept buffers
+// A training step calls the attention 2·L times with the same sizes; allocating its
+// megabytes of scratch afresh each call cost page faults and TLB shootdowns (~10% of the
+// attention, measured with perf). So the scratch is kept from call to call, grown when a
+// call needs more: per OpenMP thread (its blocks' scratch and oneDNN objects) and per call
+// (the packed K and V of all heads). One call at a time (call_lock): a second caller waits.
+enum { KEEP_THREADS = 512 };
+typedef enum { KEEP_FWD, KEEP_BWD, KEEP_SHARED_K, KEEP_SHARED_V, KEEP_SLOTS } keep_slot;
+static void *kept[KEEP_SLOTS][KEEP_THREADS];
+static size_t kept_bytes[KEEP_SLOTS][KEEP_THREADS];
+static blk_worker *workers[KEEP_THREADS];
+static size_t worker_scratch[KEEP_THREADS];
+static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// At least `bytes` of 64-byte aligned memory for (slot, thread), kept; NULL when out of memory.
+static void *keep(keep_slot slot, int thread, size_t bytes) {
+    if (thread >= KEEP_THREADS) return NULL;
+    if (kept_bytes[slot][thread] < bytes) {
+        free(kept[slot][thread]);
+        kept[slot][thread] = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        kept_bytes[slot][thread] = kept[slot][thread] ? bytes : 0;
+    }
+    return kept[slot][thread];
 }
-static void worker_close(blk_worker *wk) {
-    for (int p = 0; p < BLK_MAX; p++)
-        for (int i = 0; i < 4; i++)
-            if (wk->mem[p][i]) dnnl_memory_destroy(wk->mem[p][i]);
-    if (wk->stream) dnnl_stream_destroy(wk->stream);
-    free(wk->scratch);
+
+// The calling thread's worker: its stream, a scratchpad for every prepared primitive, and the
+// memory objects of the primitives it has run (dropped when the scratchpad grows: they point
+// into it). NULL when out of memory or oneDNN fails.
+static blk_worker *worker_get(int thread) {
+    if (thread >= KEEP_THREADS) return NULL;
+    blk_worker *wk = workers[thread];
+    if (!wk) {
+        if (!(wk = calloc(1, sizeof *wk))) return NULL;
+        if (dnnl_stream_create(&wk->stream, blk_engine, dnnl_stream_default_flags) != dnnl_success) {
+            free(wk);
+            return NULL;
+        }
+        workers[thread] = wk;
+    }
+    if (worker_scratch[thread] < blk_scratch_max || !wk->scratch) {
+        for (int p = 0; p < BLK_MAX; p++)
+            for (int i = 0; i < 4; i++)
+                if (wk->mem[p][i]) dnnl_memory_destroy(wk->mem[p][i]), wk->mem[p][i] = NULL;
+        free(wk->scratch);
+        wk->scratch = aligned_alloc(64, (blk_scratch_max + 64) / 64 * 64);
+        worker_scratch[thread] = wk->scratch ? blk_scratch_max : 0;
+        if (!wk->scratch) return NULL;
+    }
+    return wk;
 }
 
 // ---------------------------------------------------------------- engine choice
@@ -286,7 +322,7 @@ static int any_failed(int mine, int *failed) {
 
 // ---------------------------------------------------------------- forward
 typedef struct {
-    blk_worker wk;
+    blk_worker *wk;
     float *s;       // (QB, KC)  scores of a chunk, then probabilities
     float *o, *oc;  // (QB, Dv)  output accumulator, the chunk's product
     float *m, *l;   // (QB)      running max (base-2 units) and sum
@@ -306,7 +342,7 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
     for (int c0 = 0; c0 < kend; c0 += KC) {
         const int L = imin(KC, kend - c0);
         // S (QB×L) = Qs·Kᵀ[c0..]: whole 64-key blocks of the head's Kᵀ packing
-        if (blk_run(&w->wk, w->s, w->qa, kt + (size_t)c0 / 64 * vnni_words(Dk, 64), QB, L, Dk, 0, 0)) return -1;
+        if (blk_run(w->wk, w->s, w->qa, kt + (size_t)c0 / 64 * vnni_words(Dk, 64), QB, L, Dk, 0, 0)) return -1;
         for (int i = 0; i < QB; i++) {
             float *row = w->s + (size_t)i * L;
             const int t = q0 + i, ns = i < nq ? imin(L, t - c0 + 1) : 0;  // keys s <= t
@@ -340,7 +376,7 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
         }
         bf16_convert_serial(w->pa, w->s, (size_t)QB * L);
         // O_c = P·V[c0..]: rows c0.. of the head's V packing (one column block)
-        if (blk_run(&w->wk, w->oc, w->pa, vw + (size_t)c0 / 2 * block_width(Dv), QB, Dv, L, 0, 0)) return -1;
+        if (blk_run(w->wk, w->oc, w->pa, vw + (size_t)c0 / 2 * block_width(Dv), QB, Dv, L, 0, 0)) return -1;
         for (int i = 0; i < nq; i++)
             for (int e = 0; e < Dv; e++)
                 w->o[(size_t)i * Dv + e] = (c0 ? w->o[(size_t)i * Dv + e] * w->alpha[i] : 0.0f) + w->oc[(size_t)i * Dv + e];
@@ -359,64 +395,51 @@ int attention_forward_dnnl(float *out, float *lse, const float *q, const float *
     if (prepare(Dk, Dv, 0)) return 1;
     const int BH = B * H, Tp = round_up(T, 64), nqb = (T + QB - 1) / QB;
     const size_t nkt = vnni_words(Dk, Tp), nvw = vnni_words(Tp, Dv);
+    pthread_mutex_lock(&call_lock);
     // K (as Kᵀ, Dk×Tp) and V (Tp×Dv) of every head in the weights layout, once per call
-    uint32_t *kt = (uint32_t *)pope_alloc_floats((size_t)BH * nkt), *vw = (uint32_t *)pope_alloc_floats((size_t)BH * nvw);
-    int failed = !kt || !vw;
+    uint32_t *kt = keep(KEEP_SHARED_K, 0, (size_t)BH * nkt * 4), *vw = keep(KEEP_SHARED_V, 0, (size_t)BH * nvw * 4);
+    const int64_t items = (int64_t)BH * nqb;
+    int failed = !kt || !vw, run_failed = 0;
     if (!failed) {
         #pragma omp parallel
         {
-            float *tmp = pope_alloc_floats((size_t)Dk + 1);
-            if (!any_failed(!tmp, &failed)) {
+            const int th = omp_get_thread_num();
+            fwd_ws w;
+            const int wide = KC > Dk ? KC : Dk;
+            const size_t nf = (size_t)QB * KC + 2 * (size_t)QB * Dv + 3 * QB + KC + (size_t)QB * wide;
+            const size_t nh = (size_t)QB * Dk + (size_t)QB * KC;  // bf16 values
+            float *buf = keep(KEEP_FWD, th, 4 * (nf + (nh + 1) / 2));
+            w.wk = worker_get(th);
+            if (!any_failed(!buf || !w.wk, &failed)) {
+                w.s = buf, w.o = w.s + (size_t)QB * KC, w.oc = w.o + (size_t)QB * Dv, w.m = w.oc + (size_t)QB * Dv;
+                w.l = w.m + QB, w.alpha = w.l + QB, w.mask = w.alpha + QB, w.tmp = w.mask + KC;
+                w.qa = (uint16_t *)(w.tmp + (size_t)QB * wide), w.pa = w.qa + (size_t)QB * Dk;
                 #pragma omp for schedule(static)
                 for (int bh = 0; bh < BH; bh++) {
-                    vnni_pack_t(kt + (size_t)bh * nkt, tmp, k + (size_t)bh * T * Dk, Dk, Dk, Tp, T);
+                    vnni_pack_t(kt + (size_t)bh * nkt, w.tmp, k + (size_t)bh * T * Dk, Dk, Dk, Tp, T);
                     memset(vw + (size_t)bh * nvw, 0, nvw * sizeof *vw);
                     vnni_pack(vw + (size_t)bh * nvw, v + (size_t)bh * T * Dv, Dv, T, Dv);
-                }
-            }
-            free(tmp);
-        }
-    }
-    if (failed) {
-        free(kt), free(vw);
-        return pope_error("attention forward: out of memory for the bf16 keys and values");
-    }
-    const int64_t items = (int64_t)BH * nqb;
-    int run_failed = 0;
-    failed = 0;
-    #pragma omp parallel
-    {
-        fwd_ws w;
-        const int wide = KC > Dk ? KC : Dk;
-        const size_t nf = (size_t)QB * KC + 2 * (size_t)QB * Dv + 3 * QB + KC + (size_t)QB * wide;
-        const size_t nh = (size_t)QB * Dk + (size_t)QB * KC;  // bf16 values
-        float *buf = pope_alloc_floats(nf + (nh + 1) / 2);
-        const int bad = !buf || worker_open(&w.wk);
-        if (!any_failed(bad, &failed)) {
-            w.s = buf, w.o = w.s + (size_t)QB * KC, w.oc = w.o + (size_t)QB * Dv, w.m = w.oc + (size_t)QB * Dv;
-            w.l = w.m + QB, w.alpha = w.l + QB, w.mask = w.alpha + QB, w.tmp = w.mask + KC;
-            w.qa = (uint16_t *)(w.tmp + (size_t)QB * wide), w.pa = w.qa + (size_t)QB * Dk;
-            #pragma omp for schedule(dynamic, 1)
-            for (int64_t it = 0; it < items; it++) {  // latest query blocks first (attention.c)
-                const int qb = nqb - 1 - (int)(it / BH), bh = (int)(it % BH);
-                if (forward_block(&w, out, lse, q, kt + (size_t)bh * nkt, vw + (size_t)bh * nvw, bh, T, Dk, Dv,
-                                  scale, dropout_p, seed, qb * QB)) {
-                    #pragma omp atomic write
-                    run_failed = 1;
+                }  // (the loop's barrier: every head is packed before any block reads it)
+                #pragma omp for schedule(dynamic, 1)
+                for (int64_t it = 0; it < items; it++) {  // latest query blocks first (attention.c)
+                    const int qb = nqb - 1 - (int)(it / BH), bh = (int)(it % BH);
+                    if (forward_block(&w, out, lse, q, kt + (size_t)bh * nkt, vw + (size_t)bh * nvw, bh, T, Dk, Dv,
+                                      scale, dropout_p, seed, qb * QB)) {
+                        #pragma omp atomic write
+                        run_failed = 1;
+                    }
                 }
             }
         }
-        worker_close(&w.wk);
-        free(buf);
     }
-    free(kt), free(vw);
+    pthread_mutex_unlock(&call_lock);
     if (failed) return pope_error("attention forward: out of memory for the block scratch");
     return run_failed ? dnnl_fail("matmul execution", dnnl_runtime_error) : 0;
 }
 
 // ---------------------------------------------------------------- backward
 typedef struct {
-    blk_worker wk;
+    blk_worker *wk;
     float *s, *dp;        // (QB, KC)  S then P; dPd then dS
     float *dq;            // (QB, Dk)  the query block's dQ over its chunks
     float *dka, *dva;     // (Tp, Dk), (Tp, Dv) the head's dK, dV accumulators
@@ -455,8 +478,8 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
         const uint16_t *qa = w->qa + (size_t)q0 * Dk, *ga = w->ga + (size_t)q0 * Dv;
         for (int c0 = 0; c0 < kend; c0 += KC) {
             const int L = imin(KC, kend - c0);
-            if (blk_run(&w->wk, w->s, qa, w->kt + (size_t)c0 / 64 * vnni_words(Dk, 64), QB, L, Dk, 0, 0) ||
-                blk_run(&w->wk, w->dp, ga, w->vt + (size_t)c0 / 64 * vnni_words(Dv, 64), QB, L, Dv, 0, 0))
+            if (blk_run(w->wk, w->s, qa, w->kt + (size_t)c0 / 64 * vnni_words(Dk, 64), QB, L, Dk, 0, 0) ||
+                blk_run(w->wk, w->dp, ga, w->vt + (size_t)c0 / 64 * vnni_words(Dv, 64), QB, L, Dv, 0, 0))
                 return -1;
             for (int i = 0; i < QB; i++) {
                 float *prow = w->s + (size_t)i * L, *drow = w->dp + (size_t)i * L;
@@ -483,9 +506,9 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
             bf16_convert_serial(w->pa, w->s, (size_t)QB * L);
             bf16_convert_serial(w->sa, w->dp, (size_t)QB * L);
             // dV[c0..] += Pdᵀ·dO[q0..], dK[c0..] += dSᵀ·Q[q0..], dQ[q0..] (+)= dS·K[c0..]
-            if (blk_run(&w->wk, w->dva + (size_t)c0 * Dv, w->pa, w->gw + (size_t)q0 / 2 * wv, L, Dv, QB, 1, 1) ||
-                blk_run(&w->wk, w->dka + (size_t)c0 * Dk, w->sa, w->qw + (size_t)q0 / 2 * wk_, L, Dk, QB, 1, 1) ||
-                blk_run(&w->wk, w->dq, w->sa, w->kw + (size_t)c0 / 2 * wk_, QB, Dk, L, 0, c0 > 0))
+            if (blk_run(w->wk, w->dva + (size_t)c0 * Dv, w->pa, w->gw + (size_t)q0 / 2 * wv, L, Dv, QB, 1, 1) ||
+                blk_run(w->wk, w->dka + (size_t)c0 * Dk, w->sa, w->qw + (size_t)q0 / 2 * wk_, L, Dk, QB, 1, 1) ||
+                blk_run(w->wk, w->dq, w->sa, w->kw + (size_t)c0 / 2 * wk_, QB, Dk, L, 0, c0 > 0))
                 return -1;
         }
         if (dq)
@@ -505,15 +528,17 @@ int attention_backward_dnnl(float *dq, float *dk, float *dv, const float *dout, 
     if (prepare(Dk, Dv, 1)) return 1;
     const int BH = B * H, Tp = round_up(T, 64), dmax = Dk > Dv ? Dk : Dv;
     int failed = 0, run_failed = 0;
+    pthread_mutex_lock(&call_lock);
     #pragma omp parallel
     {
+        const int th = omp_get_thread_num();
         bwd_ws w;
         const size_t nf = 2 * (size_t)QB * KC + (size_t)QB * Dk + (size_t)Tp * (Dk + Dv) + Tp + KC + (size_t)dmax * Tp;
         const size_t nh = (size_t)Tp * (Dk + Dv) + 2 * (size_t)QB * KC;  // bf16 values
         const size_t nw = vnni_words(Dk, Tp) + vnni_words(Dv, Tp) + 2 * vnni_words(Tp, Dk) + vnni_words(Tp, Dv);
-        float *buf = pope_alloc_floats(nf + (nh + 1) / 2 + nw);
-        const int bad = !buf || worker_open(&w.wk);
-        if (!any_failed(bad, &failed)) {
+        float *buf = keep(KEEP_BWD, th, 4 * (nf + (nh + 1) / 2 + nw));
+        w.wk = worker_get(th);
+        if (!any_failed(!buf || !w.wk, &failed)) {
             w.s = buf, w.dp = w.s + (size_t)QB * KC, w.dq = w.dp + (size_t)QB * KC, w.dka = w.dq + (size_t)QB * Dk;
             w.dva = w.dka + (size_t)Tp * Dk, w.drow = w.dva + (size_t)Tp * Dv, w.mask = w.drow + Tp;
             w.tmp = w.mask + KC;
@@ -528,9 +553,8 @@ int attention_backward_dnnl(float *dq, float *dk, float *dv, const float *dout, 
                     run_failed = 1;
                 }
         }
-        worker_close(&w.wk);
-        free(buf);
     }
+    pthread_mutex_unlock(&call_lock);
     if (failed) return pope_error("attention backward: out of memory for the block scratch");
     return run_failed ? dnnl_fail("matmul execution", dnnl_runtime_error) : 0;
 }
