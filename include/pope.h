@@ -81,8 +81,9 @@ int pope_num_threads(void);
 //   fp32: BLIS sgemm and the fp32 flash kernel (the reference; evaluation's default);
 //   bf16: inputs rounded to bfloat16 (round to nearest even), products accumulated and
 //         written in fp32: GEMMs through oneDNN (AMX or AVX512-BF16 kernels), attention
-//         tiles with AVX512-BF16 `vdpbf16ps`. Parameters, gradients, the optimizer and
-//         every element-wise op stay fp32 (docs/KERNELS.md §10);
+//         products in oneDNN on AMX CPUs, else tiles with AVX512-BF16 `vdpbf16ps`.
+//         Parameters, gradients, the optimizer and every element-wise op stay fp32
+//         (docs/KERNELS.md §10–§11);
 //   auto: bf16 where it is supported here (pope_bf16_supported), else fp32.
 typedef enum { POPE_PREC_FP32 = 0, POPE_PREC_BF16, POPE_PREC_AUTO } pope_precision;
 const char *pope_precision_name(pope_precision p);                 // "fp32", "bf16", "auto"

@@ -21,7 +21,7 @@
 #include <omp.h>
 #include <pthread.h>
 
-enum { QB = 64, KC = 256 };
+enum { QB = 128, KC = 512 };
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
@@ -30,26 +30,27 @@ static inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
 // oneDNN's matmul multiplies bf16 weights W (K×N) in its blocked "VNNI" layout
 // BA16a{w}b2a: column blocks of w (64, or the width of a narrower N rounded up to 16)
 // outermost, then K in blocks of 32 rows, inside a block 16 row pairs × w columns × 2.
-// A block of one column block is exactly the pair layout of kernel_bf16.c
-// (tile_pack_b_bf16: 32-bit word (k/2)·w + n holds W[k & ~1][n], W[k | 1][n]), so pope packs
-// it itself, once per head, and a chunk of rows k0.. (k0 a multiple of 32) of a one-block
-// W — or a chunk of whole 64-column blocks of a wide W — is a pointer into that packing:
-// no reorder per call, no copy inside oneDNN (which cost 40–60% with two threads).
-static int block_width(int n) { return n >= 64 ? 64 : round_up(n, 16); }
+// One column block is exactly the pair layout of kernel_bf16.c (tile_pack_b_bf16: 32-bit
+// word (k/2)·w + n holds W[k & ~1][n], W[k | 1][n]), so pope packs it itself, once per head:
+// a chunk of whole 64-column blocks of a wide W (Kᵀ: N = keys) is a pointer into the packing,
+// and so is a chunk of rows k0.. (k0 a multiple of 32) of one column block (K, V, Q, dO: N = a
+// head size; a head wider than 64 is multiplied one column block per call, blk_run_cols).
+// No reorder per call, no copy inside oneDNN (which cost 40–60% with two threads).
+static int block_width(int n) { return n >= 64 ? 64 : round_up(n, 16); }  // of the block at column n0 = N − n
 static dnnl_format_tag_t block_tag(int w) {
     return w == 16 ? dnnl_BA16a16b2a : w == 32 ? dnnl_BA16a32b2a : w == 48 ? dnnl_BA16a48b2a : dnnl_BA16a64b2a;
 }
-// 32-bit words of W (K×N) in that layout: K padded to 32 rows, N to whole blocks.
+// 32-bit words of W (K×N) in that layout: K padded to 32 rows, N to 64-column blocks but the
+// last, which is its width rounded up to 16.
 static size_t vnni_words(int K, int N) {
-    const int w = block_width(N);
-    return (size_t)round_up(K, 32) / 2 * (size_t)round_up(N, w);
+    return (size_t)round_up(K, 32) / 2 * (size_t)(N / 64 * 64 + (N % 64 ? round_up(N % 64, 16) : 0));
 }
-// X (K×N, row stride ldx, fp32) → dst in the layout above, padding zero. N ≤ 64 or a
-// multiple of 64 (every block w wide: the only shapes used here).
-static void vnni_pack(uint32_t *dst, const float *X, int ldx, int K, int N) {
-    const int w = block_width(N), kp = round_up(K, 32) / 2;
+// The column block at n0 (a multiple of 64) of a packing of K rows: its first word.
+static size_t vnni_block(int K, int n0) { return (size_t)round_up(K, 32) / 2 * (size_t)n0; }
+// X (rows×N, row stride ldx, fp32) → dst, the layout of K ≥ rows rows (later rows 0).
+static void vnni_pack(uint32_t *dst, const float *X, int ldx, int K, int rows, int N) {
     memset(dst, 0, vnni_words(K, N) * sizeof *dst);
-    for (int n0 = 0; n0 < N; n0 += w) tile_pack_b_bf16(dst + (size_t)(n0 / w) * kp * w, X + n0, ldx, K, imin(w, N - n0));
+    for (int n0 = 0; n0 < N; n0 += 64) tile_pack_b_bf16(dst + vnni_block(K, n0), X + n0, ldx, rows, imin(64, N - n0));
 }
 // The same for Xᵀ, X given as `rows` rows of K values (row stride ldx), N = rows rounded up to
 // 64 (later columns 0): a word of Xᵀ's layout, (Xᵀ[2p][n], Xᵀ[2p+1][n]) = (X[n][2p],
@@ -69,30 +70,33 @@ static void vnni_pack_t(uint32_t *dst, float *row, const float *X, int ldx, int 
 }
 
 // ---------------------------------------------------------------- primitives
-// C (M×N, fp32, dense) (+)= A·W: A bf16 dense M×K (ta: stored K×M), W in the layout above.
+// C (M×N, fp32, row stride ldc) (+)= A·W: A bf16 dense M×K (ta: stored K×M), W in the layout
+// above (N ≤ 64, or a multiple of 64 for W = Kᵀ, Vᵀ).
 // One primitive per shape, created in serial code before the parallel loops (prepare) with
 // OpenMP's thread count at 1: a primitive plans its work split for the threads it sees at
 // creation, and runs inside the attention's parallel region on one thread. Each worker
 // passes its own scratchpad (user mode) and memory objects, so concurrent calls share no
 // state.
 typedef struct {
-    int M, N, K, ta, sum;
+    int M, N, K, ta, sum, ldc;
     dnnl_primitive_t prim;
     dnnl_memory_desc_t a, w, c, scratch;
     char impl[64];
 } blk_prim;
 
-enum { BLK_MAX = 160 };
+// ~50–100 shapes per (Dk, Dv) pair (8 chunk widths × 6 products, × column blocks); past the
+// bound the tiles run.
+enum { BLK_MAX = 1024 };
 static blk_prim blk_cache[BLK_MAX];
 static int blk_count;
 static size_t blk_scratch_max;
 static pthread_mutex_t blk_lock = PTHREAD_MUTEX_INITIALIZER;
 static dnnl_engine_t blk_engine;
 
-static blk_prim *blk_find(int M, int N, int K, int ta, int sum) {
+static blk_prim *blk_find(int M, int N, int K, int ta, int sum, int ldc) {
     for (int i = 0; i < blk_count; i++) {
         blk_prim *p = &blk_cache[i];
-        if (p->M == M && p->N == N && p->K == K && p->ta == ta && p->sum == sum) return p;
+        if (p->M == M && p->N == N && p->K == K && p->ta == ta && p->sum == sum && p->ldc == ldc) return p;
     }
     return NULL;
 }
@@ -104,13 +108,13 @@ static int dnnl_fail(const char *what, dnnl_status_t st) {
 // Creates the primitive of this shape (caller holds blk_lock). 0, or -1 + pope_error; an
 // implementation other than oneDNN's brgemm (which would copy or run a reference loop) is
 // refused, so the caller runs the tile kernels instead.
-static int blk_create(int M, int N, int K, int ta, int sum) {
-    if (blk_find(M, N, K, ta, sum)) return 0;
+static int blk_create(int M, int N, int K, int ta, int sum, int ldc) {
+    if (blk_find(M, N, K, ta, sum, ldc)) return 0;
     if (blk_count == BLK_MAX) return pope_error("bf16 attention: more than %d block shapes", BLK_MAX);
     dnnl_status_t st;
     if (!blk_engine && (st = dnnl_engine_create(&blk_engine, dnnl_cpu, 0))) return dnnl_fail("engine", st);
-    blk_prim e = {M, N, K, ta, sum, NULL, {0}, {0}, {0}, {0}, ""};
-    const dnnl_dims_t ad = {M, K}, as = {ta ? 1 : K, ta ? M : 1}, wd = {K, N}, cd = {M, N}, cs = {N, 1};
+    blk_prim e = {M, N, K, ta, sum, ldc, NULL, {0}, {0}, {0}, {0}, ""};
+    const dnnl_dims_t ad = {M, K}, as = {ta ? 1 : K, ta ? M : 1}, wd = {K, N}, cd = {M, N}, cs = {ldc, 1};
     dnnl_matmul_desc_t desc;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
@@ -159,11 +163,8 @@ typedef struct {
     dnnl_memory_t mem[BLK_MAX][4];  // a, w, c, scratchpad
 } blk_worker;
 
-// C (+)= A·W with the primitive of that shape (created by prepare). 0, or -1.
-static int blk_run(blk_worker *wk, float *C, const uint16_t *A, const uint32_t *W, int M, int N, int K, int ta,
-                   int sum) {
-    const blk_prim *p = blk_find(M, N, K, ta, sum);
-    if (!p) return -1;
+// Runs primitive p on the worker's memory objects. 0, or -1.
+static int blk_exec(blk_worker *wk, const blk_prim *p, float *C, const uint16_t *A, const uint32_t *W) {
     dnnl_memory_t *m = wk->mem[p - blk_cache];
     dnnl_status_t st = dnnl_success;
     if (!m[0]) {
@@ -182,6 +183,40 @@ static int blk_run(blk_worker *wk, float *C, const uint16_t *A, const uint32_t *
     return st == dnnl_success ? 0 : -1;
 }
 
+// C (+)= A·W with the primitive of that shape (created by prepare). 0, or -1.
+static int blk_run(blk_worker *wk, float *C, const uint16_t *A, const uint32_t *W, int M, int N, int K, int ta,
+                   int sum) {
+    const blk_prim *p = blk_find(M, N, K, ta, sum, N);
+    return p ? blk_exec(wk, p, C, A, W) : -1;
+}
+
+// Products whose N is a head size (O_c = P·V, dV, dK, dQ) keep C "column-block major": the
+// 64-column blocks of a C with Mtot rows one after another, block b (n_b columns, dense) at
+// C + b·Mtot·64 — so a head wider than 64 is one dense call per block (a strided C made
+// oneDNN pick its reference kernel) and accumulates in place (`sum`).
+static inline float *cb_at(float *C, int Mtot, int N, int i, int e) {
+    const int b = e / 64, nb = imin(64, N - 64 * b);
+    return C + (size_t)b * Mtot * 64 + (size_t)i * nb + (e - 64 * b);
+}
+// C rows m0..m0+M (column-block major, Mtot rows) (+)= A·W[k0..k0+K) for W a packing of Kw
+// rows: one call per 64-column block of W.
+static int blk_run_cols(blk_worker *wk, float *C, int Mtot, int m0, const uint16_t *A, const uint32_t *W, int Kw,
+                        int k0, int M, int N, int K, int ta, int sum) {
+    for (int n0 = 0; n0 < N; n0 += 64) {
+        const int n = imin(64, N - n0);
+        const blk_prim *p = blk_find(M, n, K, ta, sum, n);
+        if (!p || blk_exec(wk, p, cb_at(C, Mtot, N, m0, n0), A, W + vnni_block(Kw, n0) + (size_t)k0 / 2 * block_width(n)))
+            return -1;
+    }
+    return 0;
+}
+// The primitives blk_run_cols runs.
+static int blk_create_cols(int M, int N, int K, int ta, int sum) {
+    for (int n0 = 0; n0 < N; n0 += 64)
+        if (blk_create(M, imin(64, N - n0), K, ta, sum, imin(64, N - n0))) return -1;
+    return 0;
+}
+
 // Every block shape a call with these sizes runs: key chunks are 64..KC keys in steps of 64.
 // 0, or -1 + pope_error (then the tile kernels run).
 static int blk_unusable;  // a shape oneDNN could not run: the tiles from then on
@@ -189,12 +224,12 @@ static int prepare(int Dk, int Dv, int backward) {
     int rc = 0;
     pthread_mutex_lock(&blk_lock);
     for (int L = 64; L <= KC && rc == 0; L += 64) {
-        rc = blk_create(QB, L, Dk, 0, 0);                              // S = Q·Kᵀ
-        if (!rc && !backward) rc = blk_create(QB, Dv, L, 0, 0);        // O_c = P·V
+        rc = blk_create(QB, L, Dk, 0, 0, L);                           // S = Q·Kᵀ
+        if (!rc && !backward) rc = blk_create_cols(QB, Dv, L, 0, 0);   // O_c = P·V
         if (!rc && backward)
-            rc = blk_create(QB, L, Dv, 0, 0) ||                        // dPd = dO·Vᵀ
-                 blk_create(L, Dv, QB, 1, 1) || blk_create(L, Dk, QB, 1, 1) ||  // dV += Pdᵀ·dO, dK += dSᵀ·Q
-                 blk_create(QB, Dk, L, 0, 0) || blk_create(QB, Dk, L, 0, 1) ? -1 : 0;  // dQ (+)= dS·K
+            rc = blk_create(QB, L, Dv, 0, 0, L) ||                     // dPd = dO·Vᵀ
+                 blk_create_cols(L, Dv, QB, 1, 1) || blk_create_cols(L, Dk, QB, 1, 1) ||  // dV += Pdᵀ·dO, dK += dSᵀ·Q
+                 blk_create_cols(QB, Dk, L, 0, 0) || blk_create_cols(QB, Dk, L, 0, 1) ? -1 : 0;  // dQ (+)= dS·K
     }
     if (rc) blk_unusable = 1;
     pthread_mutex_unlock(&blk_lock);
@@ -270,7 +305,7 @@ static attention_bf16_engine engine_now(void) {
                      : env && !strcmp(env, "tiles") ? ATTN_BF16_TILES
                                                     : ATTN_BF16_AUTO;
         pthread_mutex_lock(&blk_lock);
-        const blk_prim *p = blk_create(QB, KC, 64, 0, 0) == 0 ? blk_find(QB, KC, 64, 0, 0) : NULL;
+        const blk_prim *p = blk_create(QB, KC, 64, 0, 0, KC) == 0 ? blk_find(QB, KC, 64, 0, 0, KC) : NULL;
         snprintf(engine_impl, sizeof engine_impl, "%s", p ? p->impl : "unavailable");
         engine_amx = p && strstr(p->impl, "amx") != NULL;
         pthread_mutex_unlock(&blk_lock);
@@ -282,7 +317,7 @@ static attention_bf16_engine engine_now(void) {
 }
 
 int attention_bf16_uses_onednn(int Dk, int Dv) {
-    if (!bf16_active() || blk_unusable || Dk % 16 || Dv % 16 || Dk > 64 || Dv > 64) return 0;
+    if (!bf16_active() || blk_unusable || Dk % 16 || Dv % 16 || Dk > 256 || Dv > 256) return 0;
     return engine_now() == ATTN_BF16_ONEDNN;
 }
 
@@ -324,7 +359,7 @@ static int any_failed(int mine, int *failed) {
 typedef struct {
     blk_worker *wk;
     float *s;       // (QB, KC)  scores of a chunk, then probabilities
-    float *o, *oc;  // (QB, Dv)  output accumulator, the chunk's product
+    float *o, *oc;  // (QB, Dv)  output accumulator; the chunk's product (column-block major)
     float *m, *l;   // (QB)      running max (base-2 units) and sum
     float *alpha;   // (QB)      the chunk's rescale factors
     float *mask;    // (KC)      dropout factors of a row
@@ -376,10 +411,10 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
         }
         bf16_convert_serial(w->pa, w->s, (size_t)QB * L);
         // O_c = P·V[c0..]: rows c0.. of the head's V packing (one column block)
-        if (blk_run(w->wk, w->oc, w->pa, vw + (size_t)c0 / 2 * block_width(Dv), QB, Dv, L, 0, 0)) return -1;
+        if (blk_run_cols(w->wk, w->oc, QB, 0, w->pa, vw, round_up(T, 64), c0, QB, Dv, L, 0, 0)) return -1;
         for (int i = 0; i < nq; i++)
             for (int e = 0; e < Dv; e++)
-                w->o[(size_t)i * Dv + e] = (c0 ? w->o[(size_t)i * Dv + e] * w->alpha[i] : 0.0f) + w->oc[(size_t)i * Dv + e];
+                w->o[(size_t)i * Dv + e] = (c0 ? w->o[(size_t)i * Dv + e] * w->alpha[i] : 0.0f) + *cb_at(w->oc, QB, Dv, i, e);
     }
     for (int i = 0; i < nq; i++) {
         const size_t row = (size_t)bh * T + q0 + i;
@@ -417,8 +452,7 @@ int attention_forward_dnnl(float *out, float *lse, const float *q, const float *
                 #pragma omp for schedule(static)
                 for (int bh = 0; bh < BH; bh++) {
                     vnni_pack_t(kt + (size_t)bh * nkt, w.tmp, k + (size_t)bh * T * Dk, Dk, Dk, Tp, T);
-                    memset(vw + (size_t)bh * nvw, 0, nvw * sizeof *vw);
-                    vnni_pack(vw + (size_t)bh * nvw, v + (size_t)bh * T * Dv, Dv, T, Dv);
+                    vnni_pack(vw + (size_t)bh * nvw, v + (size_t)bh * T * Dv, Dv, Tp, T, Dv);
                 }  // (the loop's barrier: every head is packed before any block reads it)
                 #pragma omp for schedule(dynamic, 1)
                 for (int64_t it = 0; it < items; it++) {  // latest query blocks first (attention.c)
@@ -441,8 +475,8 @@ int attention_forward_dnnl(float *out, float *lse, const float *q, const float *
 typedef struct {
     blk_worker *wk;
     float *s, *dp;        // (QB, KC)  S then P; dPd then dS
-    float *dq;            // (QB, Dk)  the query block's dQ over its chunks
-    float *dka, *dva;     // (Tp, Dk), (Tp, Dv) the head's dK, dV accumulators
+    float *dq;            // (QB, Dk)  the query block's dQ over its chunks (column-block major)
+    float *dka, *dva;     // (Tp, Dk), (Tp, Dv) the head's dK, dV accumulators (column-block major)
     float *drow;          // (Tp)      D_t = dout_t·out_t
     float *mask;          // (KC)
     float *tmp;           // (Tp, max(Dk, Dv)) fp32 staging of a conversion
@@ -462,9 +496,9 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
     rows_bf16(w->ga, w->tmp, gh, Dv, Tp, T, Dv, 1.0f);
     vnni_pack_t(w->kt, w->tmp, kh, Dk, Dk, Tp, T);
     vnni_pack_t(w->vt, w->tmp, vh, Dv, Dv, Tp, T);
-    memset(w->kw, 0, vnni_words(Tp, Dk) * 4), vnni_pack(w->kw, kh, Dk, T, Dk);
-    memset(w->qw, 0, vnni_words(Tp, Dk) * 4), vnni_pack(w->qw, qh, Dk, T, Dk);
-    memset(w->gw, 0, vnni_words(Tp, Dv) * 4), vnni_pack(w->gw, gh, Dv, T, Dv);
+    vnni_pack(w->kw, kh, Dk, Tp, T, Dk);
+    vnni_pack(w->qw, qh, Dk, Tp, T, Dk);
+    vnni_pack(w->gw, gh, Dv, Tp, T, Dv);
     memset(w->dka, 0, sizeof(float) * (size_t)Tp * Dk);
     memset(w->dva, 0, sizeof(float) * (size_t)Tp * Dv);
     for (int t = 0; t < T; t++) {
@@ -472,7 +506,6 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
         for (int e = 0; e < Dv; e++) d += gh[(size_t)t * Dv + e] * oh[(size_t)t * Dv + e];
         w->drow[t] = d;
     }
-    const int wk_ = block_width(Dk), wv = block_width(Dv);
     for (int q0 = 0; q0 < T; q0 += QB) {
         const int nq = imin(QB, T - q0), kend = round_up(q0 + nq, 64);
         const uint16_t *qa = w->qa + (size_t)q0 * Dk, *ga = w->ga + (size_t)q0 * Dv;
@@ -506,19 +539,21 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
             bf16_convert_serial(w->pa, w->s, (size_t)QB * L);
             bf16_convert_serial(w->sa, w->dp, (size_t)QB * L);
             // dV[c0..] += Pdᵀ·dO[q0..], dK[c0..] += dSᵀ·Q[q0..], dQ[q0..] (+)= dS·K[c0..]
-            if (blk_run(w->wk, w->dva + (size_t)c0 * Dv, w->pa, w->gw + (size_t)q0 / 2 * wv, L, Dv, QB, 1, 1) ||
-                blk_run(w->wk, w->dka + (size_t)c0 * Dk, w->sa, w->qw + (size_t)q0 / 2 * wk_, L, Dk, QB, 1, 1) ||
-                blk_run(w->wk, w->dq, w->sa, w->kw + (size_t)c0 / 2 * wk_, QB, Dk, L, 0, c0 > 0))
+            if (blk_run_cols(w->wk, w->dva, Tp, c0, w->pa, w->gw, Tp, q0, L, Dv, QB, 1, 1) ||
+                blk_run_cols(w->wk, w->dka, Tp, c0, w->sa, w->qw, Tp, q0, L, Dk, QB, 1, 1) ||
+                blk_run_cols(w->wk, w->dq, QB, 0, w->sa, w->kw, Tp, c0, QB, Dk, L, 0, c0 > 0))
                 return -1;
         }
         if (dq)
             for (int i = 0; i < nq; i++)
-                for (int e = 0; e < Dk; e++) dq[ok + (size_t)(q0 + i) * Dk + e] += w->dq[(size_t)i * Dk + e];
+                for (int e = 0; e < Dk; e++) dq[ok + (size_t)(q0 + i) * Dk + e] += *cb_at(w->dq, QB, Dk, i, e);
     }
-    if (dk)
-        for (size_t i = 0; i < (size_t)T * Dk; i++) dk[ok + i] += w->dka[i];
-    if (dv)
-        for (size_t i = 0; i < (size_t)T * Dv; i++) dv[ov + i] += w->dva[i];
+    for (int t = 0; t < T; t++) {
+        if (dk)
+            for (int e = 0; e < Dk; e++) dk[ok + (size_t)t * Dk + e] += *cb_at(w->dka, Tp, Dk, t, e);
+        if (dv)
+            for (int e = 0; e < Dv; e++) dv[ov + (size_t)t * Dv + e] += *cb_at(w->dva, Tp, Dv, t, e);
+    }
     return 0;
 }
 

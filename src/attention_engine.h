@@ -1,7 +1,7 @@
 // attention_engine.h — which kernel multiplies the bf16 attention (private to libpope).
 // Two engines compute the same flash attention (attention.c's algorithm, docs/KERNELS.md
 // §1–§2, §10–§11): the tile kernels (attention.c, vdpbf16ps on 64×64 tiles) and the block
-// kernels (attention_dnnl.c, oneDNN matmul on 64×256 blocks: AMX tiles where the CPU has
+// kernels (attention_dnnl.c, oneDNN matmul on 128×512 blocks: AMX tiles where the CPU has
 // AMX). fp32 always runs the tile kernels.
 #ifndef POPE_ATTENTION_ENGINE_H
 #define POPE_ATTENTION_ENGINE_H
@@ -17,7 +17,7 @@ typedef enum {
 // read once at the first bf16 attention call, overrides AUTO.
 void attention_bf16_engine_select(attention_bf16_engine e);
 // 1 when a bf16 attention call with these head sizes runs the oneDNN blocks (bf16 active,
-// the engine chosen, Dk and Dv multiples of 16 and at most 64), else 0.
+// the engine chosen, Dk and Dv multiples of 16 and at most 256), else 0.
 int attention_bf16_uses_onednn(int Dk, int Dv);
 // What multiplies the attention now, for the start-up line and the bench: "fp32 tiles",
 // "vdpbf16ps tiles" or "oneDNN blocks (<oneDNN kernel>)".

@@ -9,7 +9,8 @@
 //    runs the shape — asserted, so a silent fall-back fails): max error ≤ 2.5e-2·max|ref|
 //    (measured 2e-3..8e-3: 8-bit significands in q·k, P, dS; a wrong mask or a dropped tile
 //    is O(1e-1)), and ≥ 1e-5 (else bf16 did not run); shapes with several key chunks of the
-//    blocks, partial query blocks, head sizes 16 and 48 (padded weight layouts), dropout;
+//    blocks, partial query blocks, head sizes 16 and 48 (padded weight layouts), heads wider
+//    than a 64-column block (96, 128: one call per column block), dropout;
 //  - the AUTO engine is the oneDNN blocks exactly where oneDNN's kernel is AMX.
 // Needs AVX512-BF16 and oneDNN: without them it prints which is missing and skips (77).
 #include <float.h>
@@ -262,8 +263,8 @@ static void test_attention(attention_bf16_engine e, int B, int H, int T, int Dk,
     attention_backward_ref(dq_r, dk_r, dv_r, dout, out_r, lse_r, q, k, v, B, H, T, Dk, Dv, scale, p, 7);
     pope_set_precision(POPE_PREC_BF16);
     attention_bf16_engine_select(e);
-    // the oneDNN blocks take head sizes that are multiples of 16 up to 64 (else the tiles run)
-    const int blocks = e == ATTN_BF16_ONEDNN && Dk % 16 == 0 && Dv % 16 == 0 && Dk <= 64 && Dv <= 64;
+    // the oneDNN blocks take head sizes that are multiples of 16 up to 256 (else the tiles run)
+    const int blocks = e == ATTN_BF16_ONEDNN && Dk % 16 == 0 && Dv % 16 == 0 && Dk <= 256 && Dv <= 256;
     CHECK(attention_bf16_uses_onednn(Dk, Dv) == blocks, "engine %d Dk %d Dv %d: oneDNN blocks %d, want %d", (int)e,
           Dk, Dv, attention_bf16_uses_onednn(Dk, Dv), blocks);
     CHECK(attention_forward(out, lse, q, k, v, B, H, T, Dk, Dv, scale, p, 7) == 0, "forward failed: %s",
@@ -311,8 +312,9 @@ int main(void) {
         test_attention(e, 2, 1, 129, 64, 32, 0.0f);   // polar: Dk = 2·Dv
         test_attention(e, 1, 2, 100, 64, 32, 0.2f);   // with dropout
         test_attention(e, 1, 1, 17, 10, 5, 0.0f);     // odd head sizes, one partial tile (tiles only)
-        test_attention(e, 1, 1, 70, 128, 64, 0.0f);   // polar at D 64: tiles wider than 64 (tiles only)
-        test_attention(e, 1, 2, 700, 64, 32, 0.2f);   // three key chunks of the blocks, a partial last one
+        test_attention(e, 1, 1, 70, 128, 64, 0.0f);   // polar at D 64: tiles wider than 64; two column blocks
+        test_attention(e, 1, 2, 600, 96, 48, 0.1f);   // polar at D 48 (MAESTRO paper): blocks of 64 + 32 columns
+        test_attention(e, 1, 2, 1100, 64, 32, 0.2f);  // three key chunks of the blocks, a partial last one
         test_attention(e, 2, 1, 300, 16, 48, 0.1f);   // weights padded to 32 rows (16) and 48 columns
         test_attention(e, 1, 1, 40, 48, 16, 0.0f);    // one partial block
     }
