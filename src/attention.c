@@ -65,23 +65,12 @@ static uint32_t *heads_bf16(const float *x, int BH, int T, int D, int as_b) {
 }
 
 // Row helpers on n contiguous floats (vector body, scalar tail).
-// x[j] = 2^(scale2·x[j] − sub2) for j < n (arguments ≤ 0: kv_exp2_le0).
-static void row_exp2(float *x, int n, float scale2, float sub2) {
-    int j = 0;
-    for (; j + KV_W <= n; j += KV_W) kv_store(x + j, kv_exp2_le0(kv_load(x + j) * scale2 - sub2));
-    for (; j < n; j++) x[j] = k_exp2_le0(scale2 * x[j] - sub2);
-}
 static void row_scale(float *x, int n, float a) {
     int j = 0;
     for (; j + KV_W <= n; j += KV_W) kv_store(x + j, kv_load(x + j) * a);
     for (; j < n; j++) x[j] *= a;
 }
 
-// The dropout mask index of p[t][s] in head bh (ops.h), in 64 bits: T² passes 2³¹ at
-// T = 46341. Along a row (s) consecutive indices are 1 apart, along a column (t) T.
-static inline uint64_t drop_index(int bh, int T, int t, int s) {
-    return ((uint64_t)bh * (uint64_t)T + (uint64_t)t) * (uint64_t)T + (uint64_t)s;
-}
 
 typedef struct {
     float *qt;     // (Dk, BQ)  query tile transposed, zero-padded past the last query
@@ -148,7 +137,7 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
             for (int i = 0; i < nq; i++) row_scale(w->o + (size_t)i * Dv, Dv, w->alpha[i]);
         if (dropout_p > 0.0f)  // dropped after the sum: lse is of the full softmax
             for (int j = 0; j < nk; j++) {  // key s = k0+j for queries q0.., index stride T
-                kernel_dropout_factors(w->mask, nq, drop_index(bh, T, q0, k0 + j), (uint64_t)T, seed,
+                kernel_dropout_factors(w->mask, nq, attention_drop_index(bh, T, q0, k0 + j), (uint64_t)T, seed,
                                        dropout_p, inv_keep);
                 float *prow = w->st + (size_t)j * BQ;
                 for (int i = 0; i < nq; i++) prow[i] *= w->mask[i];
@@ -165,19 +154,6 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
     }
 }
 
-// Each thread allocates its own scratch; if any allocation fails, every thread learns it
-// after the barrier and all skip the work-sharing loop together (as OpenMP requires).
-static int scratch_failed(float *buf, int *failed) {
-    if (!buf) {
-        #pragma omp atomic write
-        *failed = 1;
-    }
-    #pragma omp barrier
-    int f;
-    #pragma omp atomic read
-    f = *failed;
-    return f;
-}
 
 int attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
                       int B, int H, int T, int Dk, int Dv, float scale,
@@ -202,7 +178,7 @@ int attention_forward(float *out, float *lse, const float *q, const float *k, co
         const size_t nf = (size_t)Dk * BQ + BK * BQ + (size_t)BQ * Dv + 4 * BQ;
         const size_t nbq = tile_bf16_packed_words(Dk, BQ), nbf = bf16_words(Dk, Dv, nbq);
         float *buf = pope_alloc_floats(nf + nbf);
-        if (scratch_failed(buf, &failed)) goto out;
+        if (attention_team_failed(!buf, &failed)) goto out;
         w.qt = buf;
         w.st = w.qt + (size_t)Dk * BQ;
         w.o = w.st + BK * BQ;
@@ -285,30 +261,11 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
             for (int i = 0; i < nq; i++) {
                 const int t = q0 + i;
                 const int ns = t - k0 + 1 < nk ? t - k0 + 1 : nk;  // keys s <= t (may be <= 0)
-                float *prow = w->p + (size_t)i * BK, *drow = w->ds + (size_t)i * BK;
-                if (ns <= 0) {
-                    memset(prow, 0, sizeof(float) * nk);
-                    memset(drow, 0, sizeof(float) * nk);
-                    continue;
-                }
-                row_exp2(prow, ns, scale2, lh[t] * K_LOG2E);  // p = exp(scale·s − lse)
-                if (dropout_p > 0.0f) {  // key s = k0+j of query t, index stride 1
-                    kernel_dropout_factors(w->mask, ns, drop_index(bh, T, t, k0), 1, seed, dropout_p,
+                if (dropout_p > 0.0f && ns > 0)  // key s = k0+j of query t, index stride 1
+                    kernel_dropout_factors(w->mask, ns, attention_drop_index(bh, T, t, k0), 1, seed, dropout_p,
                                            inv_keep);
-                    for (int j = 0; j < ns; j++) drow[j] *= w->mask[j];
-                }
-                // dS = scale·p·(dP − D_t)
-                const float dt = w->drow[t];
-                int j = 0;
-                for (; j + KV_W <= ns; j += KV_W)
-                    kv_store(drow + j, kv_load(prow + j) * (kv_load(drow + j) - dt) * scale);
-                for (; j < ns; j++) drow[j] = prow[j] * (drow[j] - dt) * scale;
-                if (dropout_p > 0.0f)
-                    for (j = 0; j < ns; j++) prow[j] *= w->mask[j];
-                if (ns < nk) {  // causal mask
-                    memset(prow + ns, 0, sizeof(float) * (nk - ns));
-                    memset(drow + ns, 0, sizeof(float) * (nk - ns));
-                }
+                attention_backward_row(w->p + (size_t)i * BK, w->ds + (size_t)i * BK, ns, nk, scale2, lh[t] * K_LOG2E,
+                                       w->drow[t], scale, dropout_p > 0.0f ? w->mask : NULL);
             }
             if (dv)  // dV (+)= Pdᵀ·dO: A = Pᵀ read through strides
                 tgemm(w->bf, w->gb ? w->gb + tile_bf16_packed_offset(q0, Dv) : NULL,
@@ -347,7 +304,7 @@ int attention_backward(float *dq, float *dk, float *dv, const float *dout, const
         const size_t nqb = tile_bf16_packed_words(T, Dk), ngb = tile_bf16_packed_words(T, Dv);
         const size_t nbf = bf16_words(Dk, Dv, nkt + nvt + nbk + nqa + nga + nqb + ngb);
         float *buf = pope_alloc_floats(nf + nbf);
-        if (scratch_failed(buf, &failed)) goto out;
+        if (attention_team_failed(!buf, &failed)) goto out;
         w.kt = buf;
         w.vt = w.kt + (size_t)Dk * BK;
         w.p = w.vt + (size_t)Dv * BK;

@@ -332,27 +332,11 @@ const char *attention_bf16_engine_name(void) {
 }
 
 // ---------------------------------------------------------------- shared helpers
-static inline uint64_t drop_index(int bh, int T, int t, int s) {  // as attention.c
-    return ((uint64_t)bh * (uint64_t)T + (uint64_t)t) * (uint64_t)T + (uint64_t)s;
-}
 // dst (rows×cols bf16, dense) = src (row stride lds) · a, rows past `valid` zero.
 static void rows_bf16(uint16_t *dst, float *tmp, const float *src, int lds, int rows, int valid, int cols, float a) {
     for (int i = 0; i < rows; i++)
         for (int e = 0; e < cols; e++) tmp[(size_t)i * cols + e] = i < valid ? src[(size_t)i * lds + e] * a : 0.0f;
     bf16_convert_serial(dst, tmp, (size_t)rows * cols);
-}
-
-// Each thread's scratch; if any thread fails, all learn it after the barrier (attention.c).
-static int any_failed(int mine, int *failed) {
-    if (mine) {
-        #pragma omp atomic write
-        *failed = 1;
-    }
-    #pragma omp barrier
-    int f;
-    #pragma omp atomic read
-    f = *failed;
-    return f;
 }
 
 // ---------------------------------------------------------------- forward
@@ -405,7 +389,7 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
             memset(row + ns, 0, sizeof(float) * (L - ns));
             w->l[i] = w->l[i] * w->alpha[i] + sum;
             if (dropout_p > 0.0f) {  // dropped after the sum: lse is of the full softmax
-                kernel_dropout_factors(w->mask, ns, drop_index(bh, T, t, c0), 1, seed, dropout_p, inv_keep);
+                kernel_dropout_factors(w->mask, ns, attention_drop_index(bh, T, t, c0), 1, seed, dropout_p, inv_keep);
                 for (j = 0; j < ns; j++) row[j] *= w->mask[j];
             }
         }
@@ -445,7 +429,7 @@ int attention_forward_dnnl(float *out, float *lse, const float *q, const float *
             const size_t nh = (size_t)QB * Dk + (size_t)QB * KC;  // bf16 values
             float *buf = keep(KEEP_FWD, th, 4 * (nf + (nh + 1) / 2));
             w.wk = worker_get(th);
-            if (!any_failed(!buf || !w.wk, &failed)) {
+            if (!attention_team_failed(!buf || !w.wk, &failed)) {
                 w.s = buf, w.o = w.s + (size_t)QB * KC, w.oc = w.o + (size_t)QB * Dv, w.m = w.oc + (size_t)QB * Dv;
                 w.l = w.m + QB, w.alpha = w.l + QB, w.mask = w.alpha + QB, w.tmp = w.mask + KC;
                 w.qa = (uint16_t *)(w.tmp + (size_t)QB * wide), w.pa = w.qa + (size_t)QB * Dk;
@@ -515,26 +499,12 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
                 blk_run(w->wk, w->dp, ga, w->vt + (size_t)c0 / 64 * vnni_words(Dv, 64), QB, L, Dv, 0, 0))
                 return -1;
             for (int i = 0; i < QB; i++) {
-                float *prow = w->s + (size_t)i * L, *drow = w->dp + (size_t)i * L;
-                const int t = q0 + i, ns = i < nq ? imin(L, t - c0 + 1) : 0;
-                if (ns <= 0) {
-                    memset(prow, 0, sizeof(float) * L), memset(drow, 0, sizeof(float) * L);
-                    continue;
-                }
-                const float sub = lh[t] * K_LOG2E, dt = w->drow[t];
-                int j = 0;
-                for (; j + KV_W <= ns; j += KV_W) kv_store(prow + j, kv_exp2_le0(kv_load(prow + j) * scale2 - sub));
-                for (; j < ns; j++) prow[j] = k_exp2_le0(scale2 * prow[j] - sub);
-                if (dropout_p > 0.0f) {
-                    kernel_dropout_factors(w->mask, ns, drop_index(bh, T, t, c0), 1, seed, dropout_p, inv_keep);
-                    for (j = 0; j < ns; j++) drow[j] *= w->mask[j];
-                }
-                for (j = 0; j + KV_W <= ns; j += KV_W)  // dS = scale·p·(dPd − D_t)
-                    kv_store(drow + j, kv_load(prow + j) * (kv_load(drow + j) - dt) * scale);
-                for (; j < ns; j++) drow[j] = prow[j] * (drow[j] - dt) * scale;
-                if (dropout_p > 0.0f)
-                    for (j = 0; j < ns; j++) prow[j] *= w->mask[j];
-                memset(prow + ns, 0, sizeof(float) * (L - ns)), memset(drow + ns, 0, sizeof(float) * (L - ns));
+                const int t = q0 + i, ns = i < nq ? imin(L, t - c0 + 1) : 0;  // keys s <= t
+                if (dropout_p > 0.0f && ns > 0)
+                    kernel_dropout_factors(w->mask, ns, attention_drop_index(bh, T, t, c0), 1, seed, dropout_p, inv_keep);
+                attention_backward_row(w->s + (size_t)i * L, w->dp + (size_t)i * L, ns, L, scale2,
+                                       i < nq ? lh[t] * K_LOG2E : 0.0f, i < nq ? w->drow[t] : 0.0f, scale,
+                                       dropout_p > 0.0f ? w->mask : NULL);
             }
             bf16_convert_serial(w->pa, w->s, (size_t)QB * L);
             bf16_convert_serial(w->sa, w->dp, (size_t)QB * L);
@@ -573,7 +543,7 @@ int attention_backward_dnnl(float *dq, float *dk, float *dv, const float *dout, 
         const size_t nw = vnni_words(Dk, Tp) + vnni_words(Dv, Tp) + 2 * vnni_words(Tp, Dk) + vnni_words(Tp, Dv);
         float *buf = keep(KEEP_BWD, th, 4 * (nf + (nh + 1) / 2 + nw));
         w.wk = worker_get(th);
-        if (!any_failed(!buf || !w.wk, &failed)) {
+        if (!attention_team_failed(!buf || !w.wk, &failed)) {
             w.s = buf, w.dp = w.s + (size_t)QB * KC, w.dq = w.dp + (size_t)QB * KC, w.dka = w.dq + (size_t)QB * Dk;
             w.dva = w.dka + (size_t)Tp * Dk, w.drow = w.dva + (size_t)Tp * Dv, w.mask = w.drow + Tp;
             w.tmp = w.mask + KC;
