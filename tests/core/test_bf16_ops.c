@@ -11,6 +11,7 @@
 //    is O(1e-1)), and ≥ 1e-5 (else bf16 did not run); shapes with several key chunks of the
 //    blocks, partial query blocks, head sizes 16 and 48 (padded weight layouts), heads wider
 //    than a 64-column block (96, 128: one call per column block), dropout;
+//    and with two threads;
 //  - the AUTO engine is the oneDNN blocks exactly where oneDNN's kernel is AMX.
 // Needs AVX512-BF16 and oneDNN: without them it prints which is missing and skips (77).
 #include <float.h>
@@ -317,6 +318,10 @@ int main(void) {
         test_attention(e, 1, 2, 1100, 64, 32, 0.2f);  // three key chunks of the blocks, a partial last one
         test_attention(e, 2, 1, 300, 16, 48, 0.1f);   // weights padded to 32 rows (16) and 48 columns
         test_attention(e, 1, 1, 40, 48, 16, 0.0f);    // one partial block
+        pope_runtime_init(2);  // two threads: work items shared, per-thread scratch and oneDNN objects
+        test_attention(e, 2, 3, 700, 64, 32, 0.2f);
+        test_attention(e, 1, 5, 300, 96, 48, 0.0f);
+        pope_runtime_init(1);
     }
     // AUTO: the blocks where oneDNN multiplies an attention block with AMX, else the tiles
     pope_set_precision(POPE_PREC_BF16);
