@@ -36,7 +36,8 @@ static inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
 // and so is a chunk of rows k0.. (k0 a multiple of 32) of one column block (K, V, Q, dO: N = a
 // head size; a head wider than 64 is multiplied one column block per call, blk_run_cols).
 // No reorder per call, no copy inside oneDNN (which cost 40–60% with two threads).
-static int block_width(int n) { return n >= 64 ? 64 : round_up(n, 16); }  // of the block at column n0 = N − n
+// The tag width of a column block n columns wide (only a last block is narrower than 64).
+static int block_width(int n) { return n >= 64 ? 64 : round_up(n, 16); }
 static dnnl_format_tag_t block_tag(int w) {
     return w == 16 ? dnnl_BA16a16b2a : w == 32 ? dnnl_BA16a32b2a : w == 48 ? dnnl_BA16a48b2a : dnnl_BA16a64b2a;
 }
@@ -70,15 +71,15 @@ static void vnni_pack_t(uint32_t *dst, float *row, const float *X, int ldx, int 
 }
 
 // ---------------------------------------------------------------- primitives
-// C (M×N, fp32, row stride ldc) (+)= A·W: A bf16 dense M×K (ta: stored K×M), W in the layout
-// above (N ≤ 64, or a multiple of 64 for W = Kᵀ, Vᵀ).
+// C (M×N, fp32, dense) (+)= A·W: A bf16 dense M×K (ta: stored K×M), W in the layout above
+// (N ≤ 64, or a multiple of 64 for W = Kᵀ, Vᵀ).
 // One primitive per shape, created in serial code before the parallel loops (prepare) with
 // OpenMP's thread count at 1: a primitive plans its work split for the threads it sees at
 // creation, and runs inside the attention's parallel region on one thread. Each worker
 // passes its own scratchpad (user mode) and memory objects, so concurrent calls share no
 // state.
 typedef struct {
-    int M, N, K, ta, sum, ldc;
+    int M, N, K, ta, sum;
     dnnl_primitive_t prim;
     dnnl_memory_desc_t a, w, c, scratch;
     char impl[64];
@@ -93,10 +94,10 @@ static size_t blk_scratch_max;
 static pthread_mutex_t blk_lock = PTHREAD_MUTEX_INITIALIZER;
 static dnnl_engine_t blk_engine;
 
-static blk_prim *blk_find(int M, int N, int K, int ta, int sum, int ldc) {
+static blk_prim *blk_find(int M, int N, int K, int ta, int sum) {
     for (int i = 0; i < blk_count; i++) {
         blk_prim *p = &blk_cache[i];
-        if (p->M == M && p->N == N && p->K == K && p->ta == ta && p->sum == sum && p->ldc == ldc) return p;
+        if (p->M == M && p->N == N && p->K == K && p->ta == ta && p->sum == sum) return p;
     }
     return NULL;
 }
@@ -108,13 +109,13 @@ static int dnnl_fail(const char *what, dnnl_status_t st) {
 // Creates the primitive of this shape (caller holds blk_lock). 0, or -1 + pope_error; an
 // implementation other than oneDNN's brgemm (which would copy or run a reference loop) is
 // refused, so the caller runs the tile kernels instead.
-static int blk_create(int M, int N, int K, int ta, int sum, int ldc) {
-    if (blk_find(M, N, K, ta, sum, ldc)) return 0;
+static int blk_create(int M, int N, int K, int ta, int sum) {
+    if (blk_find(M, N, K, ta, sum)) return 0;
     if (blk_count == BLK_MAX) return pope_error("bf16 attention: more than %d block shapes", BLK_MAX);
     dnnl_status_t st;
     if (!blk_engine && (st = dnnl_engine_create(&blk_engine, dnnl_cpu, 0))) return dnnl_fail("engine", st);
-    blk_prim e = {M, N, K, ta, sum, ldc, NULL, {0}, {0}, {0}, {0}, ""};
-    const dnnl_dims_t ad = {M, K}, as = {ta ? 1 : K, ta ? M : 1}, wd = {K, N}, cd = {M, N}, cs = {ldc, 1};
+    blk_prim e = {M, N, K, ta, sum, NULL, {0}, {0}, {0}, {0}, ""};
+    const dnnl_dims_t ad = {M, K}, as = {ta ? 1 : K, ta ? M : 1}, wd = {K, N}, cd = {M, N}, cs = {N, 1};
     dnnl_matmul_desc_t desc;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
@@ -186,7 +187,7 @@ static int blk_exec(blk_worker *wk, const blk_prim *p, float *C, const uint16_t 
 // C (+)= A·W with the primitive of that shape (created by prepare). 0, or -1.
 static int blk_run(blk_worker *wk, float *C, const uint16_t *A, const uint32_t *W, int M, int N, int K, int ta,
                    int sum) {
-    const blk_prim *p = blk_find(M, N, K, ta, sum, N);
+    const blk_prim *p = blk_find(M, N, K, ta, sum);
     return p ? blk_exec(wk, p, C, A, W) : -1;
 }
 
@@ -204,7 +205,7 @@ static int blk_run_cols(blk_worker *wk, float *C, int Mtot, int m0, const uint16
                         int k0, int M, int N, int K, int ta, int sum) {
     for (int n0 = 0; n0 < N; n0 += 64) {
         const int n = imin(64, N - n0);
-        const blk_prim *p = blk_find(M, n, K, ta, sum, n);
+        const blk_prim *p = blk_find(M, n, K, ta, sum);
         if (!p || blk_exec(wk, p, cb_at(C, Mtot, N, m0, n0), A, W + vnni_block(Kw, n0) + (size_t)k0 / 2 * block_width(n)))
             return -1;
     }
@@ -213,7 +214,7 @@ static int blk_run_cols(blk_worker *wk, float *C, int Mtot, int m0, const uint16
 // The primitives blk_run_cols runs.
 static int blk_create_cols(int M, int N, int K, int ta, int sum) {
     for (int n0 = 0; n0 < N; n0 += 64)
-        if (blk_create(M, imin(64, N - n0), K, ta, sum, imin(64, N - n0))) return -1;
+        if (blk_create(M, imin(64, N - n0), K, ta, sum)) return -1;
     return 0;
 }
 
@@ -224,10 +225,10 @@ static int prepare(int Dk, int Dv, int backward) {
     int rc = 0;
     pthread_mutex_lock(&blk_lock);
     for (int L = 64; L <= KC && rc == 0; L += 64) {
-        rc = blk_create(QB, L, Dk, 0, 0, L);                           // S = Q·Kᵀ
+        rc = blk_create(QB, L, Dk, 0, 0);                              // S = Q·Kᵀ
         if (!rc && !backward) rc = blk_create_cols(QB, Dv, L, 0, 0);   // O_c = P·V
         if (!rc && backward)
-            rc = blk_create(QB, L, Dv, 0, 0, L) ||                     // dPd = dO·Vᵀ
+            rc = blk_create(QB, L, Dv, 0, 0) ||                        // dPd = dO·Vᵀ
                  blk_create_cols(L, Dv, QB, 1, 1) || blk_create_cols(L, Dk, QB, 1, 1) ||  // dV += Pdᵀ·dO, dK += dSᵀ·Q
                  blk_create_cols(QB, Dk, L, 0, 0) || blk_create_cols(QB, Dk, L, 0, 1) ? -1 : 0;  // dQ (+)= dS·K
     }
@@ -297,7 +298,7 @@ void attention_bf16_engine_select(attention_bf16_engine e) { engine_set = e; }
 
 // The engine in force: the one selected, else the environment's, else AUTO's choice — the
 // oneDNN blocks where oneDNN multiplies a block with AMX, the tiles elsewhere (on AVX512-BF16
-// both multiply with vdpbf16ps and the tiles are faster: docs/KERNELS.md §11).
+// both multiply with vdpbf16ps and the tiles are as fast or faster: docs/KERNELS.md §11).
 static attention_bf16_engine engine_now(void) {
     if (engine_amx < 0) {  // first call (serial code: attention_forward/backward's entry)
         const char *env = getenv("POPE_BF16_ATTENTION");
@@ -305,7 +306,7 @@ static attention_bf16_engine engine_now(void) {
                      : env && !strcmp(env, "tiles") ? ATTN_BF16_TILES
                                                     : ATTN_BF16_AUTO;
         pthread_mutex_lock(&blk_lock);
-        const blk_prim *p = blk_create(QB, KC, 64, 0, 0, KC) == 0 ? blk_find(QB, KC, 64, 0, 0, KC) : NULL;
+        const blk_prim *p = blk_create(QB, KC, 64, 0, 0) == 0 ? blk_find(QB, KC, 64, 0, 0) : NULL;
         snprintf(engine_impl, sizeof engine_impl, "%s", p ? p->impl : "unavailable");
         engine_amx = p && strstr(p->impl, "amx") != NULL;
         pthread_mutex_unlock(&blk_lock);
@@ -394,7 +395,7 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
             }
         }
         bf16_convert_serial(w->pa, w->s, (size_t)QB * L);
-        // O_c = P·V[c0..]: rows c0.. of the head's V packing (one column block)
+        // O_c = P·V[c0..]: rows c0.. of the head's V packing, a call per 64-column block
         if (blk_run_cols(w->wk, w->oc, QB, 0, w->pa, vw, round_up(T, 64), c0, QB, Dv, L, 0, 0)) return -1;
         for (int i = 0; i < nq; i++)
             for (int e = 0; e < Dv; e++)
