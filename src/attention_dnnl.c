@@ -25,6 +25,10 @@ enum { QB = 128, KC = 512 };
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
+// Rows of a head's packings: T rounded up to whole query blocks, since the last block's
+// products read QB rows of Q and dO (and key chunks end at a multiple of 64 ≤ that); the
+// rows past T are zero.
+static inline int padded_rows(int T) { return round_up(T, QB); }
 
 // ---------------------------------------------------------------- weights layout
 // oneDNN's matmul multiplies bf16 weights W (K×N) in its blocked "VNNI" layout
@@ -203,6 +207,7 @@ static inline float *cb_at(float *C, int Mtot, int N, int i, int e) {
 // rows: one call per 64-column block of W.
 static int blk_run_cols(blk_worker *wk, float *C, int Mtot, int m0, const uint16_t *A, const uint32_t *W, int Kw,
                         int k0, int M, int N, int K, int ta, int sum) {
+    if (k0 + K > Kw) return pope_error("bf16 attention: rows %d..%d of a %d-row packing", k0, k0 + K, Kw);
     for (int n0 = 0; n0 < N; n0 += 64) {
         const int n = imin(64, N - n0);
         const blk_prim *p = blk_find(M, n, K, ta, sum);
@@ -396,7 +401,7 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
         }
         bf16_convert_serial(w->pa, w->s, (size_t)QB * L);
         // O_c = P·V[c0..]: rows c0.. of the head's V packing, a call per 64-column block
-        if (blk_run_cols(w->wk, w->oc, QB, 0, w->pa, vw, round_up(T, 64), c0, QB, Dv, L, 0, 0)) return -1;
+        if (blk_run_cols(w->wk, w->oc, QB, 0, w->pa, vw, padded_rows(T), c0, QB, Dv, L, 0, 0)) return -1;
         for (int i = 0; i < nq; i++)
             for (int e = 0; e < Dv; e++)
                 w->o[(size_t)i * Dv + e] = (c0 ? w->o[(size_t)i * Dv + e] * w->alpha[i] : 0.0f) + *cb_at(w->oc, QB, Dv, i, e);
@@ -413,7 +418,7 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
 int attention_forward_dnnl(float *out, float *lse, const float *q, const float *k, const float *v, int B, int H,
                            int T, int Dk, int Dv, float scale, float dropout_p, uint64_t seed) {
     if (prepare(Dk, Dv, 0)) return 1;
-    const int BH = B * H, Tp = round_up(T, 64), nqb = (T + QB - 1) / QB;
+    const int BH = B * H, Tp = padded_rows(T), nqb = (T + QB - 1) / QB;
     const size_t nkt = vnni_words(Dk, Tp), nvw = vnni_words(Tp, Dv);
     pthread_mutex_lock(&call_lock);
     // K (as Kᵀ, Dk×Tp) and V (Tp×Dv) of every head in the weights layout, once per call
@@ -532,7 +537,7 @@ int attention_backward_dnnl(float *dq, float *dk, float *dv, const float *dout, 
                             const float *q, const float *k, const float *v, int B, int H, int T, int Dk, int Dv,
                             float scale, float dropout_p, uint64_t seed) {
     if (prepare(Dk, Dv, 1)) return 1;
-    const int BH = B * H, Tp = round_up(T, 64), dmax = Dk > Dv ? Dk : Dv;
+    const int BH = B * H, Tp = padded_rows(T), dmax = Dk > Dv ? Dk : Dv;
     int failed = 0, run_failed = 0;
     pthread_mutex_lock(&call_lock);
     #pragma omp parallel
