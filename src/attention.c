@@ -1,7 +1,8 @@
 // attention.c — causal flash attention (FlashAttention-2 style) on head-major tensors.
 // Never materialises (T,T): the forward walks key tiles with an online softmax and saves
 // lse; the backward recomputes p tile by tile from lse. The algorithm, the threading and
-// the tolerances against attention_ref.c are in docs/KERNELS.md.
+// the tolerances against attention_ref.c are in docs/KERNELS.md. In bf16 a call may run the
+// oneDNN blocks instead (attention_dnnl.c, AMX CPUs: attention_engine.h).
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,6 @@ static void row_scale(float *x, int n, float a) {
     for (; j + KV_W <= n; j += KV_W) kv_store(x + j, kv_load(x + j) * a);
     for (; j < n; j++) x[j] *= a;
 }
-
 
 typedef struct {
     float *qt;     // (Dk, BQ)  query tile transposed, zero-padded past the last query
@@ -153,7 +153,6 @@ static void flash_forward_tile(const fwd_scratch *w, float *out, float *lse, con
         if (lse) lse[row] = w->m[i] * K_LN2 + logf(w->l[i]);  // natural log units
     }
 }
-
 
 int attention_forward(float *out, float *lse, const float *q, const float *k, const float *v,
                       int B, int H, int T, int Dk, int Dv, float scale,
