@@ -232,11 +232,7 @@ static void flash_backward_head(const bwd_scratch *w, float *dq, float *dk, floa
         tile_pack_b_bf16(w->qb, qh, Dk, T, Dk);
         tile_pack_b_bf16(w->gb, gh, Dv, T, Dv);
     }
-    for (int t = 0; t < T; t++) {  // D_t = Σ_s p·dp = dout_t·out_t (dropout included)
-        float d = 0.0f;
-        for (int e = 0; e < Dv; e++) d += gh[(size_t)t * Dv + e] * oh[(size_t)t * Dv + e];
-        w->drow[t] = d;
-    }
+    attention_backward_dt(w->drow, gh, oh, T, Dv);
     for (int k0 = 0; k0 < T; k0 += BK) {
         const int nk = imin(BK, T - k0);
         tile_transpose(w->kt, BK, kh + (size_t)k0 * Dk, Dk, nk, Dk);

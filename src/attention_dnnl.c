@@ -40,7 +40,8 @@ static int prepare(int Dk, int Dv, int backward) {
         if (!rc && !backward) rc = blk_create_cols(QB, Dv, L, 0, 0);   // O_c = P·V
         if (!rc && backward)
             rc = blk_create(QB, L, Dv, 0, 0) ||                        // dPd = dO·Vᵀ
-                 blk_create_cols(L, Dv, QB, 1, 1) || blk_create_cols(L, Dk, QB, 1, 1) ||  // dV += Pdᵀ·dO, dK += dSᵀ·Q
+                 blk_create_cols(L, Dv, QB, 1, 1) ||                   // dV += Pdᵀ·dO
+                 blk_create_cols(L, Dk, QB, 1, 1) ||                   // dK += dSᵀ·Q
                  blk_create_cols(QB, Dk, L, 0, 0) || blk_create_cols(QB, Dk, L, 0, 1) ? -1 : 0;  // dQ (+)= dS·K
     }
     if (rc) blk_unusable = 1;
@@ -159,8 +160,10 @@ static int forward_block(fwd_ws *w, float *out, float *lse, const float *q, cons
         // O_c = P·V[c0..]: rows c0.. of the head's V packing, a call per 64-column block
         if (blk_run_cols(w->wk, w->oc, QB, 0, w->pa, vw, padded_rows(T), c0, QB, Dv, L, 0, 0)) return -1;
         for (int i = 0; i < nq; i++)
-            for (int e = 0; e < Dv; e++)
-                w->o[(size_t)i * Dv + e] = (c0 ? w->o[(size_t)i * Dv + e] * w->alpha[i] : 0.0f) + *blk_cb_at(w->oc, QB, Dv, i, e);
+            for (int e = 0; e < Dv; e++) {
+                float *o = w->o + (size_t)i * Dv + e;
+                *o = (c0 ? *o * w->alpha[i] : 0.0f) + *blk_cb_at(w->oc, QB, Dv, i, e);
+            }
     }
     for (int i = 0; i < nq; i++) {
         const size_t row = (size_t)bh * T + q0 + i;
@@ -178,7 +181,8 @@ int attention_forward_dnnl(float *out, float *lse, const float *q, const float *
     const size_t nkt = blk_vnni_words(Dk, Tp), nvw = blk_vnni_words(Tp, Dv);
     pthread_mutex_lock(&call_lock);
     // K (as Kᵀ, Dk×Tp) and V (Tp×Dv) of every head in the weights layout, once per call
-    uint32_t *kt = blk_keep(KEEP_SHARED_K, 0, (size_t)BH * nkt * 4), *vw = blk_keep(KEEP_SHARED_V, 0, (size_t)BH * nvw * 4);
+    uint32_t *kt = blk_keep(KEEP_SHARED_K, 0, (size_t)BH * nkt * 4);
+    uint32_t *vw = blk_keep(KEEP_SHARED_V, 0, (size_t)BH * nvw * 4);
     const int64_t items = (int64_t)BH * nqb;
     int failed = !kt || !vw, run_failed = 0;
     if (!failed) {
@@ -247,11 +251,7 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
     blk_vnni_pack(w->gw, gh, Dv, Tp, T, Dv);
     memset(w->dka, 0, sizeof(float) * (size_t)Tp * Dk);
     memset(w->dva, 0, sizeof(float) * (size_t)Tp * Dv);
-    for (int t = 0; t < T; t++) {
-        float d = 0.0f;
-        for (int e = 0; e < Dv; e++) d += gh[(size_t)t * Dv + e] * oh[(size_t)t * Dv + e];
-        w->drow[t] = d;
-    }
+    attention_backward_dt(w->drow, gh, oh, T, Dv);
     for (int q0 = 0; q0 < T; q0 += QB) {
         const int nq = imin(QB, T - q0), kend = round_up(q0 + nq, 64);
         const uint16_t *qa = w->qa + (size_t)q0 * Dk, *ga = w->ga + (size_t)q0 * Dv;
@@ -263,7 +263,8 @@ static int backward_head(bwd_ws *w, float *dq, float *dk, float *dv, const float
             for (int i = 0; i < QB; i++) {
                 const int t = q0 + i, ns = i < nq ? imin(L, t - c0 + 1) : 0;  // keys s <= t
                 if (dropout_p > 0.0f && ns > 0)
-                    kernel_dropout_factors(w->mask, ns, attention_drop_index(bh, T, t, c0), 1, seed, dropout_p, inv_keep);
+                    kernel_dropout_factors(w->mask, ns, attention_drop_index(bh, T, t, c0), 1, seed, dropout_p,
+                                           inv_keep);
                 attention_backward_row(w->s + (size_t)i * L, w->dp + (size_t)i * L, ns, L, scale2,
                                        i < nq ? lh[t] * K_LOG2E : 0.0f, i < nq ? w->drow[t] : 0.0f, scale,
                                        dropout_p > 0.0f ? w->mask : NULL);
@@ -302,7 +303,8 @@ int attention_backward_dnnl(float *dq, float *dk, float *dv, const float *dout, 
         bwd_ws w;
         const size_t nf = 2 * (size_t)QB * KC + (size_t)QB * Dk + (size_t)Tp * (Dk + Dv) + Tp + KC + (size_t)dmax * Tp;
         const size_t nh = (size_t)Tp * (Dk + Dv) + 2 * (size_t)QB * KC;  // bf16 values
-        const size_t nw = blk_vnni_words(Dk, Tp) + blk_vnni_words(Dv, Tp) + 2 * blk_vnni_words(Tp, Dk) + blk_vnni_words(Tp, Dv);
+        const size_t nw =
+            blk_vnni_words(Dk, Tp) + blk_vnni_words(Dv, Tp) + 2 * blk_vnni_words(Tp, Dk) + blk_vnni_words(Tp, Dv);
         float *buf = blk_keep(KEEP_BWD, th, 4 * (nf + (nh + 1) / 2 + nw));
         w.wk = blk_worker_get(th);
         if (!attention_team_failed(!buf || !w.wk, &failed)) {
@@ -312,7 +314,8 @@ int attention_backward_dnnl(float *dq, float *dk, float *dv, const float *dout, 
             w.qa = (uint16_t *)(w.tmp + (size_t)dmax * Tp), w.ga = w.qa + (size_t)Tp * Dk;
             w.pa = w.ga + (size_t)Tp * Dv, w.sa = w.pa + (size_t)QB * KC;
             w.kt = (uint32_t *)(buf + nf + (nh + 1) / 2), w.vt = w.kt + blk_vnni_words(Dk, Tp);
-            w.kw = w.vt + blk_vnni_words(Dv, Tp), w.qw = w.kw + blk_vnni_words(Tp, Dk), w.gw = w.qw + blk_vnni_words(Tp, Dk);
+            w.kw = w.vt + blk_vnni_words(Dv, Tp), w.qw = w.kw + blk_vnni_words(Tp, Dk);
+            w.gw = w.qw + blk_vnni_words(Tp, Dk);
             #pragma omp for schedule(dynamic, 1)
             for (int bh = 0; bh < BH; bh++)
                 if (backward_head(&w, dq, dk, dv, dout, out, lse, q, k, v, bh, T, Tp, Dk, Dv, scale, dropout_p, seed)) {

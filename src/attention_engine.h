@@ -41,6 +41,15 @@ int attention_backward_dnnl(float *dq, float *dk, float *dv, const float *dout, 
 static inline uint64_t attention_drop_index(int bh, int T, int t, int s) {
     return ((uint64_t)bh * (uint64_t)T + (uint64_t)t) * (uint64_t)T + (uint64_t)s;
 }
+// D_t = dout_t·out_t (= Σ_s p·dP, dropout included) for the T rows of a head.
+static inline void attention_backward_dt(float *dt, const float *dout, const float *out, int T, int Dv) {
+    for (int t = 0; t < T; t++) {
+        float d = 0.0f;
+        for (int e = 0; e < Dv; e++) d += dout[(size_t)t * Dv + e] * out[(size_t)t * Dv + e];
+        dt[t] = d;
+    }
+}
+
 // One query row of the backward: on entry prow = s (the raw scores q·k) and drow = dP (dO·v)
 // for the n keys of a tile or chunk, of which the first ns (may be ≤ 0) are visible (s ≤ t);
 // on exit prow = Pd (p with dropout) and drow = dS = scale·p·(dP·mask − D_t), both 0 past ns.

@@ -19,27 +19,21 @@ static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
 // ---------------------------------------------------------------- weights layout (dnnl_blocks.h)
-// The tag width of a column block n columns wide (only a last block is narrower than 64).
 int blk_block_width(int n) { return n >= 64 ? 64 : round_up(n, 16); }
 static dnnl_format_tag_t block_tag(int w) {
     return w == 16 ? dnnl_BA16a16b2a : w == 32 ? dnnl_BA16a32b2a : w == 48 ? dnnl_BA16a48b2a : dnnl_BA16a64b2a;
 }
-// 32-bit words of W (K×N) in that layout: K padded to 32 rows, N to 64-column blocks but the
-// last, which is its width rounded up to 16.
 size_t blk_vnni_words(int K, int N) {
     return (size_t)round_up(K, 32) / 2 * (size_t)(N / 64 * 64 + (N % 64 ? round_up(N % 64, 16) : 0));
 }
-// The column block at n0 (a multiple of 64) of a packing of K rows: its first word.
 size_t blk_vnni_block(int K, int n0) { return (size_t)round_up(K, 32) / 2 * (size_t)n0; }
-// X (rows×N, row stride ldx, fp32) → dst, the layout of K ≥ rows rows (later rows 0).
 void blk_vnni_pack(uint32_t *dst, const float *X, int ldx, int K, int rows, int N) {
     memset(dst, 0, blk_vnni_words(K, N) * sizeof *dst);
-    for (int n0 = 0; n0 < N; n0 += 64) tile_pack_b_bf16(dst + blk_vnni_block(K, n0), X + n0, ldx, rows, imin(64, N - n0));
+    for (int n0 = 0; n0 < N; n0 += 64)
+        tile_pack_b_bf16(dst + blk_vnni_block(K, n0), X + n0, ldx, rows, imin(64, N - n0));
 }
-// The same for Xᵀ, X given as `rows` rows of K values (row stride ldx), N = rows rounded up to
-// 64 (later columns 0): a word of Xᵀ's layout, (Xᵀ[2p][n], Xᵀ[2p+1][n]) = (X[n][2p],
-// X[n][2p+1]), is word p of row n in bf16, so each row is converted in place and its words
-// are scattered to their 64-column block. `row` holds K + 1 floats.
+// A word of Xᵀ's layout, (Xᵀ[2p][n], Xᵀ[2p+1][n]) = (X[n][2p], X[n][2p+1]), is word p of row n
+// in bf16: each row is converted in place and its words are scattered to their column block.
 void blk_vnni_pack_t(uint32_t *dst, float *row, const float *X, int ldx, int K, int N, int rows) {
     const int kp = round_up(K, 32) / 2;
     memset(dst, 0, blk_vnni_words(K, N) * sizeof *dst);
@@ -54,13 +48,10 @@ void blk_vnni_pack_t(uint32_t *dst, float *row, const float *X, int ldx, int K, 
 }
 
 // ---------------------------------------------------------------- primitives
-// C (M×N, fp32, dense) (+)= A·W: A bf16 dense M×K (ta: stored K×M), W in the layout above
-// (N ≤ 64, or a multiple of 64 for W = Kᵀ, Vᵀ).
 // One primitive per shape, created in serial code before the parallel loops (the attention's
-// prepare) with OpenMP's thread count at 1: a primitive plans its work split for the threads it sees at
-// creation, and runs inside the attention's parallel region on one thread. Each worker
-// passes its own scratchpad (user mode) and memory objects, so concurrent calls share no
-// state.
+// prepare) with OpenMP's thread count at 1: a primitive plans its work split for the threads it
+// sees at creation, and runs inside the attention's parallel region on one thread. Each worker
+// passes its own scratchpad (user mode) and memory objects, so concurrent calls share no state.
 typedef struct {
     int M, N, K, ta, sum;
     dnnl_primitive_t prim;
@@ -155,9 +146,16 @@ const char *blk_impl(int M, int N, int K, int ta, int sum) {
 // four per call cost a tenth of the attention in malloc/free).
 struct blk_worker {
     dnnl_stream_t stream;
-    void *scratch;
+    void *scratch;                  // blk_scratch_max bytes when it was allocated
+    size_t scratch_bytes;
     dnnl_memory_t mem[BLK_MAX][4];  // a, w, c, scratchpad
 };
+
+// The memory objects a worker made for a primitive, dropped (remade on its next run).
+static void drop_memory(dnnl_memory_t m[4]) {
+    for (int i = 0; i < 4; i++)
+        if (m[i]) dnnl_memory_destroy(m[i]), m[i] = NULL;
+}
 
 // Runs primitive p on the worker's memory objects. 0, or -1.
 static int blk_exec(blk_worker *wk, const blk_prim *p, float *C, const uint16_t *A, const uint32_t *W) {
@@ -167,7 +165,10 @@ static int blk_exec(blk_worker *wk, const blk_prim *p, float *C, const uint16_t 
         const dnnl_memory_desc_t *mds[4] = {&p->a, &p->w, &p->c, &p->scratch};
         for (int i = 0; i < 4 && st == dnnl_success; i++)
             st = dnnl_memory_create(&m[i], mds[i], blk_engine, i == 3 ? wk->scratch : DNNL_MEMORY_NONE);
-        if (st) return -1;
+        if (st) {  // none kept: a later run makes all four again
+            drop_memory(m);
+            return -1;
+        }
     }
     if ((st = dnnl_memory_set_data_handle(m[0], (void *)A)) || (st = dnnl_memory_set_data_handle(m[1], (void *)W)) ||
         (st = dnnl_memory_set_data_handle(m[2], C)))
@@ -179,31 +180,23 @@ static int blk_exec(blk_worker *wk, const blk_prim *p, float *C, const uint16_t 
     return st == dnnl_success ? 0 : -1;
 }
 
-// C (+)= A·W with the primitive of that shape (created by prepare). 0, or -1.
-int blk_run(blk_worker *wk, float *C, const uint16_t *A, const uint32_t *W, int M, int N, int K, int ta,
-                   int sum) {
+int blk_run(blk_worker *wk, float *C, const uint16_t *A, const uint32_t *W, int M, int N, int K, int ta, int sum) {
     const blk_prim *p = blk_find(M, N, K, ta, sum);
     return p ? blk_exec(wk, p, C, A, W) : -1;
 }
 
-// Products whose N is a head size (O_c = P·V, dV, dK, dQ) keep C "column-block major": the
-// 64-column blocks of a C with Mtot rows one after another, block b (n_b columns, dense) at
-// C + b·Mtot·64 — so a head wider than 64 is one dense call per block (a strided C made
-// oneDNN pick its reference kernel) and accumulates in place (`sum`).
-// C rows m0..m0+M (column-block major, Mtot rows) (+)= A·W[k0..k0+K) for W a packing of Kw
-// rows: one call per 64-column block of W.
-int blk_run_cols(blk_worker *wk, float *C, int Mtot, int m0, const uint16_t *A, const uint32_t *W, int Kw,
-                        int k0, int M, int N, int K, int ta, int sum) {
+int blk_run_cols(blk_worker *wk, float *C, int Mtot, int m0, const uint16_t *A, const uint32_t *W, int Kw, int k0,
+                 int M, int N, int K, int ta, int sum) {
     if (k0 + K > Kw) return pope_error("bf16 attention: rows %d..%d of a %d-row packing", k0, k0 + K, Kw);
     for (int n0 = 0; n0 < N; n0 += 64) {
         const int n = imin(64, N - n0);
         const blk_prim *p = blk_find(M, n, K, ta, sum);
-        if (!p || blk_exec(wk, p, blk_cb_at(C, Mtot, N, m0, n0), A, W + blk_vnni_block(Kw, n0) + (size_t)k0 / 2 * blk_block_width(n)))
-            return -1;
+        const uint32_t *Wb = W + blk_vnni_block(Kw, n0) + (size_t)k0 / 2 * blk_block_width(n);
+        if (!p || blk_exec(wk, p, blk_cb_at(C, Mtot, N, m0, n0), A, Wb)) return -1;
     }
     return 0;
 }
-// The primitives blk_run_cols runs.
+
 int blk_create_cols(int M, int N, int K, int ta, int sum) {
     for (int n0 = 0; n0 < N; n0 += 64)
         if (blk_create(M, imin(64, N - n0), K, ta, sum)) return -1;
@@ -220,9 +213,7 @@ enum { KEEP_THREADS = 512 };
 static void *kept[BLK_KEEP_SLOTS][KEEP_THREADS];
 static size_t kept_bytes[BLK_KEEP_SLOTS][KEEP_THREADS];
 static blk_worker *workers[KEEP_THREADS];
-static size_t worker_scratch[KEEP_THREADS];
 
-// At least `bytes` of 64-byte aligned memory for (slot, thread), kept; NULL when out of memory.
 void *blk_keep(int slot, int thread, size_t bytes) {
     if (slot < 0 || slot >= BLK_KEEP_SLOTS || thread >= KEEP_THREADS) return NULL;
     if (kept_bytes[slot][thread] < bytes) {
@@ -233,9 +224,8 @@ void *blk_keep(int slot, int thread, size_t bytes) {
     return kept[slot][thread];
 }
 
-// The calling thread's worker: its stream, a scratchpad for every prepared primitive, and the
-// memory objects of the primitives it has run (dropped when the scratchpad grows: they point
-// into it). NULL when out of memory or oneDNN fails.
+// A scratchpad for every prepared primitive; the memory objects are dropped when it grows (those
+// of the scratchpad point into it).
 blk_worker *blk_worker_get(int thread) {
     if (thread >= KEEP_THREADS) return NULL;
     blk_worker *wk = workers[thread];
@@ -247,13 +237,11 @@ blk_worker *blk_worker_get(int thread) {
         }
         workers[thread] = wk;
     }
-    if (worker_scratch[thread] < blk_scratch_max || !wk->scratch) {
-        for (int p = 0; p < BLK_MAX; p++)
-            for (int i = 0; i < 4; i++)
-                if (wk->mem[p][i]) dnnl_memory_destroy(wk->mem[p][i]), wk->mem[p][i] = NULL;
+    if (wk->scratch_bytes < blk_scratch_max || !wk->scratch) {
+        for (int p = 0; p < BLK_MAX; p++) drop_memory(wk->mem[p]);
         free(wk->scratch);
         wk->scratch = aligned_alloc(64, (blk_scratch_max + 64) / 64 * 64);
-        worker_scratch[thread] = wk->scratch ? blk_scratch_max : 0;
+        wk->scratch_bytes = wk->scratch ? blk_scratch_max : 0;
         if (!wk->scratch) return NULL;
     }
     return wk;
