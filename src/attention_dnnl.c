@@ -54,28 +54,33 @@ static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 
 // ---------------------------------------------------------------- engine choice
 static attention_bf16_engine engine_set = ATTN_BF16_AUTO;  // attention_bf16_engine_select
-static attention_bf16_engine engine_env = ATTN_BF16_AUTO;  // POPE_BF16_ATTENTION
 static int engine_amx = -1;                                // oneDNN's block kernel is AMX
 static char engine_impl[64];
 
 void attention_bf16_engine_select(attention_bf16_engine e) { engine_set = e; }
+
+// POPE_BF16_ATTENTION: tiles, onednn, or AUTO when unset or (*bad = 1) anything else.
+static attention_bf16_engine engine_env(int *bad) {
+    const char *env = getenv("POPE_BF16_ATTENTION");
+    *bad = env && *env && strcmp(env, "onednn") && strcmp(env, "tiles") && strcmp(env, "auto");
+    return env && !strcmp(env, "onednn") ? ATTN_BF16_ONEDNN : env && !strcmp(env, "tiles") ? ATTN_BF16_TILES
+                                                                                          : ATTN_BF16_AUTO;
+}
 
 // The engine in force: the one selected, else the environment's, else AUTO's choice — the
 // oneDNN blocks where oneDNN multiplies a block with AMX, the tiles elsewhere (on AVX512-BF16
 // both multiply with vdpbf16ps and the tiles are as fast or faster: docs/KERNELS.md §11).
 static attention_bf16_engine engine_now(void) {
     if (engine_amx < 0) {  // first call (serial code: attention_forward/backward's entry)
-        const char *env = getenv("POPE_BF16_ATTENTION");
-        engine_env = env && !strcmp(env, "onednn") ? ATTN_BF16_ONEDNN
-                     : env && !strcmp(env, "tiles") ? ATTN_BF16_TILES
-                                                    : ATTN_BF16_AUTO;
         const char *impl = blk_create(QB, KC, 64, 0, 0) == 0 ? blk_impl(QB, KC, 64, 0, 0) : NULL;
         snprintf(engine_impl, sizeof engine_impl, "%s", impl ? impl : "unavailable");
         engine_amx = impl && strstr(impl, "amx") != NULL;
         pope_error("%s", "");  // a failed probe is not an error of the caller's
     }
+    int bad;
+    const attention_bf16_engine env = engine_env(&bad);
     if (engine_set != ATTN_BF16_AUTO) return engine_set;
-    if (engine_env != ATTN_BF16_AUTO) return engine_env;
+    if (env != ATTN_BF16_AUTO) return env;
     return engine_amx ? ATTN_BF16_ONEDNN : ATTN_BF16_TILES;
 }
 
@@ -86,11 +91,16 @@ int attention_bf16_uses_onednn(int Dk, int Dv) {
 
 const char *attention_bf16_engine_name(void) {
     if (!bf16_active()) return "fp32 tiles";
-    static char name[96];
+    static char name[160];
+    int bad;
+    engine_env(&bad);
     if (engine_now() == ATTN_BF16_ONEDNN && !blk_unusable)
         snprintf(name, sizeof name, "oneDNN blocks (%s)", engine_impl);
     else
         snprintf(name, sizeof name, "vdpbf16ps tiles");
+    if (bad)  // a misspelt choice is not silently the automatic one
+        snprintf(name + strlen(name), sizeof name - strlen(name),
+                 "; POPE_BF16_ATTENTION='%.24s' ignored: tiles, onednn or auto", getenv("POPE_BF16_ATTENTION"));
     return name;
 }
 

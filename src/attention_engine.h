@@ -16,14 +16,16 @@ typedef enum {
     ATTN_BF16_ONEDNN,  // oneDNN wherever it can run the shape (tests, benchmarks)
 } attention_bf16_engine;
 
-// Sets the engine for the process. The environment variable POPE_BF16_ATTENTION=tiles|onednn,
-// read once at the first bf16 attention call, overrides AUTO.
+// Sets the engine for the process. The environment variable POPE_BF16_ATTENTION=tiles|onednn
+// (auto, or unset: AUTO) overrides AUTO; any other value is ignored and named by
+// attention_bf16_engine_name.
 void attention_bf16_engine_select(attention_bf16_engine e);
 // 1 when a bf16 attention call with these head sizes runs the oneDNN blocks (bf16 active,
 // the engine chosen, Dk and Dv multiples of 16 and at most 256), else 0.
 int attention_bf16_uses_onednn(int Dk, int Dv);
 // What multiplies the attention now, for the start-up line and the bench: "fp32 tiles",
-// "vdpbf16ps tiles" or "oneDNN blocks (<oneDNN kernel>)".
+// "vdpbf16ps tiles" or "oneDNN blocks (<oneDNN kernel>)", and "; POPE_BF16_ATTENTION='…'
+// ignored: …" after it when the variable holds something else.
 const char *attention_bf16_engine_name(void);
 
 // The block kernels, attention_forward/attention_backward's arguments (ops.h). 0 when done;

@@ -326,11 +326,24 @@ int main(void) {
     // AUTO: the blocks where oneDNN multiplies an attention block with AMX, else the tiles
     pope_set_precision(POPE_PREC_BF16);
     const int amx = strstr(bf16_gemm_impl(64, 256, 64, 0, 1, 0), "amx") != NULL;
-    if (getenv("POPE_BF16_ATTENTION"))
+    char env_buf[64] = "";
+    const char *env = getenv("POPE_BF16_ATTENTION") ? strncpy(env_buf, getenv("POPE_BF16_ATTENTION"), 63) : NULL;
+    if (env)
         printf("AUTO engine not checked: POPE_BF16_ATTENTION=%s overrides it\n", getenv("POPE_BF16_ATTENTION"));
     else CHECK(attention_bf16_uses_onednn(64, 32) == amx, "AUTO engine: oneDNN blocks %d, oneDNN's kernel %s",
           attention_bf16_uses_onednn(64, 32), bf16_gemm_impl(64, 256, 64, 0, 1, 0));
     printf("AUTO engine: %s\n", attention_bf16_engine_name());
+    // the environment: a valid choice overrides AUTO, anything else is ignored and named
+    setenv("POPE_BF16_ATTENTION", "onednn", 1);
+    CHECK(attention_bf16_uses_onednn(64, 32) == 1, "POPE_BF16_ATTENTION=onednn: the blocks do not run");
+    setenv("POPE_BF16_ATTENTION", "tiles", 1);
+    CHECK(attention_bf16_uses_onednn(64, 32) == 0, "POPE_BF16_ATTENTION=tiles: the blocks run");
+    setenv("POPE_BF16_ATTENTION", "oneDNN", 1);
+    CHECK(attention_bf16_uses_onednn(64, 32) == amx && strstr(attention_bf16_engine_name(), "'oneDNN' ignored"),
+          "POPE_BF16_ATTENTION=oneDNN (misspelt): blocks %d, name '%s'", attention_bf16_uses_onednn(64, 32),
+          attention_bf16_engine_name());
+    if (env) setenv("POPE_BF16_ATTENTION", env, 1);
+    else unsetenv("POPE_BF16_ATTENTION");
     pope_set_precision(POPE_PREC_FP32);
     return check_summary("test_bf16_ops");
 }
